@@ -1,0 +1,132 @@
+/* c_api.h: the one way into the Switchyard core from a host (JS in a browser, Node or workerd).
+ *
+ * The same functions are exported by the Emscripten build (npm package) and by the WASI build
+ * (edge worker), and a test compares each .wasm's export list with the SY_API functions here.
+ *
+ * Contract
+ *  1. Handles are opaque: sy_router_t (catalog + health + stickiness), sy_plan_t (one routed
+ *     request and its attempts), sy_stream_t (one upstream stream being translated),
+ *     sy_ledger_t (one account's money). Create with *_new / *_open, destroy with *_free.
+ *     Freeing NULL is a no-op. A handle is used by one caller at a time (no internal locking).
+ *  2. Data crosses as (pointer, length) UTF-8 bytes, almost always one JSON document. Input
+ *     buffers are owned by the caller and only read during the call; the core keeps no pointer
+ *     into them.
+ *  3. Every command returns an sy_status_t. Its output (the success body, or on failure the
+ *     documented error shape {"error":{"code","message","metadata"}}) is written to the
+ *     handle's result buffer, read with sy_<noun>_result(). The buffer is owned by the handle and
+ *     stays valid until the next call on that handle or its *_free. Constructors that fail leave
+ *     *out NULL and put the error in a buffer read with sy_last_error().
+ *  4. Memory the host fills for the core comes from sy_alloc and goes back through sy_free;
+ *     the core never frees a caller's buffer.
+ *  5. The core does no I/O, reads no clock and draws no randomness: times (`now_ms`) and seeds
+ *     are fields of the input. The same inputs give the same outputs in every build.
+ *  6. sy_abi_version() changes whenever a signature or a JSON contract changes incompatibly.
+ */
+#ifndef SWITCHYARD_C_API_H_
+#define SWITCHYARD_C_API_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__wasm__)
+#define SY_API(name) __attribute__((export_name(#name), visibility("default")))
+#else
+#define SY_API(name) __attribute__((visibility("default")))
+#endif
+
+#define SY_ABI_VERSION 1
+
+/* Status codes: the same values as switchyard::Code. */
+typedef int32_t sy_status_t;
+#define SY_OK 0                /* success: the result buffer holds the body */
+#define SY_INVALID_ARGUMENT 1  /* 400: malformed JSON or a field breaking a rule */
+#define SY_UNAUTHORIZED 2      /* 401: bad, disabled or expired key */
+#define SY_PAYMENT_REQUIRED 3  /* 402: credits, key limit or budget exhausted */
+#define SY_FORBIDDEN 4         /* 403: refused by policy or guardrail */
+#define SY_NOT_FOUND 5         /* 404: no such model, endpoint or record */
+#define SY_TIMEOUT 6           /* 408: a deadline passed */
+#define SY_TOO_LARGE 7         /* 413: input beyond size or nesting limits */
+#define SY_RATE_LIMITED 8      /* 429: rate limited */
+#define SY_UPSTREAM 9          /* 502: provider failed or answered garbage */
+#define SY_UNAVAILABLE 10      /* 503: no provider meets the routing requirements */
+#define SY_INTERNAL 11         /* 500: a bug in Switchyard */
+#define SY_CONFLICT 12         /* 409: idempotency id reused with different content */
+
+typedef struct sy_router_t sy_router_t;
+typedef struct sy_plan_t sy_plan_t;
+typedef struct sy_stream_t sy_stream_t;
+typedef struct sy_ledger_t sy_ledger_t;
+
+/* ---- memory and version ---------------------------------------------------------------- */
+SY_API(sy_abi_version) uint32_t sy_abi_version(void);
+SY_API(sy_alloc) void* sy_alloc(size_t size);   /* NULL when out of memory */
+SY_API(sy_free) void sy_free(void* ptr);
+/* Error body of the last failed constructor (process-wide buffer; read it right away). */
+SY_API(sy_last_error) const char* sy_last_error(size_t* size);
+
+/* ---- router: catalog, health, stickiness ---------------------------------------------- */
+/* config: {} or {"catalog": <catalog document>|null, "overlay": {...}}; empty = defaults. */
+SY_API(sy_router_new) sy_status_t sy_router_new(const char* config, size_t size, sy_router_t** out);
+SY_API(sy_router_free) void sy_router_free(sy_router_t* router);
+SY_API(sy_router_result) const char* sy_router_result(const sy_router_t* router, size_t* size);
+/* Applies a catalog overlay (custom providers, base URLs, prices); atomic. */
+SY_API(sy_router_overlay) sy_status_t sy_router_overlay(sy_router_t* router, const char* overlay, size_t size);
+/* GET /models body; query: {"supported_parameters":[..],"input_modalities":[..],"output_modalities":[..]}. */
+SY_API(sy_router_models) sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size);
+/* GET /models/{author}/{slug}/endpoints body; input: {"model":"author/slug","now_ms":N}. */
+SY_API(sy_router_endpoints) sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t size);
+/* GET /providers body. */
+SY_API(sy_router_providers) sy_status_t sy_router_providers(sy_router_t* router);
+/* Health: report one attempt's outcome ({"endpoint":i,"now_ms":..,"http_status":..,...}), read
+ * a snapshot ({"now_ms":N}) and merge another isolate's snapshot. */
+SY_API(sy_router_observe) sy_status_t sy_router_observe(sy_router_t* router, const char* event, size_t size);
+SY_API(sy_router_health) sy_status_t sy_router_health(sy_router_t* router, const char* input, size_t size);
+SY_API(sy_router_health_merge) sy_status_t sy_router_health_merge(sy_router_t* router, const char* snapshot, size_t size);
+
+/* ---- plan: one request, routed ---------------------------------------------------------- */
+/* input: {"request": <chat request>, "context": <policy context>, "now_ms": N, "seed": N,
+ *         "format": "openai"|"anthropic"}. On success *out holds the plan; its result buffer
+ * has {"attempts":[..],"trace":[..],...}. On failure *out is NULL and the router's result buffer
+ * has the error body. */
+SY_API(sy_router_plan) sy_status_t sy_router_plan(sy_router_t* router, const char* input, size_t size, sy_plan_t** out);
+SY_API(sy_plan_free) void sy_plan_free(sy_plan_t* plan);
+SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t* size);
+/* The upstream HTTP request of attempt `index`: {"method","url","headers":{..},"body":"..",
+ * "auth":{"header","prefix","env"}}. The host adds the secret named by auth. */
+SY_API(sy_plan_attempt_request) sy_status_t sy_plan_attempt_request(sy_plan_t* plan, uint32_t index);
+/* A buffered upstream response for attempt `index`: head = {"status":N,"headers":{..},
+ * "latency_ms":N}, body = raw bytes. Result: {"outcome":"done"|"retry"|"fail","status":N,
+ * "body":<client body>,"usage":{..},"error":{..},"retry_after_ms":N}. */
+SY_API(sy_plan_attempt_response) sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index,
+    const char* head, size_t head_size, const char* body, size_t body_size);
+/* Stream translation for attempt `index`: open with the response head, feed raw upstream bytes
+ * (any split), finish at end of stream (or with {"aborted":true,...} when cut). Each call's
+ * result buffer holds the client bytes to forward; sy_stream_summary gives usage and outcome. */
+SY_API(sy_plan_stream_open) sy_status_t sy_plan_stream_open(sy_plan_t* plan, uint32_t index,
+    const char* head, size_t head_size, sy_stream_t** out);
+SY_API(sy_stream_feed) sy_status_t sy_stream_feed(sy_stream_t* stream, const char* bytes, size_t size);
+SY_API(sy_stream_finish) sy_status_t sy_stream_finish(sy_stream_t* stream, const char* input, size_t size);
+SY_API(sy_stream_result) const char* sy_stream_result(const sy_stream_t* stream, size_t* size);
+SY_API(sy_stream_summary) sy_status_t sy_stream_summary(sy_stream_t* stream);
+SY_API(sy_stream_free) void sy_stream_free(sy_stream_t* stream);
+
+/* ---- ledger: one account's credits, keys, budgets, reservations, generations ----------- */
+/* state: a snapshot from sy_ledger_export, or empty for a new account. */
+SY_API(sy_ledger_new) sy_status_t sy_ledger_new(const char* state, size_t size, sy_ledger_t** out);
+SY_API(sy_ledger_free) void sy_ledger_free(sy_ledger_t* ledger);
+SY_API(sy_ledger_result) const char* sy_ledger_result(const sy_ledger_t* ledger, size_t* size);
+/* One command: {"op":"purchase"|"grant"|"refund"|"create_key"|"update_key"|"delete_key"|
+ * "authenticate"|"reserve"|"settle"|"release"|"key_info"|"credits"|"generation"|...,...}. */
+SY_API(sy_ledger_apply) sy_status_t sy_ledger_apply(sy_ledger_t* ledger, const char* command, size_t size);
+/* Snapshot plus operation log, for the host to persist. */
+SY_API(sy_ledger_export) sy_status_t sy_ledger_export(sy_ledger_t* ledger);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif  /* SWITCHYARD_C_API_H_ */
