@@ -1,0 +1,61 @@
+# The front door. `make run` starts Switchyard locally; `make test` runs every test.
+# Both install what is missing first (Debian and npm packages), so they work on a fresh
+# Debian 12 machine.
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+export NODE_PATH := /usr/share/nodejs
+FUZZ_SECONDS ?= 10
+
+.PHONY: run test deps native native-release browser worker js fuzz-build fuzz fuzz-long bench catalog clean
+
+deps:
+	@scripts/install-deps.sh
+
+# ---- builds --------------------------------------------------------------------------------
+native: deps
+	@cmake --preset native-debug >/dev/null
+	@cmake --build build/native-debug -j$(JOBS)
+
+native-release: deps
+	@cmake --preset native-release >/dev/null
+	@cmake --build build/native-release -j$(JOBS)
+
+browser: deps
+	@cmake --preset browser >/dev/null
+	@cmake --build build/browser -j$(JOBS)
+
+worker: deps
+	@cmake --preset worker >/dev/null
+	@cmake --build build/worker -j$(JOBS)
+
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build/fuzz -j$(JOBS)
+
+# ---- the two front-door commands -----------------------------------------------------------
+run: native-release
+	@scripts/run.sh
+
+test: native browser worker fuzz-build
+	@echo "== core suites, native (ASan + UBSan) =="
+	@ctest --test-dir build/native-debug --output-on-failure -j$(JOBS)
+	@echo "== core suites, Emscripten wasm under node =="
+	@ctest --test-dir build/browser --output-on-failure -j$(JOBS)
+	@echo "== fuzz targets, $(FUZZ_SECONDS) s each =="
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+	@echo "== JS suites (node --test) =="
+	@node --test --test-concurrency=2 tests/js/
+
+# ---- longer-running extras -----------------------------------------------------------------
+fuzz-long: fuzz-build
+	@scripts/fuzz.sh 600
+
+bench: native-release browser worker
+	@scripts/bench.sh
+
+catalog:
+	@node scripts/gen-catalog.mjs
+
+clean:
+	rm -rf build
