@@ -1,0 +1,15 @@
+// Prints a Markdown table of each shipped .wasm's size, raw and gzipped (level 9).
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const builds = [
+  ['browser (Emscripten)', 'build/browser/wasm/browser/switchyard.wasm'],
+  ['worker (WASI)', 'build/worker/wasm/worker/switchyard.wasm'],
+];
+console.log('## Wasm sizes\n\n| build | raw | gzipped | budget (gzipped) |\n|---|---:|---:|---:|');
+for (const [name, file] of builds) {
+  if (!existsSync(file)) { console.log(`| ${name} | not built | | 250 KB |`); continue; }
+  const bytes = readFileSync(file);
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  console.log(`| ${name} | ${(bytes.length / 1024).toFixed(1)} KB | ${(gz / 1024).toFixed(1)} KB | 250 KB |`);
+}
