@@ -7,15 +7,26 @@
 // overlaid at run time (custom providers, self-hosted base URLs, price overrides). Once built it
 // is immutable except through ApplyOverlay; lookups are O(1) by id.
 //
+// Indexes are stable: an overlay never moves an existing model, provider or endpoint (the
+// health state is keyed by endpoint index); new ones are appended.
+//
 // Thread-safety: const methods may be called concurrently; ApplyOverlay may not.
+//
+// Example:
+//   SY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::Default());
+//   SY_RETURN_IF_ERROR(catalog.ApplyOverlay(overlay));   // e.g. base URLs of the sandbox fleet
+//   const Endpoint* e = catalog.FindEndpoint("openai/gpt-4o-mini", "openai");
+//   Picos per_token = catalog.PricesFor(*e, prompt_tokens).prompt;
 #pragma once
 
 #include <bitset>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "switchyard/money.h"
@@ -23,7 +34,7 @@
 
 namespace switchyard {
 
-class Health;
+struct EndpointHealth;  // health.h; only RenderEndpoints' callback uses it (no link dependency)
 
 enum class WireFormat : uint8_t { kOpenAI, kAnthropic, kGemini };
 const char* WireFormatName(WireFormat wire);                       // "openai", ...
@@ -52,7 +63,8 @@ struct Prices {
   Picos reasoning = 0;        // defaults to completion
   Picos request = 0;
   Picos image = 0;
-  bool has_cache_read = false;  // the catalog states a cache-read price (prompt caching exists)
+  bool has_cache_read = false;   // the catalog states a cache-read price (prompt caching exists)
+  bool has_cache_write = false;  // the catalog states a cache-write price
 };
 
 // Prices that apply when the prompt has at least `min_prompt_tokens` tokens.
@@ -108,35 +120,48 @@ struct Endpoint {
   int64_t max_completion_tokens = 0;  // 0 = unknown / up to context
   std::string quantization;      // int4 ... fp32, or "unknown"
   Prices prices;
-  std::vector<PriceTier> tiers;  // ascending by min_prompt_tokens
+  std::vector<PriceTier> tiers;  // strictly ascending by min_prompt_tokens (all > 0)
   ParamSet params;
   std::vector<std::string> supported_parameters;
-  bool free = false;
+  bool free = false;             // prompt and completion cost nothing (the `:free` variant)
   DataPolicy data_policy;        // resolved: endpoint override or the provider's policy
   bool enabled = true;           // an overlay may disable an endpoint
 };
 
-// Filters of GET /models (query string already split by the host).
+// Filters of GET /models (query string already split by the host; an element may also be a
+// comma-separated list, as in `?supported_parameters=tools,seed`).
 struct ModelsQuery {
   std::vector<std::string> supported_parameters;  // every one must be supported
-  std::vector<std::string> input_modalities;
-  std::vector<std::string> output_modalities;
+  std::vector<std::string> input_modalities;      // every one must be accepted
+  std::vector<std::string> output_modalities;     // any one produced; empty = "text"; "all" = any
   std::string category;                            // accepted, not used for filtering yet
 };
+
+// Live statistics of one endpoint (by catalog index) for RenderEndpoints; nullopt = no data.
+// The catalog does not link the health module (health depends on catalog); callers pass
+//   [&](uint32_t i) { return health.Get(i, now_ms); }
+using EndpointStatsFn = std::function<std::optional<EndpointHealth>(uint32_t endpoint_index)>;
 
 class Catalog {
  public:
   // The embedded default catalog (core/data/catalog.json at build time).
   static Result<Catalog> Default();
   static std::string_view DefaultJson();
-  // A catalog from its JSON document; every reference and price is validated.
-  static Result<Catalog> FromJson(const Json& document);
+  // A catalog from its JSON text; every reference and price is validated. FromText is the fast
+  // path (no DOM: ~1,300 endpoints load in a few milliseconds); FromJson serialises and reads
+  // the text the same way.
   static Result<Catalog> FromText(std::string_view text);
+  static Result<Catalog> FromJson(const Json& document);
 
-  // Overlay: {"providers":[{slug, ... partial or new}], "endpoints":[{model, tag, ... partial or
-  // new}], "models":[...], "base_urls":{"openai":"http://..."}, "disable":[{"model","tag"}],
-  // "prices":[{"model","tag","pricing":{...}}]}. Atomic: on error nothing changes.
+  // Overlay: {"providers":[{slug, ... partial or new}], "models":[{id, ... partial or new}],
+  // "endpoints":[{model, tag, ... partial or new}], "base_urls":{"openai":"http://..."},
+  // "prices":[{"model","tag","pricing":{...partial}}], "disable":[{"model","tag"} | {"model"} |
+  // {"provider"}]}, applied in that order. An entry naming an existing item changes only the
+  // fields it states; a new item needs every field a catalog entry needs. Endpoint entries may
+  // carry "enabled": true|false. Atomic: on error (kInvalidArgument naming the path, e.g.
+  // "overlay.endpoints[0].pricing.prompt") nothing changes.
   Status ApplyOverlay(const Json& overlay);
+  Status ApplyOverlayText(std::string_view overlay_json);  // the same, from JSON text
 
   const std::vector<Model>& models() const { return models_; }
   const std::vector<Provider>& providers() const { return providers_; }
@@ -147,27 +172,80 @@ class Catalog {
   const Provider& provider_of(const Endpoint& e) const { return providers_[e.provider]; }
   const Model& model_of(const Endpoint& e) const { return models_[e.model]; }
 
+  // Exact, case-sensitive lookups (ids and slugs are lower-case in the catalog); nullptr when
+  // absent. Disabled endpoints are still found (check `enabled`).
   const Model* FindModel(std::string_view id) const;
   const Provider* FindProvider(std::string_view slug) const;
   const Endpoint* FindEndpoint(std::string_view model_id, std::string_view tag) const;
 
-  // The prices that apply to a prompt of `prompt_tokens` tokens (long-context tiers).
+  // The prices that apply to a prompt of `prompt_tokens` tokens: the last tier whose
+  // min_prompt_tokens <= prompt_tokens, else the base prices.
   const Prices& PricesFor(const Endpoint& e, int64_t prompt_tokens) const;
 
-  // Response bodies of the models API, shaped like OpenRouter's.
+  // Response bodies of the models API, shaped like OpenRouter's (prices as USD-per-token
+  // decimal strings, formatted exactly from picodollars). Only enabled endpoints are shown; a
+  // model without one is not listed. /models lists the newest first (by `created`).
   Json RenderModels(const ModelsQuery& query) const;                        // GET /models
-  // GET /models/{author}/{slug}/endpoints; uptime/latency/throughput from `health` when given.
-  Result<Json> RenderEndpoints(std::string_view model_id, const Health* health,
-                               int64_t now_ms) const;
+  // GET /models/{author}/{slug}/endpoints. `model_id` is an id or a canonical slug (the
+  // `links.details` of /models uses the latter, as OpenRouter does). Uptime, latency and
+  // throughput come from `stats` (null fields without it). kNotFound for unknown models.
+  Result<Json> RenderEndpoints(std::string_view model_id) const;
+  Result<Json> RenderEndpoints(std::string_view model_id, const EndpointStatsFn& stats) const;
   Json RenderProviders() const;                                             // GET /providers
 
  private:
+  // Prices as the document states them, before defaults: kept so that an overlay changing
+  // `prompt` also moves a defaulted cache-read price, and a changed provider data policy
+  // reaches endpoints that inherit it.
+  struct PriceSpec {
+    std::optional<Picos> prompt, completion, cache_read, cache_write, cache_write_1h, reasoning,
+        request, image;
+  };
+  struct EndpointSpec {
+    PriceSpec pricing;
+    std::vector<std::pair<int64_t, PriceSpec>> tiers;  // (min_prompt_tokens, stated prices)
+    std::optional<bool> free, zdr, training;
+  };
+  // Heterogeneous lookup: FindModel(string_view) allocates nothing.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Index = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
+  // Endpoints by (model index, tag), also without allocating.
+  struct EndpointKey {
+    uint32_t model;
+    std::string tag;
+  };
+  struct EndpointKeyView {
+    uint32_t model;
+    std::string_view tag;
+  };
+  struct EndpointKeyHash {
+    using is_transparent = void;
+    size_t operator()(const EndpointKey& k) const {
+      return (*this)(EndpointKeyView{k.model, k.tag});
+    }
+    size_t operator()(const EndpointKeyView& k) const {
+      return std::hash<std::string_view>{}(k.tag) * 31u + k.model;
+    }
+  };
+  struct EndpointKeyEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return a.model == b.model && std::string_view(a.tag) == std::string_view(b.tag);
+    }
+  };
+
   std::vector<Model> models_;
   std::vector<Provider> providers_;
   std::vector<Endpoint> endpoints_;
-  std::unordered_map<std::string, uint32_t> model_by_id_;
-  std::unordered_map<std::string, uint32_t> provider_by_slug_;
-  Json source_;  // the document it was built from, kept so overlays can rebuild atomically
+  std::vector<EndpointSpec> specs_;   // parallel to endpoints_
+  Index model_by_id_;
+  Index model_by_canonical_slug_;
+  Index provider_by_slug_;
+  std::unordered_map<EndpointKey, uint32_t, EndpointKeyHash, EndpointKeyEq> endpoint_by_key_;
   friend class CatalogBuilder;
 };
 

@@ -1,0 +1,254 @@
+// catalog_render.cpp: the bodies of GET /models, /models/{id}/endpoints and /providers, in
+// OpenRouter's shapes (field names and types checked against a real /models snapshot and the
+// documented PublicEndpoint schema).
+//
+// Prices leave the core as USD-per-token decimal strings formatted exactly from integer
+// picodollars (2.5 USD per million tokens is 2,500,000 pUSD per token → "0.0000025"); no
+// double is involved. Live statistics come in through a callback so that this module does not
+// link the health module (which itself depends on the catalog).
+#include <algorithm>
+
+#include "switchyard/catalog.h"
+#include "switchyard/health.h"
+#include "switchyard/money.h"
+
+namespace switchyard {
+namespace {
+
+// OpenRouter writes `modality` in this order ("text+image+file->text"), whatever the order of
+// the lists; unknown modalities follow alphabetically.
+constexpr std::string_view kModalityOrder[] = {"text", "image", "file", "audio", "video"};
+
+size_t ModalityRank(std::string_view m) {
+  for (size_t i = 0; i < std::size(kModalityOrder); ++i) {
+    if (kModalityOrder[i] == m) return i;
+  }
+  return std::size(kModalityOrder);
+}
+
+std::string JoinModalities(const std::vector<std::string>& list) {
+  std::vector<std::string_view> sorted(list.begin(), list.end());
+  std::sort(sorted.begin(), sorted.end(), [](std::string_view a, std::string_view b) {
+    size_t ra = ModalityRank(a), rb = ModalityRank(b);
+    return ra != rb ? ra < rb : a < b;
+  });
+  std::string out;
+  for (std::string_view m : sorted) {
+    if (!out.empty()) out += '+';
+    out += m;
+  }
+  return out;
+}
+
+Json Architecture(const Model& m) {
+  return Json{
+      {"modality", JoinModalities(m.input_modalities) + "->" + JoinModalities(m.output_modalities)},
+      {"input_modalities", m.input_modalities},
+      {"output_modalities", m.output_modalities},
+      {"tokenizer", m.tokenizer},
+      {"instruct_type", m.instruct_type.empty() ? Json(nullptr) : Json(m.instruct_type)},
+  };
+}
+
+// Per-token (or per-unit) prices as OpenRouter's decimal strings. Cache prices appear only when
+// the catalog states them, as OpenRouter omits them for models without prompt caching.
+Json Pricing(const Prices& p) {
+  Json o = {
+      {"prompt", FormatUsd(p.prompt)},
+      {"completion", FormatUsd(p.completion)},
+      {"request", FormatUsd(p.request)},
+      {"image", FormatUsd(p.image)},
+      {"web_search", "0"},
+      {"internal_reasoning", FormatUsd(p.reasoning)},
+  };
+  if (p.has_cache_read) o["input_cache_read"] = FormatUsd(p.cache_read);
+  if (p.has_cache_write) o["input_cache_write"] = FormatUsd(p.cache_write);
+  return o;
+}
+
+Json NullableCount(int64_t n) { return n > 0 ? Json(n) : Json(nullptr); }
+
+// Query values as a flat list: elements may themselves be comma-separated.
+std::vector<std::string_view> Flatten(const std::vector<std::string>& values) {
+  std::vector<std::string_view> out;
+  for (std::string_view v : values) {
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view item = v.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) out.push_back(item);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+Json PercentilesJson(const std::optional<Percentiles>& p) {
+  if (!p) return nullptr;
+  return Json{{"p50", p->p50}, {"p75", p->p75}, {"p90", p->p90}, {"p99", p->p99}};
+}
+
+Json Number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+}  // namespace
+
+Json Catalog::RenderModels(const ModelsQuery& query) const {
+  std::vector<std::string_view> want_params = Flatten(query.supported_parameters);
+  std::vector<std::string_view> want_inputs = Flatten(query.input_modalities);
+  std::vector<std::string_view> want_outputs = Flatten(query.output_modalities);
+  if (want_outputs.empty()) want_outputs.push_back("text");  // OpenRouter's default
+  bool any_output =
+      std::find(want_outputs.begin(), want_outputs.end(), "all") != want_outputs.end();
+
+  // Newest first, as OpenRouter lists them.
+  std::vector<const Model*> order;
+  order.reserve(models_.size());
+  for (const Model& m : models_) order.push_back(&m);
+  std::sort(order.begin(), order.end(), [](const Model* a, const Model* b) {
+    return a->created != b->created ? a->created > b->created : a->id < b->id;
+  });
+
+  Json data = Json::array();
+  std::vector<std::string_view> params;
+  for (const Model* model : order) {
+    const Model& m = *model;
+    // The endpoint whose prices represent the model: the cheapest paid one, else the first.
+    const Endpoint* shown = nullptr;
+    const Endpoint* cheapest_paid = nullptr;
+    params.clear();
+    for (uint32_t i : m.endpoints) {
+      const Endpoint& e = endpoints_[i];
+      if (!e.enabled) continue;
+      if (!shown) shown = &e;
+      if (!e.free &&
+          (!cheapest_paid || e.prices.prompt + e.prices.completion <
+                                 cheapest_paid->prices.prompt + cheapest_paid->prices.completion)) {
+        cheapest_paid = &e;
+      }
+      params.insert(params.end(), e.supported_parameters.begin(), e.supported_parameters.end());
+    }
+    if (!shown) continue;  // nothing to route to
+    if (cheapest_paid) shown = cheapest_paid;
+    if (params.empty()) params.assign(m.supported_parameters.begin(), m.supported_parameters.end());
+    std::sort(params.begin(), params.end());
+    params.erase(std::unique(params.begin(), params.end()), params.end());
+
+    bool ok = std::all_of(want_params.begin(), want_params.end(), [&](std::string_view p) {
+      return std::binary_search(params.begin(), params.end(), p);
+    });
+    ok = ok && std::all_of(want_inputs.begin(), want_inputs.end(),
+                           [&](std::string_view x) { return Contains(m.input_modalities, x); });
+    ok = ok && (any_output ||
+                std::any_of(want_outputs.begin(), want_outputs.end(),
+                            [&](std::string_view x) { return Contains(m.output_modalities, x); }));
+    if (!ok) continue;
+
+    Json supported = Json::array();
+    for (std::string_view p : params) supported.push_back(std::string(p));
+    data.push_back(Json{
+        {"id", m.id},
+        {"canonical_slug", m.canonical_slug},
+        {"hugging_face_id", nullptr},
+        {"name", m.name},
+        {"created", m.created},
+        {"description", m.description},
+        {"context_length", m.context_length},
+        {"architecture", Architecture(m)},
+        {"pricing", Pricing(shown->prices)},
+        {"top_provider",
+         {{"context_length", shown->context_length},
+          {"max_completion_tokens", NullableCount(shown->max_completion_tokens)},
+          {"is_moderated", m.is_moderated}}},
+        {"per_request_limits", nullptr},
+        {"supported_parameters", std::move(supported)},
+        {"default_parameters", Json::object()},
+        {"supported_voices", nullptr},
+        {"knowledge_cutoff", nullptr},
+        {"expiration_date", nullptr},
+        {"links", {{"details", "/api/v1/models/" + m.canonical_slug + "/endpoints"}}},
+    });
+  }
+  return Json{{"data", std::move(data)}};
+}
+
+Result<Json> Catalog::RenderEndpoints(std::string_view model_id) const {
+  return RenderEndpoints(model_id, EndpointStatsFn());
+}
+
+Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
+                                      const EndpointStatsFn& stats) const {
+  const Model* m = FindModel(model_id);
+  if (!m) {
+    auto it = model_by_canonical_slug_.find(model_id);
+    if (it != model_by_canonical_slug_.end()) m = &models_[it->second];
+  }
+  // A model whose endpoints are all disabled is not listed by /models either.
+  bool any_enabled = m && std::any_of(m->endpoints.begin(), m->endpoints.end(),
+                                      [&](uint32_t i) { return endpoints_[i].enabled; });
+  if (!any_enabled) {
+    return Status::NotFound("No endpoints found for " + std::string(model_id.substr(0, 200)));
+  }
+
+  Json list = Json::array();
+  for (uint32_t i : m->endpoints) {
+    const Endpoint& e = endpoints_[i];
+    if (!e.enabled) continue;
+    const Provider& p = providers_[e.provider];
+    std::optional<EndpointHealth> h;
+    if (stats) h = stats(e.index);
+    Json pricing = Pricing(e.prices);
+    pricing["discount"] = 0;
+    list.push_back(Json{
+        {"name", p.name + " | " + m->id},
+        {"model_id", m->canonical_slug},
+        {"model_name", m->name},
+        {"context_length", e.context_length},
+        {"pricing", std::move(pricing)},
+        {"provider_name", p.name},
+        {"tag", e.tag},
+        {"quantization", e.quantization},
+        {"max_completion_tokens", NullableCount(e.max_completion_tokens)},
+        {"max_prompt_tokens", nullptr},
+        {"supported_parameters", e.supported_parameters},
+        {"status", 0},
+        {"uptime_last_5m", h ? Number(h->uptime_5m) : Json(nullptr)},
+        {"uptime_last_30m", h ? Number(h->uptime_30m) : Json(nullptr)},
+        {"uptime_last_1d", h ? Number(h->uptime_1d) : Json(nullptr)},
+        {"latency_last_30m", h ? PercentilesJson(h->latency_30m) : Json(nullptr)},
+        {"throughput_last_30m", h ? PercentilesJson(h->throughput_30m) : Json(nullptr)},
+        // Caching without request markup: providers that bill cached input (a stated cache-read
+        // price) other than Anthropic, whose caching needs explicit cache_control blocks.
+        {"supports_implicit_caching", e.prices.has_cache_read && p.wire != WireFormat::kAnthropic},
+    });
+  }
+  return Json{{"data",
+               {{"id", m->id},
+                {"name", m->name},
+                {"created", m->created},
+                {"description", m->description},
+                {"architecture", Architecture(*m)},
+                {"endpoints", std::move(list)}}}};
+}
+
+Json Catalog::RenderProviders() const {
+  Json data = Json::array();
+  for (const Provider& p : providers_) {
+    data.push_back(Json{
+        {"name", p.name},
+        {"slug", p.slug},
+        {"privacy_policy_url",
+         p.privacy_policy_url.empty() ? Json(nullptr) : Json(p.privacy_policy_url)},
+        {"terms_of_service_url", nullptr},
+        {"status_page_url", nullptr},
+    });
+  }
+  return Json{{"data", std::move(data)}};
+}
+
+}  // namespace switchyard
