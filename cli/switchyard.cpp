@@ -1,0 +1,135 @@
+// switchyard: the command-line host of the core, for operators and for trying routing policies.
+//
+//   switchyard plan [FILE|-] [--json] route a plan input (or the built-in sample) and explain it
+//   switchyard models [--param P]   the GET /models body of the default catalog
+//   switchyard endpoints MODEL_ID   the endpoints of one model
+//   switchyard providers            the GET /providers body
+//
+// Like every host it does only I/O (files, stdout, the clock, a seed); the decisions are the
+// core's.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include "switchyard/catalog.h"
+#include "switchyard/health.h"
+#include "switchyard/json.h"
+#include "switchyard/planner.h"
+
+namespace sy = switchyard;
+
+namespace {
+
+// A typical request: two fallback models, a data policy, a price cap and a tool.
+constexpr const char* kSampleInput = R"({
+  "request": {
+    "model": "meta-llama/llama-3.3-70b-instruct",
+    "models": ["meta-llama/llama-3.3-70b-instruct", "openai/gpt-4o-mini"],
+    "messages": [
+      {"role": "system", "content": "You are a terse assistant."},
+      {"role": "user", "content": "What is the capital of France?"}
+    ],
+    "max_tokens": 256,
+    "provider": {"data_collection": "deny", "max_price": {"prompt": 1, "completion": 2}}
+  },
+  "context": {"account_id": "demo", "zdr": false}
+})";
+
+int Fail(const sy::Status& status) {
+  std::cerr << sy::Dump(sy::ErrorBody(status)) << "\n";
+  return 1;
+}
+
+bool ReadAll(const char* path, std::string* out) {
+  if (std::strcmp(path, "-") == 0) {
+    out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int Plan(const sy::Catalog& catalog, int argc, char** argv) {
+  std::string text = kSampleInput;
+  bool sample = true;
+  if (argc > 2) {
+    if (!ReadAll(argv[2], &text)) {
+      std::cerr << "switchyard: cannot read " << argv[2] << "\n";
+      return 2;
+    }
+    sample = false;
+  }
+  auto parsed = sy::ParseJson(text, {}, "plan input");
+  if (!parsed.ok()) return Fail(parsed.status());
+  sy::Json input = std::move(*parsed);
+  // The host supplies time and randomness when the input does not pin them.
+  if (!input.contains("now_ms")) input["now_ms"] = NowMs();
+  if (!input.contains("seed")) input["seed"] = std::random_device{}();
+  auto plan_input = sy::ParsePlanInputJson(std::move(input));
+  if (!plan_input.ok()) return Fail(plan_input.status());
+
+  sy::Health health;
+  sy::Stickiness stickiness;
+  sy::PlanOptions options{plan_input->now_ms, plan_input->seed, &stickiness};
+  auto plan = sy::MakePlan(catalog, plan_input->request, plan_input->context, health, options);
+  if (!plan.ok()) return Fail(plan.status());
+
+  if (sample) std::cout << "Sample request (pass a file or - for your own):\n" << kSampleInput << "\n\n";
+  std::cout << "Decision: " << plan->attempts.size() << " attempt(s), in order\n";
+  sy::Json rendered = sy::RenderPlan(catalog, *plan);
+  for (const auto& a : rendered["attempts"]) {
+    std::cout << "  " << a.value("index", 0) + 1 << ". " << a.value("model", "") << " via "
+              << a.value("provider_name", "") << " [" << a.value("tag", "") << "]  "
+              << a.value("reason", "") << "\n";
+  }
+  std::cout << "\nExplanation:\n";
+  for (const auto& entry : rendered["trace"]) {
+    std::string who = entry.value("model", "");
+    if (entry.contains("tag") && entry["tag"].is_string()) who += " [" + entry["tag"].get<std::string>() + "]";
+    std::cout << "  - " << entry.value("decision", "") << " " << who << ": " << entry.value("reason", "") << "\n";
+  }
+  if (argc > 3 && std::strcmp(argv[3], "--json") == 0) std::cout << "\nPlan JSON:\n" << rendered.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* command = argc > 1 ? argv[1] : "plan";
+  auto catalog = sy::Catalog::Default();
+  if (!catalog.ok()) return Fail(catalog.status());
+
+  if (std::strcmp(command, "plan") == 0) return Plan(*catalog, argc, argv);
+  if (std::strcmp(command, "models") == 0) {
+    sy::ModelsQuery query;
+    for (int i = 2; i + 1 < argc; i += 2) {
+      if (std::strcmp(argv[i], "--param") == 0) query.supported_parameters.push_back(argv[i + 1]);
+    }
+    std::cout << catalog->RenderModels(query).dump(2) << "\n";
+    return 0;
+  }
+  if (std::strcmp(command, "endpoints") == 0 && argc > 2) {
+    auto body = catalog->RenderEndpoints(argv[2]);
+    if (!body.ok()) return Fail(body.status());
+    std::cout << body->dump(2) << "\n";
+    return 0;
+  }
+  if (std::strcmp(command, "providers") == 0) {
+    std::cout << catalog->RenderProviders().dump(2) << "\n";
+    return 0;
+  }
+  std::cerr << "usage: switchyard plan [FILE|-] | models [--param P] | endpoints MODEL_ID | providers\n";
+  return 2;
+}
