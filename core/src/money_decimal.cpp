@@ -1,6 +1,7 @@
 // Exact decimal parsing and printing for money.h. Kept apart from the ledger arithmetic so that
 // the catalog can read prices without pulling in the ledger.
 #include <cstdio>
+#include <cstdlib>
 
 #include "switchyard/money.h"
 
@@ -95,10 +96,44 @@ Result<Picos> ParseUsdJson(const Json& value) {
   return Status::InvalidArgument("USD amount must be a number or a decimal string");
 }
 
+Result<int64_t> ParseFractionPpm(const Json& value) {
+  std::string text;
+  if (value.is_string()) {
+    text = value.get_ref<const std::string&>();
+  } else if (value.is_number_integer() || value.is_number_unsigned()) {
+    text = std::to_string(value.get<int64_t>());
+  } else if (value.is_number_float()) {
+    text = value.dump();  // shortest round-trip: the decimal the sender wrote
+    if (text.find_first_of("eE") != std::string::npos) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.6f", value.get<double>());
+      text = buf;
+    }
+  } else {
+    return Status::InvalidArgument("fraction must be a number or a decimal string");
+  }
+  Result<Picos> ppm = ParseScaled(text, 6, "fraction");
+  if (!ppm.ok()) return ppm.take_status();
+  if (*ppm < 0 || *ppm > kPpm) {
+    return Status::InvalidArgument("fraction must be between 0 and 1, got '" + text + "'");
+  }
+  return *ppm;
+}
+
 std::string FormatUsd(Picos amount) { return FormatScaled(amount, 12); }
 std::string FormatPerMillion(Picos per_token) { return FormatScaled(per_token, 6); }
+
 double UsdNumber(Picos amount) {
-  return static_cast<double>(amount) / static_cast<double>(kPicosPerUsd);
+  // Below 2^53 both operands are exact doubles and IEEE division rounds once, to the double
+  // nearest the exact decimal. Above, the int64 → double conversion would round first, so
+  // parse the exact decimal text instead (strtod rounds correctly; the core never sets a
+  // locale, so '.' is the separator).
+  constexpr Picos kExact = Picos{1} << 53;
+  if (amount < kExact && amount > -kExact) {
+    return static_cast<double>(amount) / static_cast<double>(kPicosPerUsd);
+  }
+  std::string text = FormatUsd(amount);
+  return std::strtod(text.c_str(), nullptr);
 }
 
 }  // namespace switchyard
