@@ -3,6 +3,7 @@
 # Debian 12 machine.
 
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 export NODE_PATH := /usr/share/nodejs
 FUZZ_SECONDS ?= 10
@@ -29,6 +30,10 @@ worker: deps
 	@cmake --preset worker >/dev/null
 	@cmake --build build/worker -j$(JOBS)
 
+# The npm package's dist/: both wasm builds and the Emscripten loader.
+js: browser worker
+	@node js/scripts/build.mjs >/dev/null
+
 fuzz-build: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build build/fuzz -j$(JOBS)
@@ -37,7 +42,7 @@ fuzz-build: deps
 run: native-release
 	@scripts/run.sh
 
-test: native browser worker fuzz-build
+test: native js fuzz-build
 	@echo "== core suites, native (ASan + UBSan) =="
 	@ctest --test-dir build/native-debug --output-on-failure -j$(JOBS)
 	@echo "== core suites, Emscripten wasm under node =="
@@ -45,7 +50,7 @@ test: native browser worker fuzz-build
 	@echo "== fuzz targets, $(FUZZ_SECONDS) s each =="
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 	@echo "== JS suites (node --test) =="
-	@node --test --test-concurrency=2 tests/js/
+	@node --test --test-concurrency=2 --test-timeout=180000 --test-force-exit tests/js/
 
 # ---- longer-running extras -----------------------------------------------------------------
 fuzz-long: fuzz-build

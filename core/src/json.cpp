@@ -66,12 +66,14 @@ std::optional<std::string_view> FindString(const Json& object, std::string_view 
 std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
   if (!v) return std::nullopt;
-  if (v->is_number_integer()) return v->get<int64_t>();
+  // nlohmann's is_number_integer() is also true for unsigned values: test unsigned first so a
+  // value above INT64_MAX is rejected instead of wrapping negative.
   if (v->is_number_unsigned()) {
     uint64_t u = v->get<uint64_t>();
     if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
     return static_cast<int64_t>(u);
   }
+  if (v->is_number_integer()) return v->get<int64_t>();
   return std::nullopt;
 }
 std::optional<double> FindNumber(const Json& object, std::string_view key) {

@@ -44,6 +44,10 @@ TEST_CASE("Find helpers tolerate wrong shapes") {
   CHECK_FALSE(FindString(j, "n").has_value());
   CHECK(FindInt(j, "n") == 3);
   CHECK_FALSE(FindInt(j, "f").has_value());
+  Json big = Json::parse("{\"u\":18446744073709551615,\"m\":9223372036854775807,\"neg\":-5}");
+  CHECK_FALSE(FindInt(big, "u").has_value());  // above INT64_MAX: rejected, never wrapped
+  CHECK(FindInt(big, "m") == INT64_MAX);
+  CHECK(FindInt(big, "neg") == -5);
   CHECK(FindNumber(j, "f") == 1.5);
   CHECK(FindBool(j, "b") == true);
   CHECK(FindObject(j, "o") != nullptr);
