@@ -15,7 +15,9 @@
  *     documented error shape {"error":{"code","message","metadata"}}) is written to the
  *     handle's result buffer, read with sy_<noun>_result(). The buffer is owned by the handle and
  *     stays valid until the next call on that handle or its *_free. Constructors that fail leave
- *     *out NULL and put the error in a buffer read with sy_last_error().
+ *     *out NULL and put the error in a buffer read with sy_last_error(); so does a call given a
+ *     NULL handle (it returns SY_INVALID_ARGUMENT). sy_*_result(NULL, size) gives NULL, size 0.
+ *     Plans and streams share their router's state: freeing the router first is safe.
  *  4. Memory the host fills for the core comes from sy_alloc and goes back through sy_free;
  *     the core never frees a caller's buffer.
  *  5. The core does no I/O, reads no clock and draws no randomness: times (`now_ms`) and seeds
@@ -69,7 +71,8 @@ SY_API(sy_free) void sy_free(void* ptr);
 SY_API(sy_last_error) const char* sy_last_error(size_t* size);
 
 /* ---- router: catalog, health, stickiness ---------------------------------------------- */
-/* config: {} or {"catalog": <catalog document>|null, "overlay": {...}}; empty = defaults. */
+/* config: {} or {"catalog": <catalog document>|null, "overlay": {...}, "presets": {name: preset}};
+ * empty = the embedded default catalog. */
 SY_API(sy_router_new) sy_status_t sy_router_new(const char* config, size_t size, sy_router_t** out);
 SY_API(sy_router_free) void sy_router_free(sy_router_t* router);
 SY_API(sy_router_result) const char* sy_router_result(const sy_router_t* router, size_t* size);
@@ -81,31 +84,42 @@ SY_API(sy_router_models) sy_status_t sy_router_models(sy_router_t* router, const
 SY_API(sy_router_endpoints) sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t size);
 /* GET /providers body. */
 SY_API(sy_router_providers) sy_status_t sy_router_providers(sy_router_t* router);
-/* Health: report one attempt's outcome ({"endpoint":i,"now_ms":..,"http_status":..,...}), read
- * a snapshot ({"now_ms":N}) and merge another isolate's snapshot. */
+/* Health: report one attempt's outcome ({"endpoint":i,"now_ms":N,"http_status":N,"timeout":b,
+ * "connection_error":b,"latency_ms":N,"duration_ms":N,"output_tokens":N,"retry_after_ms":N};
+ * http_status 0 = no response), read a snapshot ({"now_ms":N}) and merge another isolate's
+ * snapshot ({"now_ms":N,"snapshot":<a sy_router_health body>}). Times are integers (fractions
+ * are truncated). */
 SY_API(sy_router_observe) sy_status_t sy_router_observe(sy_router_t* router, const char* event, size_t size);
 SY_API(sy_router_health) sy_status_t sy_router_health(sy_router_t* router, const char* input, size_t size);
-SY_API(sy_router_health_merge) sy_status_t sy_router_health_merge(sy_router_t* router, const char* snapshot, size_t size);
+SY_API(sy_router_health_merge) sy_status_t sy_router_health_merge(sy_router_t* router, const char* input, size_t size);
 
 /* ---- plan: one request, routed ---------------------------------------------------------- */
 /* input: {"request": <chat request>, "context": <policy context>, "now_ms": N, "seed": N,
- *         "format": "openai"|"anthropic"}. On success *out holds the plan; its result buffer
- * has {"attempts":[..],"trace":[..],...}. On failure *out is NULL and the router's result buffer
- * has the error body. */
+ *         "presets": {..}, "session_id": "..", "format": "openai"|"anthropic",
+ *         "generation_id": "gen-..", "created": <unix s>, "user_salt": "..", "hashed_user": "..",
+ *         "browser": bool}; the last five describe the attempts (defaults: "gen-" + the seed in
+ *         hex, now_ms / 1000, the context's account_id, none, false). With "format":"anthropic"
+ *         the request is a Messages body and responses are in Messages shape.
+ * On success *out holds the plan; its result buffer has {"attempts":[..],"trace":[..],...}. On
+ * failure *out is NULL and the router's result buffer has the error body. */
 SY_API(sy_router_plan) sy_status_t sy_router_plan(sy_router_t* router, const char* input, size_t size, sy_plan_t** out);
 SY_API(sy_plan_free) void sy_plan_free(sy_plan_t* plan);
 SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t* size);
 /* The upstream HTTP request of attempt `index`: {"method","url","headers":{..},"body":"..",
  * "auth":{"header","prefix","env"}}. The host adds the secret named by auth. */
 SY_API(sy_plan_attempt_request) sy_status_t sy_plan_attempt_request(sy_plan_t* plan, uint32_t index);
-/* A buffered upstream response for attempt `index`: head = {"status":N,"headers":{..},
- * "latency_ms":N}, body = raw bytes. Result: {"outcome":"done"|"retry"|"fail","status":N,
- * "body":<client body>,"usage":{..},"error":{..},"retry_after_ms":N}. */
+/* A buffered upstream response for attempt `index`: head = {"status":N,"headers":{name:value}
+ * or [[name,value],..],"latency_ms":N,"now_ms":N (default: the plan's)}, body = raw bytes; or
+ * a request that got no response: head = {"transport_error":"timeout"|"connection",
+ * "message":".."}. Result: {"outcome":"done"|"retry"|"fail","status":N,"body":<client body>,
+ * "usage":{..},"error":{..},"retry_after_ms":N,...}; a "done" body carries the cost fields and
+ * records prompt-cache stickiness. */
 SY_API(sy_plan_attempt_response) sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index,
     const char* head, size_t head_size, const char* body, size_t body_size);
 /* Stream translation for attempt `index`: open with the response head, feed raw upstream bytes
- * (any split), finish at end of stream (or with {"aborted":true,...} when cut). Each call's
- * result buffer holds the client bytes to forward; sy_stream_summary gives usage and outcome. */
+ * (any split), finish at end of stream ({} or empty) or when cut ({"aborted":true,
+ * "reason":"timeout"|"connection"}). Each feed/finish result buffer holds the client bytes to
+ * forward (not JSON); sy_stream_summary's holds JSON {terminated, outcome, usage, ...}. */
 SY_API(sy_plan_stream_open) sy_status_t sy_plan_stream_open(sy_plan_t* plan, uint32_t index,
     const char* head, size_t head_size, sy_stream_t** out);
 SY_API(sy_stream_feed) sy_status_t sy_stream_feed(sy_stream_t* stream, const char* bytes, size_t size);
@@ -120,9 +134,13 @@ SY_API(sy_ledger_new) sy_status_t sy_ledger_new(const char* state, size_t size, 
 SY_API(sy_ledger_free) void sy_ledger_free(sy_ledger_t* ledger);
 SY_API(sy_ledger_result) const char* sy_ledger_result(const sy_ledger_t* ledger, size_t* size);
 /* One command: {"op":"purchase"|"grant"|"refund"|"create_key"|"update_key"|"delete_key"|
- * "authenticate"|"reserve"|"settle"|"release"|"key_info"|"credits"|"generation"|...,...}. */
-SY_API(sy_ledger_apply) sy_status_t sy_ledger_apply(sy_ledger_t* ledger, const char* command, size_t size);
-/* Snapshot plus operation log, for the host to persist. */
+ * "authenticate"|"reserve"|"settle"|"release"|"key_info"|"credits"|"generation"|...,...}.
+ * `router` (may be NULL) supplies the catalog that resolves endpoint indexes in reserve/settle;
+ * without it those commands need inline prices. */
+SY_API(sy_ledger_apply) sy_status_t sy_ledger_apply(sy_ledger_t* ledger, const sy_router_t* router,
+    const char* command, size_t size);
+/* The whole state ({"format","snapshot","log":[]}), for the host to persist and reload with
+ * sy_ledger_new; the command {"op":"take_log"} gives the operation log since the last take. */
 SY_API(sy_ledger_export) sy_status_t sy_ledger_export(sy_ledger_t* ledger);
 
 #ifdef __cplusplus

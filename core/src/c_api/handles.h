@@ -1,0 +1,78 @@
+// handles.h: what the opaque handles of c_api.h hold. Private to core/src/c_api/.
+//
+// Ownership: a router's state (catalog, health, stickiness, presets) lives in a shared RouterState
+// so that a plan or a stream created from it stays valid even if the host frees the router
+// first (a FinalizationRegistry may collect a Router before its Plans). The catalog itself is
+// shared copy-on-write: a plan keeps the catalog it was planned against, and an overlay applied
+// while plans are in flight builds a new catalog instead of changing endpoint indexes under them.
+//
+// Each handle owns one `result` string: the body of its last call (success body or error body),
+// valid until the next call on that handle (contract point 3 in c_api.h).
+//
+// Thread-safety: none; a handle is used by one caller at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "switchyard/catalog.h"
+#include "switchyard/health.h"
+#include "switchyard/ledger.h"
+#include "switchyard/planner.h"
+#include "switchyard/status.h"
+#include "switchyard/wire/wire.h"
+
+namespace switchyard::capi {
+
+struct RouterState {
+  std::shared_ptr<Catalog> catalog;  // replaced, never mutated, while a plan shares it
+  Health health;
+  Stickiness stickiness;
+  Json presets;                      // {name: preset} from the router config, or null
+};
+
+// What the host tells the plan about the attempts it will make (fields of sy_router_plan's
+// input beside the planner's own): see ReadAttemptHost in c_api.cpp.
+struct AttemptHost {
+  std::string generation_id;     // the client-visible id; default "gen-" + seed in hex
+  int64_t created = 0;           // unix seconds; default now_ms / 1000
+  std::string hashed_user;       // `user` already hashed by the host, or
+  std::string user_salt;         // a salt for HashUser; default the context's account_id
+  bool browser = false;          // the upstream call is made from a web page
+  ClientFormat client_format = ClientFormat::kOpenAI;
+};
+
+}  // namespace switchyard::capi
+
+struct sy_router_t {
+  std::shared_ptr<switchyard::capi::RouterState> state;
+  std::string result;
+};
+
+struct sy_plan_t {
+  std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
+  std::shared_ptr<const switchyard::Catalog> catalog;      // the catalog the plan indexes
+  switchyard::PlanInput input;
+  switchyard::capi::AttemptHost host;
+  switchyard::Plan plan;
+  std::string result;
+};
+
+struct sy_stream_t {
+  std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
+  std::shared_ptr<const switchyard::Catalog> catalog;      // prices of `endpoint`
+  std::unique_ptr<switchyard::StreamTranslator> translator;
+  uint32_t endpoint = 0;
+  bool byok = false;
+  std::string sticky_key;
+  int64_t now_ms = 0;            // when the stream was opened (stickiness timestamp default)
+  bool finished = false;
+  std::string result;            // client bytes of the last feed/finish, or a JSON body
+};
+
+struct sy_ledger_t {
+  switchyard::Ledger ledger;
+  std::string result;
+};

@@ -1,0 +1,416 @@
+// binding.js: the one JS binding over the C ABI of core/include/switchyard/c_api.h.
+//
+// It is written against "a WebAssembly instance's exports": the sy_* functions and `memory`.
+// Both builds export exactly those names (the Emscripten build through its loader's
+// instantiateWasm hook, the WASI build directly), so the browser, Node and workerd loaders all
+// end in bind(exports) and the rest of the package cannot tell the builds apart.
+//
+// Per call: the input (JSON text or raw bytes) is copied into memory from sy_alloc, the function
+// runs, the handle's result buffer is decoded, the input freed. A non-zero status becomes a
+// thrown SwitchyardError carrying the documented error body. Handles (Router, Plan, Stream,
+// Ledger) own a core object: free() releases it at once, a FinalizationRegistry releases it
+// if the JS object is collected first, and free() twice is harmless.
+//
+// A trap inside the core (an abort, out of memory, a WASI stub refusing a call) leaves the
+// instance in an unknown state: the binding turns it into a SwitchyardError with code
+// "internal" and refuses every later call on that instance. Load a new one to continue.
+
+export const ABI_VERSION = 1;
+
+// Names and HTTP statuses by sy_status_t value (switchyard::CodeName / HttpStatus).
+const CODE_NAMES = [
+  'ok', 'invalid_argument', 'unauthorized', 'payment_required', 'forbidden', 'not_found',
+  'timeout', 'too_large', 'rate_limited', 'upstream_error', 'unavailable', 'internal', 'conflict',
+];
+const HTTP_STATUS = [200, 400, 401, 402, 403, 404, 408, 413, 429, 502, 503, 500, 409];
+const STATUS_INTERNAL = 11;
+const STATUS_INVALID_ARGUMENT = 1;
+
+/** A non-zero sy_status_t, with the core's error body {"error":{code,message,metadata}}. */
+export class SwitchyardError extends Error {
+  constructor(status, body, options) {
+    const error = body && typeof body === 'object' && body.error ? body.error : {};
+    const message = typeof error.message === 'string' ? error.message : `status ${status}`;
+    super(message, options);
+    this.name = 'SwitchyardError';
+    /** The sy_status_t value (SY_INVALID_ARGUMENT = 1, ...). */
+    this.status = status;
+    /** The stable code name: "invalid_argument", "not_found", ... */
+    this.code = CODE_NAMES[status] ?? 'internal';
+    /** The HTTP status the documented error shape uses for this code. */
+    this.httpStatus = typeof error.code === 'number' ? error.code : (HTTP_STATUS[status] ?? 500);
+    /** error.metadata: the offending `field`, `reasons`, `provider_name`, ... or null. */
+    this.metadata = error.metadata ?? null;
+  }
+
+  /** The documented error body, ready to send to a client. */
+  toJSON() {
+    const error = { code: this.httpStatus, message: this.message };
+    if (this.metadata) error.metadata = this.metadata;
+    return { error };
+  }
+}
+
+/** Every function of c_api.h, in header order (tests/js/exports.test.mjs checks both lists). */
+export const C_API_FUNCTIONS = Object.freeze([
+  'sy_abi_version', 'sy_alloc', 'sy_free', 'sy_last_error',
+  'sy_router_new', 'sy_router_free', 'sy_router_result', 'sy_router_overlay', 'sy_router_models',
+  'sy_router_endpoints', 'sy_router_providers', 'sy_router_observe', 'sy_router_health',
+  'sy_router_health_merge', 'sy_router_plan', 'sy_plan_free', 'sy_plan_result',
+  'sy_plan_attempt_request', 'sy_plan_attempt_response', 'sy_plan_stream_open', 'sy_stream_feed',
+  'sy_stream_finish', 'sy_stream_result', 'sy_stream_summary', 'sy_stream_free', 'sy_ledger_new',
+  'sy_ledger_free', 'sy_ledger_result', 'sy_ledger_apply', 'sy_ledger_export',
+]);
+
+/**
+ * Binds the exports of one Switchyard instance. Returns the package API for that instance:
+ * { Router, Plan, Stream, Ledger, SwitchyardError, abiVersion, exports }.
+ */
+export function bind(exports) {
+  for (const name of ['memory', ...C_API_FUNCTIONS]) {
+    if (!(name in exports)) throw new Error(`switchyard: the wasm module does not export ${name}`);
+  }
+  const core = new Core(exports);
+  const abi = core.call(exports.sy_abi_version) >>> 0;
+  if (abi !== ABI_VERSION) {
+    throw new Error(`switchyard: the wasm module has ABI version ${abi}, this binding expects ${ABI_VERSION}`);
+  }
+  return makeApi(core, abi);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+function toBytes(input, what) {
+  if (input === undefined || input === null) return null;
+  if (typeof input === 'string') return encoder.encode(input);
+  if (input instanceof Uint8Array) return input;
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  throw new TypeError(`switchyard: ${what} must be a string, Uint8Array or ArrayBuffer`);
+}
+
+// JSON for the core: objects are serialised; a string is taken as JSON text already.
+function toJsonBytes(value, what) {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof Uint8Array) return value;
+  return encoder.encode(JSON.stringify(value));
+}
+
+// The memory-level part: calls, buffers, the trap guard.
+class Core {
+  constructor(exports) {
+    this.exports = exports;
+    this.memory = exports.memory;
+    this.broken = null;
+    // Two out-params (a size_t and a handle pointer), allocated once for this instance.
+    this.scratch = this.call(exports.sy_alloc, 8) >>> 0;
+    if (this.scratch === 0) throw new Error('switchyard: out of memory');
+  }
+
+  // Every call into the core goes through here: a trap poisons the instance.
+  call(fn, ...args) {
+    if (this.broken) throw this.broken;
+    try {
+      return fn(...args);
+    } catch (cause) {
+      this.broken = new SwitchyardError(STATUS_INTERNAL, {
+        error: {
+          code: 500,
+          message: `the Switchyard core trapped (${cause && cause.message ? cause.message : cause}); ` +
+            'this instance can no longer be used: load a new one',
+        },
+      }, { cause });
+      throw this.broken;
+    }
+  }
+
+  // Runs fn(ptr, len) with `bytes` copied into core memory; (0, 0) for no input.
+  withInput(bytes, fn) {
+    if (bytes === null || bytes.length === 0) return fn(0, 0);
+    const ptr = this.call(this.exports.sy_alloc, bytes.length) >>> 0;  // addresses are unsigned
+    if (ptr === 0) throw new SwitchyardError(STATUS_INTERNAL, { error: { message: 'out of memory in the Switchyard core' } });
+    try {
+      new Uint8Array(this.memory.buffer, ptr, bytes.length).set(bytes);
+      return fn(ptr, bytes.length);
+    } finally {
+      if (!this.broken) this.exports.sy_free(ptr);
+    }
+  }
+
+  // The bytes of a result buffer (copied out: the buffer dies at the next call on the handle).
+  readResult(resultFn, handle) {
+    const ptr = this.call(resultFn, handle, this.scratch) >>> 0;
+    const size = new DataView(this.memory.buffer).getUint32(this.scratch, true);
+    if (ptr === 0 || size === 0) return new Uint8Array(0);
+    return new Uint8Array(this.memory.buffer, ptr, size).slice();
+  }
+
+  readText(resultFn, handle) {
+    const ptr = this.call(resultFn, handle, this.scratch) >>> 0;
+    const size = new DataView(this.memory.buffer).getUint32(this.scratch, true);
+    if (ptr === 0 || size === 0) return '';
+    return decoder.decode(new Uint8Array(this.memory.buffer, ptr, size));
+  }
+
+  readJson(resultFn, handle) {
+    const text = this.readText(resultFn, handle);
+    return text === '' ? null : JSON.parse(text);
+  }
+
+  // The error of a failed call, from the handle's buffer or (handle 0) sy_last_error.
+  error(status, resultFn, handle) {
+    const text = handle ? this.readText(resultFn, handle)
+                        : this.readText((_, size) => this.exports.sy_last_error(size), 0);
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { error: { message: text || `status ${status}` } };
+    }
+    return new SwitchyardError(status, body);
+  }
+
+  // A command on a handle: status check, then the JSON (or raw bytes) of its result buffer.
+  command(status, resultFn, handle, raw = false) {
+    if (status !== 0) throw this.error(status, resultFn, handle);
+    return raw ? this.readResult(resultFn, handle) : this.readJson(resultFn, handle);
+  }
+
+  // A constructor: fn(outPtr) fills *out; returns the new handle pointer.
+  construct(fn, errorResultFn, errorHandle) {
+    const view = () => new DataView(this.memory.buffer);
+    view().setUint32(this.scratch + 4, 0, true);
+    const status = fn(this.scratch + 4);
+    if (status !== 0) throw this.error(status, errorResultFn, errorHandle);
+    const handle = view().getUint32(this.scratch + 4, true);
+    if (handle === 0) throw this.error(STATUS_INTERNAL, errorResultFn, errorHandle);
+    return handle;
+  }
+}
+
+function makeApi(core, abiVersion) {
+  const x = core.exports;
+
+  // Releases core objects whose JS owner was collected without free(). Held values never
+  // reference the owner, or it could not be collected.
+  const registry = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry(({ free, ptr }) => {
+      if (!core.broken) free(ptr);
+    })
+    : null;
+
+  class Handle {
+    #ptr;
+    #free;
+    #kind;
+    constructor(kind, ptr, free) {
+      this.#kind = kind;
+      this.#ptr = ptr;
+      this.#free = free;
+      registry?.register(this, { free, ptr }, this);
+    }
+
+    /** The core pointer; throws once freed. */
+    get ptr() {
+      if (this.#ptr === 0) {
+        throw new SwitchyardError(STATUS_INVALID_ARGUMENT, {
+          error: { code: 400, message: `this ${this.#kind} has been freed` },
+        });
+      }
+      return this.#ptr;
+    }
+
+    get freed() { return this.#ptr === 0; }
+
+    /** Releases the core object now. Safe to call more than once. */
+    free() {
+      if (this.#ptr === 0) return;
+      const ptr = this.#ptr;
+      this.#ptr = 0;
+      registry?.unregister(this);
+      if (!core.broken) core.call(this.#free, ptr);
+    }
+  }
+  // `using router = new Router()` where explicit resource management exists.
+  if (typeof Symbol.dispose === 'symbol') {
+    Handle.prototype[Symbol.dispose] = function dispose() { this.free(); };
+  }
+
+  class Router extends Handle {
+    /**
+     * @param config {catalog?: object|string (catalog JSON text), overlay?: object,
+     *   presets?: object}. No catalog: the embedded default.
+     */
+    constructor(config = {}) {
+      const bytes = routerConfig(config);
+      const ptr = core.withInput(bytes, (p, n) =>
+        core.construct((out) => core.call(x.sy_router_new, p, n, out), x.sy_router_result, 0));
+      super('Router', ptr, x.sy_router_free);
+    }
+
+    #run(fn, input) {
+      const ptr = this.ptr;
+      return core.withInput(toJsonBytes(input), (p, n) =>
+        core.command(core.call(fn, ptr, p, n), x.sy_router_result, ptr));
+    }
+
+    /** GET /models body. query: {supported_parameters?, input_modalities?, output_modalities?}. */
+    models(query = {}) { return this.#run(x.sy_router_models, query); }
+
+    /** GET /models/{id}/endpoints body, with live health as of nowMs. */
+    endpoints(model, nowMs) { return this.#run(x.sy_router_endpoints, { model, now_ms: nowMs }); }
+
+    /** GET /providers body. */
+    providers() {
+      const ptr = this.ptr;
+      return core.command(core.call(x.sy_router_providers, ptr), x.sy_router_result, ptr);
+    }
+
+    /** Applies a catalog overlay (custom providers, base URLs, prices); atomic. */
+    overlay(overlay) { this.#run(x.sy_router_overlay, overlay); }
+
+    /** Routes one request: input {request, context, now_ms, seed, ...}. Returns a Plan. */
+    plan(input) {
+      const ptr = this.ptr;
+      const planPtr = core.withInput(toJsonBytes(input), (p, n) =>
+        core.construct((out) => core.call(x.sy_router_plan, ptr, p, n, out), x.sy_router_result, ptr));
+      return new Plan(planPtr, this);
+    }
+
+    /** Reports one attempt's outcome: {endpoint, now_ms, http_status, latency_ms, ...}. */
+    observe(event) { this.#run(x.sy_router_observe, event); }
+
+    /** A health snapshot (for another isolate's mergeHealth). */
+    health(nowMs) { return this.#run(x.sy_router_health, { now_ms: nowMs }); }
+
+    /** Merges another isolate's health snapshot. */
+    mergeHealth(snapshot, nowMs) { this.#run(x.sy_router_health_merge, { now_ms: nowMs, snapshot }); }
+  }
+
+  class Plan extends Handle {
+    #result;
+    constructor(ptr, router) {
+      super('Plan', ptr, x.sy_plan_free);
+      // Read now: the plan's buffer is reused by its next call.
+      this.#result = core.readJson(x.sy_plan_result, ptr);
+      this.router = router;
+    }
+
+    /** The plan: {model, attempts:[...], trace:[...], sticky_key, ...}. */
+    get result() { return this.#result; }
+    get attempts() { return this.#result.attempts; }
+
+    /** The upstream HTTP request of attempt i: {method, url, headers, body, auth}. */
+    attemptRequest(index) {
+      const ptr = this.ptr;
+      return core.command(core.call(x.sy_plan_attempt_request, ptr, attemptIndex(index)), x.sy_plan_result, ptr);
+    }
+
+    /**
+     * Translates a buffered upstream response. head: {status, headers, latency_ms?, now_ms?} or
+     * {transport_error: "timeout"|"connection", message?}; body: bytes or text.
+     * Returns {outcome: "done"|"retry"|"fail", status, body, usage, error, ...}.
+     */
+    attemptResponse(index, head, body) {
+      const ptr = this.ptr;
+      const bodyBytes = toBytes(body, 'body');
+      return core.withInput(toJsonBytes(head), (hp, hn) =>
+        core.withInput(bodyBytes, (bp, bn) =>
+          core.command(core.call(x.sy_plan_attempt_response, ptr, attemptIndex(index), hp, hn, bp, bn),
+            x.sy_plan_result, ptr)));
+    }
+
+    /** Opens stream translation for attempt i with the upstream response head. */
+    openStream(index, head) {
+      const ptr = this.ptr;
+      const streamPtr = core.withInput(toJsonBytes(head), (p, n) =>
+        core.construct((out) => core.call(x.sy_plan_stream_open, ptr, attemptIndex(index), p, n, out),
+          x.sy_plan_result, ptr));
+      return new Stream(streamPtr);
+    }
+  }
+
+  class Stream extends Handle {
+    constructor(ptr) { super('Stream', ptr, x.sy_stream_free); }
+
+    /** Feeds upstream bytes (any split); returns the client bytes to forward (maybe empty). */
+    feed(bytes) {
+      const ptr = this.ptr;
+      return core.withInput(toBytes(bytes, 'bytes'), (p, n) =>
+        core.command(core.call(x.sy_stream_feed, ptr, p, n), x.sy_stream_result, ptr, true));
+    }
+
+    /** End of stream ({} ) or a cut one ({aborted: true, reason}); returns the last client bytes. */
+    finish(options = {}) {
+      const ptr = this.ptr;
+      return core.withInput(toJsonBytes(options), (p, n) =>
+        core.command(core.call(x.sy_stream_finish, ptr, p, n), x.sy_stream_result, ptr, true));
+    }
+
+    /** {terminated, outcome, first_byte_emitted, usage, finish_reason, error, ...}. */
+    summary() {
+      const ptr = this.ptr;
+      return core.command(core.call(x.sy_stream_summary, ptr), x.sy_stream_result, ptr);
+    }
+  }
+
+  class Ledger extends Handle {
+    #router;
+    /**
+     * @param state a snapshot from export() (object or JSON text), or nothing for a new account.
+     * @param options {router?: Router} whose catalog resolves endpoint indexes in reserve/settle.
+     */
+    constructor(state, options = {}) {
+      const ptr = core.withInput(toJsonBytes(state), (p, n) =>
+        core.construct((out) => core.call(x.sy_ledger_new, p, n, out), x.sy_ledger_result, 0));
+      super('Ledger', ptr, x.sy_ledger_free);
+      this.#router = options.router ?? null;
+    }
+
+    /** One command: {op: "purchase"|"reserve"|"settle"|..., ...}. */
+    apply(command, router = this.#router) {
+      const ptr = this.ptr;
+      const routerPtr = router ? router.ptr : 0;
+      return core.withInput(toJsonBytes(command), (p, n) =>
+        core.command(core.call(x.sy_ledger_apply, ptr, routerPtr, p, n), x.sy_ledger_result, ptr));
+    }
+
+    /** Snapshot plus operation log, for the host to persist. */
+    export() {
+      const ptr = this.ptr;
+      return core.command(core.call(x.sy_ledger_export, ptr), x.sy_ledger_result, ptr);
+    }
+  }
+
+  return Object.freeze({
+    Router, Plan, Stream, Ledger, SwitchyardError, abiVersion,
+    /** The raw instance exports (the C ABI), for tools and tests. */
+    exports: x,
+    /** Whether a trap has made this instance unusable. */
+    get broken() { return core.broken !== null; },
+  });
+}
+
+// An attempt index for a uint32_t parameter; anything else would silently wrap to another index.
+function attemptIndex(index) {
+  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) {
+    throw new SwitchyardError(STATUS_INVALID_ARGUMENT, {
+      error: { code: 400, message: `attempt index must be a non-negative integer, not ${index}`, metadata: { field: 'index' } },
+    });
+  }
+  return index;
+}
+
+// The router config as JSON bytes. A catalog given as text is spliced in as is, so a large
+// catalog is not parsed and re-serialised in JS on its way to the core.
+function routerConfig(config) {
+  if (config === null || config === undefined) return null;
+  if (typeof config !== 'object') throw new TypeError('switchyard: Router config must be an object');
+  const { catalog, ...rest } = config;
+  if (typeof catalog !== 'string') return toJsonBytes(config);
+  const others = JSON.stringify(rest);
+  const text = others === '{}' ? `{"catalog":${catalog}}` : `{"catalog":${catalog},${others.slice(1)}`;
+  return encoder.encode(text);
+}

@@ -1,0 +1,14 @@
+// Types of the package entry. The same `load` exists in every condition; its argument differs:
+//   node / browser:   load({ wasm?, factory? })   (the Emscripten build)
+//   workerd / worker: load(module?)              (the WASI build, a WebAssembly.Module)
+export * from './binding.js';
+import type { SwitchyardApi } from './binding.js';
+
+export interface LoadOptions {
+  /** The Emscripten build's .wasm: a URL or path, a fetch Response, bytes or a compiled module. */
+  wasm?: string | URL | Response | Promise<Response> | BufferSource | WebAssembly.Module;
+  /** The default export of a switchyard.mjs to use instead of the packaged one. */
+  factory?: (overrides: object) => Promise<unknown>;
+}
+
+export declare function load(options?: LoadOptions | WebAssembly.Module | BufferSource): Promise<SwitchyardApi>;

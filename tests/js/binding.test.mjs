@@ -1,0 +1,327 @@
+// The JS binding over both wasm builds: results, typed errors, handle lifetimes, and proof that
+// free() (and the FinalizationRegistry) give memory back.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { SwitchyardError, bind } from '../../js/src/binding.js';
+import { load as loadBrowser } from '../../js/src/browser.js';
+import { wasiImports } from '../../js/src/wasi.js';
+import { BUILDS, missing, readFixture } from './wasm-builds.mjs';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+
+const SMALL = readFixture('tests/fixtures/catalog/small.json');
+const OVERLAY = JSON.parse(readFixture('tests/fixtures/catalog/overlay-sandbox.json'));
+const PLAN_INPUT = {
+  request: {
+    model: 'openai/gpt-4o-mini',
+    messages: [{ role: 'user', content: 'hi' }],
+    provider: { only: ['openai'] },
+  },
+  now_ms: 1_000_000,
+  seed: 7,
+  generation_id: 'gen-test',
+};
+
+// Bytes in use on the core's heap: memory size minus what 16 KiB allocations can still fill
+// before the memory has to grow. Exact to a chunk, whatever the allocator's slack.
+const CHUNK = 16 * 1024;
+function heapUsed(exports) {
+  const memory = exports.memory;
+  const start = memory.buffer.byteLength;
+  const chunks = [];
+  for (;;) {
+    const p = exports.sy_alloc(CHUNK);
+    assert.notEqual(p, 0, 'sy_alloc failed while probing');
+    chunks.push(p);
+    if (memory.buffer.byteLength !== start) break;  // the last one needed new memory
+  }
+  for (const p of chunks) exports.sy_free(p);
+  return start - (chunks.length - 1) * CHUNK;
+}
+
+function expectError(fn, code, check) {
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected a SwitchyardError "${code}", nothing was thrown`);
+  assert.ok(error instanceof SwitchyardError, `expected a SwitchyardError, got ${error}`);
+  assert.equal(error.code, code, error.message);
+  check?.(error);
+  return error;
+}
+
+// A minimal module importing WASI clock_time_get (type (i32 i64 i32) -> i32).
+const CLOCK_IMPORT = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7f, 0x7e, 0x7f, 0x01, 0x7f,
+  0x02, 0x29, 0x01,
+  0x16, ...new TextEncoder().encode('wasi_snapshot_preview1'),
+  0x0e, ...new TextEncoder().encode('clock_time_get'),
+  0x00, 0x00,
+]);
+
+test('the WASI stubs refuse clock and randomness', () => {
+  const module = new WebAssembly.Module(CLOCK_IMPORT);
+  const imports = wasiImports(module, () => null);
+  assert.throws(() => imports.wasi_snapshot_preview1.clock_time_get(0, 0n, 0), /clock/);
+});
+
+for (const build of BUILDS) {
+  describe(build.name, () => {
+    const why = missing(build);
+    if (why) {
+      test('build present', () => assert.fail(why));
+      return;
+    }
+    let sy;
+    const api = async () => (sy ??= await build.load());
+
+    test('loads and reports the ABI version', async () => {
+      const { abiVersion } = await api();
+      assert.equal(abiVersion, 1);
+    });
+
+    test('router: models, endpoints, providers, catalog as text or object', async () => {
+      const { Router } = await api();
+      const fromText = new Router({ catalog: SMALL });
+      const fromObject = new Router({ catalog: JSON.parse(SMALL), presets: {} });
+      assert.equal(fromText.models().data.length, 6);
+      assert.deepEqual(fromText.models(), fromObject.models());
+      assert.ok(fromText.models({ supported_parameters: ['tools'] }).data.length < 6);
+      assert.equal(fromText.endpoints('openai/gpt-4o-mini', 5).data.endpoints.length, 2);
+      assert.equal(fromText.providers().data.length, 5);
+      fromText.free();
+      fromObject.free();
+      const byDefault = new Router();
+      assert.ok(byDefault.models().data.length > 100);
+      byDefault.free();
+    });
+
+    test('errors are SwitchyardErrors with status, code, httpStatus and metadata', async () => {
+      const { Router, SwitchyardError: ApiError } = await api();
+      assert.equal(ApiError, SwitchyardError);
+      const router = new Router({ catalog: SMALL });
+      const notFound = expectError(() => router.endpoints('no/such', 1), 'not_found');
+      assert.equal(notFound.status, 5);
+      assert.equal(notFound.httpStatus, 404);
+      assert.deepEqual(notFound.toJSON().error.code, 404);
+      expectError(() => router.models({ supported_parameters: [5] }), 'invalid_argument',
+        (e) => assert.equal(e.metadata.field, 'supported_parameters'));
+      expectError(() => router.observe({ endpoint: 99, now_ms: 1 }), 'not_found',
+        (e) => assert.equal(e.metadata.field, 'endpoint'));
+      expectError(() => router.plan('{not json'), 'invalid_argument');
+      expectError(() => router.plan({ ...PLAN_INPUT, request: { ...PLAN_INPUT.request, model: 'no/such' } }), 'not_found');
+      // Constructor failures come through sy_last_error.
+      expectError(() => new Router({ catalog: '{"format":"nope"}' }), 'invalid_argument');
+      expectError(() => new Router({ catalog: '['.repeat(500) }), 'too_large',
+        (e) => assert.equal(e.httpStatus, 413));
+      // The router still works after its errors.
+      assert.equal(router.providers().data.length, 5);
+      router.free();
+    });
+
+    test('health: observe, snapshot, merge', async () => {
+      const { Router } = await api();
+      const a = new Router({ catalog: SMALL });
+      const b = new Router({ catalog: SMALL });
+      for (let i = 0; i < 4; i++) a.observe({ endpoint: 7, now_ms: 1000 + i, http_status: 502, latency_ms: 10.5 });
+      const snapshot = a.health(2000);
+      b.mergeHealth(snapshot, 2000);
+      assert.deepEqual(b.health(2000), snapshot);
+      expectError(() => b.mergeHealth(null, 2000), 'invalid_argument');
+      a.free();
+      b.free();
+    });
+
+    test('plans: result, attempts, requests; they outlive their router', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const plan = router.plan(PLAN_INPUT);
+      assert.equal(plan.result.attempts.length, 1);
+      assert.equal(plan.attempts[0].provider, 'openai');
+      const request = plan.attemptRequest(0);
+      assert.equal(request.method, 'POST');
+      assert.equal(JSON.parse(request.body).model, 'gpt-4o-mini');
+      expectError(() => plan.attemptRequest(5), 'not_found');
+      expectError(() => plan.attemptRequest(undefined), 'invalid_argument');
+      expectError(() => plan.attemptRequest(-1), 'invalid_argument');
+      router.overlay(OVERLAY);
+      assert.match(router.plan(PLAN_INPUT).attemptRequest(0).url, /^http:\/\/127\.0\.0\.1:8790/);
+      router.free();
+      assert.match(plan.attemptRequest(0).url, /^https:\/\/api\.openai\.com/);
+      const outcome = plan.attemptResponse(0, { status: 200, headers: { 'content-type': 'application/json' } },
+        JSON.stringify({
+          id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+        }));
+      assert.equal(outcome.outcome, 'done');
+      assert.equal(outcome.status, 200);
+      assert.equal(plan.attemptResponse(0, { transport_error: 'timeout' }).outcome, 'retry');
+      plan.free();
+    });
+
+    test('streams: feed bytes in, client bytes out', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const plan = router.plan({ ...PLAN_INPUT, request: { ...PLAN_INPUT.request, stream: true } });
+      const stream = plan.openStream(0, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+      const chunk = (delta, finish) => `data: ${JSON.stringify({
+        id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })}\n\n`;
+      const upstream = new TextEncoder().encode(chunk({ role: 'assistant', content: 'Hel' }, null) +
+        chunk({ content: 'lo' }, 'stop') + 'data: [DONE]\n\n');
+      let client = '';
+      const decoder = new TextDecoder();
+      for (let i = 0; i < upstream.length; i += 5) {
+        const out = stream.feed(upstream.subarray(i, i + 5));
+        assert.ok(out instanceof Uint8Array);
+        client += decoder.decode(out, { stream: true });
+      }
+      client += decoder.decode(stream.finish());
+      assert.match(client, /Hel/);
+      assert.match(client, /data: \[DONE\]/);
+      const summary = stream.summary();
+      assert.equal(summary.outcome, 'done');
+      expectError(() => stream.finish(), 'invalid_argument');
+      stream.free();
+      plan.free();
+      router.free();
+    });
+
+    test('ledger: new, export, reload, bad commands', async () => {
+      const { Ledger, Router } = await api();
+      const ledger = new Ledger();
+      const state = ledger.export();
+      const copy = new Ledger(state);
+      assert.deepEqual(copy.export(), state);
+      expectError(() => ledger.apply('{'), 'invalid_argument');
+      assert.throws(() => ledger.apply({ op: 'no-such-op' }), SwitchyardError);
+      const router = new Router({ catalog: SMALL });
+      assert.throws(() => ledger.apply({ op: 'no-such-op' }, router), SwitchyardError);
+      router.free();
+      ledger.free();
+      copy.free();
+    });
+
+    test('free() is idempotent; a freed handle refuses calls', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const plan = router.plan(PLAN_INPUT);
+      plan.free();
+      plan.free();
+      assert.equal(plan.freed, true);
+      expectError(() => plan.attemptRequest(0), 'invalid_argument', (e) => assert.match(e.message, /freed/));
+      router.free();
+      router.free();
+      expectError(() => router.models(), 'invalid_argument');
+    });
+
+    test('free() gives the memory back (and a leak would be seen)', async () => {
+      const { Router, exports } = await api();
+      const work = () => {
+        const router = new Router({ catalog: SMALL });
+        for (let i = 0; i < 20; i++) {
+          const plan = router.plan({ ...PLAN_INPUT, seed: i });
+          plan.attemptRequest(0);
+          plan.free();
+        }
+        router.observe({ endpoint: 7, now_ms: 1000, http_status: 200 });
+        router.free();
+      };
+      work();
+      work();  // warm: allocator free lists and any lazily grown buffers
+      const before = heapUsed(exports);
+      for (let i = 0; i < 100; i++) work();  // 100 routers, 2,000 plans
+      const after = heapUsed(exports);
+      assert.ok(after - before <= 4 * CHUNK,
+        `heap grew by ${after - before} bytes over 100 routers and 2,000 plans`);
+
+      // Control: the same probe sees 200 plans that were not freed...
+      const router = new Router({ catalog: SMALL });
+      const base = heapUsed(exports);
+      const plans = Array.from({ length: 200 }, (_, i) => router.plan({ ...PLAN_INPUT, seed: i }));
+      const held = heapUsed(exports);
+      assert.ok(held - base >= 4 * CHUNK, `200 live plans used only ${held - base} bytes`);
+      // ...and sees them go when freed.
+      for (const plan of plans) plan.free();
+      const released = heapUsed(exports);
+      assert.ok(released - base <= 2 * CHUNK, `freeing 200 plans left ${released - base} bytes`);
+      router.free();
+    });
+
+    test('plans dropped without free() are released by the FinalizationRegistry', async () => {
+      const { Router, exports } = await api();
+      const router = new Router({ catalog: SMALL });
+      const base = heapUsed(exports);
+      (() => {
+        for (let i = 0; i < 200; i++) router.plan({ ...PLAN_INPUT, seed: i });
+      })();
+      assert.ok(heapUsed(exports) - base >= 4 * CHUNK);
+      let used = Infinity;
+      for (let i = 0; i < 50 && used - base > 2 * CHUNK; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        used = heapUsed(exports);
+      }
+      assert.ok(used - base <= 2 * CHUNK, `collected plans still hold ${used - base} bytes`);
+      router.free();
+    });
+
+    test('a trap in the core becomes an "internal" SwitchyardError and retires the instance', async () => {
+      const fresh = await build.load();  // this instance is sacrificed
+      const raw = fresh.exports;
+      const exports = { ...raw };
+      // A handle pointer far outside memory: the core's read of it traps (out of bounds).
+      exports.sy_router_providers = () => raw.sy_router_providers(0xfffffff0);
+      const broken = bind(exports);
+      const router = new broken.Router({ catalog: SMALL });
+      expectError(() => router.providers(), 'internal', (e) => {
+        assert.equal(e.httpStatus, 500);
+        assert.ok(e.cause instanceof WebAssembly.RuntimeError);
+      });
+      assert.equal(broken.broken, true);
+      expectError(() => new broken.Router(), 'internal');
+      router.free();  // still safe
+    });
+  });
+}
+
+// The browser loader's path (fetch + instantiateStreaming, or bytes when the server sends
+// another content type), exercised over loopback HTTP in Node.
+test('browser loader: fetches the .wasm by URL', async (t) => {
+  const build = BUILDS[0];
+  const why = missing(build);
+  if (why) assert.fail(why);
+  const bytes = readFileSync(build.wasm);
+  const server = createServer((req, res) => {
+    const type = req.url.includes('plain') ? 'application/octet-stream' : 'application/wasm';
+    if (!req.url.endsWith('.wasm')) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': type }).end(bytes);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const factory = (await import(pathToFileURL(build.files[1]).href)).default;
+  for (const path of ['/switchyard.wasm', '/plain/switchyard.wasm']) {
+    const sy = await loadBrowser({ factory, wasm: new URL(path, base) });
+    const router = new sy.Router({ catalog: SMALL });
+    assert.equal(router.providers().data.length, 5);
+    router.free();
+  }
+  await assert.rejects(loadBrowser({ factory, wasm: `${base}/missing` }), /HTTP 404/);
+});

@@ -1,0 +1,54 @@
+// The two wasm builds under test, found through SWITCHYARD_BROWSER_BUILD / SWITCHYARD_WORKER_BUILD
+// (defaults: build/browser/wasm/browser and build/worker/wasm/worker, from the repository root).
+// A missing build is a failure, never a skip: `make test` builds both before the JS suites.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { load as loadEmscripten } from '../../js/src/node.js';
+import { load as loadWasi } from '../../js/src/workerd.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const browserDir = resolve(ROOT, process.env.SWITCHYARD_BROWSER_BUILD ?? 'build/browser/wasm/browser');
+const workerDir = resolve(ROOT, process.env.SWITCHYARD_WORKER_BUILD ?? 'build/worker/wasm/worker');
+
+export const BUILDS = [
+  {
+    name: 'browser (Emscripten)',
+    wasm: join(browserDir, 'switchyard.wasm'),
+    files: [join(browserDir, 'switchyard.wasm'), join(browserDir, 'switchyard.mjs')],
+    how: 'cmake --preset browser -B build/browser && cmake --build build/browser --target switchyard_browser',
+    async load() {
+      const factory = (await import(pathToFileURL(join(browserDir, 'switchyard.mjs')).href)).default;
+      return loadEmscripten({ factory, wasm: readFileSync(this.wasm) });
+    },
+  },
+  {
+    name: 'worker (WASI)',
+    wasm: join(workerDir, 'switchyard.wasm'),
+    files: [join(workerDir, 'switchyard.wasm')],
+    how: 'cmake --preset worker -B build/worker && cmake --build build/worker --target switchyard_worker',
+    async load() {
+      return loadWasi(new WebAssembly.Module(readFileSync(this.wasm)));
+    },
+  },
+];
+
+/** Why `build` cannot be tested (a clear message), or null when its files exist. */
+export function missing(build) {
+  const absent = build.files.filter((f) => !existsSync(f));
+  if (absent.length === 0) return null;
+  return `the ${build.name} build is missing (${absent.join(', ')}); build it with: ${build.how} ` +
+    '(or point SWITCHYARD_BROWSER_BUILD / SWITCHYARD_WORKER_BUILD at it)';
+}
+
+/** The SY_API(sy_...) names declared in c_api.h, in order. */
+export function headerFunctions() {
+  const header = readFileSync(join(ROOT, 'core/include/switchyard/c_api.h'), 'utf8');
+  return [...new Set([...header.matchAll(/SY_API\((sy_[a-z0-9_]+)\)/g)].map((m) => m[1]))];
+}
+
+export function readFixture(relative) {
+  return readFileSync(join(ROOT, relative), 'utf8');
+}
