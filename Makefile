@@ -39,7 +39,7 @@ fuzz-build: deps
 	@cmake --build build/fuzz -j$(JOBS)
 
 # ---- the two front-door commands -----------------------------------------------------------
-run: native-release
+run: worker
 	@scripts/run.sh
 
 test: native js fuzz-build

@@ -1,0 +1,302 @@
+// account.js: AccountObject, the Durable Object that owns one account's money. Every reserve,
+// settle, key change and credit movement of the account runs here, one at a time, against the
+// core's Ledger (the WASI build), so a reservation is strongly consistent however many isolates
+// serve the account's requests: the check and the hold are one step in one object.
+//
+// Persistence (SQLite, ctx.storage.sql): the ledger runs with its journal on and hands its
+// operation log to the DO (take_log), which appends it to `ledger_log` (one row per batch) and
+// every SNAPSHOT_EVERY entries folds it into a fresh snapshot (`ledger_state`). On construction
+// the DO restores the ledger from snapshot + log, so it continues exactly where it stopped.
+//
+// When the log is written is a latency decision. A SQLite commit is durable only after it
+// reaches the disk (locally an fsync on the isolate's thread; on Cloudflare a replicated
+// write), and the output gate holds every reply until then: committing on each reserve would put
+// that wait on every request's critical path. So operator and key operations (grants,
+// purchases, key changes) are committed before they are answered, while the request path
+// (reserve, settle, release) is committed in batches, at most flushMs (SWITCHYARD_LEDGER_FLUSH_MS,
+// default 100 ms; 0 = every operation) after the operation. The limits themselves are enforced
+// by the live ledger in memory, so batching never lets concurrent requests overspend; a crash
+// of the object can lose at most the last flushMs of request-path operations (holds, and the
+// charges of requests that finished in that window).
+//
+// Rendered generation records are kept in `generations` (the ledger keeps only the newest few).
+// RPC methods return {status, body} (JS RPC does not carry error subclasses), where body is the
+// core's result or the documented error shape.
+
+// Log entries between snapshots (a request adds about three): a snapshot exports the whole state
+// (tens of ms, on the object's thread), a restore replays at most this many entries.
+const SNAPSHOT_EVERY = 8192;
+const EXPIRE_EVERY_MS = 60_000;
+// Generation records are kept this long (GET /generation), pruned hourly.
+const GENERATION_RETENTION_MS = 30 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 3600_000;
+// Journal on (every change reaches SQLite). Few records and closed reservations in memory: the
+// records live in the `generations` table, and a settle is retried within seconds if at all, so
+// replays need only a short idempotency window; both keep snapshots small.
+const LEDGER_SETTINGS = { journal: true, max_generations: 64, idempotency_window_ms: 15 * 60_000, max_closed_reservations: 256 };
+
+export function makeAccountObject(runtime, DurableObjectBase) {
+  return class AccountObject extends DurableObjectBase {
+    constructor(ctx, env) {
+      super(ctx, env);
+      this.ctx = ctx;
+      this.env = env;
+      this.sql = ctx.storage.sql;
+      this.ledger = null;
+      this.ledgerGeneration = -1; // runtime.generation the ledger belongs to
+      this.logRows = 0;
+      this.flushTimer = null;
+      this.lastExpire = 0;
+      this.lastPrune = 0;
+      this.pendingGenerations = new Map(); // id → rendered record, until the next flush
+      // Any well-formed key names an account, so an object may be woken for an account that
+      // does not exist: nothing is written until an operator (or the demo seed) creates it.
+      this.exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_state'").toArray().length > 0;
+    }
+
+    #createTables() {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS ledger_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS ledger_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS generations (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, body TEXT NOT NULL)`);
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS generations_by_time ON generations (created_at)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
+      this.exists = true;
+    }
+
+    // ---- ledger lifecycle --------------------------------------------------------------------
+
+    /**
+     * The ledger, restored from SQLite on first use (or after the core was replaced); null for an
+     * account that does not exist unless `create`.
+     */
+    async #ledger(accountId, create = false) {
+      if (this.ledger && !this.ledger.freed && this.ledgerGeneration === runtime.generation &&
+          runtime.core && !runtime.core.broken) {
+        return this.ledger;
+      }
+      if (!this.exists && !create) return null;
+      if (!this.exists) this.#createTables();
+      // One restore at a time: requests arriving while the core loads wait for the same ledger.
+      this.loading ??= this.#restore(accountId).finally(() => { this.loading = null; });
+      return this.loading;
+    }
+
+    async #restore(accountId) {
+      const sy = await runtime.sy();
+      const row = this.sql.exec('SELECT state FROM ledger_state WHERE id = 1').toArray()[0];
+      const log = this.sql.exec('SELECT entry FROM ledger_log ORDER BY seq').toArray().flatMap((r) => JSON.parse(r.entry));
+      this.logRows = log.length;
+      let ledger;
+      if (row) {
+        const state = JSON.parse(row.state);
+        state.log = [...(Array.isArray(state.log) ? state.log : []), ...log];
+        ledger = new sy.Ledger(state);
+        const { settings } = ledger.apply({ op: 'configure' });
+        if (Object.entries(LEDGER_SETTINGS).some(([k, v]) => settings?.[k] !== v)) {
+          ledger.apply({ op: 'configure', settings: LEDGER_SETTINGS });
+          this.#flush(ledger);
+        }
+      } else {
+        ledger = new sy.Ledger();
+        // A new account: journal on (so every change reaches SQLite), few records in memory.
+        ledger.apply({ op: 'configure', account_id: accountId ?? this.#accountId(), settings: LEDGER_SETTINGS });
+        this.#flush(ledger);
+      }
+      this.ledger = ledger;
+      this.ledgerGeneration = runtime.generation;
+      return ledger;
+    }
+
+    #accountId() {
+      const name = this.ctx.id.name;
+      return typeof name === 'string' && name ? name : this.ctx.id.toString();
+    }
+
+    /**
+     * Commits what changed: the ledger's new log entries (one row), pending generation records,
+     * and now and then a fresh snapshot. Runs synchronously inside the calling event.
+     */
+    #flush(ledger = this.ledger) {
+      if (this.flushTimer !== null) {
+        clearTimeout(this.flushTimer);
+        this.flushTimer = null;
+      }
+      if (!ledger || ledger.freed) return;
+      // Holds of requests that never settled (a crashed isolate) end at their TTL.
+      const now = Date.now();
+      if (now - this.lastExpire >= EXPIRE_EVERY_MS) {
+        this.lastExpire = now;
+        ledger.apply({ op: 'expire', now_ms: now });
+      }
+      const { log } = ledger.apply({ op: 'take_log' });
+      if (log.length) {
+        this.sql.exec('INSERT INTO ledger_log (entry) VALUES (?)', JSON.stringify(log));
+        this.logRows += log.length;
+      }
+      for (const [id, body] of this.pendingGenerations) {
+        this.sql.exec('INSERT OR REPLACE INTO generations (id, created_at, body) VALUES (?, ?, ?)', id, Date.now(), JSON.stringify(body));
+      }
+      this.pendingGenerations.clear();
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        this.sql.exec('DELETE FROM generations WHERE created_at < ?', now - GENERATION_RETENTION_MS);
+      }
+      if (this.logRows >= SNAPSHOT_EVERY || !this.sql.exec('SELECT 1 FROM ledger_state WHERE id = 1').toArray().length) {
+        const state = ledger.apply({ op: 'export' });
+        this.sql.exec('INSERT OR REPLACE INTO ledger_state (id, state) VALUES (1, ?)', JSON.stringify(state));
+        this.sql.exec('DELETE FROM ledger_log');
+        this.logRows = 0;
+      }
+    }
+
+    /** After a mutation: commit now (`urgent`, or flushMs 0) or within flushMs. */
+    #persist(ledger, urgent) {
+      const flushMs = runtime.settings(this.env).ledgerFlushMs;
+      if (urgent || flushMs === 0) return this.#flush(ledger);
+      if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.#flush(), flushMs);
+    }
+
+    /** Runs one ledger command (router: the catalog for endpoint prices) → {status, body}. */
+    // mutates: false (a read), "batch" (the request path) or "now" (committed before the reply).
+    async #apply(command, { mutates = false, router = null, accountId, create = false } = {}) {
+      const ledger = await this.#ledger(accountId, create);
+      if (!ledger) return NO_ACCOUNT;
+      const r = router ? await runtime.router(this.env, 'ledger') : null;
+      try {
+        const body = ledger.apply(command, r);
+        if (mutates) this.#persist(ledger, mutates === 'now');
+        return { status: 200, body };
+      } catch (e) {
+        // A refused command changes nothing, but keep the log in step with the ledger anyway.
+        if (mutates && e.name === 'SwitchyardError' && e.status !== 11) this.#persist(ledger, mutates === 'now');
+        return errorResult(e);
+      }
+    }
+
+    // ---- the money path (called by the worker for every request) ------------------------------
+
+    /** {key_hash, use} → {status, body: {data: key, context}}. */
+    async authenticate(keyHash, use = 'inference') {
+      return this.#apply({ op: 'authenticate', key_hash: keyHash, use, now_ms: Date.now() });
+    }
+
+    /**
+     * Reserves the worst case of a plan's attempts (402 when it does not fit). The command comes
+     * as JSON text (cheaper over RPC than an object: the core parses it once).
+     */
+    async reserve(command) {
+      return this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+    }
+
+    /** Charges the actual usage, records the generation, frees the hold. */
+    async settle(id, command) {
+      const r = await this.#apply(withOp('settle', command), { mutates: 'batch', router: true });
+      if (r.status === 200) {
+        const g = await this.#apply({ op: 'generation', id });
+        if (g.status === 200) this.pendingGenerations.set(id, g.body);
+      }
+      return r;
+    }
+
+    async release(id) {
+      return this.#apply({ op: 'release', id, now_ms: Date.now() }, { mutates: 'batch' });
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    async keyInfo(keyHash) {
+      return this.#apply({ op: 'key_info', key_hash: keyHash, now_ms: Date.now() });
+    }
+
+    async credits() {
+      return this.#apply({ op: 'credits' });
+    }
+
+    /** Exact totals (decimal strings) and the number of open holds: for operators and tests. */
+    async balance() {
+      return this.#apply({ op: 'balance' });
+    }
+
+    async generation(id) {
+      const pending = this.pendingGenerations.get(id);
+      if (pending) return { status: 200, body: pending };
+      if (!this.exists) return NO_ACCOUNT;
+      const row = this.sql.exec('SELECT body FROM generations WHERE id = ?', id).toArray()[0];
+      if (row) return { status: 200, body: JSON.parse(row.body) };
+      return this.#apply({ op: 'generation', id });
+    }
+
+    // ---- keys ----------------------------------------------------------------------------------
+
+    async createKey(fields, accountId) {
+      return this.#apply({ op: 'create_key', ...fields, now_ms: Date.now() }, { mutates: 'now', accountId, create: true });
+    }
+
+    async updateKey(hash, fields) {
+      return this.#apply({ op: 'update_key', ...fields, hash, now_ms: Date.now() }, { mutates: 'now' });
+    }
+
+    async deleteKey(hash) {
+      return this.#apply({ op: 'delete_key', hash, now_ms: Date.now() }, { mutates: 'now' });
+    }
+
+    async getKey(hash) {
+      return this.#apply({ op: 'get_key', hash, now_ms: Date.now() });
+    }
+
+    async listKeys(includeDisabled = false) {
+      return this.#apply({ op: 'list_keys', include_disabled: includeDisabled, now_ms: Date.now() });
+    }
+
+    // ---- operator ------------------------------------------------------------------------------
+
+    /** grant | purchase | refund {id, amount, note?}. */
+    async movement(kind, id, amount, note) {
+      const command = { op: kind, id, amount, now_ms: Date.now() };
+      if (note) command.note = note;
+      return this.#apply(command, { mutates: 'now', create: true });
+    }
+
+    /** Account policy (allowed models/providers, ZDR, ...): the ledger's `configure`. */
+    async configure(fields) {
+      return this.#apply({ op: 'configure', ...fields }, { mutates: 'now', create: true });
+    }
+
+    /**
+     * The demo account's key and credits, once: the key (its hash) is created if missing, the
+     * grant is keyed by a fixed id so it happens at most once whatever the number of isolates.
+     */
+    async seedDemo(accountId, keyHash, label, creditsUsd) {
+      if (!this.exists) this.#createTables();
+      const seeded = this.sql.exec("SELECT v FROM meta WHERE k = 'demo_key_hash'").toArray()[0];
+      if (seeded && seeded.v === keyHash) return { status: 200, body: { seeded: false } };
+      const existing = await this.#apply({ op: 'get_key', hash: keyHash, now_ms: Date.now() }, { accountId, create: true });
+      if (existing.status !== 200) {
+        const r = await this.createKey({ hash: keyHash, name: 'Demo key', label }, accountId);
+        if (r.status !== 200) return r;
+      }
+      const g = await this.movement('grant', 'demo-credits', creditsUsd, 'demo account credits');
+      if (g.status !== 200 && g.status !== 409) return g;
+      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('demo_key_hash', ?)", keyHash);
+      return { status: 200, body: { seeded: true } };
+    }
+  };
+}
+
+// Every key of an account that does not exist is unknown.
+const NO_ACCOUNT = Object.freeze({ status: 401, body: { error: { code: 401, message: 'Invalid or unknown API key' } } });
+
+/** {op, now_ms} + a command given as an object or as JSON object text. */
+function withOp(op, command) {
+  const now = Date.now();
+  if (typeof command === 'string') return `{"op":"${op}","now_ms":${now},${command.slice(command.indexOf('{') + 1)}`;
+  return { op, ...command, now_ms: now };
+}
+
+export function errorResult(e) {
+  if (e && e.name === 'SwitchyardError') {
+    const body = e.toJSON();
+    return { status: body.error.code ?? 500, body };
+  }
+  return { status: 500, body: { error: { code: 500, message: `account object: ${e && e.message ? e.message : e}` } } };
+}

@@ -1,0 +1,198 @@
+// api.js: the endpoints other than the two completion routes — the catalog reads (/models,
+// /models/{id}/endpoints, /providers), the caller's own records (/key, /generation), the
+// management API (/credits, /keys) and the operator API (/admin/...).
+//
+// Bodies come from the core (catalog rendering, the ledger's key/credit/generation renderings);
+// this file authenticates, picks the account's Durable Object and maps {status, body} results to
+// responses.
+import { HttpError, json, readJsonObject } from './http.js';
+import { isAccountId, keyLabel, newAccountId, newKey, secretEquals, sha256Hex, bearer } from './keys.js';
+import { Authenticator } from './auth.js';
+
+const ADMIN_BODY_LIMIT = 64 * 1024;
+
+/** A DO result {status, body} as a Response, or an HttpError for failures. */
+function reply(r, okStatus = 200) {
+  if (r.status === 200) return json(r.body, okStatus);
+  const e = r.body?.error ?? {};
+  throw new HttpError(r.status, e.message ?? 'error', e.metadata);
+}
+
+// ---- catalog -----------------------------------------------------------------------------------
+
+// The catalog does not change while a router lives (the overlay is fixed by env), so rendered
+// bodies are cached per router: GET /models renders hundreds of models.
+const rendered = new WeakMap(); // router → Map(cache key → JSON text)
+
+function cachedBody(router, key, render) {
+  let m = rendered.get(router);
+  if (!m) rendered.set(router, (m = new Map()));
+  let text = m.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(render());
+    if (m.size < 256) m.set(key, text);
+  }
+  return new Response(text, { headers: { 'content-type': 'application/json' } });
+}
+
+export async function listModels(url, env, services) {
+  const router = await services.runtime.router(env);
+  const q = {};
+  for (const name of ['supported_parameters', 'input_modalities', 'output_modalities', 'category']) {
+    const v = url.searchParams.get(name);
+    if (v !== null && v !== '') q[name] = v;
+  }
+  return cachedBody(router, `models:${JSON.stringify(q)}`, () => router.models(q));
+}
+
+export async function modelEndpoints(model, env, services) {
+  const router = await services.runtime.router(env);
+  // Not cached: it carries live health.
+  return json(router.endpoints(model, Date.now()));
+}
+
+export async function listProviders(env, services) {
+  const router = await services.runtime.router(env);
+  return cachedBody(router, 'providers', () => router.providers());
+}
+
+// ---- the caller's own ----------------------------------------------------------------------------
+
+export async function keyInfo(request, env, services) {
+  const caller = await services.auth.authenticate(request, env, 'any');
+  return reply(await caller.stub.keyInfo(caller.keyHash));
+}
+
+export async function generation(request, url, env, services) {
+  const id = url.searchParams.get('id');
+  if (!id) throw new HttpError(400, 'id (a generation id) is required', { field: 'id' });
+  const caller = await services.auth.authenticate(request, env, 'any');
+  return reply(await caller.stub.generation(id));
+}
+
+// ---- management (management keys only) -----------------------------------------------------------
+
+export async function credits(request, env, services) {
+  const caller = await services.auth.authenticate(request, env, 'management');
+  return reply(await caller.stub.credits());
+}
+
+const KEY_FIELDS = ['name', 'limit', 'limit_reset', 'include_byok_in_limit', 'expires_at', 'workspace_id', 'disabled'];
+
+function keyFields(body, allowed = KEY_FIELDS) {
+  const out = {};
+  for (const f of allowed) if (body[f] !== undefined) out[f] = body[f];
+  return out;
+}
+
+/** Creates a key in `stub`'s account: the secret is made here and returned once. */
+async function createKeyIn(stub, accountId, fields) {
+  const key = newKey(accountId);
+  const hash = await sha256Hex(key);
+  const r = await stub.createKey({ ...fields, hash, label: keyLabel(key) }, accountId);
+  if (r.status !== 200) return r;
+  return { status: 200, body: { data: r.body.data ?? r.body, key } };
+}
+
+export async function keys(request, env, services, rest, config) {
+  const caller = await services.auth.authenticate(request, env, 'management');
+  const method = request.method;
+  if (rest === '') {
+    if (method === 'GET') {
+      const url = new URL(request.url);
+      return reply(await caller.stub.listKeys(url.searchParams.get('include_disabled') === 'true'));
+    }
+    if (method === 'POST') {
+      const { value } = await readJsonObject(request, config.maxBodyBytes);
+      if (typeof value.name !== 'string' || value.name === '') {
+        throw new HttpError(400, 'name (a string) is required', { field: 'name' });
+      }
+      // A management key creates inference keys; management keys come from the operator.
+      return reply(await createKeyIn(caller.stub, caller.accountId, keyFields(value)), 201);
+    }
+    throw new HttpError(405, `${method} is not allowed on /keys`);
+  }
+  const hash = decodeURIComponent(rest);
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new HttpError(404, `key ${hash} not found`);
+  if (method === 'GET') return reply(await caller.stub.getKey(hash));
+  if (method === 'PATCH') {
+    const { value } = await readJsonObject(request, config.maxBodyBytes);
+    const r = await caller.stub.updateKey(hash, keyFields(value));
+    services.auth.forget(hash);
+    return reply(r);
+  }
+  if (method === 'DELETE') {
+    const r = await caller.stub.deleteKey(hash);
+    services.auth.forget(hash);
+    if (r.status !== 200) return reply(r);
+    return json({ deleted: true });
+  }
+  throw new HttpError(405, `${method} is not allowed on /keys/{hash}`);
+}
+
+// ---- operator (SWITCHYARD_ADMIN_KEY) --------------------------------------------------------------
+
+async function requireAdmin(request, config) {
+  if (!config.adminKey) throw new HttpError(403, 'the admin API is disabled (SWITCHYARD_ADMIN_KEY is not set)');
+  const token = bearer(request);
+  if (!token || !(await secretEquals(token, config.adminKey))) throw new HttpError(401, 'Invalid admin key');
+}
+
+function requireAccount(id) {
+  if (!isAccountId(id)) throw new HttpError(400, 'account_id must be 1-64 characters a-z, 0-9', { field: 'account_id' });
+  return id;
+}
+
+/**
+ * POST /admin/credits {account_id, amount, kind: grant|purchase|refund, id, note?}: a purchase
+ * is what the customer paid (the platform fee is deducted), a grant is credited as is. `id`
+ * makes it idempotent.
+ */
+export async function adminCredits(request, env, services, config) {
+  await requireAdmin(request, config);
+  const { value } = await readJsonObject(request, ADMIN_BODY_LIMIT);
+  const accountId = requireAccount(value.account_id);
+  const kind = value.kind ?? 'grant';
+  if (!['grant', 'purchase', 'refund'].includes(kind)) throw new HttpError(400, 'kind must be grant, purchase or refund', { field: 'kind' });
+  if (typeof value.id !== 'string' || value.id === '') throw new HttpError(400, 'id (an idempotency id) is required', { field: 'id' });
+  if (value.amount === undefined) throw new HttpError(400, 'amount (USD) is required', { field: 'amount' });
+  const stub = Authenticator.stub(env, accountId);
+  return reply(await stub.movement(kind, value.id, value.amount, typeof value.note === 'string' ? value.note : undefined));
+}
+
+/**
+ * POST /admin/keys {account_id?, name, management?, limit?, ...}: a key in an account (a new
+ * account when account_id is absent). Returns {data, key, account_id}; the key is shown once.
+ */
+export async function adminKeys(request, env, services, config) {
+  await requireAdmin(request, config);
+  const { value } = await readJsonObject(request, ADMIN_BODY_LIMIT);
+  const accountId = value.account_id === undefined ? newAccountId() : requireAccount(value.account_id);
+  const fields = keyFields(value);
+  if (fields.name === undefined) fields.name = value.management ? 'Management key' : 'API key';
+  if (value.management === true) fields.management = true;
+  const stub = Authenticator.stub(env, accountId);
+  const r = await createKeyIn(stub, accountId, fields);
+  if (r.status !== 200) return reply(r);
+  return json({ ...r.body, account_id: accountId }, 201);
+}
+
+/** GET /admin/accounts/{id}: exact totals (balance, held, open reservations). */
+export async function adminAccount(request, env, services, config, accountId) {
+  await requireAdmin(request, config);
+  const stub = Authenticator.stub(env, requireAccount(accountId));
+  const r = await stub.balance();
+  if (r.status === 401) throw new HttpError(404, `account ${accountId} not found`);
+  return reply(r);
+}
+
+/** PATCH /admin/accounts/{id}: account policy (allowed_models, allowed_providers, zdr, ...). */
+export async function adminConfigure(request, env, services, config, accountId) {
+  await requireAdmin(request, config);
+  const { value } = await readJsonObject(request, ADMIN_BODY_LIMIT);
+  const stub = Authenticator.stub(env, requireAccount(accountId));
+  const allowed = ['allowed_models', 'allowed_providers', 'ignored_providers', 'zdr', 'data_collection', 'byok_providers'];
+  const fields = {};
+  for (const f of allowed) if (value[f] !== undefined) fields[f] = value[f];
+  return reply(await stub.configure(fields));
+}

@@ -1,0 +1,76 @@
+// auth.js: from a request's bearer token to the caller's account and policy context.
+//
+// The key names its account (sk-sy-v1-<accountId>-<secret>), so the request goes straight to
+// that account's Durable Object, which checks the key's SHA-256 against the ledger (constant-time
+// comparison in the core). A successful check is cached per isolate for a few seconds so that
+// the planner's policy context costs nothing on the hot path; the reservation re-validates the key
+// in the Durable Object anyway, so a revoked key stops spending at once.
+import { HttpError } from './http.js';
+import { bearer, keyLabel, parseKey, sha256Hex } from './keys.js';
+
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+
+export class Authenticator {
+  constructor(runtime) {
+    this.runtime = runtime;
+    this.cache = new Map(); // `${use}:${keyHash}` → {expires, value}
+    this.hashes = new Map(); // token → its SHA-256 (saves a digest per request of a known key)
+    this.demoSeeded = null; // promise of the demo account's seeding, once per isolate
+  }
+
+  static stub(env, accountId) {
+    return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
+  }
+
+  /** Drops a cached key (after a 401/403 from the Durable Object). */
+  forget(keyHash) {
+    for (const use of ['inference', 'management', 'any']) this.cache.delete(`${use}:${keyHash}`);
+  }
+
+  /**
+   * {accountId, keyHash, key, context, stub} for the request's key, or an HttpError 401/403.
+   * use: "inference" (API calls), "management" (/keys, /credits) or "any" (/key, /generation).
+   */
+  async authenticate(request, env, use = 'inference') {
+    const token = bearer(request);
+    if (!token) throw new HttpError(401, 'No auth credentials found');
+    const parsed = parseKey(token);
+    if (!parsed) throw new HttpError(401, 'Invalid API key');
+    let keyHash = this.hashes.get(token);
+    if (keyHash === undefined) {
+      keyHash = await sha256Hex(token);
+      if (this.hashes.size >= CACHE_MAX) this.hashes.delete(this.hashes.keys().next().value);
+      this.hashes.set(token, keyHash);
+    }
+    const cacheKey = `${use}:${keyHash}`;
+    const now = Date.now();
+    const hit = this.cache.get(cacheKey);
+    const stub = Authenticator.stub(env, parsed.accountId);
+    if (hit && hit.expires > now) return { ...hit.value, stub };
+
+    const config = this.runtime.settings(env);
+    if (config.demoKey && token === config.demoKey) await this.#seedDemo(env, parsed.accountId, keyHash, token, config);
+
+    const r = await stub.authenticate(keyHash, use);
+    if (r.status !== 200) {
+      const e = r.body?.error ?? {};
+      throw new HttpError(r.status, e.message ?? 'Invalid API key', e.metadata);
+    }
+    const value = { accountId: parsed.accountId, keyHash, key: r.body.data, context: r.body.context };
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value);
+    this.cache.set(cacheKey, { expires: now + CACHE_TTL_MS, value });
+    return { ...value, stub };
+  }
+
+  // The demo key (SWITCHYARD_DEMO_KEY) exists in its account with credits before its first use.
+  async #seedDemo(env, accountId, keyHash, token, config) {
+    this.demoSeeded ??= Authenticator.stub(env, accountId)
+      .seedDemo(accountId, keyHash, keyLabel(token), config.demoCreditsUsd)
+      .then((r) => {
+        if (r.status !== 200) throw new HttpError(500, `seeding the demo account failed: ${r.body?.error?.message}`);
+      })
+      .catch((e) => { this.demoSeeded = null; throw e; });
+    return this.demoSeeded;
+  }
+}

@@ -1,0 +1,489 @@
+// chat.js: the request loop of POST /chat/completions and POST /messages (REFERENCE §3, §5).
+//
+//   authenticate → plan (core) → reserve (account Durable Object; 402 on refusal) → attempts in
+//   plan order, each with its limits → answer → report every attempt to health → settle (or
+//   release) and record the generation, after the response, through ctx.waitUntil.
+//
+// The core decides everything: the upstream request of each attempt (URL from configuration
+// only, body in the provider's wire format), whether a response is done / retry / fail, the
+// client bytes, usage and cost. This file only does I/O: fetch, timers, streams, RPC.
+//
+// Fallback happens only before the first content byte reaches the client. Streams: the response
+// head is held back until the first content bytes, or until the first keep-alive comment is due
+// (`: OPENROUTER PROCESSING` every keepaliveMs while waiting), whichever comes first; an error
+// before that is a plain HTTP error, an error after it arrives in-band (a chunk with `error` and
+// finish_reason "error"). A client that disconnects aborts the upstream call; the generation is
+// settled for what the stream summary says was generated.
+import { HttpError, errorBody, readJsonObject, toHttpError } from './http.js';
+import { randomHex } from './keys.js';
+
+const encoder = new TextEncoder();
+const KEEPALIVE = encoder.encode(': OPENROUTER PROCESSING\n\n');
+
+export const newGenerationId = (now = Date.now()) => `gen-${Math.floor(now / 1000)}-${randomHex(10)}`;
+
+// Generation fields are stored as given: absent ones stay null in /generation, not "".
+function presentOnly(fields) {
+  const out = {};
+  for (const [k, v] of Object.entries(fields)) if (typeof v === 'string' && v !== '') out[k] = v.slice(0, 256);
+  return out;
+}
+
+function randomSeed() {
+  const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
+  return (hi & 0x1fffff) * 2 ** 32 + lo; // 53 bits: exact as a JSON number
+}
+
+// ---- client-format errors -------------------------------------------------------------------
+
+const ANTHROPIC_ERROR_TYPES = {
+  400: 'invalid_request_error', 401: 'authentication_error', 402: 'billing_error',
+  403: 'permission_error', 404: 'not_found_error', 408: 'timeout_error', 413: 'request_too_large',
+  429: 'rate_limit_error', 500: 'api_error', 502: 'api_error', 503: 'overloaded_error', 529: 'overloaded_error',
+};
+
+/** An error body in the client's format (documented shape, or Anthropic's for /messages). */
+export function clientErrorBody(format, status, message, metadata) {
+  if (format === 'anthropic') {
+    return { type: 'error', error: { type: ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message } };
+  }
+  return errorBody(status, message, metadata);
+}
+
+function errorOf(body) {
+  if (body && body.error && typeof body.error === 'object') return body.error;
+  return { code: 502, message: 'provider error' };
+}
+
+// ---- one request ----------------------------------------------------------------------------
+
+/**
+ * Handles POST /chat/completions (format "openai") or /messages (format "anthropic").
+ * `services`: {runtime, auth, health}. Returns a Response; never throws for client errors.
+ */
+export async function handleCompletion(request, env, ctx, services, genId, format) {
+  const { runtime } = services;
+  const config = runtime.settings(env);
+  const caller = await services.auth.authenticate(request, env, 'inference');
+  const { value: body, text } = await readJsonObject(request, config.maxBodyBytes);
+  const router = await runtime.router(env);
+
+  const now = Date.now();
+  const host = {
+    context: caller.context, now_ms: now, seed: randomSeed(), format,
+    generation_id: genId, created: Math.floor(now / 1000),
+  };
+  const session = request.headers.get('x-session-id');
+  if (session && body.session_id === undefined) host.session_id = session;
+  let plan;
+  try {
+    // The body goes to the core as the client sent it, spliced in rather than re-serialised.
+    plan = router.plan(`{"request":${text},${JSON.stringify(host).slice(1)}`);
+  } catch (e) {
+    throw toHttpError(e);
+  }
+
+  const p = plan.result;
+  const job = {
+    env, ctx, config, services, router, plan, format, genId, caller,
+    attempts: p.attempts,
+    stream: p.stream === true,
+    requestedModel: p.model,
+    started: now,
+    providerResponses: [],
+    details: presentOnly({
+      origin: request.headers.get('origin'),
+      http_referer: request.headers.get('http-referer'),
+      app_title: request.headers.get('x-title'),
+      external_user: typeof body.user === 'string' ? body.user : null,
+      session_id: typeof body.session_id === 'string' ? body.session_id : session,
+    }),
+  };
+
+  let hold;
+  try {
+    hold = await caller.stub.reserve(JSON.stringify({
+      id: genId,
+      key_hash: caller.keyHash,
+      estimated_prompt_tokens: p.estimated_prompt_tokens,
+      ...(p.max_tokens != null ? { max_tokens: p.max_tokens } : {}),
+      attempts: p.attempts.map((a) => ({ endpoint: a.endpoint, byok: a.byok })),
+    }));
+  } catch (e) {
+    plan.free();
+    throw e;
+  }
+  if (hold.status !== 200) {
+    plan.free();
+    if (hold.status === 401 || hold.status === 403) services.auth.forget(caller.keyHash);
+    const e = errorOf(hold.body);
+    throw new HttpError(hold.status, e.message, e.metadata);
+  }
+
+  return job.stream ? streamed(job) : buffered(job);
+}
+
+// ---- upstream calls ---------------------------------------------------------------------------
+
+/** fetch() of attempt i's upstream request, with the secret its `auth` names. */
+function upstreamFetch(job, i, signal) {
+  const up = job.plan.attemptRequest(i);
+  const headers = new Headers(up.headers);
+  const secret = job.config.secretFor(up.auth);
+  if (secret !== null) headers.set(up.auth.header, (up.auth.prefix ?? '') + secret);
+  return fetch(up.url, { method: up.method, headers, body: up.body, signal });
+}
+
+/** An AbortController that aborts itself after `ms`, remembering why. */
+function deadline(ms, reason) {
+  const controller = new AbortController();
+  const state = { reason: null, controller };
+  state.timer = setTimeout(() => { state.reason = reason; controller.abort(); }, ms);
+  state.abort = (why) => { if (!state.reason) state.reason = why; controller.abort(); };
+  state.clear = () => clearTimeout(state.timer);
+  return state;
+}
+
+function headList(response, started) {
+  const now = Date.now();
+  return { status: response.status, headers: [...response.headers], latency_ms: now - started, now_ms: now };
+}
+
+function observe(job, attempt, event) {
+  const e = { endpoint: attempt.endpoint, now_ms: Date.now(), ...event };
+  try {
+    job.router.observe(e);
+    job.services.health?.record(e);
+  } catch {
+    // Health is advisory: a rejected event must not fail the request.
+  }
+}
+
+function record(job, attempt, status, latencyMs) {
+  job.providerResponses.push({ provider_name: attempt.provider_name, status, latency_ms: latencyMs });
+}
+
+// ---- buffered -----------------------------------------------------------------------------------
+
+async function bufferedAttempt(job, i) {
+  const attempt = job.attempts[i];
+  const started = Date.now();
+  const limit = deadline(job.config.totalTimeoutMs, 'timeout');
+  let head;
+  let bytes = null;
+  try {
+    const response = await upstreamFetch(job, i, limit.controller.signal);
+    bytes = new Uint8Array(await response.arrayBuffer());
+    head = headList(response, started);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    if (e && e.name === 'SwitchyardError') return { outcome: 'retry', status: e.httpStatus, body: e.toJSON(), error: e.toJSON(), skipHealth: true };
+    head = { transport_error: limit.reason === 'timeout' ? 'timeout' : 'connection', message: e?.message ?? String(e), now_ms: Date.now() };
+  } finally {
+    limit.clear();
+  }
+  const r = job.plan.attemptResponse(i, head, bytes ?? '');
+  const status = head.status ?? 0;
+  observe(job, attempt, {
+    http_status: r.outcome === 'done' ? 200 : (status === 200 ? r.status : status),
+    timeout: head.transport_error === 'timeout',
+    connection_error: head.transport_error === 'connection',
+    latency_ms: Date.now() - started,
+    duration_ms: Date.now() - started,
+    output_tokens: r.usage?.completion_tokens ?? 0,
+    retry_after_ms: r.retry_after_ms ?? 0,
+  });
+  record(job, attempt, status, Date.now() - started);
+  r.latencyMs = Date.now() - started;
+  return r;
+}
+
+async function buffered(job) {
+  let last = null;
+  const skipModels = new Set();
+  let served = null;
+  try {
+    for (let i = 0; i < job.attempts.length; i++) {
+      const attempt = job.attempts[i];
+      if (skipModels.has(attempt.model)) continue;
+      const r = await bufferedAttempt(job, i);
+      if (r.outcome === 'done') {
+        served = { attempt, r };
+        break;
+      }
+      last = r;
+      if (r.outcome === 'fail') {
+        if (!r.model_fallback_eligible) break;
+        skipModels.add(attempt.model);
+      }
+    }
+  } catch (e) {
+    job.ctx.waitUntil(release(job));
+    job.plan.free();
+    throw e;
+  }
+  job.plan.free();
+  if (served) {
+    const { attempt, r } = served;
+    job.ctx.waitUntil(settle(job, attempt, {
+      usage: r.usage, finish_reason: r.finish_reason, native_finish_reason: r.native_finish_reason,
+      latency_ms: r.latencyMs, generation_time_ms: 0, streamed: false, cancelled: false,
+    }));
+    job.services.health?.maybeSync(job.env, job.ctx, job.router);
+    return new Response(JSON.stringify(r.body), { status: 200, headers: { 'content-type': 'application/json' } });
+  }
+  job.ctx.waitUntil(release(job));
+  job.services.health?.maybeSync(job.env, job.ctx, job.router);
+  const status = last?.status ?? 503;
+  const body = last?.body ?? last?.error ?? clientErrorBody(job.format, 503, 'no provider could serve the request');
+  const headers = { 'content-type': 'application/json' };
+  if (status === 429 && last?.retry_after_ms) headers['retry-after'] = String(Math.ceil(last.retry_after_ms / 1000));
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+// ---- streamed -----------------------------------------------------------------------------------
+
+/**
+ * One streamed attempt. `out` is the client sink: out.emit(bytes), out.firstContent (set once
+ * real content went out), out.gone (client disconnected), out.onCancel (set per attempt).
+ * Returns {outcome, summary, started, firstByteAt, status}.
+ */
+async function streamAttempt(job, i, out) {
+  const attempt = job.attempts[i];
+  const { config } = job;
+  const started = Date.now();
+  const total = deadline(config.totalTimeoutMs, 'timeout');
+  // Until the response head, then until the first content byte: both end in a fallback.
+  const early = setTimeout(() => total.abort('timeout'), config.connectTimeoutMs);
+  let firstToken = null;
+  out.onCancel = () => total.abort('cancelled');
+  let response;
+  try {
+    response = await upstreamFetch(job, i, total.controller.signal);
+  } catch (e) {
+    clearTimeout(early);
+    total.clear();
+    if (e instanceof HttpError) throw e;
+    if (e && e.name === 'SwitchyardError') return { outcome: 'retry', status: e.httpStatus, errorBody: e.toJSON() };
+    const kind = total.reason === 'timeout' ? 'timeout' : 'connection';
+    const r = job.plan.attemptResponse(i, { transport_error: kind, message: e?.message ?? String(e), now_ms: Date.now() }, '');
+    observe(job, attempt, { http_status: 0, timeout: kind === 'timeout', connection_error: kind === 'connection', duration_ms: Date.now() - started });
+    record(job, attempt, 0, Date.now() - started);
+    return { outcome: out.gone ? 'cancelled' : r.outcome, status: r.status, errorBody: r.body ?? r.error, retryAfterMs: r.retry_after_ms, eligible: r.model_fallback_eligible };
+  }
+  clearTimeout(early);
+  firstToken = setTimeout(() => { if (!out.firstContent) total.abort('timeout'); }, Math.max(0, config.firstTokenTimeoutMs - (Date.now() - started)));
+
+  const stream = job.plan.openStream(i, headList(response, started));
+  let firstByteAt = 0;
+  let cut = null;
+  const reader = response.body ? response.body.getReader() : null;
+  try {
+    for (;;) {
+      let chunk;
+      try {
+        chunk = reader ? await reader.read() : { done: true };
+      } catch (e) {
+        cut = total.reason ?? 'connection';
+        break;
+      }
+      if (chunk.done) break;
+      const bytes = stream.feed(chunk.value);
+      if (bytes.length) {
+        if (!firstByteAt) firstByteAt = Date.now();
+        out.emit(bytes, true);
+      } else if (stream.summary().terminated) {
+        reader.cancel().catch(() => {});
+        break;
+      }
+    }
+  } finally {
+    clearTimeout(firstToken);
+    total.clear();
+  }
+  const finishInput = cut ? { aborted: true, reason: cut === 'cancelled' ? 'connection' : cut, now_ms: Date.now() } : { now_ms: Date.now() };
+  let summary;
+  try {
+    const tail = stream.finish(finishInput);
+    if (tail.length) {
+      if (!firstByteAt) firstByteAt = Date.now();
+      out.emit(tail, true);
+    }
+    summary = stream.summary();
+  } finally {
+    stream.free();
+  }
+  const ended = Date.now();
+  const done = summary.outcome === 'done';
+  // A client that left before any content says nothing about the provider.
+  if (!(cut === 'cancelled' && !summary.first_byte_emitted)) observe(job, attempt, {
+    http_status: done || summary.first_byte_emitted ? (cut && cut !== 'cancelled' ? 502 : 200)
+      : (response.status === 200 ? (summary.error_status || 502) : response.status),
+    timeout: cut === 'timeout',
+    connection_error: cut === 'connection',
+    ...(firstByteAt ? { latency_ms: firstByteAt - started } : {}),
+    duration_ms: ended - started,
+    output_tokens: summary.usage?.completion_tokens ?? 0,
+    retry_after_ms: summary.retry_after_ms ?? 0,
+  });
+  record(job, attempt, response.status, firstByteAt ? firstByteAt - started : ended - started);
+  return {
+    outcome: summary.first_byte_emitted ? 'emitted' : (cut === 'cancelled' ? 'cancelled' : summary.outcome),
+    summary, started, firstByteAt, ended, status: summary.error_status || response.status,
+    errorBody: summary.error_body ? safeParse(summary.error_body) : summary.error,
+    retryAfterMs: summary.retry_after_ms, eligible: summary.model_fallback_eligible,
+  };
+}
+
+function safeParse(text) {
+  if (typeof text !== 'string') return text;
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+/** The in-band error that ends a committed stream when no attempt produced content. */
+function inBandError(job, status, body) {
+  const e = body && typeof body === 'object' ? body : clientErrorBody(job.format, status, 'no provider could serve the request');
+  if (job.format === 'anthropic') {
+    const anthropic = e.type === 'error' ? e : clientErrorBody('anthropic', status, errorOf(e).message);
+    return encoder.encode(`event: error\ndata: ${JSON.stringify(anthropic)}\n\n`);
+  }
+  const error = errorOf(e);
+  const chunk = {
+    id: job.genId, object: 'chat.completion.chunk', created: Math.floor(job.started / 1000),
+    model: job.requestedModel,
+    choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error', native_finish_reason: null }],
+    error: { code: error.code ?? status, message: error.message ?? 'provider error', metadata: error.metadata ?? { error_type: 'server' } },
+  };
+  return encoder.encode(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+}
+
+async function streamed(job) {
+  let controller;
+  let decide;
+  const decision = new Promise((r) => { decide = r; });
+  let committed = false;
+  const out = {
+    firstContent: false,
+    gone: false,
+    onCancel: null,
+    emit(bytes, content) {
+      if (content) out.firstContent = true;
+      if (!committed) { committed = true; decide('stream'); }
+      if (!out.gone) {
+        try { controller.enqueue(bytes); } catch { out.gone = true; }
+      }
+    },
+  };
+  const body = new ReadableStream({
+    start(c) { controller = c; },
+    cancel() {
+      out.gone = true;
+      out.onCancel?.();
+    },
+  });
+  const keepalive = setInterval(() => { if (!out.firstContent) out.emit(KEEPALIVE, false); }, job.config.keepaliveMs);
+
+  const run = (async () => {
+    let last = null;
+    let served = null;
+    const skipModels = new Set();
+    try {
+      for (let i = 0; i < job.attempts.length && !out.gone; i++) {
+        const attempt = job.attempts[i];
+        if (skipModels.has(attempt.model)) continue;
+        const r = await streamAttempt(job, i, out);
+        if (r.outcome === 'done' || r.outcome === 'emitted' || r.outcome === 'cancelled') {
+          served = { attempt, r };
+          break;
+        }
+        last = r;
+        if (r.outcome === 'fail') {
+          if (!r.eligible) break;
+          skipModels.add(attempt.model);
+        }
+      }
+    } catch (e) {
+      const he = toHttpError(e);
+      last = { status: he.status, errorBody: clientErrorBody(job.format, he.status, he.message, he.metadata) };
+    } finally {
+      clearInterval(keepalive);
+      job.plan.free();
+    }
+
+    if (served && served.r.summary) {
+      const { attempt, r } = served;
+      const s = r.summary;
+      if (!committed) out.emit(new Uint8Array(0), false);
+      try { controller.close(); } catch { /* client gone */ }
+      await settle(job, attempt, {
+        usage: s.usage, finish_reason: s.finish_reason, native_finish_reason: s.native_finish_reason,
+        latency_ms: r.firstByteAt ? r.firstByteAt - job.started : null,
+        generation_time_ms: r.firstByteAt ? r.ended - r.firstByteAt : 0,
+        streamed: true, cancelled: out.gone,
+      });
+    } else {
+      const status = last?.status && last.status >= 400 ? last.status : 503;
+      if (!committed) {
+        committed = true;
+        const headers = { 'content-type': 'application/json' };
+        if (status === 429 && last?.retryAfterMs) headers['retry-after'] = String(Math.ceil(last.retryAfterMs / 1000));
+        const errBody = last?.errorBody ?? clientErrorBody(job.format, status, 'no provider could serve the request');
+        decide(new Response(JSON.stringify(errBody), { status, headers }));
+      } else {
+        if (!out.gone) out.emit(inBandError(job, status, last?.errorBody), false);
+        try { controller.close(); } catch { /* client gone */ }
+      }
+      await release(job);
+    }
+    job.services.health?.maybeSync(job.env, job.ctx, job.router);
+  })();
+  job.ctx.waitUntil(run.catch(() => {}));
+
+  const d = await decision;
+  if (d !== 'stream') return d;
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+  });
+}
+
+// ---- money --------------------------------------------------------------------------------------
+
+async function settle(job, attempt, g) {
+  const generation = {
+    model: attempt.model,
+    provider_name: attempt.provider_name,
+    streamed: g.streamed,
+    cancelled: g.cancelled,
+    provider_responses: job.providerResponses,
+    ...job.details,
+  };
+  if (g.latency_ms != null) generation.latency_ms = g.latency_ms;
+  if (g.generation_time_ms != null) generation.generation_time_ms = g.generation_time_ms;
+  if (g.finish_reason) generation.finish_reason = g.finish_reason;
+  if (g.native_finish_reason) generation.native_finish_reason = g.native_finish_reason;
+  const command = {
+    id: job.genId, usage: g.usage, endpoint: attempt.endpoint, byok: attempt.byok,
+    ...(g.finish_reason ? { finish_reason: g.finish_reason } : {}),
+    generation,
+  };
+  try {
+    let r = await job.caller.stub.settle(job.genId, JSON.stringify(command));
+    if (r.status === 400 || r.status === 413) {
+      // The charge must not be lost over a detail of the record: settle with a bare record.
+      r = await job.caller.stub.settle(job.genId, JSON.stringify({ ...command, generation: { model: attempt.model, provider_name: attempt.provider_name } }));
+    }
+    if (r.status !== 200) console.error(`switchyard: settle ${job.genId} failed: ${JSON.stringify(r.body)}`);
+  } catch (e) {
+    console.error(`switchyard: settle ${job.genId} failed: ${e.message}`);
+  }
+}
+
+async function release(job) {
+  try {
+    const r = await job.caller.stub.release(job.genId);
+    if (r.status !== 200) console.error(`switchyard: release ${job.genId} failed: ${JSON.stringify(r.body)}`);
+  } catch (e) {
+    console.error(`switchyard: release ${job.genId} failed: ${e.message}`);
+  }
+}

@@ -1,0 +1,136 @@
+// index.js: Switchyard's edge worker — an OpenRouter-compatible router for Cloudflare Workers and
+// workerd ("switchyard/worker"). The entry module imports the WASI build of the core as a
+// WebAssembly.Module and hands it over:
+//
+//   import wasm from './switchyard.wasm';
+//   import { providers } from './catalog.json';          // only this list is bundled
+//   import { createWorker } from 'switchyard/worker';
+//   const worker = createWorker({ wasm, providers });
+//   export default worker.handler;
+//   export const { AccountObject, HealthObject } = worker;
+//
+// Bindings: ACCOUNTS (AccountObject, SQLite-backed), HEALTH (HealthObject), and the variables
+// of config.js. Routes live under /api/v1 (and /v1): see route() below; everything else is a 404
+// in the documented error shape. Every response carries X-Generation-Id and CORS headers.
+import { DurableObject } from 'cloudflare:workers';
+import { makeAccountObject } from './account.js';
+import * as api from './api.js';
+import { Authenticator } from './auth.js';
+import { clientErrorBody, handleCompletion, newGenerationId } from './chat.js';
+import { HealthSync, makeHealthObject } from './health.js';
+import { HttpError, corsHeaders, json, preflight, toHttpError, withHeaders } from './http.js';
+import { Runtime } from './runtime.js';
+
+export { readConfig, baseUrlEnv } from './config.js';
+export { parseKey, newKey, sha256Hex } from './keys.js';
+
+/**
+ * @param {{wasm: WebAssembly.Module, providers: Array<{slug, wire, api_key_env}>}} options
+ * @returns {{handler: ExportedHandler, AccountObject, HealthObject}}
+ */
+export function createWorker({ wasm, providers }) {
+  if (!(wasm instanceof WebAssembly.Module)) throw new TypeError('createWorker: wasm must be the imported WebAssembly.Module of the WASI build');
+  if (!Array.isArray(providers)) throw new TypeError('createWorker: providers must be the catalog\'s providers array');
+  const runtime = new Runtime(wasm, providers);
+  const services = { runtime, auth: new Authenticator(runtime), health: new HealthSync(runtime) };
+
+  const handler = {
+    async fetch(request, env, ctx) {
+      const genId = newGenerationId();
+      const headers = { ...corsHeaders(request), 'x-generation-id': genId };
+      let format = 'openai';
+      try {
+        if (request.method === 'OPTIONS') return withHeaders(preflight(request), { 'x-generation-id': genId });
+        const url = new URL(request.url);
+        const path = url.pathname.replace(/\/+$/, '') || '/';
+        if (path.endsWith('/messages')) format = 'anthropic';
+        const response = await route(request, url, path, env, ctx, services, genId);
+        return withHeaders(response, headers);
+      } catch (e) {
+        const err = toHttpError(e);
+        if (err.status >= 500) console.error(`switchyard: ${request.method} ${request.url}: ${e && e.stack ? e.stack : e}`);
+        const body = clientErrorBody(format, err.status, err.message, err.metadata);
+        return json(body, err.status, { ...headers, ...err.headers });
+      }
+    },
+  };
+
+  return {
+    handler,
+    AccountObject: makeAccountObject(runtime, DurableObject),
+    HealthObject: makeHealthObject(DurableObject),
+  };
+}
+
+const PREFIXES = ['/api/v1', '/v1'];
+
+async function route(request, url, fullPath, env, ctx, services, genId) {
+  const prefix = PREFIXES.find((p) => fullPath === p || fullPath.startsWith(p + '/'));
+  if (!prefix) throw notFound(request, fullPath);
+  const path = fullPath.slice(prefix.length) || '/';
+  const method = request.method;
+  const config = services.runtime.settings(env);
+
+  if (path === '/chat/completions') {
+    allow(method, ['POST'], path);
+    return handleCompletion(request, env, ctx, services, genId, 'openai');
+  }
+  if (path === '/messages') {
+    allow(method, ['POST'], path);
+    return handleCompletion(request, env, ctx, services, genId, 'anthropic');
+  }
+  if (path === '/models') {
+    allow(method, ['GET'], path);
+    return api.listModels(url, env, services);
+  }
+  const endpoints = /^\/models\/(.+)\/endpoints$/.exec(path);
+  if (endpoints) {
+    allow(method, ['GET'], path);
+    return api.modelEndpoints(decodeURIComponent(endpoints[1]), env, services);
+  }
+  if (path === '/providers') {
+    allow(method, ['GET'], path);
+    return api.listProviders(env, services);
+  }
+  if (path === '/generation') {
+    allow(method, ['GET'], path);
+    return api.generation(request, url, env, services);
+  }
+  if (path === '/key' || path === '/auth/key') {
+    allow(method, ['GET'], path);
+    return api.keyInfo(request, env, services);
+  }
+  if (path === '/credits') {
+    allow(method, ['GET'], path);
+    return api.credits(request, env, services);
+  }
+  if (path === '/keys' || path.startsWith('/keys/')) {
+    return api.keys(request, env, services, path === '/keys' ? '' : path.slice('/keys/'.length), config);
+  }
+  if (path === '/admin/credits') {
+    allow(method, ['POST'], path);
+    return api.adminCredits(request, env, services, config);
+  }
+  if (path === '/admin/keys') {
+    allow(method, ['POST'], path);
+    return api.adminKeys(request, env, services, config);
+  }
+  const account = /^\/admin\/accounts\/([^/]+)$/.exec(path);
+  if (account) {
+    allow(method, ['GET', 'PATCH'], path);
+    return method === 'GET'
+      ? api.adminAccount(request, env, services, config, account[1])
+      : api.adminConfigure(request, env, services, config, account[1]);
+  }
+  throw notFound(request, fullPath);
+}
+
+function allow(method, methods, path) {
+  if (!methods.includes(method)) {
+    throw new HttpError(405, `${method} is not allowed on ${path}`, undefined, { allow: methods.join(', ') });
+  }
+}
+
+function notFound(request, path) {
+  return new HttpError(404, `Not found: ${request.method} ${path}`);
+}
