@@ -1,0 +1,73 @@
+// One stream translator (SY_FUZZ_WIRE picks the upstream format), differential: the client bytes
+// for the whole input must equal those for the input fed in pieces, and every client event must
+// carry JSON (or [DONE]).
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "switchyard/sse.h"
+#include "switchyard/wire/wire.h"
+
+using namespace switchyard;
+
+namespace {
+
+std::string Run(const AttemptSpec& spec, const std::vector<std::string_view>& pieces, bool abort_at_end,
+                StreamSummary* summary) {
+  auto t = StreamTranslator::Open(spec, 200, {}, 0);
+  if (!t.ok()) std::abort();
+  std::string out;
+  for (std::string_view p : pieces) {
+    out += (*t)->Feed(p);
+    if ((*t)->summary().terminated) break;
+  }
+  if (!abort_at_end) (*t)->CloseInput();
+  Json cost = {{"cost", 0.5}};
+  out += (*t)->Finish(abort_at_end, "timeout", &cost);
+  *summary = (*t)->summary();
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  uint8_t control = data[0];
+  std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  Provider provider;
+  provider.name = "P";
+  provider.wire = WireFormat::SY_FUZZ_WIRE;
+  Endpoint endpoint;
+  Json request = (control & 4) ? Json{{"reasoning", {{"exclude", true}}}} : Json::object();
+  AttemptSpec spec;
+  spec.provider = &provider;
+  spec.endpoint = &endpoint;
+  spec.request = &request;
+  spec.generation_id = "gen-fuzz";
+  spec.model_id = "a/b";
+  spec.client_format = (control & 1) ? ClientFormat::kAnthropic : ClientFormat::kOpenAI;
+  bool abort_at_end = (control & 2) != 0;
+  std::vector<std::string_view> pieces;
+  uint32_t state = control * 2654435761u + 7;
+  for (size_t i = 0; i < bytes.size();) {
+    state = state * 1103515245u + 12345u;
+    size_t len = std::min<size_t>((state >> 16) % 13, bytes.size() - i);
+    pieces.push_back(bytes.substr(i, len));
+    i += len;
+  }
+  StreamSummary whole_summary, split_summary;
+  std::string whole = Run(spec, {bytes}, abort_at_end, &whole_summary);
+  std::string split = Run(spec, pieces, abort_at_end, &split_summary);
+  if (whole != split) std::abort();
+  if (!(whole_summary.usage == split_summary.usage)) std::abort();
+  if (!whole_summary.terminated) std::abort();
+  if (!whole_summary.first_byte_emitted && !whole.empty()) std::abort();
+  SseParser check;
+  auto verify = [](const SseEvent& e) {
+    if (e.data != "[DONE]" && Json::parse(e.data, nullptr, false).is_discarded()) std::abort();
+  };
+  check.Feed(whole, verify);
+  check.Finish(verify);
+  return 0;
+}
