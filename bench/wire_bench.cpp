@@ -27,8 +27,8 @@ using Clock = std::chrono::steady_clock;
 
 volatile size_t g_sink = 0;  // keeps results alive so the optimiser cannot drop the work
 
-double g_min_seconds = 0.3;     // SY_BENCH_SECONDS overrides (short runs under a profiler)
-const char* g_only = nullptr;    // SY_BENCH_ONLY: run only rows whose label contains this
+double g_min_seconds = 0.3;    // SY_BENCH_SECONDS overrides (short runs under a profiler)
+const char* g_only = nullptr;  // SY_BENCH_ONLY: run only rows whose label contains this
 
 bool Wanted(const char* label) { return !g_only || std::strstr(label, g_only) != nullptr; }
 void Print(const char* label, double ns) { std::printf("%-52s %12.0f\n", label, ns); }
@@ -63,25 +63,32 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-const char* const kWords[] = {" the", " quick", " brown", " fox", " jumps", " over", " a", " lazy",
-                              " dog", ",", " and", " then", " it", " rests", "."};
+const char* const kWords[] = {" the",  " quick", " brown", " fox",   " jumps",
+                              " over", " a",     " lazy",  " dog",   ",",
+                              " and",  " then",  " it",    " rests", "."};
 
 std::vector<std::string> OpenAIStream(int n) {
   std::vector<std::string> events;
   const std::string head =
-      "data: {\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\","
+      "data: "
+      "{\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\","
       "\"created\":1741570283,\"model\":\"gpt-4o-2024-08-06\",\"service_tier\":\"default\","
       "\"system_fingerprint\":\"fp_50cad350e4\",\"choices\":[{\"index\":0,\"delta\":";
-  events.push_back(head + "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+  events.push_back(head +
+                   "{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,"
+                   "\"finish_reason\":null}]}\n\n");
   for (int i = 0; i < n; ++i) {
     events.push_back(head + "{\"content\":\"" + Escape(kWords[i % 15]) +
                      "\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
   }
   events.push_back(head + "{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n");
   events.push_back(
-      "data: {\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\","
-      "\"created\":1741570283,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],\"usage\":{\"prompt_tokens\":"
-      "1200,\"completion_tokens\":200,\"total_tokens\":1400,\"prompt_tokens_details\":{\"cached_tokens\":"
+      "data: "
+      "{\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\","
+      "\"created\":1741570283,\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],\"usage\":{\"prompt_"
+      "tokens\":"
+      "1200,\"completion_tokens\":200,\"total_tokens\":1400,\"prompt_tokens_details\":{\"cached_"
+      "tokens\":"
       "1024},\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n\n");
   events.push_back("data: [DONE]\n\n");
   return events;
@@ -90,10 +97,12 @@ std::vector<std::string> OpenAIStream(int n) {
 std::vector<std::string> AnthropicStream(int n) {
   std::vector<std::string> events;
   events.push_back(
-      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":"
+      "event: message_start\ndata: "
+      "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":"
       "\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-20250514\",\"content\":[],"
       "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":176,"
-      "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":1024,\"output_tokens\":1}}}\n\n");
+      "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":1024,\"output_tokens\":1}}}"
+      "\n\n");
   events.push_back(
       "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
       "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
@@ -101,11 +110,14 @@ std::vector<std::string> AnthropicStream(int n) {
   for (int i = 0; i < n; ++i) {
     events.push_back(
         "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"" + Escape(kWords[i % 15]) + "\"}}\n\n");
+        "{\"type\":\"text_delta\",\"text\":\"" +
+        Escape(kWords[i % 15]) + "\"}}\n\n");
   }
-  events.push_back("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
   events.push_back(
-      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+      "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+  events.push_back(
+      "event: message_delta\ndata: "
+      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
       "\"stop_sequence\":null},\"usage\":{\"output_tokens\":200}}\n\n");
   events.push_back("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
   return events;
@@ -115,12 +127,14 @@ std::vector<std::string> GeminiStream(int n) {
   std::vector<std::string> events;
   for (int i = 0; i < n; ++i) {
     std::string finish = i == n - 1 ? "\"finishReason\":\"STOP\"," : "";
-    events.push_back("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"" + Escape(kWords[i % 15]) +
-                     "\"}],\"role\":\"model\"}," + finish +
-                     "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":1200,\"candidatesTokenCount\":" +
-                     std::to_string(i + 1) + ",\"totalTokenCount\":" + std::to_string(1201 + i) +
-                     ",\"promptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":1200}]},"
-                     "\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"mjk3aPDlNe-Lz7IPm8a4iQk\"}\r\n\r\n");
+    events.push_back(
+        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"" + Escape(kWords[i % 15]) +
+        "\"}],\"role\":\"model\"}," + finish +
+        "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":1200,\"candidatesTokenCount\":" +
+        std::to_string(i + 1) + ",\"totalTokenCount\":" + std::to_string(1201 + i) +
+        ",\"promptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":1200}]},"
+        "\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"mjk3aPDlNe-Lz7IPm8a4iQk\"}"
+        "\r\n\r\n");
   }
   return events;
 }
@@ -131,7 +145,9 @@ struct World {
   Json request;
   AttemptSpec spec;
   World(WireFormat wire, std::string base_url, std::string upstream) {
-    provider.slug = wire == WireFormat::kOpenAI ? "openai" : wire == WireFormat::kAnthropic ? "anthropic" : "google";
+    provider.slug = wire == WireFormat::kOpenAI      ? "openai"
+                    : wire == WireFormat::kAnthropic ? "anthropic"
+                                                     : "google";
     provider.name = provider.slug;
     provider.wire = wire;
     provider.base_url = std::move(base_url);
@@ -197,21 +213,27 @@ int main() {
   {
     World w(WireFormat::kOpenAI, "https://api.openai.com/v1", "gpt-4o");
     auto events = OpenAIStream(200);
-    if (Wanted("stream chunk: OpenAI pass-through")) Print("stream chunk: OpenAI pass-through", StreamRow(w, events));
+    if (Wanted("stream chunk: OpenAI pass-through"))
+      Print("stream chunk: OpenAI pass-through", StreamRow(w, events));
     w.spec.client_format = ClientFormat::kAnthropic;
-    if (Wanted("stream chunk: OpenAI -> Anthropic client")) Print("stream chunk: OpenAI -> Anthropic client", StreamRow(w, events));
+    if (Wanted("stream chunk: OpenAI -> Anthropic client"))
+      Print("stream chunk: OpenAI -> Anthropic client", StreamRow(w, events));
   }
   {
     World w(WireFormat::kAnthropic, "https://api.anthropic.com/v1", "claude-sonnet-4-20250514");
     auto events = AnthropicStream(200);
-    if (Wanted("stream chunk: Anthropic -> OpenAI")) Print("stream chunk: Anthropic -> OpenAI", StreamRow(w, events));
+    if (Wanted("stream chunk: Anthropic -> OpenAI"))
+      Print("stream chunk: Anthropic -> OpenAI", StreamRow(w, events));
     w.spec.client_format = ClientFormat::kAnthropic;
-    if (Wanted("stream chunk: Anthropic -> Anthropic client")) Print("stream chunk: Anthropic -> Anthropic client", StreamRow(w, events));
+    if (Wanted("stream chunk: Anthropic -> Anthropic client"))
+      Print("stream chunk: Anthropic -> Anthropic client", StreamRow(w, events));
   }
   {
-    World w(WireFormat::kGemini, "https://generativelanguage.googleapis.com/v1beta", "gemini-2.5-flash");
+    World w(WireFormat::kGemini, "https://generativelanguage.googleapis.com/v1beta",
+            "gemini-2.5-flash");
     auto events = GeminiStream(200);
-    if (Wanted("stream chunk: Gemini -> OpenAI")) Print("stream chunk: Gemini -> OpenAI", StreamRow(w, events));
+    if (Wanted("stream chunk: Gemini -> OpenAI"))
+      Print("stream chunk: Gemini -> OpenAI", StreamRow(w, events));
   }
   Json request = Json::parse(kChatRequest);
   std::string compact = request.dump();
@@ -246,10 +268,13 @@ int main() {
     World w(WireFormat::kAnthropic, "https://api.anthropic.com/v1", "claude");
     w.spec.stream = false;
     const std::string body =
-        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\",\"content\":"
-        "[{\"type\":\"text\",\"text\":\"Saturday is better: sunny and 24C. Bring water, sunscreen and "
+        "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\","
+        "\"content\":"
+        "[{\"type\":\"text\",\"text\":\"Saturday is better: sunny and 24C. Bring water, sunscreen "
+        "and "
         "comfortable shoes for the hills.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
-        "\"usage\":{\"input_tokens\":180,\"cache_read_input_tokens\":1024,\"cache_creation_input_tokens\":0,"
+        "\"usage\":{\"input_tokens\":180,\"cache_read_input_tokens\":1024,\"cache_creation_input_"
+        "tokens\":0,"
         "\"output_tokens\":30}}";
     double ns = NsPerOp(
         [&] {

@@ -33,11 +33,16 @@ TEST_CASE("anthropic in: fixtures of AnthropicToChat") {
 
 TEST_CASE("anthropic in: error bodies use Anthropic's shape") {
   Json body = AnthropicErrorBody(Status::PaymentRequired("Insufficient credits"));
-  CHECK(body == Json::parse(R"({"type":"error","error":{"type":"billing_error","message":"Insufficient credits"}})"));
+  CHECK(
+      body ==
+      Json::parse(
+          R"({"type":"error","error":{"type":"billing_error","message":"Insufficient credits"}})"));
   Status provider(Code::kUpstream, "Overloaded", Json{{"error_type", "provider_overloaded"}});
   CHECK(AnthropicErrorBody(provider)["error"]["type"] == "overloaded_error");
-  CHECK(AnthropicErrorBody(Status::InvalidArgument("bad"))["error"]["type"] == "invalid_request_error");
-  CHECK(AnthropicErrorBody(Status::Unauthorized("no key"))["error"]["type"] == "authentication_error");
+  CHECK(AnthropicErrorBody(Status::InvalidArgument("bad"))["error"]["type"] ==
+        "invalid_request_error");
+  CHECK(AnthropicErrorBody(Status::Unauthorized("no key"))["error"]["type"] ==
+        "authentication_error");
 }
 
 TEST_CASE("anthropic in: a chat completion becomes a Messages answer") {
@@ -55,7 +60,8 @@ TEST_CASE("anthropic in: a chat completion becomes a Messages answer") {
   CHECK(m["id"] == "gen-1");
   CHECK(m["stop_reason"] == "max_tokens");
   REQUIRE(m["content"].size() == 4);
-  CHECK(m["content"][0] == Json::parse(R"({"type":"thinking","thinking":"Because.","signature":""})"));
+  CHECK(m["content"][0] ==
+        Json::parse(R"({"type":"thinking","thinking":"Because.","signature":""})"));
   CHECK(m["content"][1] == Json::parse(R"({"type":"text","text":"Partial answer"})"));
   CHECK(m["content"][2]["input"] == Json::parse(R"({"x":1})"));
   CHECK(m["content"][3]["input"] == Json::object());  // unparsable arguments: an empty input
@@ -104,7 +110,8 @@ TEST_CASE("anthropic in: a Messages request survives Anthropic → chat → Anth
   // Messages API reads as the same turn.
   Json results = body["messages"][2]["content"];
   REQUIRE(results.size() == 2);
-  CHECK(results[0] == Json::parse(R"({"type":"tool_result","tool_use_id":"toolu_1","content":"21C"})"));
+  CHECK(results[0] ==
+        Json::parse(R"({"type":"tool_result","tool_use_id":"toolu_1","content":"21C"})"));
   CHECK(results[1]["content"] == input["messages"][2]["content"][1]["content"]);
   CHECK(body["messages"][3]["content"] == Json::parse(R"([{"type":"text","text":"Book it."}])"));
 }

@@ -36,7 +36,7 @@ inline Json ReadJsonFile(const std::string& relative) {
 
 // One wire format's fixtures: the provider/endpoint the cases run against, and the cases.
 struct WireFixtures {
-  std::string dir;   // tests/fixtures/wire/<format>
+  std::string dir;  // tests/fixtures/wire/<format>
   Json manifest;
   std::string Path(const std::string& file) const { return dir + "/" + file; }
 };
@@ -105,7 +105,7 @@ inline std::unique_ptr<CaseWorld> MakeWorld(const WireFixtures& f, const Json& c
   spec.browser = s.value("browser", false);
   spec.byok = s.value("byok", false);
   spec.client_format = c.value("client_format", "openai") == "anthropic" ? ClientFormat::kAnthropic
-                                                                          : ClientFormat::kOpenAI;
+                                                                         : ClientFormat::kOpenAI;
   return w;
 }
 
@@ -134,9 +134,10 @@ inline Json CanonicalResult(const AttemptResult& r) {
 }
 
 // Feeds `body` in the given pieces and finishes; returns the client bytes.
-inline std::string RunStream(const AttemptSpec& spec, const Json& c, const std::vector<std::string>& pieces,
-                             Json* summary, Usage* usage) {
-  auto t = StreamTranslator::Open(spec, c.value("status", 200), CaseHeaders(c), c.value("now_ms", int64_t{0}));
+inline std::string RunStream(const AttemptSpec& spec, const Json& c,
+                             const std::vector<std::string>& pieces, Json* summary, Usage* usage) {
+  auto t = StreamTranslator::Open(spec, c.value("status", 200), CaseHeaders(c),
+                                  c.value("now_ms", int64_t{0}));
   if (!t.ok()) return "<open failed: " + t.status().message() + ">";
   std::string out;
   for (const std::string& piece : pieces) {

@@ -20,8 +20,16 @@ const char* const kFormats[] = {"openai", "anthropic", "gemini"};
 
 std::vector<Json> WrongValues(bool few) {
   if (few) return {Json(), Json(-1), Json("x"), Json::array(), Json::object()};
-  return {Json(), Json(0), Json(-1), Json(1e300), Json(true), Json("x"), Json::array(),
-          Json::object(), Json(std::string(3000, 'z')), Json::parse("[[[[{}]]]]")};
+  return {Json(),
+          Json(0),
+          Json(-1),
+          Json(1e300),
+          Json(true),
+          Json("x"),
+          Json::array(),
+          Json::object(),
+          Json(std::string(3000, 'z')),
+          Json::parse("[[[[{}]]]]")};
 }
 
 // Calls f(copy) for every copy of `doc` in which one node (object member or array element) is
@@ -67,17 +75,35 @@ void CheckResult(const AttemptResult& r) {
 
 TEST_CASE("robustness: garbage, truncated, empty and huge bodies are classified, never crash") {
   std::vector<std::string> bodies = {
-      "", " ", "null", "0", "\"text\"", "[]", "{}", "[{}]", "{\"error\":null}", "{\"error\":5}",
-      "{\"choices\":", "{\"type\":\"error\"}", "\xff\xfe\x00garbage", "<html>", "{\"a\":1}{\"b\":2}",
-      std::string(1000, '['), std::string(200, '[') + std::string(200, ']'),
-      "{\"candidates\":[null]}", "{\"content\":[null,1,\"x\"]}", "{\"choices\":[null]}",
-      "{\"promptFeedback\":{\"blockReason\":7}}", "{\"error\":{\"code\":\"429\",\"details\":[{\"retryDelay\":\"-5s\"}]}}",
+      "",
+      " ",
+      "null",
+      "0",
+      "\"text\"",
+      "[]",
+      "{}",
+      "[{}]",
+      "{\"error\":null}",
+      "{\"error\":5}",
+      "{\"choices\":",
+      "{\"type\":\"error\"}",
+      "\xff\xfe\x00garbage",
+      "<html>",
+      "{\"a\":1}{\"b\":2}",
+      std::string(1000, '['),
+      std::string(200, '[') + std::string(200, ']'),
+      "{\"candidates\":[null]}",
+      "{\"content\":[null,1,\"x\"]}",
+      "{\"choices\":[null]}",
+      "{\"promptFeedback\":{\"blockReason\":7}}",
+      "{\"error\":{\"code\":\"429\",\"details\":[{\"retryDelay\":\"-5s\"}]}}",
       "{\"error\":{\"details\":[{\"retryDelay\":\"99999999999999999999s\"}]}}"};
   bodies.push_back(std::string(17u << 20, ' '));  // beyond the 16 MiB limit
   for (const char* format : kFormats) {
     WireFixtures f = LoadFixtures(format);
     auto w = MakeWorld(f, Json{{"kind", "response"}});
-    for (int status : {200, 201, 204, 301, 400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 503, 529, 0, -1, 999}) {
+    for (int status : {200, 201, 204, 301, 400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 503,
+                       529, 0, -1, 999}) {
       for (const std::string& body : bodies) {
         INFO(format << " status " << status << " body " << body.substr(0, 40));
         AttemptResult r = TranslateResponse(w->spec, status, {}, body, 0);
@@ -120,7 +146,9 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
       std::vector<std::string> events;
       SseParser parser;
       std::vector<std::pair<std::string, std::string>> parsed;
-      auto on = [&](const SseEvent& e) { parsed.emplace_back(std::string(e.event), std::string(e.data)); };
+      auto on = [&](const SseEvent& e) {
+        parsed.emplace_back(std::string(e.event), std::string(e.data));
+      };
       parser.Feed(body, on);
       parser.Finish(on);
       if (parsed.size() > 8) parsed.resize(8);  // enough shapes, bounded time
@@ -129,26 +157,31 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
         Json data = Json::parse(parsed[i].second, nullptr, false);
         if (data.is_discarded() || !data.is_object()) continue;
         INFO(format << "/" << c.value("name", "") << " event " << i);
-        ForEachMutation(data, [&](const Json& mutated) {
-          std::string text;
-          for (size_t k = 0; k < parsed.size(); ++k) {
-            if (!parsed[k].first.empty()) text += "event: " + parsed[k].first + "\n";
-            text += "data: " + (k == i ? Dump(mutated) : parsed[k].second) + "\n\n";
-          }
-          auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
-          std::string out(t.value()->Feed(text));
-          t.value()->CloseInput();
-          out += t.value()->Finish(false, "", nullptr);
-          bool ok = t.value()->summary().terminated && t.value()->summary().usage.prompt_tokens >= 0;
-          // Client bytes are whole SSE events whose data is JSON (or [DONE]).
-          SseParser check;
-          auto verify = [&](const SseEvent& e) {
-            if (e.data != "[DONE]" && Json::parse(e.data, nullptr, false).is_discarded()) ok = false;
-          };
-          check.Feed(out, verify);
-          check.Finish(verify);
-          if (!ok) FAIL_CHECK("bad stream output for " << Dump(mutated) << ": " << out);
-        }, /*few=*/true);
+        ForEachMutation(
+            data,
+            [&](const Json& mutated) {
+              std::string text;
+              for (size_t k = 0; k < parsed.size(); ++k) {
+                if (!parsed[k].first.empty()) text += "event: " + parsed[k].first + "\n";
+                text += "data: " + (k == i ? Dump(mutated) : parsed[k].second) + "\n\n";
+              }
+              auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
+              std::string out(t.value()->Feed(text));
+              t.value()->CloseInput();
+              out += t.value()->Finish(false, "", nullptr);
+              bool ok =
+                  t.value()->summary().terminated && t.value()->summary().usage.prompt_tokens >= 0;
+              // Client bytes are whole SSE events whose data is JSON (or [DONE]).
+              SseParser check;
+              auto verify = [&](const SseEvent& e) {
+                if (e.data != "[DONE]" && Json::parse(e.data, nullptr, false).is_discarded())
+                  ok = false;
+              };
+              check.Feed(out, verify);
+              check.Finish(verify);
+              if (!ok) FAIL_CHECK("bad stream output for " << Dump(mutated) << ": " << out);
+            },
+            /*few=*/true);
       }
     }
   }
@@ -160,7 +193,8 @@ TEST_CASE("robustness: random bytes into every stream translator") {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return static_cast<uint32_t>(state >> 33);
   };
-  const std::string alphabet = "data: {}[]\":,\n\r event:error message_start content_block_delta 0123456789";
+  const std::string alphabet =
+      "data: {}[]\":,\n\r event:error message_start content_block_delta 0123456789";
   for (const char* format : kFormats) {
     WireFixtures f = LoadFixtures(format);
     auto w = MakeWorld(f, Json{{"kind", "stream"}});
@@ -170,7 +204,8 @@ TEST_CASE("robustness: random bytes into every stream translator") {
         std::string bytes;
         size_t n = next() % 400;
         for (size_t i = 0; i < n; ++i) {
-          bytes.push_back(next() % 3 == 0 ? static_cast<char>(next() & 0xff) : alphabet[next() % alphabet.size()]);
+          bytes.push_back(next() % 3 == 0 ? static_cast<char>(next() & 0xff)
+                                          : alphabet[next() % alphabet.size()]);
         }
         auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
         REQUIRE(t.ok());
@@ -200,7 +235,8 @@ TEST_CASE("robustness: deep and huge stream events") {
   auto big = StreamTranslator::Open(w->spec, 200, {}, 0);
   REQUIRE(big.ok());
   std::string chunk(1u << 20, 'a');
-  for (int i = 0; i < 18 && !(*big)->summary().terminated; ++i) (*big)->Feed(i == 0 ? "data: " + chunk : chunk);
+  for (int i = 0; i < 18 && !(*big)->summary().terminated; ++i)
+    (*big)->Feed(i == 0 ? "data: " + chunk : chunk);
   CHECK((*big)->summary().terminated);
 }
 
@@ -247,15 +283,17 @@ TEST_CASE("robustness: malformed chat requests into every request builder") {
     CHECK(rejected > 0);
   }
   // The Anthropic-in parser and the Gemini inverse take any JSON without crashing.
-  ForEachMutation(Json::parse(ReadFile("tests/fixtures/wire/anthropic_in/tools_images_results.json")),
-                  [](const Json& request) { (void)AnthropicToChat(request); });
-  ForEachMutation(Json::parse(R"({"contents":[{"role":"model","parts":[{"text":"a","thoughtSignature":"s"},
+  ForEachMutation(
+      Json::parse(ReadFile("tests/fixtures/wire/anthropic_in/tools_images_results.json")),
+      [](const Json& request) { (void)AnthropicToChat(request); });
+  ForEachMutation(
+      Json::parse(R"({"contents":[{"role":"model","parts":[{"text":"a","thoughtSignature":"s"},
       {"functionCall":{"name":"f","args":{"a":1},"id":"i"}}]},{"role":"user","parts":[{"functionResponse":
       {"id":"i","name":"f","response":{"content":"x"}}},{"inlineData":{"mimeType":"m","data":"d"}}]}],
       "systemInstruction":{"parts":[{"text":"s"}]},"tools":[{"functionDeclarations":[{"name":"f"}]}],
       "toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["f"]}},
       "generationConfig":{"maxOutputTokens":5,"thinkingConfig":{"thinkingBudget":0}}})"),
-                  [](const Json& request) { (void)GeminiToChat(request); });
+      [](const Json& request) { (void)GeminiToChat(request); });
   CHECK(SanitizeGeminiSchema(Json::parse(std::string(60, '[') + std::string(60, ']'))).is_array());
 }
 

@@ -81,14 +81,16 @@ Json Normalise(const Json& chat) {
       Json calls = Json::array();
       if (const Json* tc = FindArray(m, "tool_calls")) {
         for (const Json& c : *tc) {
-          calls.push_back({{"id", c["id"]},
-                           {"name", c["function"]["name"]},
-                           {"arguments", ParsedOrString(c["function"]["arguments"].get<std::string>())}});
+          calls.push_back(
+              {{"id", c["id"]},
+               {"name", c["function"]["name"]},
+               {"arguments", ParsedOrString(c["function"]["arguments"].get<std::string>())}});
         }
       }
       n["tool_calls"] = calls;
     } else if (role == "tool") {
-      std::string text = content->is_string() ? content->get<std::string>() : (*content)[0].value("text", "");
+      std::string text =
+          content->is_string() ? content->get<std::string>() : (*content)[0].value("text", "");
       n["tool_call_id"] = m["tool_call_id"];
       n["content"] = ParsedOrString(text);
     }
@@ -102,7 +104,9 @@ Json Normalise(const Json& chat) {
                        {"parameters", tool["function"]["parameters"]}});
     }
   }
-  return Json{{"system", system}, {"messages", out}, {"tools", tools},
+  return Json{{"system", system},
+              {"messages", out},
+              {"tools", tools},
               {"tool_choice", chat.value("tool_choice", Json())}};
 }
 

@@ -20,8 +20,8 @@ std::vector<Ev> ParseAll(const std::vector<std::string>& pieces, SseParser* pars
   SseParser& p = parser ? *parser : local;
   std::vector<Ev> out;
   auto on = [&](const SseEvent& e) {
-    out.push_back(Ev{std::string(e.event), std::string(e.data), std::string(e.id),
-                     e.retry ? *e.retry : -1});
+    out.push_back(
+        Ev{std::string(e.event), std::string(e.data), std::string(e.id), e.retry ? *e.retry : -1});
   };
   for (const std::string& piece : pieces) p.Feed(piece, on);
   p.Finish(on);
@@ -89,7 +89,8 @@ TEST_CASE("sse: CRLF, CR and LF line ends, split anywhere") {
   CHECK(ParseWhole(crlf) == expected);
   CHECK(ParseWhole(cr) == expected);
   // A CR ending one feed and the LF starting the next are one line end, not two.
-  CHECK(ParseAll({"data: x\r", "\ndata: y\r", "\n\r", "\n"}) == std::vector<Ev>{{"", "x\ny", "", -1}});
+  CHECK(ParseAll({"data: x\r", "\ndata: y\r", "\n\r", "\n"}) ==
+        std::vector<Ev>{{"", "x\ny", "", -1}});
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     CHECK(ParseAll(RandomSplit(crlf, seed)) == expected);
     CHECK(ParseAll(RandomSplit(cr, seed)) == expected);
@@ -100,7 +101,9 @@ TEST_CASE("sse: BOM at the start, whole or split, is skipped once") {
   std::string bom = "\xEF\xBB\xBF";
   auto expected = std::vector<Ev>{{"", "x", "", -1}};
   CHECK(ParseWhole(bom + "data: x\n\n") == expected);
-  CHECK(ParseAll({"\xEF", "\xBB", "\xBF" "data: x\n\n"}) == expected);
+  CHECK(ParseAll({"\xEF", "\xBB",
+                  "\xBF"
+                  "data: x\n\n"}) == expected);
   // Only the first BOM is special: a second one makes the line an unknown field.
   CHECK(ParseWhole(bom + bom + "data: x\n\n").empty());
   // Bytes that begin like a BOM but are not one are content.
@@ -109,7 +112,8 @@ TEST_CASE("sse: BOM at the start, whole or split, is skipped once") {
 
 TEST_CASE("sse: a last event without a trailing newline is delivered at Finish") {
   CHECK(ParseWhole("data: a\n\ndata: b") == std::vector<Ev>{{"", "a", "", -1}, {"", "b", "", -1}});
-  CHECK(ParseWhole("data: a\n\ndata: b\n") == std::vector<Ev>{{"", "a", "", -1}, {"", "b", "", -1}});
+  CHECK(ParseWhole("data: a\n\ndata: b\n") ==
+        std::vector<Ev>{{"", "a", "", -1}, {"", "b", "", -1}});
   CHECK(ParseWhole("data: [DONE]\r") == std::vector<Ev>{{"", "[DONE]", "", -1}});
   CHECK(ParseWhole("").empty());
   CHECK(ParseWhole(": only a comment").empty());

@@ -29,7 +29,9 @@ TEST_CASE("stream: the final usage chunk carries the cost the host priced after 
   CHECK(usage.prompt_tokens == 3);
   CHECK(usage.completion_tokens == 2);
   CHECK((*t)->Feed("data: ignored\n\n").empty());  // input is closed
-  Json cost = {{"cost", 0.00042}, {"is_byok", false}, {"cost_details", {{"upstream_inference_cost", nullptr}}}};
+  Json cost = {{"cost", 0.00042},
+               {"is_byok", false},
+               {"cost_details", {{"upstream_inference_cost", nullptr}}}};
   out += (*t)->Finish(false, "", &cost);
   // The bytes CloseInput produced (the last content chunk) come out of Finish, before the end.
   size_t bang = out.find("\"content\":\"!\"");
@@ -68,13 +70,18 @@ TEST_CASE("stream: nothing is emitted before real content, so an early error lea
   auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
   REQUIRE(t.ok());
   CHECK((*t)->Feed("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
-                   "{\"input_tokens\":5,\"output_tokens\":1}}}\n\n").empty());
+                   "{\"input_tokens\":5,\"output_tokens\":1}}}\n\n")
+            .empty());
   CHECK((*t)->Feed("event: ping\ndata: {\"type\":\"ping\"}\n\n").empty());
-  CHECK((*t)->Feed("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-                   "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n").empty());
+  CHECK(
+      (*t)->Feed("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                 "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")
+          .empty());
   CHECK(!(*t)->summary().first_byte_emitted);
-  CHECK((*t)->Feed("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
-                   "\"message\":\"slow down\"}}\n\n").empty());
+  CHECK(
+      (*t)->Feed("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+                 "\"message\":\"slow down\"}}\n\n")
+          .empty());
   const StreamSummary& s = (*t)->summary();
   CHECK(s.terminated);
   CHECK(s.outcome == Outcome::kRetry);
@@ -134,9 +141,10 @@ TEST_CASE("stream and buffered: invalid UTF-8 from a provider becomes U+FFFD, ou
   auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
   REQUIRE(t.ok());
   // "caf\xC3" + "\xA9" split across two chunks as two JSON strings: each half is invalid alone.
-  std::string out((*t)->Feed("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"caf\xC3\"}}]}\n\n"
-                             "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xA9 ok \xE2\x82\xAC\"},"
-                             "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"));
+  std::string out((*t)->Feed(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"caf\xC3\"}}]}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xA9 ok \xE2\x82\xAC\"},"
+      "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"));
   out += (*t)->Finish(false, "", nullptr);
   CHECK(out.find("caf\\ufffd") != std::string::npos);
   CHECK(out.find("\\ufffd ok \xE2\x82\xAC") != std::string::npos);  // valid UTF-8 passes through
@@ -150,9 +158,11 @@ TEST_CASE("stream and buffered: invalid UTF-8 from a provider becomes U+FFFD, ou
   parser.Finish(on);
   CHECK(events == 5);
 
-  AttemptResult r = TranslateResponse(w->spec, 200, {},
-                                      "{\"choices\":[{\"message\":{\"content\":\"caf\xC3 \xF0\x9F\x98\x80\"},"
-                                      "\"finish_reason\":\"stop\"}]}", 0);
+  AttemptResult r =
+      TranslateResponse(w->spec, 200, {},
+                        "{\"choices\":[{\"message\":{\"content\":\"caf\xC3 \xF0\x9F\x98\x80\"},"
+                        "\"finish_reason\":\"stop\"}]}",
+                        0);
   REQUIRE(r.outcome == Outcome::kDone);
   CHECK(r.client_json["choices"][0]["message"]["content"] == "caf\xEF\xBF\xBD \xF0\x9F\x98\x80");
 }

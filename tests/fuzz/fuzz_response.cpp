@@ -13,7 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const int kStatuses[] = {200, 200, 200, 400, 401, 404, 408, 413, 429, 500, 503, 529};
   int status = kStatuses[data[0] % 12];
   Headers headers;
-  if (data[1] & 1) headers.emplace_back("retry-after", std::string(reinterpret_cast<const char*>(data + 2), std::min<size_t>(size - 2, 40)));
+  if (data[1] & 1)
+    headers.emplace_back("retry-after", std::string(reinterpret_cast<const char*>(data + 2),
+                                                    std::min<size_t>(size - 2, 40)));
   std::string_view body(reinterpret_cast<const char*>(data + 2), size - 2);
   for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini}) {
     Provider provider;

@@ -21,7 +21,8 @@ std::vector<Ev> Run(const std::vector<std::string_view>& pieces) {
   switchyard::SseParser parser(limits);
   std::vector<Ev> out;
   auto on = [&](const switchyard::SseEvent& e) {
-    out.push_back(Ev{std::string(e.event), std::string(e.data), std::string(e.id), e.retry.value_or(-1)});
+    out.push_back(
+        Ev{std::string(e.event), std::string(e.data), std::string(e.id), e.retry.value_or(-1)});
   };
   for (std::string_view p : pieces) parser.Feed(p, on);
   parser.Finish(on);

@@ -13,8 +13,8 @@ using namespace switchyard;
 
 namespace {
 
-std::string Run(const AttemptSpec& spec, const std::vector<std::string_view>& pieces, bool abort_at_end,
-                StreamSummary* summary) {
+std::string Run(const AttemptSpec& spec, const std::vector<std::string_view>& pieces,
+                bool abort_at_end, StreamSummary* summary) {
   auto t = StreamTranslator::Open(spec, 200, {}, 0);
   if (!t.ok()) std::abort();
   std::string out;

@@ -285,6 +285,8 @@ describe('streams after the first byte', { timeout: 50_000 }, () => {
     assert.equal(g.status, 200);
     assert.equal(g.body.data.streamed, true);
     assert.equal(g.body.data.finish_reason, 'error');
+    // The provider never reported usage: what reached the client is estimated and billed.
+    assert.ok(g.body.data.tokens_completion >= 1, 'billed for the tokens generated before the cut');
   });
 
   test('the SDK surfaces a cut stream as a typed error', async () => {

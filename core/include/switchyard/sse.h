@@ -30,10 +30,10 @@
 namespace switchyard {
 
 struct SseEvent {
-  std::string_view event;       // the `event:` name, empty when none was given ("message")
-  std::string_view data;        // the joined `data:` lines, without the final newline
-  std::string_view id;          // the last event id seen so far on this stream
-  std::optional<int64_t> retry; // `retry:` milliseconds given in this event, if any
+  std::string_view event;        // the `event:` name, empty when none was given ("message")
+  std::string_view data;         // the joined `data:` lines, without the final newline
+  std::string_view id;           // the last event id seen so far on this stream
+  std::optional<int64_t> retry;  // `retry:` milliseconds given in this event, if any
 };
 
 class SseParser {
@@ -58,8 +58,8 @@ class SseParser {
     return FinishImpl(&Thunk<F>, &on_event);
   }
 
-  int64_t comments() const { return comments_; }    // `:` lines seen (keep-alives)
-  bool overflow() const { return overflow_; }        // a line or event exceeded the limit
+  int64_t comments() const { return comments_; }  // `:` lines seen (keep-alives)
+  bool overflow() const { return overflow_; }     // a line or event exceeded the limit
   int64_t bytes_fed() const { return bytes_fed_; }
 
  private:
@@ -75,22 +75,22 @@ class SseParser {
   bool Dispatch(Callback cb, void* ctx);
 
   Limits limits_;
-  std::string line_;         // a line split across Feed calls
-  std::string data_;         // data lines of the current event, each followed by '\n'
-  std::string event_;        // event name of the current event
-  std::string id_;           // last event id (persists across events, as the spec says)
+  std::string line_;   // a line split across Feed calls
+  std::string data_;   // data lines of the current event, each followed by '\n'
+  std::string event_;  // event name of the current event
+  std::string id_;     // last event id (persists across events, as the spec says)
   std::optional<int64_t> retry_;
   bool started_ = false;     // past the (optional) BOM
   bool pending_cr_ = false;  // the previous byte was a CR: a following LF is part of it
   bool overflow_ = false;
   int64_t comments_ = 0;
   int64_t bytes_fed_ = 0;
-  std::string bom_;          // BOM bytes seen so far at stream start (split BOMs)
+  std::string bom_;  // BOM bytes seen so far at stream start (split BOMs)
 };
 
 // Writer helpers. `data` must not contain a newline (JSON text from Dump never does); each
 // call appends one complete event ending in a blank line.
-void AppendSseData(std::string& out, std::string_view data);                 // "data: X\n\n"
+void AppendSseData(std::string& out, std::string_view data);  // "data: X\n\n"
 void AppendSseEvent(std::string& out, std::string_view event, std::string_view data);
 inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 

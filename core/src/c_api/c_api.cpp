@@ -721,7 +721,9 @@ sy_status_t sy_stream_finish(sy_stream_t* stream, const char* input, size_t size
   status = ReadInt(*parsed, "now_ms", /*required=*/false, &now_ms);
   if (!status.ok()) return Fail(stream->result, status);
 
-  // The final usage chunk carries the cost, so the usage seen so far is priced first.
+  // The final usage chunk carries the cost, so the usage is priced first; CloseInput processes a
+  // last event without a trailing blank line (or a buffered JSON body) so the usage is final.
+  if (!aborted) stream->translator->CloseInput();
   const switchyard::StreamSummary& summary = stream->translator->summary();
   const switchyard::Endpoint& endpoint = stream->catalog->endpoint(stream->endpoint);
   Json cost;

@@ -22,8 +22,10 @@ Status BadField(std::string message, std::string field) {
 Json ImageBlock(const Json& part) {
   std::string url;
   if (const Json* iu = Find(part, "image_url")) {
-    if (iu->is_string()) url = iu->get<std::string>();
-    else if (auto u = FindString(*iu, "url")) url = std::string(*u);
+    if (iu->is_string())
+      url = iu->get<std::string>();
+    else if (auto u = FindString(*iu, "url"))
+      url = std::string(*u);
   }
   if (url.empty()) return nullptr;
   std::string media_type, data;
@@ -82,7 +84,11 @@ Json PartsToBlocks(const Json& parts) {
 void ReasoningDetailsToBlocks(const Json& message, Json& blocks) {
   const Json* details = FindArray(message, "reasoning_details");
   if (!details) return;
-  struct Entry { int64_t index; std::string text, signature, data; bool redacted; };
+  struct Entry {
+    int64_t index;
+    std::string text, signature, data;
+    bool redacted;
+  };
   std::vector<Entry> entries;
   for (const Json& d : *details) {
     auto format = FindString(d, "format");
@@ -161,9 +167,12 @@ Result<Json> BuildAnthropicBody(const AttemptSpec& spec) {
     if (*role == "tool") {
       Json result = {{"type", "tool_result"},
                      {"tool_use_id", std::string(FindString(m, "tool_call_id").value_or(""))}};
-      if (content && content->is_string()) result["content"] = *content;
-      else if (content && content->is_array()) result["content"] = PartsToBlocks(*content);
-      else result["content"] = "";
+      if (content && content->is_string())
+        result["content"] = *content;
+      else if (content && content->is_array())
+        result["content"] = PartsToBlocks(*content);
+      else
+        result["content"] = "";
       if (last_was_tool && !conv.empty()) {
         conv.back()["content"].push_back(std::move(result));
       } else {
@@ -175,9 +184,12 @@ Result<Json> BuildAnthropicBody(const AttemptSpec& spec) {
     last_was_tool = false;
     if (*role == "user") {
       Json msg = {{"role", "user"}};
-      if (content && content->is_string()) msg["content"] = *content;
-      else if (content && content->is_array()) msg["content"] = PartsToBlocks(*content);
-      else return BadField(field + ".content must be a string or an array", field + ".content");
+      if (content && content->is_string())
+        msg["content"] = *content;
+      else if (content && content->is_array())
+        msg["content"] = PartsToBlocks(*content);
+      else
+        return BadField(field + ".content must be a string or an array", field + ".content");
       conv.push_back(std::move(msg));
     } else if (*role == "assistant") {
       Json blocks = Json::array();
@@ -203,16 +215,19 @@ Result<Json> BuildAnthropicBody(const AttemptSpec& spec) {
         }
       }
       Json msg = {{"role", "assistant"}};
-      if (only_text && content && content->is_string()) msg["content"] = *content;
-      else msg["content"] = std::move(blocks);
+      if (only_text && content && content->is_string())
+        msg["content"] = *content;
+      else
+        msg["content"] = std::move(blocks);
       conv.push_back(std::move(msg));
     } else {
-      return BadField(field + ".role '" + std::string(*role) + "' is not supported", field + ".role");
+      return BadField(field + ".role '" + std::string(*role) + "' is not supported",
+                      field + ".role");
     }
   }
   if (!systems.empty()) {
-    bool all_strings = std::all_of(systems.begin(), systems.end(),
-                                   [](const Json* c) { return c->is_string(); });
+    bool all_strings =
+        std::all_of(systems.begin(), systems.end(), [](const Json* c) { return c->is_string(); });
     if (all_strings) {
       std::string joined;
       for (const Json* c : systems) {
@@ -272,10 +287,12 @@ Result<Json> BuildAnthropicBody(const AttemptSpec& spec) {
   out["max_tokens"] = max_tokens;
 
   // Sampling and stops.
-  if (auto t = FindNumber(req, "temperature"); t && !thinking && EndpointSupports(ep, Param::kTemperature)) {
+  if (auto t = FindNumber(req, "temperature");
+      t && !thinking && EndpointSupports(ep, Param::kTemperature)) {
     out["temperature"] = std::clamp(*t, 0.0, 1.0);
   }
-  if (auto p = FindNumber(req, "top_p"); p && EndpointSupports(ep, Param::kTopP) && (!thinking || *p >= 0.95)) {
+  if (auto p = FindNumber(req, "top_p");
+      p && EndpointSupports(ep, Param::kTopP) && (!thinking || *p >= 0.95)) {
     out["top_p"] = *p;
   }
   if (auto k = FindInt(req, "top_k"); k && !thinking && EndpointSupports(ep, Param::kTopK)) {
@@ -303,7 +320,8 @@ Result<Json> BuildAnthropicBody(const AttemptSpec& spec) {
       Json t = {{"name", std::string(*name)}};
       if (auto d = FindString(*fn, "description")) t["description"] = std::string(*d);
       const Json* params = FindObject(*fn, "parameters");
-      t["input_schema"] = params ? *params : Json{{"type", "object"}, {"properties", Json::object()}};
+      t["input_schema"] =
+          params ? *params : Json{{"type", "object"}, {"properties", Json::object()}};
       CopyCacheControl(tool, t);
       list.push_back(std::move(t));
     }
@@ -312,11 +330,15 @@ Result<Json> BuildAnthropicBody(const AttemptSpec& spec) {
     if (tool_choice && EndpointSupports(ep, Param::kToolChoice)) {
       if (tool_choice->is_string()) {
         const std::string& s = tool_choice->get_ref<const std::string&>();
-        if (s == "auto") choice = {{"type", "auto"}};
-        else if (s == "required" || s == "any") choice = {{"type", "any"}};
-        else if (s == "none") choice = {{"type", "none"}};
+        if (s == "auto")
+          choice = {{"type", "auto"}};
+        else if (s == "required" || s == "any")
+          choice = {{"type", "any"}};
+        else if (s == "none")
+          choice = {{"type", "none"}};
       } else if (const Json* fn = FindObject(*tool_choice, "function")) {
-        if (auto name = FindString(*fn, "name")) choice = {{"type", "tool"}, {"name", std::string(*name)}};
+        if (auto name = FindString(*fn, "name"))
+          choice = {{"type", "tool"}, {"name", std::string(*name)}};
       }
     }
     if (FindBool(req, "parallel_tool_calls") == std::optional<bool>(false)) {
@@ -355,7 +377,9 @@ bool ParseAnthropicResponse(const AttemptContext& ctx, const Json& body, JsonVie
       if (!FindString(block, "thinking")) continue;
       std::string thought(FindString(block, "thinking").value_or(""));
       reasoning.append(thought);
-      Json d = {{"type", "reasoning.text"}, {"text", thought}, {"format", kThinkingFormat},
+      Json d = {{"type", "reasoning.text"},
+                {"text", thought},
+                {"format", kThinkingFormat},
                 {"index", detail_index++}};
       if (auto sig = FindString(block, "signature")) d["signature"] = std::string(*sig);
       details.push_back(std::move(d));
@@ -377,8 +401,10 @@ bool ParseAnthropicResponse(const AttemptContext& ctx, const Json& body, JsonVie
   }
   Json& msg = out->message;
   msg["role"] = "assistant";
-  if (any_text) msg["content"] = text;
-  else msg["content"] = tool_calls.empty() ? Json("") : Json();
+  if (any_text)
+    msg["content"] = text;
+  else
+    msg["content"] = tool_calls.empty() ? Json("") : Json();
   if (!reasoning.empty()) msg["reasoning"] = reasoning;
   if (!details.empty()) msg["reasoning_details"] = std::move(details);
   if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
@@ -417,12 +443,18 @@ class AnthropicDecoder : public StreamDecoder {
     // One pass collects the members every event type needs.
     JsonView type_v, index_v, delta, content_block, usage, message;
     data.ForEachMember([&](std::string_view key, JsonView value) {
-      if (key == "type") type_v = value;
-      else if (key == "index") index_v = value;
-      else if (key == "delta") delta = value;
-      else if (key == "content_block") content_block = value;
-      else if (key == "usage") usage = value;
-      else if (key == "message") message = value;
+      if (key == "type")
+        type_v = value;
+      else if (key == "index")
+        index_v = value;
+      else if (key == "delta")
+        delta = value;
+      else if (key == "content_block")
+        content_block = value;
+      else if (key == "usage")
+        usage = value;
+      else if (key == "message")
+        message = value;
     });
     std::string_view type = type_v.str();
     if (type.empty()) type = event.event;
@@ -692,12 +724,16 @@ Result<Json> AnthropicToChat(const Json& request) {
   }
   if (const Json* tc = FindObject(request, "tool_choice")) {
     auto type = FindString(*tc, "type").value_or("");
-    if (type == "auto") out["tool_choice"] = "auto";
-    else if (type == "any") out["tool_choice"] = "required";
-    else if (type == "none") out["tool_choice"] = "none";
+    if (type == "auto")
+      out["tool_choice"] = "auto";
+    else if (type == "any")
+      out["tool_choice"] = "required";
+    else if (type == "none")
+      out["tool_choice"] = "none";
     else if (type == "tool") {
-      out["tool_choice"] = {{"type", "function"},
-                            {"function", {{"name", std::string(FindString(*tc, "name").value_or(""))}}}};
+      out["tool_choice"] = {
+          {"type", "function"},
+          {"function", {{"name", std::string(FindString(*tc, "name").value_or(""))}}}};
     }
     if (FindBool(*tc, "disable_parallel_tool_use") == std::optional<bool>(true)) {
       out["parallel_tool_calls"] = false;
@@ -711,8 +747,10 @@ Result<Json> AnthropicToChat(const Json& request) {
     auto type = FindString(*thinking, "type").value_or("");
     if (type == "enabled") {
       Json r = Json::object();
-      if (auto budget = FindInt(*thinking, "budget_tokens")) r["max_tokens"] = *budget;
-      else r["enabled"] = true;
+      if (auto budget = FindInt(*thinking, "budget_tokens"))
+        r["max_tokens"] = *budget;
+      else
+        r["enabled"] = true;
       out["reasoning"] = std::move(r);
     } else if (type == "adaptive") {
       out["reasoning"] = {{"enabled", true}};
@@ -721,8 +759,9 @@ Result<Json> AnthropicToChat(const Json& request) {
   if (const Json* of = FindObject(request, "output_format")) {
     if (FindString(*of, "type") == std::optional<std::string_view>("json_schema")) {
       const Json* schema = FindObject(*of, "schema");
-      out["response_format"] = {{"type", "json_schema"},
-                                {"json_schema", {{"name", "output"}, {"schema", schema ? *schema : Json::object()}}}};
+      out["response_format"] = {
+          {"type", "json_schema"},
+          {"json_schema", {{"name", "output"}, {"schema", schema ? *schema : Json::object()}}}};
     }
   }
   if (const Json* meta = FindObject(request, "metadata")) {
@@ -762,7 +801,8 @@ Json ChatCompletionToAnthropic(const Json& completion) {
     wire::ReasoningDetailsToBlocks(*message, thinking);
     if (thinking.empty()) {
       if (auto r = FindString(*message, "reasoning"); r && !r->empty()) {
-        thinking.push_back({{"type", "thinking"}, {"thinking", std::string(*r)}, {"signature", ""}});
+        thinking.push_back(
+            {{"type", "thinking"}, {"thinking", std::string(*r)}, {"signature", ""}});
       }
     }
     for (Json& b : thinking) content.push_back(std::move(b));
@@ -816,16 +856,35 @@ Json AnthropicErrorBody(const Status& status) {
     type = wire::AnthropicErrorType(*et);
   } else {
     switch (status.code()) {
-      case Code::kInvalidArgument: type = "invalid_request_error"; break;
-      case Code::kUnauthorized: type = "authentication_error"; break;
-      case Code::kPaymentRequired: type = "billing_error"; break;
-      case Code::kForbidden: type = "permission_error"; break;
-      case Code::kNotFound: type = "not_found_error"; break;
-      case Code::kTooLarge: type = "request_too_large"; break;
-      case Code::kRateLimited: type = "rate_limit_error"; break;
-      case Code::kTimeout: type = "timeout_error"; break;
-      case Code::kUnavailable: type = "overloaded_error"; break;
-      default: break;
+      case Code::kInvalidArgument:
+        type = "invalid_request_error";
+        break;
+      case Code::kUnauthorized:
+        type = "authentication_error";
+        break;
+      case Code::kPaymentRequired:
+        type = "billing_error";
+        break;
+      case Code::kForbidden:
+        type = "permission_error";
+        break;
+      case Code::kNotFound:
+        type = "not_found_error";
+        break;
+      case Code::kTooLarge:
+        type = "request_too_large";
+        break;
+      case Code::kRateLimited:
+        type = "rate_limit_error";
+        break;
+      case Code::kTimeout:
+        type = "timeout_error";
+        break;
+      case Code::kUnavailable:
+        type = "overloaded_error";
+        break;
+      default:
+        break;
     }
   }
   return Json{{"type", "error"}, {"error", {{"type", type}, {"message", status.message()}}}};

@@ -13,9 +13,12 @@ namespace switchyard {
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kDone: return "done";
-    case Outcome::kRetry: return "retry";
-    case Outcome::kFail: return "fail";
+    case Outcome::kDone:
+      return "done";
+    case Outcome::kRetry:
+      return "retry";
+    case Outcome::kFail:
+      return "fail";
   }
   return "fail";
 }
@@ -37,16 +40,14 @@ std::optional<std::string_view> FindHeader(const Headers& headers, std::string_v
 namespace {
 
 constexpr uint32_t kSha256K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
@@ -77,9 +78,23 @@ std::string Sha256Hex(std::string_view data) {
       uint32_t s0 = Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22);
       uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
       uint32_t t2 = s0 + maj;
-      hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+      hh = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
   }
   static const char kHex[] = "0123456789abcdef";
   std::string out;
@@ -200,7 +215,8 @@ Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec) {
       body = wire::BuildAnthropicBody(spec);
       up.url = p.base_url + "/messages";
       up.headers.emplace_back("anthropic-version", "2023-06-01");
-      if (spec.browser) up.headers.emplace_back("anthropic-dangerous-direct-browser-access", "true");
+      if (spec.browser)
+        up.headers.emplace_back("anthropic-dangerous-direct-browser-access", "true");
       if (spec.stream) up.headers.emplace_back("accept", "text/event-stream");
       up.auth.header = "x-api-key";
       break;
@@ -241,8 +257,9 @@ AttemptResult TransportFailure(const AttemptSpec& spec, std::string_view kind,
   if (spec.provider && spec.endpoint) ctx = wire::MakeContext(spec);
   wire::ProviderError e;
   e.forced_type = kind == "timeout" ? "timeout" : "connection_error";
-  e.message = message.empty() ? (kind == "timeout" ? "Provider timed out" : "Provider connection failed")
-                              : std::string(message);
+  e.message = message.empty()
+                  ? (kind == "timeout" ? "Provider timed out" : "Provider connection failed")
+                  : std::string(message);
   wire::Failure f = wire::Classify(ctx, e);
   r.outcome = f.outcome;
   r.client_status = HttpStatus(f.code);
@@ -383,8 +400,10 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
   if (body.size() <= limits.max_bytes && !ValidUtf8(body, &fixed)) body = fixed;
   Result<Json> parsed = ParseJson(body, limits, "provider response");
   if (!parsed.ok()) {
-    FillFailure(ctx, InvalidResponse(body, "Provider returned an invalid response: " +
-                                               parsed.status().message()), &r);
+    FillFailure(ctx,
+                InvalidResponse(
+                    body, "Provider returned an invalid response: " + parsed.status().message()),
+                &r);
     return r;
   }
   ProviderError in_band;
@@ -403,13 +422,20 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
   ProviderError e;
   bool ok = false;
   switch (ctx.wire) {
-    case WireFormat::kOpenAI: ok = ParseOpenAIResponse(ctx, *parsed, *view, &c, &e); break;
-    case WireFormat::kAnthropic: ok = ParseAnthropicResponse(ctx, *parsed, *view, &c, &e); break;
-    case WireFormat::kGemini: ok = ParseGeminiResponse(ctx, *parsed, *view, &c, &e); break;
+    case WireFormat::kOpenAI:
+      ok = ParseOpenAIResponse(ctx, *parsed, *view, &c, &e);
+      break;
+    case WireFormat::kAnthropic:
+      ok = ParseAnthropicResponse(ctx, *parsed, *view, &c, &e);
+      break;
+    case WireFormat::kGemini:
+      ok = ParseGeminiResponse(ctx, *parsed, *view, &c, &e);
+      break;
   }
   if (!ok) {
     if (e.raw.empty()) e.raw = TruncateRaw(body);
-    if (e.forced_type.empty() && e.status == 0 && e.code.empty()) e.forced_type = "invalid_response";
+    if (e.forced_type.empty() && e.status == 0 && e.code.empty())
+      e.forced_type = "invalid_response";
     FillFailure(ctx, e, &r);
     return r;
   }
@@ -434,12 +460,9 @@ Json RenderCompletion(const AttemptContext& ctx, const Completion& c) {
                  {"native_finish_reason",
                   c.native_finish_reason.empty() ? Json() : Json(c.native_finish_reason)},
                  {"logprobs", nullptr}};
-  Json completion = {{"id", ctx.generation_id},
-                     {"object", "chat.completion"},
-                     {"created", ctx.created},
-                     {"model", ctx.model_id},
-                     {"provider", ctx.provider_name},
-                     {"choices", Json::array({std::move(choice)})},
+  Json completion = {{"id", ctx.generation_id},       {"object", "chat.completion"},
+                     {"created", ctx.created},        {"model", ctx.model_id},
+                     {"provider", ctx.provider_name}, {"choices", Json::array({std::move(choice)})},
                      {"usage", RenderUsage(c.usage)}};
   if (ctx.client_format == ClientFormat::kAnthropic) return ChatCompletionToAnthropic(completion);
   return completion;
@@ -453,7 +476,8 @@ ReasoningRequest ReadReasoning(const Json& request) {
     std::string e(effort);
     for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (e == "max") e = "xhigh";
-    if (e != "none" && e != "minimal" && e != "low" && e != "medium" && e != "high" && e != "xhigh") {
+    if (e != "none" && e != "minimal" && e != "low" && e != "medium" && e != "high" &&
+        e != "xhigh") {
       e = "medium";
     }
     return e;
@@ -575,7 +599,8 @@ void ApplyAnthropicUsage(JsonView usage, Usage* u) {
   int64_t one_hour = u->cache_write_1h_tokens;
   bool any = false;
   if (JsonView v = usage["input_tokens"]; v.is_number()) input = NonNegative(v), any = true;
-  if (JsonView v = usage["cache_read_input_tokens"]; v.is_number()) read = NonNegative(v), any = true;
+  if (JsonView v = usage["cache_read_input_tokens"]; v.is_number())
+    read = NonNegative(v), any = true;
   JsonView detail = usage["cache_creation"];
   JsonView total = usage["cache_creation_input_tokens"];
   if (total.is_number()) creation = NonNegative(total), any = true;
@@ -603,11 +628,16 @@ Usage GeminiUsage(JsonView um) {
   // One pass: this runs on every streamed chunk (Gemini repeats the running totals each time).
   JsonView prompt, candidates, thoughts, cached, tool_use;
   um.ForEachMember([&](std::string_view key, JsonView value) {
-    if (key == "promptTokenCount") prompt = value;
-    else if (key == "candidatesTokenCount") candidates = value;
-    else if (key == "thoughtsTokenCount") thoughts = value;
-    else if (key == "cachedContentTokenCount") cached = value;
-    else if (key == "toolUsePromptTokenCount") tool_use = value;
+    if (key == "promptTokenCount")
+      prompt = value;
+    else if (key == "candidatesTokenCount")
+      candidates = value;
+    else if (key == "thoughtsTokenCount")
+      thoughts = value;
+    else if (key == "cachedContentTokenCount")
+      cached = value;
+    else if (key == "toolUsePromptTokenCount")
+      tool_use = value;
   });
   u.known = prompt.is_number() || candidates.is_number() || thoughts.is_number();
   // Tool-use prompt tokens (grounding, code execution) are billed as input.

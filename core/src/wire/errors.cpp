@@ -29,10 +29,11 @@ bool LooksLikeContextLength(std::string_view code, std::string_view message) {
     return true;
   }
   static const char* const kPhrases[] = {
-      "context length",    "context_length",     "maximum context",  "context window",
-      "prompt is too long", "too many tokens",   "input is too long", "reduce the length",
-      "exceeds the maximum number of tokens",    "input token count", "maximum input length",
-      "too long for the model", "prompt too long", "exceeds the context",
+      "context length",    "context_length",       "maximum context",
+      "context window",    "prompt is too long",   "too many tokens",
+      "input is too long", "reduce the length",    "exceeds the maximum number of tokens",
+      "input token count", "maximum input length", "too long for the model",
+      "prompt too long",   "exceeds the context",
   };
   for (const char* phrase : kPhrases) {
     if (Contains(message, phrase)) return true;
@@ -76,8 +77,8 @@ int64_t ParseHttpDate(std::string_view s) {
   int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
   char mon[4] = {0};
   char zone[4] = {0};
-  if (std::sscanf(rest.c_str(), " %d %3s %d %d %d %d %3s", &day, mon, &year, &hh, &mm, &ss,
-                  zone) != 7) {
+  if (std::sscanf(rest.c_str(), " %d %3s %d %d %d %d %3s", &day, mon, &year, &hh, &mm, &ss, zone) !=
+      7) {
     return -1;
   }
   if (std::strcmp(zone, "GMT") != 0) return -1;
@@ -100,19 +101,32 @@ constexpr int64_t kMaxRetryAfterMs = 24LL * 3600 * 1000;
 
 std::string StatusText(int status) {
   switch (status) {
-    case 400: return "Bad request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not found";
-    case 408: return "Request timeout";
-    case 413: return "Request too large";
-    case 429: return "Rate limited";
-    case 500: return "Internal server error";
-    case 502: return "Bad gateway";
-    case 503: return "Service unavailable";
-    case 504: return "Gateway timeout";
-    case 529: return "Overloaded";
-    default: return "HTTP " + std::to_string(status);
+    case 400:
+      return "Bad request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not found";
+    case 408:
+      return "Request timeout";
+    case 413:
+      return "Request too large";
+    case 429:
+      return "Rate limited";
+    case 500:
+      return "Internal server error";
+    case 502:
+      return "Bad gateway";
+    case 503:
+      return "Service unavailable";
+    case 504:
+      return "Gateway timeout";
+    case 529:
+      return "Overloaded";
+    default:
+      return "HTTP " + std::to_string(status);
   }
 }
 
@@ -185,13 +199,15 @@ bool ExtractBodyError(const Json& body, ProviderError* out) {
     if (auto type = FindString(*error, "type")) out->code = Lower(*type);
   }
   if (auto numeric = FindInt(*error, "code")) {
-    if (*numeric >= 400 && *numeric <= 599 && out->status < 400) out->status = static_cast<int>(*numeric);
+    if (*numeric >= 400 && *numeric <= 599 && out->status < 400)
+      out->status = static_cast<int>(*numeric);
   }
   if (const Json* details = FindArray(*error, "details")) {
     for (const Json& d : *details) {
       if (auto delay = FindString(d, "retryDelay")) {
         int64_t ms = DurationMs(*delay);
-        if (ms > 0 && out->retry_after_ms == 0) out->retry_after_ms = std::min(ms, kMaxRetryAfterMs);
+        if (ms > 0 && out->retry_after_ms == 0)
+          out->retry_after_ms = std::min(ms, kMaxRetryAfterMs);
       }
     }
   }
@@ -229,10 +245,14 @@ Failure Classify(const AttemptContext& ctx, const ProviderError& e) {
   };
   if (!e.forced_type.empty()) {
     const std::string& t = e.forced_type;
-    if (t == "timeout") set(Outcome::kRetry, Code::kTimeout, "timeout", true);
-    else if (t == "content_filter") set(Outcome::kFail, Code::kForbidden, "content_filter", true);
-    else if (t == "context_length_exceeded") set(Outcome::kFail, Code::kInvalidArgument, "context_length_exceeded", true);
-    else set(Outcome::kRetry, Code::kUpstream, "", true);
+    if (t == "timeout")
+      set(Outcome::kRetry, Code::kTimeout, "timeout", true);
+    else if (t == "content_filter")
+      set(Outcome::kFail, Code::kForbidden, "content_filter", true);
+    else if (t == "context_length_exceeded")
+      set(Outcome::kFail, Code::kInvalidArgument, "context_length_exceeded", true);
+    else
+      set(Outcome::kRetry, Code::kUpstream, "", true);
     f.error_type = t;
   } else if (s == 401 || s == 403 || code == "authentication_error" || code == "permission_error" ||
              code == "invalid_api_key" || code == "unauthenticated" ||
@@ -240,8 +260,10 @@ Failure Classify(const AttemptContext& ctx, const ProviderError& e) {
              Contains(message, "invalid api key") || Contains(message, "incorrect api key")) {
     // The router's key (or the user's BYOK key) was refused: another provider may work.
     Code c = Code::kUpstream;
-    if (ctx.byok || ctx.browser) c = s == 403 || code == "permission_error" || code == "permission_denied"
-                                         ? Code::kForbidden : Code::kUnauthorized;
+    if (ctx.byok || ctx.browser)
+      c = s == 403 || code == "permission_error" || code == "permission_denied"
+              ? Code::kForbidden
+              : Code::kUnauthorized;
     set(Outcome::kRetry, c, "authentication", true);
   } else if (s == 429 || code == "rate_limit_error" || code == "rate_limit_exceeded" ||
              code == "resource_exhausted" || code == "insufficient_quota" ||

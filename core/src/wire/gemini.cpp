@@ -14,10 +14,10 @@ constexpr std::string_view kSignatureFormat = "google-gemini-v1";
 
 bool KeptSchemaKey(std::string_view k) {
   static const char* const kKeys[] = {
-      "title",      "description", "nullable",     "enum",       "required",
-      "minItems",   "maxItems",    "minProperties", "maxProperties", "minLength",
-      "maxLength",  "pattern",     "minimum",      "maximum",    "example",
-      "propertyOrdering"};
+      "title",         "description", "nullable",  "enum",
+      "required",      "minItems",    "maxItems",  "minProperties",
+      "maxProperties", "minLength",   "maxLength", "pattern",
+      "minimum",       "maximum",     "example",   "propertyOrdering"};
   for (const char* key : kKeys) {
     if (k == key) return true;
   }
@@ -40,8 +40,10 @@ Json Sanitize(const Json& s, int depth) {
       for (auto p = v.begin(); p != v.end(); ++p) props[p.key()] = Sanitize(p.value(), depth + 1);
       out["properties"] = std::move(props);
     } else if (key == "items") {
-      if (v.is_object()) out["items"] = Sanitize(v, depth + 1);
-      else if (v.is_array() && !v.empty()) out["items"] = Sanitize(v[0], depth + 1);
+      if (v.is_object())
+        out["items"] = Sanitize(v, depth + 1);
+      else if (v.is_array() && !v.empty())
+        out["items"] = Sanitize(v[0], depth + 1);
     } else if ((key == "anyOf" || key == "oneOf") && v.is_array()) {
       Json list = Json::array();
       for (const Json& x : v) list.push_back(Sanitize(x, depth + 1));
@@ -51,9 +53,10 @@ Json Sanitize(const Json& s, int depth) {
         Json part = Sanitize(x, depth + 1);
         for (auto p = part.begin(); p != part.end(); ++p) {
           if (p.key() == "properties" && out.contains("properties") && p.value().is_object()) {
-            for (auto q = p.value().begin(); q != p.value().end(); ++q) out["properties"][q.key()] = q.value();
-          } else if (p.key() == "required" && out.contains("required") && out["required"].is_array() &&
-                     p.value().is_array()) {
+            for (auto q = p.value().begin(); q != p.value().end(); ++q)
+              out["properties"][q.key()] = q.value();
+          } else if (p.key() == "required" && out.contains("required") &&
+                     out["required"].is_array() && p.value().is_array()) {
             for (const Json& r : p.value()) out["required"].push_back(r);
           } else {
             out[p.key()] = p.value();
@@ -68,8 +71,10 @@ Json Sanitize(const Json& s, int depth) {
         std::string first;
         for (const Json& t : v) {
           if (!t.is_string()) continue;
-          if (t == "null") nullable = true;
-          else if (first.empty()) first = t.get<std::string>();
+          if (t == "null")
+            nullable = true;
+          else if (first.empty())
+            first = t.get<std::string>();
         }
         if (!first.empty()) out["type"] = first;
         if (nullable) out["nullable"] = true;
@@ -83,8 +88,10 @@ Json Sanitize(const Json& s, int depth) {
     }
   }
   // Gemini takes enum only on STRING schemas: a bare enum/const of strings says so explicitly.
-  if (const Json* e = FindArray(out, "enum"); e && !out.contains("type") && !out.contains("anyOf")) {
-    if (std::all_of(e->begin(), e->end(), [](const Json& x) { return x.is_string(); })) out["type"] = "string";
+  if (const Json* e = FindArray(out, "enum");
+      e && !out.contains("type") && !out.contains("anyOf")) {
+    if (std::all_of(e->begin(), e->end(), [](const Json& x) { return x.is_string(); }))
+      out["type"] = "string";
   }
   return out;
 }
@@ -126,8 +133,10 @@ Json ToParts(const Json& content) {
     } else if (*type == "image_url") {
       std::string url;
       if (const Json* iu = Find(part, "image_url")) {
-        if (iu->is_string()) url = iu->get<std::string>();
-        else if (auto u = FindString(*iu, "url")) url = std::string(*u);
+        if (iu->is_string())
+          url = iu->get<std::string>();
+        else if (auto u = FindString(*iu, "url"))
+          url = std::string(*u);
       }
       if (url.empty()) continue;
       if (wire::ParseDataUrl(url, &media_type, &data)) {
@@ -217,7 +226,8 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
         if (parsed.ok() && parsed->is_object()) response = std::move(parsed).value();
       }
       if (response.is_null()) response = {{"content", text}};
-      Json part = {{"functionResponse", {{"id", id}, {"name", name}, {"response", std::move(response)}}}};
+      Json part = {
+          {"functionResponse", {{"id", id}, {"name", name}, {"response", std::move(response)}}}};
       if (last_was_tool && !contents.empty()) {
         contents.back()["parts"].push_back(std::move(part));
       } else {
@@ -229,7 +239,8 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
     last_was_tool = false;
     if (*role == "user") {
       if (!content || (!content->is_string() && !content->is_array())) {
-        return Status::InvalidArgument(field + ".content must be a string or an array", field + ".content");
+        return Status::InvalidArgument(field + ".content must be a string or an array",
+                                       field + ".content");
       }
       contents.push_back({{"role", "user"}, {"parts", ToParts(*content)}});
     } else if (*role == "assistant") {
@@ -254,7 +265,8 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
       }
       if (const Json* details = FindArray(m, "reasoning_details")) {
         for (const Json& d : *details) {
-          if (FindString(d, "format") != std::optional<std::string_view>(kSignatureFormat)) continue;
+          if (FindString(d, "format") != std::optional<std::string_view>(kSignatureFormat))
+            continue;
           auto data = FindString(d, "data");
           if (!data || parts.empty()) continue;
           size_t target = first_call < parts.size() ? first_call : 0;
@@ -293,9 +305,12 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
       Json config;
       if (tc->is_string()) {
         const std::string& s = tc->get_ref<const std::string&>();
-        if (s == "auto") config = {{"mode", "AUTO"}};
-        else if (s == "required" || s == "any") config = {{"mode", "ANY"}};
-        else if (s == "none") config = {{"mode", "NONE"}};
+        if (s == "auto")
+          config = {{"mode", "AUTO"}};
+        else if (s == "required" || s == "any")
+          config = {{"mode", "ANY"}};
+        else if (s == "none")
+          config = {{"mode", "NONE"}};
       } else if (const Json* fn = FindObject(*tc, "function")) {
         if (auto name = FindString(*fn, "name")) {
           config = {{"mode", "ANY"}, {"allowedFunctionNames", Json::array({std::string(*name)})}};
@@ -308,14 +323,17 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
   Json gen = Json::object();
   std::optional<int64_t> max_tokens = RequestMaxTokens(req);
   if (max_tokens) gen["maxOutputTokens"] = *max_tokens;
-  if (auto t = FindNumber(req, "temperature"); t && EndpointSupports(ep, Param::kTemperature)) gen["temperature"] = *t;
+  if (auto t = FindNumber(req, "temperature"); t && EndpointSupports(ep, Param::kTemperature))
+    gen["temperature"] = *t;
   if (auto p = FindNumber(req, "top_p"); p && EndpointSupports(ep, Param::kTopP)) gen["topP"] = *p;
   if (auto k = FindInt(req, "top_k"); k && EndpointSupports(ep, Param::kTopK)) gen["topK"] = *k;
   if (auto s = FindInt(req, "seed"); s && EndpointSupports(ep, Param::kSeed)) gen["seed"] = *s;
-  if (auto p = FindNumber(req, "presence_penalty"); p && EndpointSupports(ep, Param::kPresencePenalty)) {
+  if (auto p = FindNumber(req, "presence_penalty");
+      p && EndpointSupports(ep, Param::kPresencePenalty)) {
     gen["presencePenalty"] = *p;
   }
-  if (auto f = FindNumber(req, "frequency_penalty"); f && EndpointSupports(ep, Param::kFrequencyPenalty)) {
+  if (auto f = FindNumber(req, "frequency_penalty");
+      f && EndpointSupports(ep, Param::kFrequencyPenalty)) {
     gen["frequencyPenalty"] = *f;
   }
   if (const Json* stop = Find(req, "stop"); stop && EndpointSupports(ep, Param::kStop)) {
@@ -328,7 +346,8 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
     }
     if (!seqs.empty()) gen["stopSequences"] = std::move(seqs);
   }
-  if (const Json* rf = FindObject(req, "response_format"); rf && EndpointSupports(ep, Param::kResponseFormat)) {
+  if (const Json* rf = FindObject(req, "response_format");
+      rf && EndpointSupports(ep, Param::kResponseFormat)) {
     auto type = FindString(*rf, "type");
     if (type == std::optional<std::string_view>("json_object")) {
       gen["responseMimeType"] = "application/json";
@@ -344,10 +363,14 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
   if (EndpointSupports(ep, Param::kReasoning)) {
     if (reasoning.enabled) {
       int64_t budget;
-      if (reasoning.max_tokens) budget = *reasoning.max_tokens;
-      else if (max_tokens) budget = std::max<int64_t>(128, static_cast<int64_t>(std::floor(
-                                         static_cast<double>(*max_tokens) * EffortRatio(reasoning.effort))));
-      else budget = FixedBudget(reasoning.effort);
+      if (reasoning.max_tokens)
+        budget = *reasoning.max_tokens;
+      else if (max_tokens)
+        budget = std::max<int64_t>(
+            128, static_cast<int64_t>(
+                     std::floor(static_cast<double>(*max_tokens) * EffortRatio(reasoning.effort))));
+      else
+        budget = FixedBudget(reasoning.effort);
       gen["thinkingConfig"] = {{"thinkingBudget", budget}, {"includeThoughts", !reasoning.exclude}};
     } else if (reasoning.disabled) {
       gen["thinkingConfig"] = {{"thinkingBudget", 0}};
@@ -400,20 +423,23 @@ bool ParseGeminiResponse(const AttemptContext& ctx, const Json& body, JsonView v
       if (const Json* fc = FindObject(part, "functionCall"); fc && FindString(*fc, "name")) {
         const Json* args = Find(*fc, "args");
         auto id = FindString(*fc, "id");
-        calls.push_back({{"id", id && !id->empty() ? std::string(*id)
-                                                   : SyntheticToolCallId(ctx.generation_id,
-                                                                         static_cast<int>(calls.size()))},
-                         {"type", "function"},
-                         {"function",
-                          {{"name", std::string(FindString(*fc, "name").value_or(""))},
-                           {"arguments", args && args->is_object() ? Dump(*args) : std::string("{}")}}}});
+        calls.push_back(
+            {{"id", id && !id->empty()
+                        ? std::string(*id)
+                        : SyntheticToolCallId(ctx.generation_id, static_cast<int>(calls.size()))},
+             {"type", "function"},
+             {"function",
+              {{"name", std::string(FindString(*fc, "name").value_or(""))},
+               {"arguments", args && args->is_object() ? Dump(*args) : std::string("{}")}}}});
       }
     }
   }
   Json& msg = out->message;
   msg["role"] = "assistant";
-  if (any_text) msg["content"] = text;
-  else msg["content"] = calls.empty() ? Json("") : Json();
+  if (any_text)
+    msg["content"] = text;
+  else
+    msg["content"] = calls.empty() ? Json("") : Json();
   if (!reasoning.empty()) msg["reasoning"] = reasoning;
   if (!details.empty()) msg["reasoning_details"] = std::move(details);
   if (!calls.empty()) msg["tool_calls"] = std::move(calls);
@@ -443,10 +469,14 @@ class GeminiDecoder : public StreamDecoder {
     }
     JsonView error, usage_metadata, candidates, feedback;
     parsed->ForEachMember([&](std::string_view key, JsonView value) {
-      if (key == "candidates") candidates = value;
-      else if (key == "usageMetadata") usage_metadata = value;
-      else if (key == "error") error = value;
-      else if (key == "promptFeedback") feedback = value;
+      if (key == "candidates")
+        candidates = value;
+      else if (key == "usageMetadata")
+        usage_metadata = value;
+      else if (key == "error")
+        error = value;
+      else if (key == "promptFeedback")
+        feedback = value;
     });
     if (error.valid() && !error.is_null()) {
       ProviderError e;
@@ -473,21 +503,29 @@ class GeminiDecoder : public StreamDecoder {
     ClientWriter& w = sink.writer();
     JsonView content, finish;
     cand.ForEachMember([&](std::string_view key, JsonView value) {
-      if (key == "content") content = value;
-      else if (key == "finishReason") finish = value;
+      if (key == "content")
+        content = value;
+      else if (key == "finishReason")
+        finish = value;
     });
     content["parts"].ForEachElement([&](JsonView part) {
       JsonView sig, text, thought, fc;
       part.ForEachMember([&](std::string_view key, JsonView value) {
-        if (key == "text") text = value;
-        else if (key == "thought") thought = value;
-        else if (key == "thoughtSignature") sig = value;
-        else if (key == "functionCall") fc = value;
+        if (key == "text")
+          text = value;
+        else if (key == "thought")
+          thought = value;
+        else if (key == "thoughtSignature")
+          sig = value;
+        else if (key == "functionCall")
+          fc = value;
       });
       if (sig.is_string() && !sig.str().empty()) w.ReasoningEncrypted(sig.str(), kSignatureFormat);
       if (text.is_string() && !text.str().empty()) {
-        if (thought.Bool() == std::optional<bool>(true)) w.Reasoning(text.str(), {});
-        else w.Content(text.str());
+        if (thought.Bool() == std::optional<bool>(true))
+          w.Reasoning(text.str(), {});
+        else
+          w.Content(text.str());
       }
       if (fc.is_object() && fc["name"].is_string()) {
         int index = tools_++;
@@ -557,15 +595,18 @@ Result<Json> GeminiToChat(const Json& request) {
       for (const Json& p : *parts) {
         if (auto t = FindString(p, "text")) text.append(*t), any_text = true;
         if (auto sig = FindString(p, "thoughtSignature")) {
-          details.push_back({{"type", "reasoning.encrypted"}, {"data", std::string(*sig)},
-                             {"format", kSignatureFormat}, {"index", static_cast<int64_t>(details.size())}});
+          details.push_back({{"type", "reasoning.encrypted"},
+                             {"data", std::string(*sig)},
+                             {"format", kSignatureFormat},
+                             {"index", static_cast<int64_t>(details.size())}});
         }
         if (const Json* fc = FindObject(p, "functionCall")) {
           const Json* args = Find(*fc, "args");
           calls.push_back({{"id", std::string(FindString(*fc, "id").value_or(""))},
                            {"type", "function"},
-                           {"function", {{"name", std::string(FindString(*fc, "name").value_or(""))},
-                                         {"arguments", args ? Dump(*args) : std::string("{}")}}}});
+                           {"function",
+                            {{"name", std::string(FindString(*fc, "name").value_or(""))},
+                             {"arguments", args ? Dump(*args) : std::string("{}")}}}});
         }
       }
       Json msg = {{"role", "assistant"}, {"content", any_text ? Json(text) : Json()}};
@@ -579,8 +620,8 @@ Result<Json> GeminiToChat(const Json& request) {
       if (const Json* fr = FindObject(p, "functionResponse")) {
         const Json* response = Find(*fr, "response");
         std::string content;
-        if (response && response->is_object() && response->size() == 1 && response->contains("content") &&
-            (*response)["content"].is_string()) {
+        if (response && response->is_object() && response->size() == 1 &&
+            response->contains("content") && (*response)["content"].is_string()) {
           content = (*response)["content"].get<std::string>();
         } else if (response) {
           content = Dump(*response);
@@ -595,8 +636,9 @@ Result<Json> GeminiToChat(const Json& request) {
                           ";base64," + std::string(FindString(*inline_data, "data").value_or(""));
         user_parts.push_back({{"type", "image_url"}, {"image_url", {{"url", url}}}});
       } else if (const Json* file = FindObject(p, "fileData")) {
-        user_parts.push_back({{"type", "image_url"},
-                              {"image_url", {{"url", std::string(FindString(*file, "fileUri").value_or(""))}}}});
+        user_parts.push_back(
+            {{"type", "image_url"},
+             {"image_url", {{"url", std::string(FindString(*file, "fileUri").value_or(""))}}}});
       }
     }
     if (user_parts.size() == 1 && user_parts[0]["type"] == "text") {
@@ -648,8 +690,10 @@ Result<Json> GeminiToChat(const Json& request) {
         out["reasoning"] = {{"enabled", false}};
       } else {
         Json r = Json::object();
-        if (budget) r["max_tokens"] = *budget;
-        else r["enabled"] = true;
+        if (budget)
+          r["max_tokens"] = *budget;
+        else
+          r["enabled"] = true;
         if (FindBool(*tc, "includeThoughts") == std::optional<bool>(false)) r["exclude"] = true;
         out["reasoning"] = std::move(r);
       }

@@ -32,6 +32,9 @@ struct AttemptContext {
   bool exclude_reasoning = false;  // reasoning.exclude: think, but do not show it
   bool byok = false;
   bool browser = false;
+  // Streams only: the request's estimated prompt tokens, billed when a stream is cut before the
+  // provider reported usage.
+  int64_t estimated_prompt_tokens = 0;
 };
 AttemptContext MakeContext(const AttemptSpec& spec);
 
@@ -39,12 +42,12 @@ AttemptContext MakeContext(const AttemptSpec& spec);
 
 // What a provider said went wrong, before classification.
 struct ProviderError {
-  int status = 0;            // HTTP status, or the status an in-band error implies; 0 unknown
-  std::string code;          // provider's error type/code/status string, lower-cased
+  int status = 0;    // HTTP status, or the status an in-band error implies; 0 unknown
+  std::string code;  // provider's error type/code/status string, lower-cased
   std::string message;
-  std::string raw;           // the raw body (truncated)
+  std::string raw;  // the raw body (truncated)
   int64_t retry_after_ms = 0;
-  std::string forced_type;   // set when the caller already knows the error_type
+  std::string forced_type;  // set when the caller already knows the error_type
 };
 
 struct Failure {
@@ -76,9 +79,9 @@ const char* AnthropicErrorType(std::string_view error_type);
 // ---- requests ---------------------------------------------------------------------------------
 
 struct ReasoningRequest {
-  bool enabled = false;      // the client asked for reasoning
-  bool disabled = false;     // the client explicitly turned it off (effort none / enabled false)
-  std::string effort;        // minimal | low | medium | high | xhigh, or ""
+  bool enabled = false;   // the client asked for reasoning
+  bool disabled = false;  // the client explicitly turned it off (effort none / enabled false)
+  std::string effort;     // minimal | low | medium | high | xhigh, or ""
   std::optional<int64_t> max_tokens;
   bool exclude = false;
 };
@@ -174,11 +177,13 @@ class ClientWriter {
   bool tool_calls_seen() const { return tool_calls_seen_; }
   bool finished() const { return finished_; }
   bool emitted() const { return emitted_; }
+  // Bytes of generated text, reasoning and tool-call names/arguments sent so far (JSON-escaped).
+  int64_t output_chars() const { return output_chars_; }
   std::string& out() { return out_; }
 
  private:
-  void Begin();  // first byte: Anthropic message_start
-  void ChunkOpen();                 // "data: {...,"delta":{"role":"assistant"
+  void Begin();      // first byte: Anthropic message_start
+  void ChunkOpen();  // "data: {...,"delta":{"role":"assistant"
   void ChunkClose(std::string_view finish, std::string_view raw_native);
   void AnthropicBlock(int kind, std::string_view start_json);
   void AnthropicStopBlock();
@@ -188,18 +193,18 @@ class ClientWriter {
   const AttemptContext& ctx_;
   StreamSummary* summary_;
   std::string out_;
-  std::string prefix_;         // OpenAI chunk prefix up to and including "delta":{
-  std::string scratch_;         // the chunk head {"id",...,"created":N, (usage/error chunks)
-  std::string scratch2_;        // Anthropic block starts with embedded strings
+  std::string prefix_;    // OpenAI chunk prefix up to and including "delta":{
+  std::string scratch_;   // the chunk head {"id",...,"created":N, (usage/error chunks)
+  std::string scratch2_;  // Anthropic block starts with embedded strings
   bool emitted_ = false;
   bool finished_ = false;
   bool tool_calls_seen_ = false;
+  int64_t output_chars_ = 0;
   int reasoning_index_ = -1;   // reasoning_details index (one per thinking block)
-  bool in_reasoning_ = false;   // inside a thinking block that has not been signed yet
+  bool in_reasoning_ = false;  // inside a thinking block that has not been signed yet
   // Anthropic client state.
-  int open_kind_ = 0;          // 0 none, 1 text, 2 thinking, 3 tool_use
+  int open_kind_ = 0;  // 0 none, 1 text, 2 thinking, 3 tool_use
   int open_block_ = -1;
-  int open_tool_ = -1;
   int next_block_ = 0;
   std::vector<int> tool_blocks_;  // tool index → block index (-1 unknown)
 };
@@ -211,7 +216,6 @@ class StreamSink {
   virtual ClientWriter& writer() = 0;
   virtual StreamSummary& summary() = 0;
   virtual void Fail(ProviderError error) = 0;
-  virtual bool failed() const = 0;
 };
 
 // One per wire format: consumes upstream SSE events.

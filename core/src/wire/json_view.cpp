@@ -81,13 +81,20 @@ class JsonValidator {
   }
   const char* Dispatch(const char* p, int depth) {
     switch (*p) {
-      case '{': return Object(p, depth + 1);
-      case '[': return Array(p, depth + 1);
-      case '"': return String(p);
-      case 't': return Literal(p, "true");
-      case 'f': return Literal(p, "false");
-      case 'n': return Literal(p, "null");
-      default: return Number(p);
+      case '{':
+        return Object(p, depth + 1);
+      case '[':
+        return Array(p, depth + 1);
+      case '"':
+        return String(p);
+      case 't':
+        return Literal(p, "true");
+      case 'f':
+        return Literal(p, "false");
+      case 'n':
+        return Literal(p, "null");
+      default:
+        return Number(p);
     }
   }
 
@@ -128,8 +135,10 @@ class JsonValidator {
     const char* const end = end_;
     while (p < end) {
       // The common case, plain text: four table lookups per branch.
-      while (end - p >= 4 && (kPlain.c[static_cast<unsigned char>(p[0])] & kPlain.c[static_cast<unsigned char>(p[1])] &
-                              kPlain.c[static_cast<unsigned char>(p[2])] & kPlain.c[static_cast<unsigned char>(p[3])])) {
+      while (end - p >= 4 && (kPlain.c[static_cast<unsigned char>(p[0])] &
+                              kPlain.c[static_cast<unsigned char>(p[1])] &
+                              kPlain.c[static_cast<unsigned char>(p[2])] &
+                              kPlain.c[static_cast<unsigned char>(p[3])])) {
         p += 4;
       }
       while (p < end && kPlain.c[static_cast<unsigned char>(*p)]) ++p;
@@ -140,7 +149,14 @@ class JsonValidator {
       if (c == '\\') {
         if (++p >= end_) return nullptr;
         switch (*p) {
-          case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          case '"':
+          case '\\':
+          case '/':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
             ++p;
             break;
           case 'u':
@@ -219,7 +235,6 @@ std::optional<JsonView> JsonView::Parse(std::string_view text, int max_depth, Js
   if (tape) return JsonView(tape, 0);
   return JsonView(std::string_view(p, static_cast<size_t>(value_end - p)));
 }
-
 
 namespace {
 
@@ -318,9 +333,7 @@ std::string_view JsonView::str() const {
   return raw_.substr(1, raw_.size() - 2);
 }
 
-bool JsonView::StrEquals(std::string_view plain) const {
-  return is_string() && str() == plain;
-}
+bool JsonView::StrEquals(std::string_view plain) const { return is_string() && str() == plain; }
 
 std::string JsonView::Unescape() const {
   std::string out;
@@ -334,11 +347,21 @@ std::string JsonView::Unescape() const {
     }
     char e = s[++i];
     switch (e) {
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
       case 'u': {
         uint32_t cp = 0;
         for (int k = 1; k <= 4; ++k) cp = cp * 16 + static_cast<uint32_t>(HexValue(s[i + k]));
@@ -364,7 +387,9 @@ std::string JsonView::Unescape() const {
         AppendUtf8(out, cp);
         break;
       }
-      default: out.push_back(e); break;  // \" \\ \/
+      default:
+        out.push_back(e);
+        break;  // \" \\ \/
     }
   }
   return out;
@@ -403,13 +428,27 @@ void AppendEscaped(std::string& out, std::string_view text) {
     out.append(text.data() + start, i - start);
     start = i + 1;
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default:
         out.append("\\u00");
         out.push_back(kHex[c >> 4]);
@@ -424,9 +463,12 @@ void AppendMinified(std::string& out, std::string_view raw) {
   for (char c : raw) {
     if (in_string) {
       out.push_back(c);
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (IsWs(c)) continue;

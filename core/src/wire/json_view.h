@@ -3,9 +3,12 @@
 // the whole translation budget.
 //
 // JsonView::Parse validates a whole document once (grammar, string escapes, nesting depth);
-// every accessor afterwards walks the validated text without re-checking. Views borrow the text:
-// they are valid only while it lives. Strings come back *raw*: the escaped characters between
-// the quotes, which can be copied into JSON output as they are, with no unescape/escape round.
+// every accessor afterwards walks the validated text without re-checking. Given a JsonTape,
+// Parse also records where every value starts and ends, and member iteration then hops from
+// entry to entry instead of rescanning bytes. Views borrow the text (and the tape): they are
+// valid only while those live and until the tape is reused. Strings come back *raw*: the escaped
+// characters between the quotes, which can be copied into JSON output as they are, with no
+// unescape/escape round.
 //
 // Thread-safety: values; no shared state.
 #pragma once
@@ -55,7 +58,9 @@ class JsonView {
   bool is_string() const { return valid() && raw_[0] == '"'; }
   bool is_null() const { return valid() && raw_[0] == 'n'; }
   bool is_bool() const { return valid() && (raw_[0] == 't' || raw_[0] == 'f'); }
-  bool is_number() const { return valid() && (raw_[0] == '-' || (raw_[0] >= '0' && raw_[0] <= '9')); }
+  bool is_number() const {
+    return valid() && (raw_[0] == '-' || (raw_[0] >= '0' && raw_[0] <= '9'));
+  }
 
   // Member `key` of an object (keys compared raw; the first match wins), or an invalid view.
   JsonView Get(std::string_view key) const;
@@ -76,7 +81,7 @@ class JsonView {
   // The decoded string (escapes resolved, \u surrogates joined); "" for non-strings.
   std::string Unescape() const;
   bool StrEquals(std::string_view plain) const;  // string equal to an escape-free literal
-  std::optional<int64_t> Int() const;  // integral numbers (12, 12.0, 1.2e1) within int64
+  std::optional<int64_t> Int() const;            // integral numbers (12, 12.0, 1.2e1) within int64
   std::optional<bool> Bool() const;
 
  private:

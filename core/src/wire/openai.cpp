@@ -16,10 +16,13 @@ std::string_view NormalizeFinishReason(std::string_view native) {
 }
 
 bool IsRouterOnlyField(std::string_view field) {
-  static const char* const kFields[] = {
-      "models",  "provider", "route",     "transforms", "preset",   "session_id",
-      "usage",   "plugins",  "fallbacks", "debug",      "reasoning", "include_reasoning",
-      "cache_control", "structured_outputs"};
+  static const char* const kFields[] = {"models",        "provider",
+                                        "route",         "transforms",
+                                        "preset",        "session_id",
+                                        "usage",         "plugins",
+                                        "fallbacks",     "debug",
+                                        "reasoning",     "include_reasoning",
+                                        "cache_control", "structured_outputs"};
   for (const char* f : kFields) {
     if (field == f) return true;
   }
@@ -77,7 +80,8 @@ const Json& CleanMessages(const Json& messages, bool keep_developer, Json* scrat
   for (const Json& m : messages) {
     if (!m.is_object()) continue;
     if (m.contains("reasoning") || m.contains("reasoning_details")) dirty = true;
-    if (!keep_developer && FindString(m, "role") == std::optional<std::string_view>("developer")) dirty = true;
+    if (!keep_developer && FindString(m, "role") == std::optional<std::string_view>("developer"))
+      dirty = true;
     if (const Json* c = FindArray(m, "content")) {
       for (const Json& part : *c) {
         if (part.is_object() && part.contains("cache_control")) dirty = true;
@@ -93,7 +97,8 @@ const Json& CleanMessages(const Json& messages, bool keep_developer, Json* scrat
     if (copy.is_object()) {
       copy.erase("reasoning");
       copy.erase("reasoning_details");
-      if (!keep_developer && FindString(copy, "role") == std::optional<std::string_view>("developer")) {
+      if (!keep_developer &&
+          FindString(copy, "role") == std::optional<std::string_view>("developer")) {
         copy["role"] = "system";
       }
       auto it = copy.find("content");
@@ -115,8 +120,11 @@ std::string EffortFor(const ReasoningRequest& r, std::optional<int64_t> max_toke
   if (!r.effort.empty()) return r.effort == "xhigh" ? "high" : r.effort;
   if (r.max_tokens) {
     // A token budget only: the nearest effort by the share of the completion cap it takes.
-    double share = max_tokens ? static_cast<double>(*r.max_tokens) / static_cast<double>(*max_tokens)
-                              : (*r.max_tokens >= 16000 ? 0.8 : *r.max_tokens >= 4000 ? 0.5 : 0.2);
+    double share = max_tokens
+                       ? static_cast<double>(*r.max_tokens) / static_cast<double>(*max_tokens)
+                       : (*r.max_tokens >= 16000  ? 0.8
+                          : *r.max_tokens >= 4000 ? 0.5
+                                                  : 0.2);
     if (share >= 0.8) return "high";
     if (share >= 0.5) return "medium";
     if (share >= 0.2) return "low";
@@ -181,7 +189,8 @@ Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body) {
       out.push_back('"');
     }
   }
-  if (const Json* metadata = FindObject(req, "metadata"); metadata && EndpointLists(ep, "metadata")) {
+  if (const Json* metadata = FindObject(req, "metadata");
+      metadata && EndpointLists(ep, "metadata")) {
     key("metadata");
     AppendJson(out, *metadata);
   }
@@ -215,17 +224,22 @@ bool ParseOpenAIResponse(const AttemptContext& ctx, const Json& body, JsonView v
   Json& msg = out->message;
   msg["role"] = "assistant";
   const Json* content = Find(*message, "content");
-  if (content && content->is_string()) msg["content"] = *content;
-  else if (content && content->is_array()) msg["content"] = ContentText(*content);
-  else msg["content"] = nullptr;
+  if (content && content->is_string())
+    msg["content"] = *content;
+  else if (content && content->is_array())
+    msg["content"] = ContentText(*content);
+  else
+    msg["content"] = nullptr;
   auto reasoning = FindString(*message, "reasoning");
   if (!reasoning) reasoning = FindString(*message, "reasoning_content");
   if (reasoning && !reasoning->empty()) msg["reasoning"] = std::string(*reasoning);
-  if (const Json* details = FindArray(*message, "reasoning_details"); details && !details->empty()) {
+  if (const Json* details = FindArray(*message, "reasoning_details");
+      details && !details->empty()) {
     msg["reasoning_details"] = *details;
   }
   if (auto refusal = FindString(*message, "refusal")) msg["refusal"] = std::string(*refusal);
-  if (const Json* annotations = FindArray(*message, "annotations"); annotations && !annotations->empty()) {
+  if (const Json* annotations = FindArray(*message, "annotations");
+      annotations && !annotations->empty()) {
     msg["annotations"] = *annotations;
   }
   if (const Json* calls = FindArray(*message, "tool_calls"); calls && !calls->empty()) {
@@ -234,8 +248,9 @@ bool ParseOpenAIResponse(const AttemptContext& ctx, const Json& body, JsonView v
       const Json* fn = FindObject(call, "function");
       if (!fn || !FindString(*fn, "name")) continue;  // a call without a name cannot be made
       const Json* args = Find(*fn, "arguments");
-      std::string arguments = args && args->is_string() ? args->get<std::string>()
-                              : args && !args->is_null() ? Dump(*args) : std::string();
+      std::string arguments = args && args->is_string()  ? args->get<std::string>()
+                              : args && !args->is_null() ? Dump(*args)
+                                                         : std::string();
       list.push_back({{"id", std::string(FindString(call, "id").value_or(""))},
                       {"type", "function"},
                       {"function",
@@ -282,9 +297,12 @@ class OpenAIDecoder : public StreamDecoder {
     // One pass over each object level: Get() per key would rescan the chunk every time.
     JsonView error, usage, choices;
     parsed->ForEachMember([&](std::string_view key, JsonView value) {
-      if (key == "choices") choices = value;
-      else if (key == "usage") usage = value;
-      else if (key == "error") error = value;
+      if (key == "choices")
+        choices = value;
+      else if (key == "usage")
+        usage = value;
+      else if (key == "error")
+        error = value;
     });
     if ((error.valid() && !error.is_null()) || event.event == "error") {
       ProviderError e;
@@ -300,21 +318,30 @@ class OpenAIDecoder : public StreamDecoder {
     choices.ForEachElement([&](JsonView choice) {
       JsonView index, delta, finish;
       choice.ForEachMember([&](std::string_view key, JsonView value) {
-        if (key == "delta") delta = value;
-        else if (key == "finish_reason") finish = value;
-        else if (key == "index") index = value;
+        if (key == "delta")
+          delta = value;
+        else if (key == "finish_reason")
+          finish = value;
+        else if (key == "index")
+          index = value;
       });
       auto i = index.Int();
       if (i && *i != 0) return;  // n > 1 is not routed; only the first choice counts
       if (delta.is_object()) {
         JsonView content, reasoning, reasoning_content, details, refusal, tool_calls;
         delta.ForEachMember([&](std::string_view key, JsonView value) {
-          if (key == "content") content = value;
-          else if (key == "reasoning") reasoning = value;
-          else if (key == "reasoning_content") reasoning_content = value;
-          else if (key == "reasoning_details") details = value;
-          else if (key == "refusal") refusal = value;
-          else if (key == "tool_calls") tool_calls = value;
+          if (key == "content")
+            content = value;
+          else if (key == "reasoning")
+            reasoning = value;
+          else if (key == "reasoning_content")
+            reasoning_content = value;
+          else if (key == "reasoning_details")
+            details = value;
+          else if (key == "refusal")
+            refusal = value;
+          else if (key == "tool_calls")
+            tool_calls = value;
         });
         if (!reasoning.is_string() || reasoning.str().empty()) reasoning = reasoning_content;
         if (reasoning.is_string() && !reasoning.str().empty()) w.Reasoning(reasoning.str(), {});

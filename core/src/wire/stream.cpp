@@ -4,6 +4,7 @@
 // lookups and one append, with no allocation once the buffers have grown.
 #include <algorithm>
 
+#include "switchyard/request.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/wire.h"
 #include "wire/internal.h"
@@ -55,7 +56,8 @@ void ClientWriter::Begin() {
   AppendQuoted(out_, ctx_.generation_id);
   out_.append(",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
   AppendQuoted(out_, ctx_.model_id);
-  out_.append(",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":");
+  out_.append(
+      ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":");
   AppendInt(out_, u.uncached_prompt_tokens());
   out_.append(",\"cache_creation_input_tokens\":");
   AppendInt(out_, u.cache_write_tokens + u.cache_write_1h_tokens);
@@ -130,6 +132,7 @@ void ClientWriter::AnthropicDelta(std::string_view delta_prefix, std::string_vie
 }
 
 void ClientWriter::Content(std::string_view raw) {
+  output_chars_ += static_cast<int64_t>(raw.size());
   in_reasoning_ = false;
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     if (open_kind_ != 1) AnthropicBlock(1, "{\"type\":\"text\",\"text\":\"\"}");
@@ -144,6 +147,7 @@ void ClientWriter::Content(std::string_view raw) {
 }
 
 void ClientWriter::Refusal(std::string_view raw) {
+  output_chars_ += static_cast<int64_t>(raw.size());
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     Content(raw);
     return;
@@ -157,6 +161,7 @@ void ClientWriter::Refusal(std::string_view raw) {
 }
 
 void ClientWriter::Reasoning(std::string_view raw, std::string_view format) {
+  output_chars_ += static_cast<int64_t>(raw.size());
   if (ctx_.exclude_reasoning) return;
   bool new_block = !in_reasoning_;
   if (new_block && !format.empty()) ++reasoning_index_;  // details are numbered per block
@@ -197,7 +202,8 @@ void ClientWriter::ReasoningSignature(std::string_view raw_signature, std::strin
     return;
   }
   ChunkOpen();
-  out_.append(",\"content\":\"\",\"reasoning_details\":[{\"type\":\"reasoning.text\",\"signature\":\"");
+  out_.append(
+      ",\"content\":\"\",\"reasoning_details\":[{\"type\":\"reasoning.text\",\"signature\":\"");
   AppendRawUtf8(out_, raw_signature);
   out_.append("\",\"format\":\"");
   out_.append(format);
@@ -221,7 +227,8 @@ void ClientWriter::ReasoningEncrypted(std::string_view raw_data, std::string_vie
     return;
   }
   ChunkOpen();
-  out_.append(",\"content\":\"\",\"reasoning_details\":[{\"type\":\"reasoning.encrypted\",\"data\":\"");
+  out_.append(
+      ",\"content\":\"\",\"reasoning_details\":[{\"type\":\"reasoning.encrypted\",\"data\":\"");
   AppendRawUtf8(out_, raw_data);
   out_.append("\",\"format\":\"");
   out_.append(format);
@@ -241,6 +248,7 @@ void ClientWriter::RawReasoningDetails(std::string_view raw_array) {
 
 void ClientWriter::ToolCallStart(int index, std::string_view raw_id, std::string_view raw_name,
                                  std::string_view raw_args) {
+  output_chars_ += static_cast<int64_t>(raw_name.size() + raw_args.size());
   in_reasoning_ = false;
   tool_calls_seen_ = true;
   if (ctx_.client_format == ClientFormat::kAnthropic) {
@@ -252,8 +260,8 @@ void ClientWriter::ToolCallStart(int index, std::string_view raw_id, std::string
     AnthropicBlock(3, scratch2_);
     if (static_cast<size_t>(index) >= tool_blocks_.size()) tool_blocks_.resize(index + 1, -1);
     tool_blocks_[index] = open_block_;
-    open_tool_ = index;
-    if (!raw_args.empty()) AnthropicDelta("{\"type\":\"input_json_delta\",\"partial_json\":\"", raw_args, "\"}");
+    if (!raw_args.empty())
+      AnthropicDelta("{\"type\":\"input_json_delta\",\"partial_json\":\"", raw_args, "\"}");
     return;
   }
   ChunkOpen();
@@ -270,8 +278,10 @@ void ClientWriter::ToolCallStart(int index, std::string_view raw_id, std::string
 }
 
 void ClientWriter::ToolCallArgs(int index, std::string_view raw_args) {
+  output_chars_ += static_cast<int64_t>(raw_args.size());
   if (ctx_.client_format == ClientFormat::kAnthropic) {
-    if (index < 0 || static_cast<size_t>(index) >= tool_blocks_.size() || tool_blocks_[index] < 0) return;
+    if (index < 0 || static_cast<size_t>(index) >= tool_blocks_.size() || tool_blocks_[index] < 0)
+      return;
     int saved = open_block_;
     open_block_ = tool_blocks_[index];  // fragments of an earlier call keep their block index
     AnthropicDelta("{\"type\":\"input_json_delta\",\"partial_json\":\"", raw_args, "\"}");
@@ -358,15 +368,17 @@ void ClientWriter::Error(const Failure& f) {
     ++summary_->client_events;
     return;
   }
-  Json error = {{"code", HttpStatus(f.code)},
-                {"message", f.message},
-                {"metadata", {{"error_type", f.error_type}, {"provider_name", ctx_.provider_name}}}};
+  Json error = {
+      {"code", HttpStatus(f.code)},
+      {"message", f.message},
+      {"metadata", {{"error_type", f.error_type}, {"provider_name", ctx_.provider_name}}}};
   out_.append("data: ");
   out_.append(scratch_);
   out_.append("\"error\":");
   out_.append(Dump(error));
-  out_.append(",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\","
-              "\"native_finish_reason\":null}]}\n\n");
+  out_.append(
+      ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\","
+      "\"native_finish_reason\":null}]}\n\n");
   out_.append(kSseDone);
   summary_->client_events += 2;
 }
@@ -377,11 +389,14 @@ void ClientWriter::Error(const Failure& f) {
 
 struct StreamTranslator::Impl : wire::StreamSink {
   Impl(wire::AttemptContext c, int status, Headers h, int64_t now)
-      : ctx(std::move(c)), writer_(ctx, &summary_), status_(status), headers_(std::move(h)), now_ms_(now) {}
+      : ctx(std::move(c)),
+        writer_(ctx, &summary_),
+        status_(status),
+        headers_(std::move(h)),
+        now_ms_(now) {}
 
   wire::ClientWriter& writer() override { return writer_; }
   StreamSummary& summary() override { return summary_; }
-  bool failed() const override { return summary_.terminated; }
 
   void Fail(wire::ProviderError e) override {
     if (summary_.terminated) return;
@@ -399,8 +414,21 @@ struct StreamTranslator::Impl : wire::StreamSink {
     } else {
       summary_.outcome = Outcome::kFail;
       summary_.finish_reason = "error";
+      EstimateCutUsage();
       writer_.Error(f);
     }
+  }
+
+  // A stream that fails after the client got content is still billed for what was generated.
+  // Providers report usage only at the end, so when none arrived the usage is estimated the way
+  // the planner estimates prompts: about four bytes of output per token, and the request's
+  // estimated prompt. Provider-reported counts always win.
+  void EstimateCutUsage() {
+    Usage& u = summary_.usage;
+    if (u.known && u.completion_tokens > 0) return;
+    int64_t generated = (writer_.output_chars() + 3) / 4;
+    if (u.completion_tokens < generated) u.completion_tokens = generated;
+    if (u.prompt_tokens == 0) u.prompt_tokens = ctx.estimated_prompt_tokens;
   }
 
   void OnEvent(const SseEvent& event) {
@@ -440,7 +468,8 @@ struct StreamTranslator::Impl : wire::StreamSink {
 
   void Replay(const Json* cost) {
     const Json* choices = FindArray(buffered_, "choices");
-    const Json* message = choices && !choices->empty() ? FindObject((*choices)[0], "message") : nullptr;
+    const Json* message =
+        choices && !choices->empty() ? FindObject((*choices)[0], "message") : nullptr;
     std::string esc;
     auto escaped = [&](std::string_view s) -> std::string_view {
       esc.clear();
@@ -448,7 +477,8 @@ struct StreamTranslator::Impl : wire::StreamSink {
       return esc;
     };
     if (message) {
-      if (auto r = FindString(*message, "reasoning"); r && !r->empty()) writer_.Reasoning(escaped(*r), {});
+      if (auto r = FindString(*message, "reasoning"); r && !r->empty())
+        writer_.Reasoning(escaped(*r), {});
       if (auto c = FindString(*message, "content"); c && !c->empty()) writer_.Content(escaped(*c));
       if (const Json* calls = FindArray(*message, "tool_calls")) {
         int index = 0;
@@ -477,19 +507,19 @@ struct StreamTranslator::Impl : wire::StreamSink {
   wire::ClientWriter writer_;
   SseParser parser;
   std::unique_ptr<wire::StreamDecoder> decoder;
-  bool collect = false;         // the body is JSON, not SSE: keep it whole
-  std::string collected;        // the JSON body, or the first bytes of an SSE stream
+  bool collect = false;   // the body is JSON, not SSE: keep it whole
+  std::string collected;  // the JSON body, or the first bytes of an SSE stream
   int status_;
   Headers headers_;
   int64_t now_ms_;
-  bool input_closed = false;    // CloseInput ran; its bytes wait in the writer for Finish
-  bool finished = false;        // Finish ran
-  bool replay_ = false;         // a buffered success waits for Finish to be replayed
-  Json buffered_;               // that success, in OpenAI shape
+  bool input_closed = false;  // CloseInput ran; its bytes wait in the writer for Finish
+  bool finished = false;      // Finish ran
+  bool replay_ = false;       // a buffered success waits for Finish to be replayed
+  Json buffered_;             // that success, in OpenAI shape
 };
 
 namespace {
-constexpr size_t kMaxCollected = 16u << 20;  // a buffered body's limit (as ParseJson's)
+constexpr size_t kMaxCollected = 16u << 20;    // a buffered body's limit (as ParseJson's)
 constexpr size_t kKeptStreamHead = 64u << 10;  // SSE bytes kept in case the body is not SSE
 }  // namespace
 
@@ -503,11 +533,19 @@ Result<std::unique_ptr<StreamTranslator>> StreamTranslator::Open(const AttemptSp
   if (!spec.provider || !spec.endpoint) {
     return Status::Internal("attempt spec without provider or endpoint");
   }
-  auto impl = std::make_unique<Impl>(wire::MakeContext(spec), http_status, headers, now_ms);
+  wire::AttemptContext ctx = wire::MakeContext(spec);
+  if (spec.request) ctx.estimated_prompt_tokens = EstimatePromptTokens(*spec.request);
+  auto impl = std::make_unique<Impl>(std::move(ctx), http_status, headers, now_ms);
   switch (impl->ctx.wire) {
-    case WireFormat::kOpenAI: impl->decoder = wire::MakeOpenAIDecoder(impl->ctx); break;
-    case WireFormat::kAnthropic: impl->decoder = wire::MakeAnthropicDecoder(impl->ctx); break;
-    case WireFormat::kGemini: impl->decoder = wire::MakeGeminiDecoder(impl->ctx); break;
+    case WireFormat::kOpenAI:
+      impl->decoder = wire::MakeOpenAIDecoder(impl->ctx);
+      break;
+    case WireFormat::kAnthropic:
+      impl->decoder = wire::MakeAnthropicDecoder(impl->ctx);
+      break;
+    case WireFormat::kGemini:
+      impl->decoder = wire::MakeGeminiDecoder(impl->ctx);
+      break;
   }
   std::string_view type = FindHeader(headers, "content-type").value_or("");
   bool json = type.find("json") != std::string_view::npos &&
@@ -556,7 +594,8 @@ void StreamTranslator::CloseInput() {
   while (!head.empty() && (head.front() == ' ' || head.front() == '\n' || head.front() == '\r')) {
     head.remove_prefix(1);
   }
-  if (s.summary_.upstream_events == 0 && !head.empty() && (head.front() == '{' || head.front() == '[')) {
+  if (s.summary_.upstream_events == 0 && !head.empty() &&
+      (head.front() == '{' || head.front() == '[')) {
     s.PrepareBuffered(s.collected);
   }
 }
@@ -594,8 +633,9 @@ std::string_view StreamTranslator::Finish(bool aborted, std::string_view reason,
   if (!complete) {
     wire::ProviderError e;
     e.forced_type = "invalid_response";
-    e.message = s.summary_.upstream_events == 0 ? "Provider stream ended without any event"
-                                                : "Provider stream ended before the answer was complete";
+    e.message = s.summary_.upstream_events == 0
+                    ? "Provider stream ended without any event"
+                    : "Provider stream ended before the answer was complete";
     e.raw = wire::TruncateRaw(s.collected);
     s.Fail(std::move(e));
     return s.writer_.out();

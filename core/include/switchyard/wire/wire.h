@@ -62,8 +62,8 @@ struct AttemptSpec {
   // the output of AnthropicToChat).
   const Json* request = nullptr;
   bool stream = false;
-  std::string generation_id;           // "gen-..." (the host makes it); the client-visible id
-  int64_t created = 0;                 // unix seconds, host-given
+  std::string generation_id;  // "gen-..." (the host makes it); the client-visible id
+  int64_t created = 0;        // unix seconds, host-given
   // `user` goes upstream only hashed: the host passes the hash here, or a salt (e.g. the account
   // id) for HashUser; with neither, `user` is dropped.
   std::string hashed_user;
@@ -115,11 +115,11 @@ Json UpstreamRequestToJson(const UpstreamRequest& request);
 
 struct AttemptResult {
   Outcome outcome = Outcome::kFail;
-  int client_status = 502;     // HTTP status for the client: 200 when done
-  Json client_json;            // the client body: chat.completion, Anthropic message, or error
-  std::string client_body;     // Dump(client_json), without cost fields
-  Usage usage;                 // normalised; usage.known is false when the provider gave none
-  std::string finish_reason;   // stop | length | tool_calls | content_filter | error ("" if none)
+  int client_status = 502;    // HTTP status for the client: 200 when done
+  Json client_json;           // the client body: chat.completion, Anthropic message, or error
+  std::string client_body;    // Dump(client_json), without cost fields
+  Usage usage;                // normalised; usage.known is false when the provider gave none
+  std::string finish_reason;  // stop | length | tool_calls | content_filter | error ("" if none)
   std::string native_finish_reason;  // the provider's own value
   // Not OK unless done: code/message plus metadata {provider_name, raw, error_type}.
   Status error;
@@ -156,13 +156,13 @@ Json UsageToJson(const Usage& usage);
 // ---- streamed response ------------------------------------------------------------------------
 
 struct StreamSummary {
-  bool terminated = false;         // no more client bytes will come (finished, or failed)
+  bool terminated = false;           // no more client bytes will come (finished, or failed)
   Outcome outcome = Outcome::kDone;  // meaningful once terminated
-  bool first_byte_emitted = false; // the client has received bytes: no fallback any more
-  bool upstream_done = false;      // the provider signalled a complete answer
+  bool first_byte_emitted = false;   // the client has received bytes: no fallback any more
+  bool upstream_done = false;        // the provider signalled a complete answer
   Usage usage;
   std::string finish_reason, native_finish_reason;
-  Status error;                    // as in AttemptResult
+  Status error;  // as in AttemptResult
   std::string error_type;
   int64_t retry_after_ms = 0;
   bool model_fallback_eligible = false;
@@ -170,8 +170,8 @@ struct StreamSummary {
   // the last attempt (the documented error shape, or Anthropic's for /messages clients).
   int error_status = 0;
   std::string error_body;
-  int64_t upstream_events = 0;     // SSE events received
-  int64_t client_events = 0;       // client chunks/events produced
+  int64_t upstream_events = 0;  // SSE events received
+  int64_t client_events = 0;    // client chunks/events produced
 };
 
 // Translates one upstream stream into client SSE bytes.
@@ -189,6 +189,9 @@ struct StreamSummary {
 // the first byte becomes an in-band error chunk (finish_reason "error") and [DONE].
 // The final usage chunk (choices: []) and [DONE] are written by Finish, so the host can price
 // summary().usage first and pass the cost in. Returned views stay valid until the next call.
+// Finish(aborted=true) after the provider had already signalled the end of its answer is a
+// normal end; otherwise it ends the attempt with error_type "timeout" (reason "timeout") or
+// "connection_error". Calls after the end return empty views.
 class StreamTranslator {
  public:
   static Result<std::unique_ptr<StreamTranslator>> Open(const AttemptSpec& spec, int http_status,
