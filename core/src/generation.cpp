@@ -112,18 +112,6 @@ Result<Cost> CostFromJson(const Json& j) {
   return c;
 }
 
-Json UsageToJson(const Usage& u) {
-  return {{"prompt_tokens", u.prompt_tokens},
-          {"completion_tokens", u.completion_tokens},
-          {"cached_tokens", u.cached_tokens},
-          {"cache_write_tokens", u.cache_write_tokens},
-          {"cache_write_1h_tokens", u.cache_write_1h_tokens},
-          {"reasoning_tokens", u.reasoning_tokens},
-          {"images", u.images},
-          {"requests", u.requests},
-          {"known", u.known}};
-}
-
 Result<Usage> UsageFromJson(const Json& j) {
   SY_ASSIGN_OR_RETURN(Usage u, ParseUsageJson(j));
   u.known = FindBool(j, "known").value_or(true);
@@ -157,7 +145,7 @@ Json GenerationToJson(const GenerationRecord& r) {
           {"session_id", r.session_id},
           {"key_hash", r.key_hash},
           {"workspace_id", r.workspace_id},
-          {"usage", internal::UsageToJson(r.usage)},
+          {"usage", UsageToJson(r.usage)},
           {"cost", internal::CostToJson(r.cost)},
           {"created_at_ms", r.created_at_ms}};
 }

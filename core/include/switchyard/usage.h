@@ -33,4 +33,9 @@ struct Usage {
   bool operator==(const Usage&) const = default;
 };
 
+// Every field of the struct plus total_tokens, as one JSON object: the lossless form used by
+// stream summaries, generation records and tests (ParseUsageJson in money.h reads it back).
+// Clients see usage in OpenRouter's shape instead (RenderUsage in wire/wire.h).
+Json UsageToJson(const Usage& usage);
+
 }  // namespace switchyard

@@ -150,8 +150,7 @@ Json AttemptResultToJson(const AttemptResult& result, const Json* cost);
 // prompt_tokens_details{cached_tokens, cache_write_tokens}, completion_tokens_details
 // {reasoning_tokens}. cache_write_tokens counts 5-minute and 1-hour writes together.
 Json RenderUsage(const Usage& usage);
-// The same numbers as a field-by-field dump of the struct (summaries, tests, the money module).
-Json UsageToJson(const Usage& usage);
+// The lossless field-by-field form is UsageToJson in usage.h.
 
 // ---- streamed response ------------------------------------------------------------------------
 
