@@ -399,15 +399,8 @@ bool ParseAnthropicResponse(const AttemptContext& ctx, const Json& body, JsonVie
              {"arguments", input && input->is_object() ? Dump(*input) : std::string("{}")}}}});
     }
   }
-  Json& msg = out->message;
-  msg["role"] = "assistant";
-  if (any_text)
-    msg["content"] = text;
-  else
-    msg["content"] = tool_calls.empty() ? Json("") : Json();
-  if (!reasoning.empty()) msg["reasoning"] = reasoning;
-  if (!details.empty()) msg["reasoning_details"] = std::move(details);
-  if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
+  SetAssistantMessage(any_text, text, reasoning, std::move(details), std::move(tool_calls),
+                      &out->message);
   auto stop = FindString(body, "stop_reason");
   if (stop) {
     out->native_finish_reason = std::string(*stop);
@@ -511,12 +504,7 @@ class AnthropicDecoder : public StreamDecoder {
       done_ = true;
       sink.summary().upstream_done = true;
     } else if (type == "error") {
-      ProviderError e;
-      Result<Json> j = ParseJson(event.data, {}, "stream error");
-      if (j.ok()) ExtractBodyError(*j, &e);
-      if (e.message.empty()) e.message = "Provider reported an error in the stream";
-      e.raw = TruncateRaw(event.data);
-      sink.Fail(std::move(e));
+      FailFromStreamError(event.data, sink);
     }
   }
 

@@ -684,5 +684,27 @@ std::string SyntheticToolCallId(std::string_view generation_id, int index) {
   return id;
 }
 
+void SetAssistantMessage(bool any_text, const std::string& text, const std::string& reasoning,
+                         Json details, Json tool_calls, Json* message) {
+  Json& msg = *message;
+  msg["role"] = "assistant";
+  if (any_text)
+    msg["content"] = text;
+  else
+    msg["content"] = tool_calls.empty() ? Json("") : Json();
+  if (!reasoning.empty()) msg["reasoning"] = reasoning;
+  if (!details.empty()) msg["reasoning_details"] = std::move(details);
+  if (!tool_calls.empty()) msg["tool_calls"] = std::move(tool_calls);
+}
+
+void FailFromStreamError(std::string_view data, StreamSink& sink) {
+  ProviderError e;
+  Result<Json> j = ParseJson(data, {}, "stream error");
+  if (j.ok()) ExtractBodyError(*j, &e);
+  if (e.message.empty()) e.message = "Provider reported an error in the stream";
+  e.raw = TruncateRaw(data);
+  sink.Fail(std::move(e));
+}
+
 }  // namespace wire
 }  // namespace switchyard

@@ -434,18 +434,11 @@ bool ParseGeminiResponse(const AttemptContext& ctx, const Json& body, JsonView v
       }
     }
   }
-  Json& msg = out->message;
-  msg["role"] = "assistant";
-  if (any_text)
-    msg["content"] = text;
-  else
-    msg["content"] = calls.empty() ? Json("") : Json();
-  if (!reasoning.empty()) msg["reasoning"] = reasoning;
-  if (!details.empty()) msg["reasoning_details"] = std::move(details);
-  if (!calls.empty()) msg["tool_calls"] = std::move(calls);
+  SetAssistantMessage(any_text, text, reasoning, std::move(details), std::move(calls),
+                      &out->message);
   if (auto fr = FindString(cand, "finishReason")) {
     out->native_finish_reason = std::string(*fr);
-    out->finish_reason = std::string(GeminiFinishToFinish(*fr, msg.contains("tool_calls")));
+    out->finish_reason = std::string(GeminiFinishToFinish(*fr, out->message.contains("tool_calls")));
   }
   out->usage = GeminiUsage(view["usageMetadata"]);
   return true;
@@ -479,12 +472,7 @@ class GeminiDecoder : public StreamDecoder {
         feedback = value;
     });
     if (error.valid() && !error.is_null()) {
-      ProviderError e;
-      Result<Json> j = ParseJson(event.data, {}, "stream error");
-      if (j.ok()) ExtractBodyError(*j, &e);
-      if (e.message.empty()) e.message = "Provider reported an error in the stream";
-      e.raw = TruncateRaw(event.data);
-      sink.Fail(std::move(e));
+      FailFromStreamError(event.data, sink);
       return;
     }
     if (usage_metadata.is_object()) sink.summary().usage = GeminiUsage(usage_metadata);

@@ -73,6 +73,11 @@ ProviderError ErrorFromResponse(int status, const Headers& headers, std::string_
                                 int64_t now_ms);
 int64_t RetryAfterMs(const Headers& headers, int64_t now_ms);
 std::string TruncateRaw(std::string_view raw);
+
+// A translated assistant message in OpenAI's shape: content is the text when any was given, else
+// "" (or null beside tool calls); reasoning, reasoning_details and tool_calls only when present.
+void SetAssistantMessage(bool any_text, const std::string& text, const std::string& reasoning,
+                         Json details, Json tool_calls, Json* message);
 // The Anthropic error type for an error_type ("overloaded_error", ...).
 const char* AnthropicErrorType(std::string_view error_type);
 
@@ -217,6 +222,9 @@ class StreamSink {
   virtual StreamSummary& summary() = 0;
   virtual void Fail(ProviderError error) = 0;
 };
+
+// An error event inside a stream (any wire format): classified from its body and ends the attempt.
+void FailFromStreamError(std::string_view data, StreamSink& sink);
 
 // One per wire format: consumes upstream SSE events.
 class StreamDecoder {

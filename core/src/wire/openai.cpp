@@ -305,12 +305,7 @@ class OpenAIDecoder : public StreamDecoder {
         error = value;
     });
     if ((error.valid() && !error.is_null()) || event.event == "error") {
-      ProviderError e;
-      Result<Json> j = ParseJson(event.data, {}, "stream error");
-      if (j.ok()) ExtractBodyError(*j, &e);
-      if (e.message.empty()) e.message = "Provider reported an error in the stream";
-      e.raw = TruncateRaw(event.data);
-      sink.Fail(std::move(e));
+      FailFromStreamError(event.data, sink);
       return;
     }
     if (usage.is_object()) sink.summary().usage = OpenAIUsage(usage);
