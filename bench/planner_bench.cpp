@@ -149,7 +149,7 @@ int main() {
     auto r = ParseJson(body);
     Sink(r.ok() ? r->size() : 0);
   });
-  Row("baseline: JSON parse only (nlohmann, same body)", t);
+  Row("baseline: JSON parse only (switchyard::Json, same body)", t);
 
   t = TimeIt([&](uint64_t) {
     auto r = ParseRequest(body);

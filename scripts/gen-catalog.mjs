@@ -986,11 +986,14 @@ function providerJson(p) {
   };
 }
 function endpointJson(e) {
-  const o = {
-    model: e.model, provider: e.provider, tag: e.tag, upstream_model: e.upstream_model,
+  // tag and upstream_model are left out where they equal their defaults (provider, model).
+  const o = { model: e.model, provider: e.provider };
+  if (e.tag !== e.provider) o.tag = e.tag;
+  if (e.upstream_model !== e.model) o.upstream_model = e.upstream_model;
+  Object.assign(o, {
     context_length: e.context_length, max_completion_tokens: e.max_completion_tokens, quantization: e.quantization,
     pricing: pricingJson(e.pricing),
-  };
+  });
   if (e.tiers.length) o.tiers = e.tiers.map((t) => ({ min_prompt_tokens: t.min, pricing: pricingJson(t.p) }));
   o.supported_parameters = e.supported_parameters;
   o.free = e.free; o.zdr = e.zdr; o.training = e.training;
@@ -1014,7 +1017,9 @@ lines.push(`"providers":[`);
 lines.push(providerList.map((p) => JSON.stringify(providerJson(p))).join(',\n'));
 lines.push(`],`);
 lines.push(`"models":[`);
-lines.push(models.map((m) => JSON.stringify(m)).join(',\n'));
+// canonical_slug is left out where it equals its default (id).
+lines.push(models.map(({ canonical_slug, ...m }) => JSON.stringify(
+  canonical_slug === m.id ? m : { id: m.id, canonical_slug, ...m })).join(',\n'));
 lines.push(`],`);
 lines.push(`"endpoints":[`);
 lines.push(endpoints.map((e) => JSON.stringify(endpointJson(e))).join(',\n'));

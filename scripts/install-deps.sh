@@ -11,10 +11,11 @@ what=${1:-all}
 packages=(
   make cmake g++ git
   clang libclang-rt-14-dev                       # clang-14 + libFuzzer for the fuzz targets
-  nlohmann-json3-dev catch2                       # the core's JSON and test libraries
+  nlohmann-json3-dev catch2                       # test libraries (nlohmann: the reference the core's JSON is tested against)
   emscripten                                      # browser/npm build (3.1.6, clang-14 based)
   clang-16 lld-16 llvm-16 wasi-libc               # edge-worker build: a WASI SDK from Debian parts
   libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 libclang-rt-16-dev-wasm32
+  binaryen                                        # wasm-opt for the edge-worker build
   nodejs npm
 )
 

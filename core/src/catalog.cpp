@@ -653,12 +653,13 @@ class CatalogBuilder {
       e.model = model->index;
       e.provider = p->index;
       e.tag = tag;
+      e.upstream_model = model_id;  // the default: the provider knows the model by its id
       e.quantization = "unknown";
     } else if (!provider_slug.empty() && provider_slug != c.providers_[e.provider].slug) {
       return Bad(w / "provider", "an existing endpoint cannot move to another provider");
     }
 
-    SY_RETURN_IF_ERROR(ReadString(j, "upstream_model", w, &e.upstream_model, is_new));
+    SY_RETURN_IF_ERROR(ReadString(j, "upstream_model", w, &e.upstream_model, false));
     SY_RETURN_IF_ERROR(ReadInt(j, "context_length", w, &e.context_length, is_new, 1));
     SY_RETURN_IF_ERROR(ReadInt(j, "max_completion_tokens", w, &e.max_completion_tokens, false, 0,
                                /*allow_null=*/true));

@@ -38,7 +38,7 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
                             std::to_string(limits.max_depth) + " levels")
         .With("limit_depth", limits.max_depth);
   }
-  Json value = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  Json value = Json::parse(text);
   if (value.is_discarded()) {
     return Status::InvalidArgument(std::string(what) + " is not valid JSON");
   }
@@ -47,8 +47,7 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
 
 const Json* Find(const Json& object, std::string_view key) {
   if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
+  return object.Lookup(key);
 }
 const Json* FindObject(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
@@ -88,7 +87,9 @@ std::optional<bool> FindBool(const Json& object, std::string_view key) {
 }
 
 std::string Dump(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string out;
+  value.DumpTo(out);
+  return out;
 }
 
 }  // namespace switchyard

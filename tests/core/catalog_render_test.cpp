@@ -1,6 +1,7 @@
 // Bodies of GET /models, /models/{id}/endpoints and /providers: golden files for the small
 // test catalog, exact per-token price strings, filters, 404s, live stats, and the field
 // names/types of a real OpenRouter /models snapshot.
+#include <nlohmann/json.hpp>
 #include "test_support.h"
 
 #include <fstream>
@@ -32,7 +33,8 @@ Json Golden(const std::string& name) {
 
 // Equality with a readable diff on failure (nlohmann's patch lists what differs).
 void CheckSame(const Json& actual, const Json& expected) {
-  INFO("diff (expected → actual): " << Json::diff(expected, actual).dump());
+  INFO("diff (expected → actual): "
+       << nlohmann::json::diff(nlohmann::json::parse(expected.dump()), nlohmann::json::parse(actual.dump())).dump());
   CHECK(actual == expected);
 }
 

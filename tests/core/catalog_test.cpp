@@ -305,7 +305,7 @@ TEST_CASE("validation: every bad input names its path") {
   ExpectInvalid([](Json& d) { d["endpoints"][5]["tag"] = "deepinfra/Turbo"; }, "endpoints[5].tag");
   ExpectInvalid([](Json& d) { d["endpoints"][5]["tag"] = "deepinfra/turbo/x"; },
                 "endpoints[5].tag");
-  ExpectInvalid([](Json& d) { d["endpoints"][2].erase("upstream_model"); },
+  ExpectInvalid([](Json& d) { d["endpoints"][2]["upstream_model"] = 5; },
                 "endpoints[2].upstream_model");
 
   // Endpoints: limits.
@@ -355,6 +355,25 @@ TEST_CASE("validation: every bad input names its path") {
                 "endpoints[1].tiers[0].pricing.prompt");
   ExpectInvalid([](Json& d) { d["endpoints"][1]["tiers"][0].erase("pricing"); },
                 "endpoints[1].tiers[0].pricing");
+}
+
+TEST_CASE("left-out canonical_slug, tag and upstream_model take their documented defaults") {
+  Json doc = SmallDoc();
+  const std::string model = doc["endpoints"][2]["model"].get<std::string>();
+  const std::string provider = doc["endpoints"][2]["provider"].get<std::string>();
+  const std::string id = doc["models"][0]["id"].get<std::string>();
+  doc["endpoints"][2].erase("upstream_model");
+  doc["endpoints"][2].erase("tag");
+  doc["models"][0].erase("canonical_slug");
+  auto c = Catalog::FromJson(doc);
+  INFO(c.status().message());
+  REQUIRE(c.ok());
+  const Endpoint* e = c->FindEndpoint(model, provider);
+  REQUIRE(e != nullptr);
+  CHECK(e->upstream_model == model);
+  CHECK(e->tag == provider);
+  REQUIRE(c->FindModel(id) != nullptr);
+  CHECK(c->FindModel(id)->canonical_slug == id);
 }
 
 TEST_CASE("unknown catalog keys are ignored, as FORMAT.md asks, so the format can grow") {
@@ -647,7 +666,7 @@ TEST_CASE("overlay: atomic, a bad entry anywhere changes nothing") {
                        "overlay.providers[0].wire");
   ExpectOverlayInvalid(R"({"models":[{"id":"x/y","name":"X"}]})",
                        "overlay.models[0].context_length");
-  ExpectOverlayInvalid(R"({"endpoints":[{"model":"acme/tiny","provider":"openai",
+  ExpectOverlayInvalid(R"({"endpoints":[{"model":"acme/tiny","provider":"openai","upstream_model":[],
                             "context_length":10,"pricing":{"prompt":"1","completion":"1"}}]})",
                        "overlay.endpoints[0].upstream_model");
   ExpectOverlayInvalid(R"({"endpoints":[{"model":"acme/tiny","tag":"fleet","provider":"openai"}]})",

@@ -8,6 +8,13 @@
 #include <sstream>
 #include <string>
 
+#include "switchyard/json_value.h"
+
+namespace switchyard {
+// Catch2 prints values it compares or INFO()s through operator<<; the core has no <ostream>.
+inline std::ostream& operator<<(std::ostream& os, const Json& j) { return os << j.dump(); }
+}  // namespace switchyard
+
 namespace switchyard::testing {
 
 inline std::string SourcePath(const std::string& relative) {

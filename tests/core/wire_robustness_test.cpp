@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "switchyard/sse.h"
@@ -34,23 +35,45 @@ std::vector<Json> WrongValues(bool few) {
 
 // Calls f(copy) for every copy of `doc` in which one node (object member or array element) is
 // replaced by each wrong value.
-template <typename F>
-void ForEachMutation(const Json& doc, F&& f, bool few = false) {
-  std::vector<Json::json_pointer> paths;
-  Json flat = doc.flatten();
-  for (auto it = flat.begin(); it != flat.end(); ++it) {
-    Json::json_pointer p(it.key());
-    while (!p.empty()) {
-      paths.push_back(p);
-      p = p.parent_pointer();
+// A node's address: object keys and array indices from the root.
+using Path = std::vector<std::variant<std::string, size_t>>;
+
+void CollectPaths(const Json& node, Path& at, std::vector<Path>& out) {
+  if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      at.emplace_back(it.key());
+      out.push_back(at);
+      CollectPaths(*it, at, out);
+      at.pop_back();
+    }
+  } else if (node.is_array()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      at.emplace_back(i);
+      out.push_back(at);
+      CollectPaths(node[i], at, out);
+      at.pop_back();
     }
   }
-  std::sort(paths.begin(), paths.end());
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-  for (const auto& path : paths) {
+}
+
+Json& NodeAt(Json& root, const Path& path) {
+  Json* node = &root;
+  for (const auto& step : path) {
+    node = std::holds_alternative<size_t>(step) ? &(*node)[std::get<size_t>(step)]
+                                                : &(*node)[std::get<std::string>(step)];
+  }
+  return *node;
+}
+
+template <typename F>
+void ForEachMutation(const Json& doc, F&& f, bool few = false) {
+  std::vector<Path> paths;
+  Path at;
+  CollectPaths(doc, at, paths);
+  for (const Path& path : paths) {
     for (const Json& value : WrongValues(few)) {
       Json copy = doc;
-      copy[path] = value;
+      NodeAt(copy, path) = value;
       f(copy);
     }
   }

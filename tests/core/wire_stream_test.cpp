@@ -18,7 +18,7 @@ TEST_CASE("stream: the final usage chunk carries the cost the host priced after 
   Json c = CaseNamed(f, "no_trailing_newline");  // the usage arrives in an event without a newline
   REQUIRE(c.is_object());
   auto w = MakeWorld(f, c);
-  std::string body = ReadFile(f.Path(c["body"]));
+  std::string body = ReadFile(f.Path(c["body"].get<std::string>()));
   auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
   REQUIRE(t.ok());
   std::string out((*t)->Feed(body));
@@ -54,7 +54,7 @@ TEST_CASE("stream: an Anthropic client gets the cost in message_delta usage") {
   auto w = MakeWorld(f, c);
   auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
   REQUIRE(t.ok());
-  std::string out((*t)->Feed(ReadFile(f.Path(c["body"]))));
+  std::string out((*t)->Feed(ReadFile(f.Path(c["body"].get<std::string>()))));
   Json cost = {{"cost", 1.5}};
   out += (*t)->Finish(false, "", &cost);
   size_t delta = out.find("event: message_delta");
@@ -98,7 +98,7 @@ TEST_CASE("stream: an abort after the provider finished is a normal end") {
   WireFixtures f = LoadFixtures("openai");
   Json c = CaseNamed(f, "text");
   auto w = MakeWorld(f, c);
-  std::string body = ReadFile(f.Path(c["body"]));
+  std::string body = ReadFile(f.Path(c["body"].get<std::string>()));
   body = body.substr(0, body.find("data: [DONE]"));  // finish and usage seen, [DONE] lost
   auto t = StreamTranslator::Open(w->spec, 200, {}, 0);
   REQUIRE(t.ok());
@@ -112,7 +112,7 @@ TEST_CASE("buffered: the cost hook merges into the client body's usage") {
   WireFixtures f = LoadFixtures("anthropic");
   Json c = CaseNamed(f, "tool_use");
   auto w = MakeWorld(f, c);
-  AttemptResult r = TranslateResponse(w->spec, 200, {}, ReadFile(f.Path(c["body"])), 0);
+  AttemptResult r = TranslateResponse(w->spec, 200, {}, ReadFile(f.Path(c["body"].get<std::string>())), 0);
   REQUIRE(r.outcome == Outcome::kDone);
   Json cost = {{"cost", 0.0123}, {"is_byok", true}};
   Json body = Json::parse(RenderClientBody(r, &cost));

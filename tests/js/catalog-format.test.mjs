@@ -16,6 +16,12 @@ const INPUTS = [path.join(DATA, 'models-dev-providers.json'), path.join(DATA, 'o
 
 const text = fs.readFileSync(CATALOG, 'utf8');
 const cat = JSON.parse(text);
+// Fields left out take their FORMAT.md defaults (the generator omits them when equal).
+for (const m of cat.models) m.canonical_slug ??= m.id;
+for (const e of cat.endpoints) {
+  e.tag ??= e.provider;
+  e.upstream_model ??= e.model;
+}
 
 const DEC = /^(0|[1-9]\d*)(\.\d*[1-9])?$/;
 const TOKEN_KEYS = ['prompt', 'completion', 'input_cache_read', 'input_cache_write', 'input_cache_write_1h', 'internal_reasoning'];

@@ -19,11 +19,10 @@
 #include <string_view>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "switchyard/json_value.h"
 
 namespace switchyard {
 
-using Json = nlohmann::json;
 
 // Values are part of the C ABI (sy_status_t in c_api.h): never renumber.
 enum class Code : int32_t {
