@@ -20,12 +20,14 @@
 // counts (throughput, p50, p99).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startStack } from '../scripts/run.mjs';
+import { copyFile } from 'node:fs/promises';
+import { COMPATIBILITY_DATE, startStack, startWorkerd } from '../scripts/run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -81,9 +83,14 @@ const MESSAGES = [
   { role: 'user', content: 'A container left Rotterdam on Monday at 14:00 and travels at an average of 18 knots to New York, about 3,450 nautical miles away. Given typical port congestion this season, when should the consignee expect it, and what could delay it further?' },
 ];
 
-function targets(fleetUrl, workerUrl, portkeyUrl, demoKey) {
+function targets(fleetUrl, workerUrl, portkeyUrl, demoKey, floorUrl) {
   const base = { messages: MESSAGES, max_tokens: 64 };
   return {
+    floor: {
+      url: `${floorUrl}/`,
+      headers: { 'content-type': 'application/json' },
+      body: (stream) => JSON.stringify({ model: 'gpt-4o-mini', ...base, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }),
+    },
     direct: {
       url: `${fleetUrl}/openai/v1/chat/completions`,
       headers: { authorization: 'Bearer sk-sandbox', 'content-type': 'application/json' },
@@ -169,6 +176,7 @@ async function concurrent(t, n, c, stream) {
 const dir = await mkdtemp(join(tmpdir(), 'sy-bench-'));
 const loadBefore = loadavg()[0];
 let stack;
+let floor;
 try {
   const fleetPort = await freePort();
   await startChild(process.execPath, ['tests/sandbox/cli.mjs', '--port', String(fleetPort), '--no-record'], {
@@ -192,8 +200,27 @@ try {
   const portkeyUrl = `http://127.0.0.1:${portkeyPort}`;
   await waitHttp(portkeyUrl);
 
-  const ts = targets(fleetUrl, stack.url, portkeyUrl, stack.demoKey);
-  const names = ['direct', 'worker', 'portkey'];
+  // The runtime floor: a pass-through Worker under the same workerd binary (no routing work).
+  const floorDir = join(dir, 'floor');
+  mkdirSync(floorDir, { recursive: true });
+  await copyFile(join(ROOT, 'bench/workerd_passthrough.js'), join(floorDir, 'worker.js'));
+  await writeFile(join(floorDir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "floor", worker = .floor), (name = "internet", network = (allow = ["private", "local"])) ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "floor") ],
+);
+const floor :Workerd.Worker = (
+  compatibilityDate = "${COMPATIBILITY_DATE}",
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  globalOutbound = "internet",
+  bindings = [ (name = "UPSTREAM_URL", text = "${fleetUrl}/openai/v1/chat/completions") ],
+);
+`);
+  floor = await startWorkerd({ configPath: join(floorDir, 'config.capnp'), env: { PATH: process.env.PATH }, logs: 'pipe' });
+  const floorUrl = `http://127.0.0.1:${floor.port}`;
+
+  const ts = targets(fleetUrl, stack.url, portkeyUrl, stack.demoKey, floorUrl);
+  const names = ['direct', 'floor', 'worker', 'portkey'];
   console.error('warming up ...');
   await rotate(ts, names, 200, false);
   await rotate(ts, names, 100, true);
@@ -228,22 +255,24 @@ try {
     'Each request: a ~700 B chat request (system + user message, max_tokens 64). ' +
     '`worker` is the whole request loop under workerd: key check, plan, reservation in the account\'s ' +
     'SQLite Durable Object, upstream request/response translation, health, settlement. ' +
-    '`portkey` is @portkey-ai/gateway 1.15.2 on Node with `x-portkey-provider: openai` and a custom host.');
+    '`portkey` is @portkey-ai/gateway 1.15.2 on Node with `x-portkey-provider: openai` and a custom host. ' +
+    '`floor` is a pass-through Worker under the same workerd (bench/workerd_passthrough.js: request in, fetch() ' +
+    'to the provider, its response out, no routing): what the runtime itself adds, the least any worker can add.');
   lines.push('');
   lines.push(`## Concurrency 1 (${N1} requests per target, interleaved), milliseconds`);
   lines.push('');
-  lines.push('| | direct p50 | p90 | p99 | worker p50 | p90 | p99 | **worker added p50** | **p99** | portkey p50 | p90 | p99 | **portkey added p50** | **p99** |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| | direct p50 | p90 | p99 | floor added p50 | p90 | p99 | worker p50 | p90 | p99 | **worker added p50** | **p90** | **p99** | portkey p50 | p90 | p99 | **portkey added p50** | **p90** | **p99** |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [label, r] of [['buffered (whole response)', c1], ['streamed (time to first token)', c1s]]) {
-    lines.push(`| ${label} | ${f(r.direct.p50)} | ${f(r.direct.p90)} | ${f(r.direct.p99)} | ${f(r.worker.p50)} | ${f(r.worker.p90)} | ${f(r.worker.p99)} | **${added(r, 'worker', 'p50')}** | **${added(r, 'worker', 'p99')}** | ${f(r.portkey.p50)} | ${f(r.portkey.p90)} | ${f(r.portkey.p99)} | **${added(r, 'portkey', 'p50')}** | **${added(r, 'portkey', 'p99')}** |`);
+    lines.push(`| ${label} | ${f(r.direct.p50)} | ${f(r.direct.p90)} | ${f(r.direct.p99)} | ${added(r, 'floor', 'p50')} | ${added(r, 'floor', 'p90')} | ${added(r, 'floor', 'p99')} | ${f(r.worker.p50)} | ${f(r.worker.p90)} | ${f(r.worker.p99)} | **${added(r, 'worker', 'p50')}** | **${added(r, 'worker', 'p90')}** | **${added(r, 'worker', 'p99')}** | ${f(r.portkey.p50)} | ${f(r.portkey.p90)} | ${f(r.portkey.p99)} | **${added(r, 'portkey', 'p50')}** | **${added(r, 'portkey', 'p90')}** | **${added(r, 'portkey', 'p99')}** |`);
   }
   lines.push('');
   lines.push(`## Concurrency 32 (${N32} requests per target, best of 2 runs)`);
   lines.push('');
-  lines.push('| | direct req/s | p50 ms | p99 ms | worker req/s | p50 ms | p99 ms | added p99 ms | portkey req/s | p50 ms | p99 ms | added p99 ms |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| | direct req/s | p50 ms | p99 ms | floor req/s | worker req/s | p50 ms | p99 ms | added p99 ms | portkey req/s | p50 ms | p99 ms | added p99 ms |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [label, r] of [['buffered', c32], ['streamed (TTFT)', c32s]]) {
-    lines.push(`| ${label} | ${r.direct.rps.toFixed(0)} | ${f(r.direct.p50)} | ${f(r.direct.p99)} | ${r.worker.rps.toFixed(0)} | ${f(r.worker.p50)} | ${f(r.worker.p99)} | ${added(r, 'worker', 'p99')} | ${r.portkey.rps.toFixed(0)} | ${f(r.portkey.p50)} | ${f(r.portkey.p99)} | ${added(r, 'portkey', 'p99')} |`);
+    lines.push(`| ${label} | ${r.direct.rps.toFixed(0)} | ${f(r.direct.p50)} | ${f(r.direct.p99)} | ${r.floor.rps.toFixed(0)} | ${r.worker.rps.toFixed(0)} | ${f(r.worker.p50)} | ${f(r.worker.p99)} | ${added(r, 'worker', 'p99')} | ${r.portkey.rps.toFixed(0)} | ${f(r.portkey.p50)} | ${f(r.portkey.p99)} | ${added(r, 'portkey', 'p99')} |`);
   }
   lines.push('');
   lines.push('Notes:');
@@ -261,6 +290,7 @@ try {
   process.stdout.write(md);
 } finally {
   await stack?.stop();
+  await floor?.stop();
   cleanup();
   await rm(dir, { recursive: true, force: true });
 }

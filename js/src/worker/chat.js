@@ -449,7 +449,12 @@ async function streamed(job) {
 
 // ---- money --------------------------------------------------------------------------------------
 
+// Settling and releasing run after the response: a timer turn first lets the response go out
+// before the Durable Object round trip and its ledger work take the isolate's thread.
+const afterResponse = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 async function settle(job, attempt, g) {
+  await afterResponse();
   const generation = {
     model: attempt.model,
     provider_name: attempt.provider_name,
@@ -480,6 +485,7 @@ async function settle(job, attempt, g) {
 }
 
 async function release(job) {
+  await afterResponse();
   try {
     const r = await job.caller.stub.release(job.genId);
     if (r.status !== 200) console.error(`switchyard: release ${job.genId} failed: ${JSON.stringify(r.body)}`);
