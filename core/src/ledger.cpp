@@ -901,6 +901,10 @@ Ledger::Reservation& Ledger::Close(ReservationMap::node_type node, int64_t now_m
   r.id = &inserted.position->first;
   r.closed_at_ms = now_ms;
   LinkClosed(r);
+  // The cap holds at every close, not only at the next Expire: a busy account closes thousands
+  // of reservations a minute, and each would otherwise sit in memory and in every snapshot.
+  // (r is the newest, and the cap is at least 1, so r stays.)
+  while (closed_.size() > config_.max_closed_reservations) ForgetOldestClosed();
   return r;
 }
 

@@ -614,6 +614,30 @@ TEST_CASE("holds expire; a late settle still charges, all of it as overrun") {
   CHECK(SettleUsage(l, "late", kT0, call.prices, 1, 1).status().code() == Code::kNotFound);
 }
 
+TEST_CASE("at most max_closed_reservations closed reservations are kept, at every close") {
+  Ledger l = Funded();
+  Ok(l, {{"op", "configure"}, {"settings", {{"max_closed_reservations", 3}}}});
+  Prices p = MakePrices("1", "2");
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "r" + std::to_string(i);
+    Call call(id, kT0 + i, 100);
+    REQUIRE(l.Reserve(call.req).ok());
+    REQUIRE(SettleUsage(l, id, kT0 + i, p, 100, 10).ok());
+  }
+  // No Expire ran: the cap held anyway, so snapshots stay small on a busy account.
+  Json state = Ok(l, {{"op", "export"}});
+  REQUIRE(state["snapshot"]["reservations"].is_array());
+  CHECK(state["snapshot"]["reservations"].size() == 3);
+  // The newest three still replay; the oldest are forgotten (a settle of one is unknown).
+  CHECK(SettleUsage(l, "r9", kT0 + 20, p, 100, 10)->replayed);
+  CHECK(SettleUsage(l, "r7", kT0 + 20, p, 100, 10)->replayed);
+  CHECK(SettleUsage(l, "r0", kT0 + 20, p, 100, 10).status().code() == Code::kNotFound);
+  // The cap survives export and import: the restored ledger keeps the same three.
+  Result<Ledger> restored = Ledger::FromState(state);
+  REQUIRE(restored.ok());
+  CHECK(SettleUsage(*restored, "r8", kT0 + 30, p, 100, 10)->replayed);
+}
+
 // ---- limits across time
 // ---------------------------------------------------------------------------
 
