@@ -377,6 +377,20 @@ function makeApi(core, abiVersion) {
         core.command(core.call(x.sy_ledger_apply, ptr, routerPtr, p, n), x.sy_ledger_result, ptr));
     }
 
+    /**
+     * The same command, its result as JSON text (not parsed): for hosts that only store or
+     * forward it, such as a Durable Object writing the log and records to SQLite.
+     */
+    applyText(command, router = this.#router) {
+      const ptr = this.ptr;
+      const routerPtr = router ? router.ptr : 0;
+      return core.withInput(toJsonBytes(command), (p, n) => {
+        const status = core.call(x.sy_ledger_apply, ptr, routerPtr, p, n);
+        if (status !== 0) throw core.error(status, x.sy_ledger_result, ptr);
+        return core.readText(x.sy_ledger_result, ptr);
+      });
+    }
+
     /** Snapshot plus operation log, for the host to persist. */
     export() {
       const ptr = this.ptr;

@@ -180,6 +180,8 @@ export interface Stream extends Handle {
 export interface Ledger extends Handle {
   /** `router`'s catalog resolves endpoint indexes (default: the constructor's router option). */
   apply(command: JsonObject | string, router?: Router | null): JsonObject;
+  /** The same command; its result as JSON text, not parsed (for hosts that store or forward it). */
+  applyText(command: JsonObject | string, router?: Router | null): string;
   export(): JsonObject;
 }
 

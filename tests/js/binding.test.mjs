@@ -215,6 +215,24 @@ for (const build of BUILDS) {
       copy.free();
     });
 
+    test('ledger: applyText gives the same result as text, and the same errors', async () => {
+      const { Ledger } = await api();
+      const ledger = new Ledger();
+      ledger.apply({ op: 'configure', account_id: 'acct', settings: { journal: true } });
+      ledger.apply({ op: 'grant', id: 'g1', amount: '5', now_ms: 1_800_000_000_000 });
+      const credits = ledger.applyText({ op: 'credits' });
+      assert.equal(typeof credits, 'string');
+      assert.deepEqual(JSON.parse(credits), ledger.apply({ op: 'credits' }));
+      // take_log as text: the compact {"log":[...]} the worker slices the array from; then empty.
+      const log = ledger.applyText({ op: 'take_log' });
+      assert.match(log, /^\{"log":\[.+\]\}$/);
+      assert.ok(JSON.parse(log).log.some((e) => e.op === 'grant'));
+      assert.equal(ledger.applyText({ op: 'take_log' }), '{"log":[]}');
+      expectError(() => ledger.applyText('{'), 'invalid_argument');
+      expectError(() => ledger.applyText({ op: 'generation', id: 'gen-missing' }), 'not_found');
+      ledger.free();
+    });
+
     test('free() is idempotent; a freed handle refuses calls', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });

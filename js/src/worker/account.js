@@ -5,7 +5,7 @@
 //
 // Persistence (SQLite, ctx.storage.sql): the ledger runs with its journal on and hands its
 // operation log to the DO (take_log), which appends it to `ledger_log` (one row per batch) and
-// every SNAPSHOT_EVERY entries folds it into a fresh snapshot (`ledger_state`). On construction
+// every SNAPSHOT_EVERY_BYTES of log folds it into a fresh snapshot (`ledger_state`). On construction
 // the DO restores the ledger from snapshot + log, so it continues exactly where it stopped.
 //
 // When the log is written is a latency decision. A SQLite commit is durable only after it
@@ -23,9 +23,9 @@
 // RPC methods return {status, body} (JS RPC does not carry error subclasses), where body is the
 // core's result or the documented error shape.
 
-// Log entries between snapshots (a request adds about three): a snapshot exports the whole state
-// (tens of ms, on the object's thread), a restore replays at most this many entries.
-const SNAPSHOT_EVERY = 8192;
+// Log text between snapshots (a request adds about three entries, ~1.5 KB): a snapshot exports
+// the whole state (milliseconds, on the object's thread), a restore replays at most this much.
+const SNAPSHOT_EVERY_BYTES = 8 << 20;
 const EXPIRE_EVERY_MS = 60_000;
 // Generation records are kept this long (GET /generation), pruned hourly.
 const GENERATION_RETENTION_MS = 30 * 24 * 3600_000;
@@ -44,11 +44,11 @@ export function makeAccountObject(runtime, DurableObjectBase) {
       this.sql = ctx.storage.sql;
       this.ledger = null;
       this.ledgerGeneration = -1; // runtime.generation the ledger belongs to
-      this.logRows = 0;
+      this.logBytes = 0;
       this.flushTimer = null;
       this.lastExpire = 0;
       this.lastPrune = 0;
-      this.pendingGenerations = new Map(); // id → rendered record, until the next flush
+      this.pendingGenerations = new Map(); // id → rendered record (JSON text), until the next flush
       // Any well-formed key names an account, so an object may be woken for an account that
       // does not exist: nothing is written until an operator (or the demo seed) creates it.
       this.exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_state'").toArray().length > 0;
@@ -84,8 +84,9 @@ export function makeAccountObject(runtime, DurableObjectBase) {
     async #restore(accountId) {
       const sy = await runtime.sy();
       const row = this.sql.exec('SELECT state FROM ledger_state WHERE id = 1').toArray()[0];
-      const log = this.sql.exec('SELECT entry FROM ledger_log ORDER BY seq').toArray().flatMap((r) => JSON.parse(r.entry));
-      this.logRows = log.length;
+      const rows = this.sql.exec('SELECT entry FROM ledger_log ORDER BY seq').toArray();
+      this.logBytes = rows.reduce((n, r) => n + r.entry.length, 0);
+      const log = rows.flatMap((r) => JSON.parse(r.entry));
       let ledger;
       if (row) {
         const state = JSON.parse(row.state);
@@ -128,24 +129,24 @@ export function makeAccountObject(runtime, DurableObjectBase) {
         this.lastExpire = now;
         ledger.apply({ op: 'expire', now_ms: now });
       }
-      const { log } = ledger.apply({ op: 'take_log' });
-      if (log.length) {
-        this.sql.exec('INSERT INTO ledger_log (entry) VALUES (?)', JSON.stringify(log));
-        this.logRows += log.length;
+      // The log and the records go to SQLite as the core wrote them: no parse and re-serialise.
+      const log = logArrayText(ledger.applyText({ op: 'take_log' }));
+      if (log !== '[]') {
+        this.sql.exec('INSERT INTO ledger_log (entry) VALUES (?)', log);
+        this.logBytes += log.length;
       }
       for (const [id, body] of this.pendingGenerations) {
-        this.sql.exec('INSERT OR REPLACE INTO generations (id, created_at, body) VALUES (?, ?, ?)', id, Date.now(), JSON.stringify(body));
+        this.sql.exec('INSERT OR REPLACE INTO generations (id, created_at, body) VALUES (?, ?, ?)', id, Date.now(), body);
       }
       this.pendingGenerations.clear();
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
         this.sql.exec('DELETE FROM generations WHERE created_at < ?', now - GENERATION_RETENTION_MS);
       }
-      if (this.logRows >= SNAPSHOT_EVERY || !this.sql.exec('SELECT 1 FROM ledger_state WHERE id = 1').toArray().length) {
-        const state = ledger.apply({ op: 'export' });
-        this.sql.exec('INSERT OR REPLACE INTO ledger_state (id, state) VALUES (1, ?)', JSON.stringify(state));
+      if (this.logBytes >= SNAPSHOT_EVERY_BYTES || !this.sql.exec('SELECT 1 FROM ledger_state WHERE id = 1').toArray().length) {
+        this.sql.exec('INSERT OR REPLACE INTO ledger_state (id, state) VALUES (1, ?)', ledger.applyText({ op: 'export' }));
         this.sql.exec('DELETE FROM ledger_log');
-        this.logRows = 0;
+        this.logBytes = 0;
       }
     }
 
@@ -192,8 +193,11 @@ export function makeAccountObject(runtime, DurableObjectBase) {
     async settle(id, command) {
       const r = await this.#apply(withOp('settle', command), { mutates: 'batch', router: true });
       if (r.status === 200) {
-        const g = await this.#apply({ op: 'generation', id });
-        if (g.status === 200) this.pendingGenerations.set(id, g.body);
+        try {
+          if (this.ledger && !this.ledger.freed) this.pendingGenerations.set(id, this.ledger.applyText({ op: 'generation', id }));
+        } catch {
+          // Not kept in the ledger (max_generations 0): GET /generation then reports it missing.
+        }
       }
       return r;
     }
@@ -219,7 +223,7 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     async generation(id) {
       const pending = this.pendingGenerations.get(id);
-      if (pending) return { status: 200, body: pending };
+      if (pending) return { status: 200, body: JSON.parse(pending) };
       if (!this.exists) return NO_ACCOUNT;
       const row = this.sql.exec('SELECT body FROM generations WHERE id = ?', id).toArray()[0];
       if (row) return { status: 200, body: JSON.parse(row.body) };
@@ -285,6 +289,13 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
 // Every key of an account that does not exist is unknown.
 const NO_ACCOUNT = Object.freeze({ status: 401, body: { error: { code: 401, message: 'Invalid or unknown API key' } } });
+
+// take_log's result is {"log":[...]} (the core writes it compactly, keys in order): the array.
+function logArrayText(text) {
+  const prefix = '{"log":';
+  if (text.startsWith(prefix) && text.endsWith('}')) return text.slice(prefix.length, -1);
+  return JSON.stringify(JSON.parse(text).log ?? []);
+}
 
 /** {op, now_ms} + a command given as an object or as JSON object text. */
 function withOp(op, command) {
