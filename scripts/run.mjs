@@ -11,7 +11,8 @@
 //                                   the `build.command` of examples/worker/wrangler.jsonc.
 //
 // Environment: SWITCHYARD_PORT (8787), SWITCHYARD_DATA_DIR (.data: Durable Object storage and
-// the generated demo/admin keys), SWITCHYARD_DEMO_KEY, SWITCHYARD_ADMIN_KEY, SWITCHYARD_SANDBOX=1
+// the generated demo/admin keys and BYOK secret), SWITCHYARD_DEMO_KEY, SWITCHYARD_ADMIN_KEY,
+// SWITCHYARD_BYOK_SECRET (generated into the data dir when unset), SWITCHYARD_SANDBOX=1
 // (sandbox fleet even with provider keys set), and per provider <PROVIDER>_API_KEY /
 // <PROVIDER>_BASE_URL (names from core/data/catalog.json).
 //
@@ -191,7 +192,7 @@ export function workerBindings(env) {
     'SWITCHYARD_ADMIN_KEY', 'SWITCHYARD_DEMO_KEY', 'SWITCHYARD_DEMO_CREDITS', 'SWITCHYARD_SANDBOX_URL',
     'SWITCHYARD_CATALOG_OVERLAY', 'SWITCHYARD_MAX_BODY_BYTES', 'SWITCHYARD_CONNECT_TIMEOUT_MS',
     'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS', 'SWITCHYARD_TOTAL_TIMEOUT_MS', 'SWITCHYARD_KEEPALIVE_MS',
-    'SWITCHYARD_HEALTH_SYNC_MS', 'SWITCHYARD_LEDGER_FLUSH_MS',
+    'SWITCHYARD_HEALTH_SYNC_MS', 'SWITCHYARD_LEDGER_FLUSH_MS', 'SWITCHYARD_BYOK_SECRET',
   ];
   for (const p of providers()) {
     if (p.api_key_env) names.push(p.api_key_env);
@@ -280,7 +281,9 @@ function persisted(file, make) {
  *
  * options: {port (0 = any), host, dataDir, bundleDir, env (provider keys, base URLs, timeouts:
  * merged over process.env when inheritEnv), inheritEnv, fleet (a running fleet to use), fleetOptions,
- * sandbox (default: when no provider key), demoKey, adminKey, logs, verbose}
+ * sandbox (default: when no provider key), demoKey, adminKey, logs, verbose, processEnv}
+ * processEnv: variables for the workerd process only, never bound to the worker and never read
+ * for provider keys (e.g. LD_PRELOAD and FAKETIME_* for libfaketime in the key-limit tests).
  */
 export async function startStack(options = {}) {
   const baseEnv = options.inheritEnv === false ? {} : { ...process.env };
@@ -335,7 +338,7 @@ export async function startStack(options = {}) {
       isolates: options.isolates ?? 1,
     }));
     workerd = await startWorkerd({
-      configPath, env, logs: options.logs ?? 'pipe', verbose: options.verbose, inspector: options.inspector,
+      configPath, env: { ...env, ...(options.processEnv ?? {}) }, logs: options.logs ?? 'pipe', verbose: options.verbose, inspector: options.inspector,
       sockets: options.isolates ?? 1,
     });
   } catch (e) {
@@ -382,8 +385,15 @@ async function main(argv) {
   const dataDir = resolve(process.env.SWITCHYARD_DATA_DIR ?? join(ROOT, '.data'));
   // Built only if missing: `make worker` (or `node scripts/run.mjs --rebuild`) refreshes it.
   ensureWasm({ rebuild: argv.includes('--rebuild') });
+  // The secret users' own provider keys are encrypted under: generated once, kept beside the
+  // storage it protects (a new secret would make the stored keys unreadable).
+  mkdirSync(dataDir, { recursive: true });
+  const byokSecret = process.env.SWITCHYARD_BYOK_SECRET
+    ? null
+    : persisted(join(dataDir, 'byok-secret'), () => randomBytes(32).toString('hex'));
   const stack = await startStack({
     port, dataDir, logs: 'inherit',
+    ...(byokSecret ? { env: { SWITCHYARD_BYOK_SECRET: byokSecret.value } } : {}),
     // Per port, so that two local instances (or a test beside a `make run`) never share files.
     bundleDir: join(ROOT, 'build/run', String(port)),
     fleetPort: process.env.SWITCHYARD_SANDBOX_PORT ? Number(process.env.SWITCHYARD_SANDBOX_PORT) : 0,
@@ -435,6 +445,7 @@ Switchyard edge worker (workerd) on ${stack.url}
   storage:    ${join(stack.dataDir, 'durable-objects')}
   demo key:   ${stack.demoKey}${stack.demoKeyCreated ? '   (new; saved in ' + join(stack.dataDir, 'demo-key') + ')' : ''}
   admin key:  in ${process.env.SWITCHYARD_ADMIN_KEY ? 'SWITCHYARD_ADMIN_KEY' : join(stack.dataDir, 'admin-key')}
+  BYOK:       users' provider keys encrypted under ${byokSecret ? join(stack.dataDir, 'byok-secret') : 'SWITCHYARD_BYOK_SECRET'} (PUT /api/v1/byok/<provider>)
   self-check: ${check}
 
 curl ${base}/chat/completions \\

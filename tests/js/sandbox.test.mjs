@@ -2,6 +2,7 @@
 // Run: node --test tests/js/sandbox.test.mjs
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI, ApiError } from '@google/genai';
@@ -545,7 +546,8 @@ describe('control plane, recording, CORS', () => {
     assert.deepEqual(recs.map((r) => r.wire), ['openai', 'anthropic']);
     assert.equal(recs[0].headers.authorization, '<present>');
     assert.ok(!JSON.stringify(recs).includes('sk-test') && !JSON.stringify(recs).includes('sk-ant-test'));
-    assert.deepEqual(recs[0].auth, { present: true, via: 'authorization' });
+    // The key shows only as its SHA-256: enough to tell which key arrived.
+    assert.deepEqual(recs[0].auth, { present: true, via: 'authorization', sha256: createHash('sha256').update('sk-test').digest('hex') });
     // This Anthropic SDK sends its key as a Bearer token; x-api-key is accepted too.
     assert.equal(recs[1].headers[recs[1].auth.via], '<present>');
     assert.ok(recs[1].headers['anthropic-version']);

@@ -12,6 +12,7 @@
 // responses are assembled from pre-built string prefixes, and unpaced streams are written in one
 // corked batch.
 
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 
 // ---------------------------------------------------------------------------------------------
@@ -1005,10 +1006,12 @@ export async function startFleet(options = {}) {
     return q.length;
   }
 
-  // Records keep the raw header object; secrets are masked when records are read.
+  // Records keep the raw header object and key; secrets are masked when records are read. The
+  // key shows only as its SHA-256 (auth.sha256), so a test can tell which key arrived.
   function publicRecord(r) {
     if (!r.headers) r.headers = redactHeaders(r._h);
-    const { _h, _n, ...out } = r;
+    if (r.auth.sha256 === undefined) r.auth.sha256 = r._k ? createHash('sha256').update(r._k).digest('hex') : null;
+    const { _h, _n, _k, ...out } = r;
     return out;
   }
 
@@ -1178,6 +1181,7 @@ export async function startFleet(options = {}) {
       stream: wire === 'gemini' ? !!route.streamMethod : !!(body && body.stream === true),
       headers: null,
       _h: req.headers,
+      _k: key,
       auth: { present: !!key, via },
       body: bodyError ? null : body,
       time: Date.now(),

@@ -49,6 +49,7 @@ export function makeAccountObject(runtime, DurableObjectBase) {
       this.lastExpire = 0;
       this.lastPrune = 0;
       this.pendingGenerations = new Map(); // id → rendered record (JSON text), until the next flush
+      this.byokRows = null; // rows of byok_keys (ciphertext), loaded on first use
       // Any well-formed key names an account, so an object may be woken for an account that
       // does not exist: nothing is written until an operator (or the demo seed) creates it.
       this.exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_state'").toArray().length > 0;
@@ -176,9 +177,18 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     // ---- the money path (called by the worker for every request) ------------------------------
 
-    /** {key_hash, use} → {status, body: {data: key, context}}. */
+    /**
+     * {key_hash, use} → {status, body: {data: key, context}}. For inference, body.byok also
+     * carries the account's stored provider keys (ciphertext: the worker decrypts them), so the
+     * request path needs no extra round trip for them.
+     */
     async authenticate(keyHash, use = 'inference') {
-      return this.#apply({ op: 'authenticate', key_hash: keyHash, use, now_ms: Date.now() });
+      const r = await this.#apply({ op: 'authenticate', key_hash: keyHash, use, now_ms: Date.now() });
+      if (use === 'inference' && r.status === 200) {
+        const rows = this.#byokRows();
+        if (rows.length) r.body.byok = rows.map(({ provider, kid, iv, ciphertext }) => ({ provider, kid, iv, ciphertext }));
+      }
+      return r;
     }
 
     /**
@@ -252,6 +262,66 @@ export function makeAccountObject(runtime, DurableObjectBase) {
       return this.#apply({ op: 'list_keys', include_disabled: includeDisabled, now_ms: Date.now() });
     }
 
+    // ---- BYOK: the account's own provider keys ---------------------------------------------------
+    // Rows of `byok_keys` hold ciphertext only (byok.js encrypts in the worker). The ledger policy's
+    // byok_providers is kept equal to the set of stored providers: each change commits both.
+
+    /** The stored rows (cached in memory; [] before the first key). */
+    #byokRows() {
+      if (this.byokRows) return this.byokRows;
+      if (!this.exists) return [];
+      const table = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'byok_keys'").toArray().length > 0;
+      this.byokRows = table
+        ? this.sql.exec('SELECT provider, kid, iv, ciphertext, label, created_at, updated_at FROM byok_keys ORDER BY provider').toArray()
+        : [];
+      return this.byokRows;
+    }
+
+    /** {data: [{provider, label, created_at, updated_at, kid}]}: never the key. */
+    async listByok() {
+      if (!this.exists) return NO_ACCOUNT;
+      return { status: 200, body: { data: this.#byokRows().map(byokEntry) } };
+    }
+
+    /** Stores (or replaces) the key of `provider`: sealed = {kid, iv, ciphertext} from byok.js. */
+    async putByok(provider, sealed, label) {
+      // The ledger first: from here on nothing awaits I/O, so no other change interleaves
+      // between reading the rows and committing both the policy and the row.
+      if (!(await this.#ledger())) return NO_ACCOUNT;
+      const rows = this.#byokRows();
+      const providers = [...new Set([...rows.map((r) => r.provider), provider])].sort();
+      const r = await this.configure({ byok_providers: providers });
+      if (r.status !== 200) return r;
+      const now = Date.now();
+      const created = rows.find((x) => x.provider === provider)?.created_at ?? now;
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS byok_keys (provider TEXT PRIMARY KEY, kid TEXT NOT NULL,
+        iv BLOB NOT NULL, ciphertext BLOB NOT NULL, label TEXT NOT NULL, created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL)`);
+      this.sql.exec('INSERT OR REPLACE INTO byok_keys (provider, kid, iv, ciphertext, label, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        provider, sealed.kid, sealed.iv, sealed.ciphertext, label, created, now);
+      this.byokRows = null;
+      const row = this.#byokRows().find((x) => x.provider === provider);
+      return { status: 200, body: { data: byokEntry(row) } };
+    }
+
+    async deleteByok(provider) {
+      if (!(await this.#ledger())) return NO_ACCOUNT;
+      const rows = this.#byokRows();
+      if (!rows.some((r) => r.provider === provider)) {
+        // A provider named in the policy without a stored key (set before keys were stored
+        // here): deleting it brings the policy back in step with the stored keys.
+        const policy = await this.#apply({ op: 'configure' });
+        if (!policy.body?.policy?.byok_providers?.includes(provider)) {
+          return { status: 404, body: { error: { code: 404, message: `no ${provider} key is stored for this account` } } };
+        }
+      }
+      const r = await this.configure({ byok_providers: rows.map((x) => x.provider).filter((p) => p !== provider) });
+      if (r.status !== 200) return r;
+      this.sql.exec('DELETE FROM byok_keys WHERE provider = ?', provider);
+      this.byokRows = null;
+      return { status: 200, body: { deleted: true } };
+    }
+
     // ---- operator ------------------------------------------------------------------------------
 
     /** grant | purchase | refund {id, amount, note?}. */
@@ -286,6 +356,14 @@ export function makeAccountObject(runtime, DurableObjectBase) {
     }
   };
 }
+
+const byokEntry = (r) => ({
+  provider: r.provider,
+  label: r.label,
+  created_at: new Date(r.created_at).toISOString(),
+  updated_at: new Date(r.updated_at).toISOString(),
+  kid: r.kid,
+});
 
 // Every key of an account that does not exist is unknown.
 const NO_ACCOUNT = Object.freeze({ status: 401, body: { error: { code: 401, message: 'Invalid or unknown API key' } } });

@@ -1,6 +1,6 @@
 // api.js: the endpoints other than the two completion routes — the catalog reads (/models,
 // /models/{id}/endpoints, /providers), the caller's own records (/key, /generation), the
-// management API (/credits, /keys) and the operator API (/admin/...).
+// management API (/credits, /keys, /byok) and the operator API (/admin/...).
 //
 // Bodies come from the core (catalog rendering, the ledger's key/credit/generation renderings);
 // this file authenticates, picks the account's Durable Object and maps {status, body} results to
@@ -8,6 +8,7 @@
 import { HttpError, json, readJsonObject } from './http.js';
 import { isAccountId, keyLabel, newAccountId, newKey, secretEquals, sha256Hex, bearer } from './keys.js';
 import { Authenticator } from './auth.js';
+import { keyLabel as byokLabel, keyProblem, sealKey, secretId, secretProblem } from './byok.js';
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
 
@@ -130,6 +131,67 @@ export async function keys(request, env, services, rest, config) {
   throw new HttpError(405, `${method} is not allowed on /keys/{hash}`);
 }
 
+// ---- BYOK: the account's own provider keys (management keys; the operator per account) ------------
+
+/**
+ * GET /byok, PUT /byok/{provider} {"key"}, DELETE /byok/{provider} for the account whose object
+ * is `stub`. The key is encrypted here (byok.js) before it goes to the object; listings show only
+ * a label. Every change also sets the ledger policy's byok_providers (committed before the reply)
+ * and drops this isolate's cached authentications of the account (other isolates: within 5 s).
+ */
+async function byokIn(request, services, config, stub, accountId, provider) {
+  const problem = secretProblem(config.byokSecret);
+  if (problem) throw new HttpError(503, problem);
+  const method = request.method;
+  if (provider === null) {
+    const r = await stub.listByok();
+    if (r.status !== 200) return reply(r);
+    const kid = await secretId(config.byokSecret);
+    return json({ data: r.body.data.map((e) => byokView(e, kid)) });
+  }
+  if (!config.providerSlugs.has(provider)) {
+    throw new HttpError(400, `provider must be a provider slug of the catalog (GET /api/v1/providers); got ${JSON.stringify(provider.slice(0, 64))}`, { field: 'provider' });
+  }
+  if (method === 'PUT') {
+    const { value } = await readJsonObject(request, BYOK_BODY_LIMIT);
+    const why = keyProblem(value.key);
+    if (why) throw new HttpError(400, why, { field: 'key' });
+    const sealed = await sealKey(config.byokSecret, accountId, provider, value.key);
+    const r = await stub.putByok(provider, sealed, byokLabel(value.key));
+    services.auth.forgetAccount(accountId);
+    if (r.status !== 200) return reply(r);
+    return json({ data: byokView(r.body.data, sealed.kid) });
+  }
+  const r = await stub.deleteByok(provider);
+  services.auth.forgetAccount(accountId);
+  return reply(r);
+}
+
+const BYOK_BODY_LIMIT = 16 * 1024;
+
+// An entry as the API shows it: `usable` is false for a key stored under a previous secret.
+function byokView(e, kid) {
+  return { provider: e.provider, label: e.label, created_at: e.created_at, updated_at: e.updated_at, usable: e.kid === kid };
+}
+
+/** /byok and /byok/{provider} (provider null for the collection), with a management key. */
+export async function byok(request, env, services, config, provider) {
+  const caller = await services.auth.authenticate(request, env, 'management');
+  return byokIn(request, services, config, caller.stub, caller.accountId, provider);
+}
+
+/** /admin/accounts/{id}/byok[/{provider}]: the same for the operator. */
+export async function adminByok(request, env, services, config, accountId, provider) {
+  await requireAdmin(request, config);
+  const stub = Authenticator.stub(env, requireAccount(accountId));
+  try {
+    return await byokIn(request, services, config, stub, accountId, provider);
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 401) throw new HttpError(404, `account ${accountId} not found`);
+    throw e;
+  }
+}
+
 // ---- operator (SWITCHYARD_ADMIN_KEY) --------------------------------------------------------------
 
 async function requireAdmin(request, config) {
@@ -186,12 +248,22 @@ export async function adminAccount(request, env, services, config, accountId) {
   return reply(r);
 }
 
-/** PATCH /admin/accounts/{id}: account policy (allowed_models, allowed_providers, zdr, ...). */
+/**
+ * PATCH /admin/accounts/{id}: account policy (allowed_models, allowed_providers, zdr, ...). Not
+ * byok_providers: that follows the stored keys (/admin/accounts/{id}/byok).
+ */
 export async function adminConfigure(request, env, services, config, accountId) {
   await requireAdmin(request, config);
   const { value } = await readJsonObject(request, ADMIN_BODY_LIMIT);
   const stub = Authenticator.stub(env, requireAccount(accountId));
-  const allowed = ['allowed_models', 'allowed_providers', 'ignored_providers', 'zdr', 'data_collection', 'byok_providers'];
+  if (value.byok_providers !== undefined) {
+    // The stored keys are the only source of truth: a provider marked BYOK without a key would be
+    // billed the BYOK fee while the operator's key paid the provider.
+    throw new HttpError(400, 'byok_providers is set by storing keys: PUT /api/v1/admin/accounts/{id}/byok/{provider} ' +
+      '(or PUT /api/v1/byok/{provider} with the account\'s management key) with {"key": "..."}, and DELETE to remove one',
+    { field: 'byok_providers' });
+  }
+  const allowed = ['allowed_models', 'allowed_providers', 'ignored_providers', 'zdr', 'data_collection'];
   const fields = {};
   for (const f of allowed) if (value[f] !== undefined) fields[f] = value[f];
   return reply(await stub.configure(fields));

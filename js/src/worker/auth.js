@@ -5,11 +5,17 @@
 // comparison in the core). A successful check is cached per isolate for a few seconds so that
 // the planner's policy context costs nothing on the hot path; the reservation re-validates the key
 // in the Durable Object anyway, so a revoked key stops spending at once.
+//
+// For inference, the account object also returns the account's own provider keys (BYOK) as
+// ciphertext; they are decrypted here (byok.js) and cached with the rest, as `byok`:
+// Map(provider → {key} | {error}).
+import { openKeys } from './byok.js';
 import { HttpError } from './http.js';
 import { bearer, keyLabel, parseKey, sha256Hex } from './keys.js';
 
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
+const EMPTY = new Map();
 
 export class Authenticator {
   constructor(runtime) {
@@ -28,8 +34,13 @@ export class Authenticator {
     for (const use of ['inference', 'management', 'any']) this.cache.delete(`${use}:${keyHash}`);
   }
 
+  /** Drops every cached key of an account (after its BYOK keys changed). */
+  forgetAccount(accountId) {
+    for (const [k, v] of this.cache) if (v.value.accountId === accountId) this.cache.delete(k);
+  }
+
   /**
-   * {accountId, keyHash, key, context, stub} for the request's key, or an HttpError 401/403.
+   * {accountId, keyHash, key, context, byok, stub} for the request's key, or an HttpError 401/403.
    * use: "inference" (API calls), "management" (/keys, /credits) or "any" (/key, /generation).
    */
   async authenticate(request, env, use = 'inference') {
@@ -57,7 +68,8 @@ export class Authenticator {
       const e = r.body?.error ?? {};
       throw new HttpError(r.status, e.message ?? 'Invalid API key', e.metadata);
     }
-    const value = { accountId: parsed.accountId, keyHash, key: r.body.data, context: r.body.context };
+    const value = { accountId: parsed.accountId, keyHash, key: r.body.data, context: r.body.context, byok: EMPTY };
+    if (r.body.byok) value.byok = await openKeys(config.byokSecret, parsed.accountId, r.body.byok);
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value);
     this.cache.set(cacheKey, { expires: now + CACHE_TTL_MS, value });
     return { ...value, stub };

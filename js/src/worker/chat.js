@@ -125,13 +125,55 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
 
 // ---- upstream calls ---------------------------------------------------------------------------
 
-/** fetch() of attempt i's upstream request, with the secret its `auth` names. */
+/**
+ * fetch() of attempt i's upstream request, with the secret its `auth` names: the operator's key,
+ * or for a BYOK attempt (billed only the BYOK fee) the account's own key for that provider. A BYOK
+ * attempt whose key is missing or unreadable throws ByokUnavailable before any call: it never
+ * falls back to the operator's key.
+ */
 function upstreamFetch(job, i, signal) {
+  const attempt = job.attempts[i];
+  let own = null;
+  if (attempt.byok) {
+    own = job.caller.byok?.get(attempt.provider);
+    if (!own || typeof own.key !== 'string') {
+      throw new ByokUnavailable(own?.error ??
+        `no ${attempt.provider} key is stored for this account (BYOK); store it with PUT /api/v1/byok/${attempt.provider}`);
+    }
+  }
   const up = job.plan.attemptRequest(i);
   const headers = new Headers(up.headers);
-  const secret = job.config.secretFor(up.auth);
-  if (secret !== null) headers.set(up.auth.header, (up.auth.prefix ?? '') + secret);
+  const secret = own ? own.key : job.config.secretFor(up.auth);
+  if (secret !== null && up.auth?.header) headers.set(up.auth.header, (up.auth.prefix ?? '') + secret);
   return fetch(up.url, { method: up.method, headers, body: up.body, signal });
+}
+
+/** A BYOK attempt that cannot be made (its key is missing or unreadable): a retryable 401. */
+class ByokUnavailable extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ByokUnavailable';
+  }
+}
+
+/** The attempt result of a ByokUnavailable: the next attempt runs; if none, the client sees it. */
+function byokUnavailable(job, attempt, e) {
+  const metadata = { provider_name: attempt.provider_name, error_type: 'authentication', byok: true };
+  return { outcome: 'retry', status: 401, body: clientErrorBody(job.format, 401, e.message, metadata) };
+}
+
+/**
+ * A provider's 401/403 on a BYOK attempt is about the user's own key (the core already reports it
+ * as 401/403 rather than a 502): the message says so.
+ */
+function byokRejected(attempt, status, ...bodies) {
+  if (!attempt.byok || (status !== 401 && status !== 403)) return;
+  for (const b of bodies) {
+    const e = b && typeof b === 'object' ? b.error : null;
+    if (!e || typeof e !== 'object' || e.byokRejected) continue;
+    e.message = `${attempt.provider_name} rejected your own API key (BYOK, stored with PUT /api/v1/byok/${attempt.provider}): ${e.message ?? 'unauthorized'}`;
+    Object.defineProperty(e, 'byokRejected', { value: true, enumerable: false });
+  }
 }
 
 /** An AbortController that aborts itself after `ms`, remembering why. */
@@ -176,6 +218,7 @@ async function bufferedAttempt(job, i) {
     bytes = new Uint8Array(await response.arrayBuffer());
     head = headList(response, started);
   } catch (e) {
+    if (e instanceof ByokUnavailable) return byokUnavailable(job, attempt, e);
     if (e instanceof HttpError) throw e;
     if (e && e.name === 'SwitchyardError') return { outcome: 'retry', status: e.httpStatus, body: e.toJSON(), error: e.toJSON(), skipHealth: true };
     head = { transport_error: limit.reason === 'timeout' ? 'timeout' : 'connection', message: e?.message ?? String(e), now_ms: Date.now() };
@@ -184,6 +227,7 @@ async function bufferedAttempt(job, i) {
   }
   const r = job.plan.attemptResponse(i, head, bytes ?? '');
   const status = head.status ?? 0;
+  if (r.outcome !== 'done') byokRejected(attempt, r.status, r.body, r.error);
   observe(job, attempt, {
     http_status: r.outcome === 'done' ? 200 : (status === 200 ? r.status : status),
     timeout: head.transport_error === 'timeout',
@@ -263,6 +307,10 @@ async function streamAttempt(job, i, out) {
   } catch (e) {
     clearTimeout(early);
     total.clear();
+    if (e instanceof ByokUnavailable) {
+      const r = byokUnavailable(job, attempt, e);
+      return { outcome: 'retry', status: r.status, errorBody: r.body };
+    }
     if (e instanceof HttpError) throw e;
     if (e && e.name === 'SwitchyardError') return { outcome: 'retry', status: e.httpStatus, errorBody: e.toJSON() };
     const kind = total.reason === 'timeout' ? 'timeout' : 'connection';
@@ -327,10 +375,12 @@ async function streamAttempt(job, i, out) {
     retry_after_ms: summary.retry_after_ms ?? 0,
   });
   record(job, attempt, response.status, firstByteAt ? firstByteAt - started : ended - started);
+  const status = summary.error_status || response.status;
+  const errorBody = summary.error_body ? safeParse(summary.error_body) : summary.error;
+  if (!summary.first_byte_emitted && !done) byokRejected(attempt, status, errorBody);
   return {
     outcome: summary.first_byte_emitted ? 'emitted' : (cut === 'cancelled' ? 'cancelled' : summary.outcome),
-    summary, started, firstByteAt, ended, status: summary.error_status || response.status,
-    errorBody: summary.error_body ? safeParse(summary.error_body) : summary.error,
+    summary, started, firstByteAt, ended, status, errorBody,
     retryAfterMs: summary.retry_after_ms, eligible: summary.model_fallback_eligible,
   };
 }

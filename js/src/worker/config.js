@@ -8,6 +8,8 @@
 //   SWITCHYARD_SANDBOX_URL    with no provider key set: every provider points at the sandbox fleet
 //   SWITCHYARD_ADMIN_KEY      operator key for POST /api/v1/admin/credits
 //   SWITCHYARD_DEMO_KEY       seeded into its account on first use, with SWITCHYARD_DEMO_CREDITS
+//   SWITCHYARD_BYOK_SECRET    the secret users' own provider keys are encrypted under (byok.js);
+//                             unset: the /byok endpoints answer 503, requests are unaffected
 //   SWITCHYARD_MAX_BODY_BYTES, SWITCHYARD_*_TIMEOUT_MS, SWITCHYARD_KEEPALIVE_MS,
 //   SWITCHYARD_HEALTH_SYNC_MS, SWITCHYARD_LEDGER_FLUSH_MS  limits and timings (defaults below)
 //
@@ -122,6 +124,9 @@ export function readConfig(env, providers) {
     sandboxUrl,
     enabledProviders: [...enabled].sort(),
     secretFor,
+    // Every provider a key may be stored for (catalog + overlay), enabled or not.
+    providerSlugs: new Set(all.map((p) => p.slug)),
+    byokSecret: str(env.SWITCHYARD_BYOK_SECRET),
     adminKey: str(env.SWITCHYARD_ADMIN_KEY),
     demoKey: str(env.SWITCHYARD_DEMO_KEY),
     demoCreditsUsd: str(env.SWITCHYARD_DEMO_CREDITS) ?? DEFAULTS.demoCreditsUsd,

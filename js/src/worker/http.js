@@ -21,7 +21,7 @@ export function corsHeaders(request) {
     'access-control-expose-headers': EXPOSED_HEADERS,
   };
   if (request?.method === 'OPTIONS') {
-    h['access-control-allow-methods'] = 'GET, POST, PATCH, DELETE, OPTIONS';
+    h['access-control-allow-methods'] = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
     // Echo what the browser asks for (SDKs add their own x-* headers over time).
     h['access-control-allow-headers'] = request.headers.get('access-control-request-headers') || ALLOWED_HEADERS;
     h['access-control-max-age'] = '86400';

@@ -107,6 +107,15 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
   if (path === '/keys' || path.startsWith('/keys/')) {
     return api.keys(request, env, services, path === '/keys' ? '' : path.slice('/keys/'.length), config);
   }
+  if (path === '/byok') {
+    allow(method, ['GET'], path);
+    return api.byok(request, env, services, config, null);
+  }
+  const byok = /^\/byok\/([^/]+)$/.exec(path);
+  if (byok) {
+    allow(method, ['PUT', 'DELETE'], path);
+    return api.byok(request, env, services, config, decodeSegment(byok[1]));
+  }
   if (path === '/admin/credits') {
     allow(method, ['POST'], path);
     return api.adminCredits(request, env, services, config);
@@ -122,7 +131,18 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
       ? api.adminAccount(request, env, services, config, account[1])
       : api.adminConfigure(request, env, services, config, account[1]);
   }
+  const accountByok = /^\/admin\/accounts\/([^/]+)\/byok(?:\/([^/]+))?$/.exec(path);
+  if (accountByok) {
+    allow(method, accountByok[2] === undefined ? ['GET'] : ['PUT', 'DELETE'], path);
+    return api.adminByok(request, env, services, config, accountByok[1],
+      accountByok[2] === undefined ? null : decodeSegment(accountByok[2]));
+  }
   throw notFound(request, fullPath);
+}
+
+/** A path segment, percent-decoded when well-formed (else as is: the handler then rejects it). */
+function decodeSegment(s) {
+  try { return decodeURIComponent(s); } catch { return s; }
 }
 
 function allow(method, methods, path) {
