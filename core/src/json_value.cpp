@@ -33,31 +33,45 @@ bool IsPair(const Json& j) {
 }
 }  // namespace
 
+// The elements of an initializer list are temporaries made for the list (copies of what the
+// braces named), so taking their contents instead of deep-copying them is safe: nothing else
+// sees them, and they are destroyed, null, right after the constructor.
+Json Json::Take(const Json& element) noexcept {
+  Json j;
+  j.type_ = element.type_;
+  j.v_ = element.v_;
+  element.type_ = value_t::null;
+  element.v_.u = 0;
+  return j;
+}
+
 Json::Json(std::initializer_list<Json> list) : Json() {
   bool object = list.size() > 0 && std::all_of(list.begin(), list.end(), IsPair);
   if (object) {
     *this = Json(value_t::object);
     v_.o->reserve(list.size());
     for (const Json& pair : list) {
-      const array_t& kv = *pair.v_.a;
-      Set(*kv[0].v_.s, kv[1]);
+      array_t& kv = *pair.v_.a;  // the pair's own array: a temporary of the list too
+      SetMoved(std::move(*kv[0].v_.s), std::move(kv[1]));
     }
   } else {
     *this = Json(value_t::array);
-    v_.a->assign(list.begin(), list.end());
+    v_.a->reserve(list.size());
+    for (const Json& item : list) v_.a->push_back(Take(item));
   }
 }
 
 Json Json::array(std::initializer_list<Json> items) {
   Json j(value_t::array);
-  j.v_.a->assign(items.begin(), items.end());
+  j.v_.a->reserve(items.size());
+  for (const Json& item : items) j.v_.a->push_back(Take(item));
   return j;
 }
 
 Json Json::object(std::initializer_list<Json> members) {
   Json j(value_t::object);
   for (const Json& pair : members) {
-    if (IsPair(pair)) j.Set(*(*pair.v_.a)[0].v_.s, (*pair.v_.a)[1]);
+    if (IsPair(pair)) j.SetMoved(std::move(*(*pair.v_.a)[0].v_.s), std::move((*pair.v_.a)[1]));
   }
   return j;
 }
@@ -190,12 +204,14 @@ Json* Json::Lookup(std::string_view key) noexcept {
   return const_cast<Json*>(static_cast<const Json&>(*this).Lookup(key));
 }
 
-Json& Json::Set(std::string_view key, Json value) {
+Json& Json::Set(std::string_view key, Json value) { return SetMoved(std::string(key), std::move(value)); }
+
+Json& Json::SetMoved(std::string&& key, Json&& value) {
   if (type_ != value_t::object) *this = Json(value_t::object);
   object_t& members = *v_.o;
   // Members are usually added in key order: try the end first.
-  if (members.empty() || std::string_view(members.back().first) < key) {
-    members.emplace_back(std::string(key), std::move(value));
+  if (members.empty() || std::string_view(members.back().first) < std::string_view(key)) {
+    members.emplace_back(std::move(key), std::move(value));
     return members.back().second;
   }
   auto it = LowerBound(members, key);
@@ -203,7 +219,7 @@ Json& Json::Set(std::string_view key, Json value) {
     it->second = std::move(value);
     return it->second;
   }
-  return members.emplace(it, std::string(key), std::move(value))->second;
+  return members.emplace(it, std::move(key), std::move(value))->second;
 }
 
 Json& Json::operator[](std::string_view key) {
@@ -251,7 +267,7 @@ void Json::push_back(member_t member) { Set(member.first, std::move(member.secon
 
 void Json::push_back(std::initializer_list<Json> list) {
   if (type_ == value_t::object && list.size() == 2 && list.begin()->is_string()) {
-    Set(*list.begin()->v_.s, *(list.begin() + 1));
+    SetMoved(std::move(*list.begin()->v_.s), Take(*(list.begin() + 1)));
     return;
   }
   push_back(Json(list));

@@ -314,14 +314,20 @@ class Json {
     }
   }
   void Destroy() noexcept;
+  // Moves out of an element of an initializer list (see type_).
+  static Json Take(const Json& element) noexcept;
+  Json& SetMoved(std::string&& key, Json&& value);
   double AsDouble() const noexcept;
   const std::string& StringRef() const noexcept;
   static const Json& Null() noexcept;
   // For the parser (json_value.cpp).
   friend class JsonParser;
 
-  value_t type_;
-  union {
+  // Mutable only so that an initializer list's elements (const temporaries made for the list)
+  // can be moved from instead of deep-copied: see Json::Take in json_value.cpp. No const member
+  // function changes them.
+  mutable value_t type_;
+  mutable union {
     bool b;
     int64_t i;
     uint64_t u;

@@ -212,6 +212,16 @@ export function makeAccountObject(runtime, DurableObjectBase) {
       return r;
     }
 
+    /**
+     * Settles several requests in one round trip: [[id, command], ...] → [{status, body}, ...],
+     * in order. Each is exactly settle(id, command): one refused settlement affects no other.
+     */
+    async settleMany(items) {
+      const out = [];
+      for (const [id, command] of items) out.push(await this.settle(id, command));
+      return out;
+    }
+
     async release(id) {
       return this.#apply({ op: 'release', id, now_ms: Date.now() }, { mutates: 'batch' });
     }
