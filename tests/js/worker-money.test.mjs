@@ -134,6 +134,22 @@ describe('keys and credits', { timeout: 30_000 }, () => {
     const stranger = await w.adminKey({});
     assert.equal((await w.json(`/generation?id=${id}`, { key: stranger.key })).status, 404);
   });
+
+  test('/generation keeps long multi-byte attribution, cut to 256 bytes at a character boundary', async () => {
+    const long = 'é'.repeat(200); // 200 characters (the request's limit is 256), 400 bytes of UTF-8
+    const session = 'ß'.repeat(100); // 200 bytes: kept whole
+    const { response } = await w.openai().chat.completions
+      .create({ model: MODEL, messages: user('attribute me'), provider: ONLY, user: long, session_id: session })
+      .withResponse();
+    const g = await w.generation(response.headers.get('x-generation-id'));
+    assert.equal(g.status, 200);
+    const r = g.body.data;
+    // Cut, not dropped: the record keeps the first 128 characters (256 bytes), no broken character.
+    assert.equal(r.external_user, 'é'.repeat(128));
+    assert.equal(Buffer.byteLength(r.external_user), 256);
+    assert.equal(r.session_id, session);
+    assert.equal(r.model, MODEL);
+  });
 });
 
 describe('limits and concurrency', { timeout: 50_000 }, () => {

@@ -214,11 +214,20 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /**
      * Settles several requests in one round trip: [[id, command], ...] → [{status, body}, ...],
-     * in order. Each is exactly settle(id, command): one refused settlement affects no other.
+     * in order, each exactly as settle(id, command); one refused settlement affects no other.
+     * A command refused for a detail of its record (400, 413) is settled again with a bare
+     * record: the charge must not be lost over the record.
      */
     async settleMany(items) {
       const out = [];
-      for (const [id, command] of items) out.push(await this.settle(id, command));
+      for (const [id, command] of items) {
+        let r = await this.settle(id, command);
+        if (r.status === 400 || r.status === 413) {
+          const bare = bareSettle(command);
+          if (bare) r = await this.settle(id, bare);
+        }
+        out.push(r);
+      }
       return out;
     }
 
@@ -383,6 +392,18 @@ function logArrayText(text) {
   const prefix = '{"log":';
   if (text.startsWith(prefix) && text.endsWith('}')) return text.slice(prefix.length, -1);
   return JSON.stringify(JSON.parse(text).log ?? []);
+}
+
+/** A settle command (JSON text) with its generation details reduced to model and provider. */
+function bareSettle(command) {
+  try {
+    const c = JSON.parse(command);
+    const g = c.generation && typeof c.generation === 'object' ? c.generation : {};
+    c.generation = { model: g.model, provider_name: g.provider_name };
+    return JSON.stringify(c);
+  } catch {
+    return null;
+  }
 }
 
 /** {op, now_ms} + a command given as an object or as JSON object text. */

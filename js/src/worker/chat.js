@@ -23,10 +23,23 @@ const KEEPALIVE = encoder.encode(': OPENROUTER PROCESSING\n\n');
 export const newGenerationId = (now = Date.now()) => `gen-${Math.floor(now / 1000)}-${randomHex(10)}`;
 
 // Generation fields are stored as given: absent ones stay null in /generation, not "".
+// The ledger takes at most RECORD_TEXT_BYTES bytes of UTF-8 per field: longer ones are cut at a
+// character boundary (a cut by UTF-16 units could still be over in bytes, and the ledger would
+// refuse the record).
+const RECORD_TEXT_BYTES = 256;
 function presentOnly(fields) {
   const out = {};
-  for (const [k, v] of Object.entries(fields)) if (typeof v === 'string' && v !== '') out[k] = v.slice(0, 256);
+  for (const [k, v] of Object.entries(fields)) if (typeof v === 'string' && v !== '') out[k] = clipUtf8(v, RECORD_TEXT_BYTES);
   return out;
+}
+
+export function clipUtf8(s, maxBytes) {
+  if (s.length * 3 <= maxBytes) return s; // fits whatever the characters
+  const bytes = encoder.encode(s);
+  if (bytes.length <= maxBytes) return s;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a character
+  return new TextDecoder().decode(bytes.subarray(0, end));
 }
 
 function randomSeed() {
@@ -505,42 +518,53 @@ const afterResponse = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 // Settlements of one account leave the isolate in batches: a Durable Object round trip costs
 // more than the ledger work of a settlement, so under load one call carries the settlements of
-// every request that finished within SETTLE_BATCH_MS (at most SETTLE_BATCH_MAX). Each keeps its
-// own result; a batch that fails as a whole fails each of its settlements.
+// every request of the account that finished within SETTLE_BATCH_MS (at most SETTLE_BATCH_MAX).
+//
+// workerd ties a Durable Object stub, a timer and a promise's continuations to the request that
+// made them. So the request that opens a batch sends it (its timer, its stub) and keeps itself
+// alive until the call is answered (its waitUntil holds the batch); the requests that join only
+// add their command and finish at once: nothing of theirs waits on another request's I/O. The
+// account object settles each command on its own (settleMany) and logs what it refused.
 const SETTLE_BATCH_MS = 4;
 const SETTLE_BATCH_MAX = 64;
-const settleQueues = new Map(); // accountId → {stub, items: [[id, command]], waiters, timer}
+const settleBatches = new Map(); // accountId → {items: [[id, command]], send()}
 
-function settleBatched(caller, id, command) {
-  return new Promise((resolve, reject) => {
-    let q = settleQueues.get(caller.accountId);
-    if (!q) {
-      q = { stub: caller.stub, items: [], waiters: [], timer: null };
-      settleQueues.set(caller.accountId, q);
-      q.timer = setTimeout(() => sendSettlements(caller.accountId, q), SETTLE_BATCH_MS);
-    }
-    q.items.push([id, command]);
-    q.waiters.push({ resolve, reject });
-    if (q.items.length >= SETTLE_BATCH_MAX) {
-      clearTimeout(q.timer);
-      sendSettlements(caller.accountId, q);
-    }
+/** Queues one settlement; the promise (of the batch's sender only) ends when the batch did. */
+function queueSettlement(caller, id, command) {
+  const open = settleBatches.get(caller.accountId);
+  if (open) {
+    open.items.push([id, command]);
+    if (open.items.length >= SETTLE_BATCH_MAX) open.send();
+    return Promise.resolve();
+  }
+  const batch = { items: [[id, command]] };
+  settleBatches.set(caller.accountId, batch);
+  return new Promise((resolve) => {
+    let timer = null;
+    batch.send = () => {
+      clearTimeout(timer);
+      if (settleBatches.get(caller.accountId) === batch) settleBatches.delete(caller.accountId);
+      batch.send = () => {};
+      sendSettlements(caller.stub, batch.items).finally(resolve);
+    };
+    timer = setTimeout(() => batch.send(), SETTLE_BATCH_MS);
   });
 }
 
-async function sendSettlements(accountId, q) {
-  if (settleQueues.get(accountId) === q) settleQueues.delete(accountId);
+async function sendSettlements(stub, items) {
   try {
-    const results = q.items.length === 1
-      ? [await q.stub.settle(q.items[0][0], q.items[0][1])]
-      : await q.stub.settleMany(q.items);
-    q.waiters.forEach((w, i) => w.resolve(results[i] ?? { status: 500, body: { error: { code: 500, message: 'no settlement result' } } }));
+    const results = await stub.settleMany(items);
+    items.forEach(([id], i) => {
+      const r = results[i];
+      if (!r || r.status !== 200) console.error(`switchyard: settle ${id} failed: ${JSON.stringify(r?.body ?? null)}`);
+    });
   } catch (e) {
-    for (const w of q.waiters) w.reject(e);
+    // The holds stay until their TTL (the charges are lost, never doubled): log every id.
+    console.error(`switchyard: settling ${items.length} generation(s) failed (${items.map(([id]) => id).join(', ')}): ${e.message}`);
   }
 }
 
-async function settle(job, attempt, g) {
+function settle(job, attempt, g) {
   const generation = {
     model: attempt.model,
     provider_name: attempt.provider_name,
@@ -558,16 +582,7 @@ async function settle(job, attempt, g) {
     ...(g.finish_reason ? { finish_reason: g.finish_reason } : {}),
     generation,
   };
-  try {
-    let r = await settleBatched(job.caller, job.genId, JSON.stringify(command));
-    if (r.status === 400 || r.status === 413) {
-      // The charge must not be lost over a detail of the record: settle with a bare record.
-      r = await job.caller.stub.settle(job.genId, JSON.stringify({ ...command, generation: { model: attempt.model, provider_name: attempt.provider_name } }));
-    }
-    if (r.status !== 200) console.error(`switchyard: settle ${job.genId} failed: ${JSON.stringify(r.body)}`);
-  } catch (e) {
-    console.error(`switchyard: settle ${job.genId} failed: ${e.message}`);
-  }
+  return queueSettlement(job.caller, job.genId, JSON.stringify(command));
 }
 
 async function release(job) {
