@@ -398,11 +398,13 @@ class JsonParser {
     out = Json(Json::value_t::object);
     SkipSpace();
     if (p_ < end_ && *p_ == '}') { ++p_; return true; }
-    std::string key;
+    // Members are appended as they come and put in key order once at the end (inserting each in
+    // order would move the ones after it, for every member of an unsorted object).
+    Json::object_t& members = *out.v_.o;
     while (true) {
       SkipSpace();
       if (p_ >= end_ || *p_ != '"') return false;
-      key.clear();
+      std::string key;
       if (!String(key)) return false;
       SkipSpace();
       if (p_ >= end_ || *p_ != ':') return false;
@@ -410,13 +412,31 @@ class JsonParser {
       SkipSpace();
       Json value;
       if (!Value(value, depth)) return false;
-      out.Set(key, std::move(value));  // a repeated key keeps the last value
+      members.emplace_back(std::move(key), std::move(value));
       SkipSpace();
       if (p_ >= end_) return false;
       if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == '}') { ++p_; return true; }
+      if (*p_ == '}') { ++p_; Order(members); return true; }
       return false;
     }
+  }
+
+  // Sorts members by key; of a repeated key the last value stays (as nlohmann's parser does).
+  static void Order(Json::object_t& members) {
+    auto less = [](const Json::member_t& a, const Json::member_t& b) { return a.first < b.first; };
+    bool strictly_sorted = true;
+    for (size_t i = 1; i < members.size() && strictly_sorted; ++i) {
+      strictly_sorted = members[i - 1].first < members[i].first;
+    }
+    if (strictly_sorted) return;
+    std::stable_sort(members.begin(), members.end(), less);
+    size_t kept = 0;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;  // a later one
+      if (kept != i) members[kept] = std::move(members[i]);
+      ++kept;
+    }
+    members.erase(members.begin() + static_cast<ptrdiff_t>(kept), members.end());
   }
 
   bool Array(Json& out, int depth) {
@@ -682,6 +702,38 @@ void AppendUnsigned(std::string& out, uint64_t u) {
   out.append(p, static_cast<size_t>(e - p));
 }
 
+// Shortest round-trip digits of |d| (> 0, finite) when they are at most 15: the smallest number
+// of decimals `places` (0..15) such that N = |d| x 10^places is an integer N < 10^15 with
+// N / 10^places == |d|. Both operands are exact doubles and IEEE division rounds once, so the
+// comparison is exactly "strtod of N x 10^-places gives back d"; with 15 digits or fewer two
+// decimals never share a double, so this is the one the printf search below finds, without
+// formatting. Prices, costs and latencies all take this path. false: use the search.
+bool ShortestDigitsFast(double a, std::string* digits, int* exponent) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (!(a >= 1e-15 && a < 1e15)) return false;
+  for (int places = 0; places <= 15; ++places) {
+    const double scaled = a * kPow10[places];
+    if (scaled >= 1e15) return false;
+    const double n = std::nearbyint(scaled);
+    if (n == 0 || n / kPow10[places] != a) continue;
+    uint64_t u = static_cast<uint64_t>(n);
+    char buf[24];
+    char* e = buf + sizeof buf;
+    char* p = e;
+    do {
+      *--p = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u);
+    const int count = static_cast<int>(e - p);
+    *exponent = count - 1 - places;
+    while (e - p > 1 && e[-1] == '0') --e;
+    digits->assign(p, static_cast<size_t>(e - p));
+    return true;
+  }
+  return false;
+}
+
 // The shortest decimal that reads back as `d`, in nlohmann's layout: plain notation for decimal
 // exponents -4 < n <= 15 ("0.001", "123.45", "1e+16" beyond), ".0" after integral values.
 void AppendDouble(std::string& out, double d) {
@@ -693,23 +745,26 @@ void AppendDouble(std::string& out, double d) {
     out += std::signbit(d) ? "-0.0" : "0.0";
     return;
   }
-  char buf[40];
-  int len = 0;
-  for (int precision = 0; precision <= 17; ++precision) {
-    len = std::snprintf(buf, sizeof buf, "%.*e", precision, d);
-    if (precision == 17 || std::strtod(buf, nullptr) == d) break;
-  }
-  // buf: [-]d[.ddd]e(+|-)xx
-  std::string_view text(buf, static_cast<size_t>(len));
-  bool negative = text[0] == '-';
-  if (negative) text.remove_prefix(1);
-  size_t e = text.find('e');
+  const bool negative = d < 0;
   std::string digits;
-  for (char c : text.substr(0, e)) {
-    if (c != '.') digits += c;
+  int exponent = 0;
+  if (!ShortestDigitsFast(negative ? -d : d, &digits, &exponent)) {
+    char buf[40];
+    int len = 0;
+    for (int precision = 0; precision <= 17; ++precision) {
+      len = std::snprintf(buf, sizeof buf, "%.*e", precision, d);
+      if (precision == 17 || std::strtod(buf, nullptr) == d) break;
+    }
+    // buf: [-]d[.ddd]e(+|-)xx
+    std::string_view text(buf, static_cast<size_t>(len));
+    if (negative) text.remove_prefix(1);
+    size_t e = text.find('e');
+    for (char c : text.substr(0, e)) {
+      if (c != '.') digits += c;
+    }
+    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
   }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
   int k = static_cast<int>(digits.size());
   int n = exponent + 1;  // position of the decimal point relative to the digits
   if (negative) out += '-';

@@ -21,8 +21,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iomanip>
 #include <limits>
 #include <random>
 #include <string>
@@ -503,6 +505,89 @@ TEST_CASE("Doubles are written in the shortest correctly rounded form, where Gri
     CHECK(Json(d).dump() == NlDump(Nl(d)));
   }
   CHECK(Json(0.1f).dump() == NlDump(Nl(static_cast<double>(0.1f))));
+}
+
+// The oracle for shortest doubles: the digits of the smallest printf precision that strtod reads
+// back to the same double (what the serialiser did for every double before its fast path for
+// values of at most 15 significant digits), as "<digits>e<exponent>".
+std::string ShortestByPrintf(double d) {
+  char buf[40];
+  int len = 0;
+  for (int precision = 0; precision <= 17; ++precision) {
+    len = std::snprintf(buf, sizeof buf, "%.*e", precision, d);
+    if (precision == 17 || std::strtod(buf, nullptr) == d) break;
+  }
+  std::string text(buf, static_cast<size_t>(len)), digits;
+  size_t e = text.find('e');
+  for (char c : text.substr(0, e)) {
+    if (c != '.' && c != '-') digits += c;
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  return digits + "e" + std::to_string(std::atoi(text.c_str() + e + 1));
+}
+
+// The same form read off our dump ("-0.00123" → "123e-3").
+std::string DigitsOfDump(const std::string& dumped) {
+  std::string mantissa = dumped, digits;
+  int exponent = 0;
+  if (size_t e = dumped.find('e'); e != std::string::npos) {
+    mantissa = dumped.substr(0, e);
+    exponent = std::atoi(dumped.c_str() + e + 1);
+  }
+  if (!mantissa.empty() && mantissa[0] == '-') mantissa.erase(0, 1);
+  size_t point = mantissa.find('.');
+  std::string whole = mantissa.substr(0, point), frac = point == std::string::npos ? "" : mantissa.substr(point + 1);
+  digits = whole + frac;
+  int lead = static_cast<int>(whole.size()) - 1;  // exponent of the first digit
+  size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) return "0e0";
+  lead -= static_cast<int>(first);
+  digits.erase(0, first);
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  return digits + "e" + std::to_string(lead + exponent);
+}
+
+TEST_CASE("Doubles of up to 15 digits (prices, costs) dump exactly as the printf search writes them") {
+  std::mt19937_64 rng(20261125);
+  auto check = [](double d) {
+    INFO(std::setprecision(17) << d);
+    const std::string dumped = Json(d).dump();
+    CHECK(DigitsOfDump(dumped) == ShortestByPrintf(d));
+    CHECK(SameBits(std::strtod(dumped.c_str(), nullptr), d));
+  };
+  int checked = 0;
+  // Decimals of 1..15 significant digits at every scale the fast path takes (1e-15 .. 1e15),
+  // and picodollar amounts as the money code writes them (n / 10^12).
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(rng() % 15);
+    uint64_t n = rng() % 1000000000000000ULL;
+    for (int k = 15 - digits; k > 0 && n > 0; --k) n /= 10;
+    const int scale = static_cast<int>(rng() % 31) - 15;
+    char text[48];
+    std::snprintf(text, sizeof text, "%llue%d", static_cast<unsigned long long>(n), scale);
+    double d = std::strtod(text, nullptr);
+    if (rng() & 1) d = -d;
+    check(d);
+    check(static_cast<double>(static_cast<int64_t>(rng() >> 14)) / 1e12);
+    checked += 2;
+  }
+  // Values of 16-17 digits, and random bit patterns: the fast path must decline them (or agree).
+  for (int i = 0; i < 5000; ++i) {
+    double d;
+    uint64_t bits = rng();
+    std::memcpy(&d, &bits, sizeof d);
+    if (!std::isfinite(d) || d == 0) continue;
+    check(d);
+    check(0.1 * static_cast<double>(i) + 1e-3);
+    checked += 2;
+  }
+  for (double d : {1e-15, 1e15, 999999999999999.0, 999999999999999.9, 0.9999999999999999, 1e-16,
+                   1.7976931348623157e308, 4.9e-324, 2.2250738585072014e-308, 0.1, 0.2, 0.3,
+                   0.30000000000000004, 123456789012345.6, 1.0000000000000002}) {
+    check(d);
+    check(-d);
+  }
+  CHECK(checked > 45000);
 }
 
 TEST_CASE("Initializer lists build objects of pairs and arrays otherwise, as in nlohmann") {
