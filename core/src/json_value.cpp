@@ -398,13 +398,11 @@ class JsonParser {
     out = Json(Json::value_t::object);
     SkipSpace();
     if (p_ < end_ && *p_ == '}') { ++p_; return true; }
-    // Members are appended as they come and put in key order once at the end (inserting each in
-    // order would move the ones after it, for every member of an unsorted object).
-    Json::object_t& members = *out.v_.o;
+    std::string key;
     while (true) {
       SkipSpace();
       if (p_ >= end_ || *p_ != '"') return false;
-      std::string key;
+      key.clear();
       if (!String(key)) return false;
       SkipSpace();
       if (p_ >= end_ || *p_ != ':') return false;
@@ -412,31 +410,13 @@ class JsonParser {
       SkipSpace();
       Json value;
       if (!Value(value, depth)) return false;
-      members.emplace_back(std::move(key), std::move(value));
+      out.Set(key, std::move(value));  // a repeated key keeps the last value
       SkipSpace();
       if (p_ >= end_) return false;
       if (*p_ == ',') { ++p_; continue; }
-      if (*p_ == '}') { ++p_; Order(members); return true; }
+      if (*p_ == '}') { ++p_; return true; }
       return false;
     }
-  }
-
-  // Sorts members by key; of a repeated key the last value stays (as nlohmann's parser does).
-  static void Order(Json::object_t& members) {
-    auto less = [](const Json::member_t& a, const Json::member_t& b) { return a.first < b.first; };
-    bool strictly_sorted = true;
-    for (size_t i = 1; i < members.size() && strictly_sorted; ++i) {
-      strictly_sorted = members[i - 1].first < members[i].first;
-    }
-    if (strictly_sorted) return;
-    std::stable_sort(members.begin(), members.end(), less);
-    size_t kept = 0;
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;  // a later one
-      if (kept != i) members[kept] = std::move(members[i]);
-      ++kept;
-    }
-    members.erase(members.begin() + static_cast<ptrdiff_t>(kept), members.end());
   }
 
   bool Array(Json& out, int depth) {
