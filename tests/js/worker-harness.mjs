@@ -21,7 +21,9 @@ export const DEMO_KEY = 'sk-sy-v1-demo-0123456789abcdef0123456789abcdef';
 
 /**
  * Starts fleet + workerd. options.env: extra worker variables (timeouts, overlay, ...);
- * options.fleetOptions: startFleet options. Returns the stack plus helpers.
+ * options.processEnv: variables for the workerd process only, not the worker (LD_PRELOAD,
+ * FAKETIME_*: see worker-limits.test.mjs); options.fleetOptions: startFleet options. Returns the
+ * stack plus helpers.
  */
 export async function startWorker(options = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'sy-worker-'));
@@ -40,6 +42,7 @@ export async function startWorker(options = {}) {
       logs: 'pipe',
       verbose: Boolean(process.env.SY_WORKER_VERBOSE),
       isolates: options.isolates,
+      processEnv: options.processEnv,
     });
   } catch (e) {
     await fleet.close();
