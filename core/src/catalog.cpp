@@ -361,7 +361,9 @@ class CatalogBuilder {
     }));
 
     SY_RETURN_IF_ERROR(section("disable", [&](const V& j, const Where& w) -> Status {
-      SY_RETURN_IF_ERROR(CheckKeys(j, w, {"model", "tag", "provider"}));
+      SY_RETURN_IF_ERROR(CheckKeys(j, w, {"model", "tag", "provider", "unless_byok"}));
+      bool unless_byok = false;
+      SY_RETURN_IF_ERROR(ReadBool(j, "unless_byok", w, &unless_byok));
       if (j.Find("provider")) {
         if (j.Find("model") || j.Find("tag")) {
           return Bad(w, "names either a provider or a model (and tag), not both");
@@ -371,20 +373,24 @@ class CatalogBuilder {
         const Provider* p = c.FindProvider(slug);
         if (!p) return Bad(w / "provider", "unknown provider '" + slug + "'");
         for (Endpoint& e : c.endpoints_) {
-          if (e.provider == p->index) e.enabled = false;
+          if (e.provider != p->index) continue;
+          // Only what is enabled becomes usable with the account's own key; a plain disable wins.
+          e.byok_only = unless_byok && (e.enabled || e.byok_only);
+          e.enabled = false;
         }
         return Status::Ok();
       }
+      if (unless_byok) return Bad(w / "unless_byok", "applies only to a provider");
       if (!j.Find("tag")) {  // a whole model
         std::string id;
         SY_RETURN_IF_ERROR(ReadString(j, "model", w, &id, true));
         const Model* m = c.FindModel(id);
         if (!m) return Bad(w / "model", "unknown model '" + id + "'");
-        for (uint32_t e : m->endpoints) c.endpoints_[e].enabled = false;
+        for (uint32_t e : m->endpoints) c.endpoints_[e].enabled = c.endpoints_[e].byok_only = false;
         return Status::Ok();
       }
       SY_ASSIGN_OR_RETURN(uint32_t e, ExistingEndpoint(c, j, w));
-      c.endpoints_[e].enabled = false;
+      c.endpoints_[e].enabled = c.endpoints_[e].byok_only = false;
       return Status::Ok();
     }));
 

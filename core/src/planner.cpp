@@ -142,12 +142,22 @@ struct Filters {
   int64_t needed_tokens;
 };
 
+// Whether the account holds its own key (BYOK) for `provider`.
+bool HasOwnKey(const PolicyContext& ctx, const Provider& provider) {
+  for (const std::string& s : ctx.byok_providers) {
+    if (EqualsIgnoreCase(s, provider.slug)) return true;
+  }
+  return false;
+}
+
 // The first rule that excludes `e`, or kEligible. Policy rules come first so that the 404/503
 // classification reflects the strongest reason.
 TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& e, Variant variant,
                       int64_t* a, int64_t* b) {
   const ProviderPreferences& p = f.req.provider;
-  if (!e.enabled) return TraceReason::kDisabled;
+  if (!e.enabled && !(e.byok_only && HasOwnKey(f.ctx, catalog.provider_of(e)))) {
+    return TraceReason::kDisabled;
+  }
   if (f.ctx.allowed_providers && !AnyMatches(*f.ctx.allowed_providers, e.tag)) {
     return TraceReason::kNotAllowedByAccount;
   }
@@ -353,9 +363,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
       const Prices& pr = catalog.PricesFor(e, req.estimated_prompt_tokens);
       c.price = std::clamp<Picos>(pr.prompt + pr.completion, kFreePriceFloor, kMaxPlanningPrice);
 
-      const Provider& prov = catalog.provider_of(e);
-      bool byok = false;
-      for (const std::string& s : ctx.byok_providers) byok = byok || EqualsIgnoreCase(s, prov.slug);
+      const bool byok = HasOwnKey(ctx, catalog.provider_of(e));
       c.byok = byok ? 0 : 1;
       if (byok) c.flags |= kAttemptByok;
 

@@ -512,6 +512,37 @@ TEST_CASE("overlay: disabling endpoints, models and providers") {
   ExpectOverlayInvalid(R"({"disable":["openai"]})", "overlay.disable[0]");
 }
 
+TEST_CASE("overlay: a provider disabled unless_byok stays usable with the account's own key") {
+  Catalog c = Small();
+  REQUIRE(Apply(c, R"({"disable":[{"provider":"fleet","unless_byok":true}]})").ok());
+  CHECK_FALSE(c.endpoint(0).enabled);
+  CHECK(c.endpoint(0).byok_only);
+  CHECK_FALSE(c.endpoint(6).enabled);
+  CHECK(c.endpoint(6).byok_only);
+  CHECK(c.endpoint(5).enabled);
+  CHECK_FALSE(c.endpoint(5).byok_only);  // another provider: untouched
+
+  // A plain disable of the same endpoints wins, whichever comes first.
+  Catalog after = Small();
+  REQUIRE(Apply(after, R"({"disable":[{"provider":"fleet","unless_byok":true},{"model":"acme/tiny"}]})").ok());
+  CHECK_FALSE(after.endpoint(0).enabled);
+  CHECK_FALSE(after.endpoint(0).byok_only);
+  Catalog before = Small();
+  REQUIRE(Apply(before, R"({"disable":[{"provider":"fleet"},{"provider":"fleet","unless_byok":true}]})").ok());
+  CHECK_FALSE(before.endpoint(0).byok_only);
+  CHECK_FALSE(before.endpoint(6).byok_only);
+  // unless_byok false is a plain disable.
+  Catalog plain = Small();
+  REQUIRE(Apply(plain, R"({"disable":[{"provider":"fleet","unless_byok":false}]})").ok());
+  CHECK_FALSE(plain.endpoint(0).enabled);
+  CHECK_FALSE(plain.endpoint(0).byok_only);
+
+  ExpectOverlayInvalid(R"({"disable":[{"model":"acme/tiny","unless_byok":true}]})",
+                       "overlay.disable[0].unless_byok");
+  ExpectOverlayInvalid(R"({"disable":[{"provider":"fleet","unless_byok":"yes"}]})",
+                       "overlay.disable[0].unless_byok");
+}
+
 TEST_CASE("overlay: price overrides re-derive defaulted prices") {
   Catalog c = Small();
   REQUIRE(Apply(c, R"({"prices":[

@@ -115,6 +115,36 @@ TEST_CASE("BYOK endpoints come first and are marked") {
   CHECK(Tags(trains, *p) == Tags_{"a"});
 }
 
+TEST_CASE("A provider disabled unless_byok is planned only for accounts with their own key") {
+  Catalog cat = ThreePrices();
+  REQUIRE(cat.ApplyOverlayText(R"({"disable":[{"provider":"c","unless_byok":true}]})").ok());
+  PlanCall call;
+  auto without = PlanFor(cat, Req("m/x"), call);
+  REQUIRE(without.ok());
+  CHECK(Tags(cat, *without) == Tags_{"a", "b"});
+  CHECK(HasTrace(cat, *without, TraceReason::kDisabled, "c"));
+
+  call.context = {{"byok_providers", {"C"}}};  // provider slugs match case-insensitively
+  auto with = PlanFor(cat, Req("m/x"), call);
+  REQUIRE(with.ok());
+  REQUIRE(with->attempts.size() == 3);
+  CHECK(Tags(cat, *with)[0] == "c");
+  CHECK(with->attempts[0].byok());
+  // Only "c" is BYOK: the operator's providers are not.
+  CHECK_FALSE(with->attempts[1].byok());
+  CHECK_FALSE(with->attempts[2].byok());
+
+  // Only c serves the model: 503-class exclusion without the key, a plan with it.
+  Catalog only_c = TestCatalog(Json::parse(R"([{"model":"m/y","tag":"c","prompt":"1"}])"));
+  REQUIRE(only_c.ApplyOverlayText(R"({"disable":[{"provider":"c","unless_byok":true}]})").ok());
+  PlanCall plain;
+  CHECK_FALSE(PlanFor(only_c, Req("m/y"), plain).ok());
+  auto own = PlanFor(only_c, Req("m/y"), call);
+  REQUIRE(own.ok());
+  CHECK(Tags(only_c, *own) == Tags_{"c"});
+  CHECK(own->attempts[0].byok());
+}
+
 TEST_CASE("models fallback: model 1's attempts, then model 2's; model + models deduplicated") {
   Catalog cat = TestCatalog(Json::parse(R"([
     {"model":"m/one","tag":"a","prompt":"1"},

@@ -319,3 +319,55 @@ describe('the secret: unset, then rotated (same storage, workerd restarted)', { 
     assert.equal(upstream('anthropic', 'byok-reentered').auth.sha256, sha(key));
   });
 });
+
+describe('a provider the operator has no key for is reachable with the account\'s own key', { timeout: 20_000 }, () => {
+  let op;
+  before(async () => {
+    // No sandbox: the operator configured only OpenAI (key + URL). Anthropic has no operator key;
+    // its catalog URL is pointed at the sandbox (a base_urls overlay) so the test stays offline.
+    op = await startWorker({
+      sandbox: false,
+      env: (fleet) => ({
+        SWITCHYARD_BYOK_SECRET: SECRET,
+        OPENAI_API_KEY: 'sk-operator-openai-0123456789',
+        OPENAI_BASE_URL: `${fleet.url}/openai/v1`,
+        SWITCHYARD_CATALOG_OVERLAY: JSON.stringify({ base_urls: { anthropic: `${fleet.url}/anthropic/v1` } }),
+      }),
+    });
+  });
+  after(async () => { await op?.close(); });
+
+  test('without a stored key the provider is not planned; with one, its attempts use it at the BYOK fee', async () => {
+    const mgmt = await op.adminKey({ management: true, name: 'own anthropic' });
+    await op.grant(mgmt.account_id, '1');
+    const app = await op.json('/keys', { method: 'POST', key: mgmt.key, body: { name: 'app' } });
+    assert.equal(app.status, 201);
+    const ask = (marker) => op.openai(app.body.key).chat.completions.create({
+      model: 'anthropic/claude-3-haiku', messages: user(marker), provider: { only: ['anthropic'] },
+    });
+    const calls = op.fleet.requests('anthropic').length;
+    await assert.rejects(ask('byok-none'), (e) => e instanceof OpenAI.APIError && e.status >= 400 && e.status < 500 && e.status !== 401);
+    assert.equal(op.fleet.requests('anthropic').length, calls, 'no call without a key of the account');
+    // OpenAI (the operator's provider) still works for this account, at the full price.
+    const plain = await op.openai(app.body.key).chat.completions.create({ model: MODEL, messages: user('operator-openai'), provider: ONLY });
+    assert.equal(plain.usage.is_byok, false);
+
+    const key = 'sk-ant-own-only-0123456789abcdef';
+    assert.equal((await op.json('/byok/anthropic', { method: 'PUT', key: mgmt.key, body: { key } })).status, 200);
+    const r = await ask('byok-own-provider');
+    assert.equal(r.usage.is_byok, true);
+    const rec = op.fleet.requests('anthropic').filter((x) => JSON.stringify(x.body).includes('byok-own-provider'));
+    assert.equal(rec.length, 1);
+    assert.equal(rec[0].auth.via, 'x-api-key');
+    assert.equal(rec[0].auth.sha256, sha(key), 'the account\'s key, not the operator\'s (it has none)');
+    // Another account of the same operator still cannot use Anthropic.
+    const other = await op.adminKey({});
+    await op.grant(other.account_id, '1');
+    await assert.rejects(op.openai(other.key).chat.completions.create({
+      model: 'anthropic/claude-3-haiku', messages: user('byok-other'), provider: { only: ['anthropic'] },
+    }), (e) => e.status >= 400 && e.status !== 401);
+    // Deleted: gone again (the isolate that took the DELETE forgets the account's cached logins).
+    assert.equal((await op.json('/byok/anthropic', { method: 'DELETE', key: mgmt.key })).status, 200);
+    await assert.rejects(ask('byok-deleted'), (e) => e.status >= 400 && e.status !== 401);
+  });
+});

@@ -20,7 +20,8 @@ export const ADMIN_KEY = 'sy-admin-test-0123456789abcdef';
 export const DEMO_KEY = 'sk-sy-v1-demo-0123456789abcdef0123456789abcdef';
 
 /**
- * Starts fleet + workerd. options.env: extra worker variables (timeouts, overlay, ...);
+ * Starts fleet + workerd. options.env: extra worker variables (timeouts, overlay, ...), or a
+ * function of the running fleet returning them (for URLs that point at it);
  * options.processEnv: variables for the workerd process only, not the worker (LD_PRELOAD,
  * FAKETIME_*: see worker-limits.test.mjs); options.fleetOptions: startFleet options. Returns the
  * stack plus helpers.
@@ -36,7 +37,7 @@ export async function startWorker(options = {}) {
       fleet,
       sandbox: options.sandbox ?? true,
       inheritEnv: false,
-      env: { PATH: process.env.PATH ?? '', ...(options.env ?? {}) },
+      env: { PATH: process.env.PATH ?? '', ...((typeof options.env === 'function' ? options.env(fleet) : options.env) ?? {}) },
       adminKey: ADMIN_KEY,
       demoKey: options.demoKey ?? DEMO_KEY,
       logs: 'pipe',

@@ -126,6 +126,9 @@ struct Endpoint {
   bool free = false;             // prompt and completion cost nothing (the `:free` variant)
   DataPolicy data_policy;        // resolved: endpoint override or the provider's policy
   bool enabled = true;           // an overlay may disable an endpoint
+  // Disabled except for accounts that hold their own key for its provider (overlay
+  // `disable: {"provider", "unless_byok": true}`: a provider the operator has no key for).
+  bool byok_only = false;
 };
 
 // Filters of GET /models (query string already split by the host; an element may also be a
@@ -156,7 +159,9 @@ class Catalog {
   // Overlay: {"providers":[{slug, ... partial or new}], "models":[{id, ... partial or new}],
   // "endpoints":[{model, tag, ... partial or new}], "base_urls":{"openai":"http://..."},
   // "prices":[{"model","tag","pricing":{...partial}}], "disable":[{"model","tag"} | {"model"} |
-  // {"provider"}]}, applied in that order. An entry naming an existing item changes only the
+  // {"provider", "unless_byok"?}]}, applied in that order. A provider disabled "unless_byok"
+  // stays usable by accounts with their own key for it (PolicyContext::byok_providers); a plain
+  // disable of the same endpoint, before or after, wins. An entry naming an existing item changes only the
   // fields it states; a new item needs every field a catalog entry needs. Endpoint entries may
   // carry "enabled": true|false. Atomic: on error (kInvalidArgument naming the path, e.g.
   // "overlay.endpoints[0].pricing.prompt") nothing changes.

@@ -107,7 +107,8 @@ export function readConfig(env, providers) {
   }
 
   const disable = [...(Array.isArray(userOverlay.disable) ? userOverlay.disable : [])];
-  for (const p of all) if (!enabled.has(p.slug)) disable.push({ provider: p.slug });
+  // Providers the operator has no key or URL for: usable only by accounts with their own key (BYOK).
+  for (const p of all) if (!enabled.has(p.slug)) disable.push({ provider: p.slug, unless_byok: true });
   const overlay = { ...userOverlay, base_urls: baseUrls, disable };
 
   /** The secret for an attempt whose request names `auth.env`; null = send no key. */
