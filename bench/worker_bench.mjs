@@ -3,7 +3,7 @@
 // same for @portkey-ai/gateway 1.15.2, measured side by side in one run against one upstream (the
 // sandbox provider fleet in its own process).
 //
-//   node bench/worker_bench.mjs [--requests 1000] [--concurrent-requests 2000] [--out bench/results/worker.md]
+//   node bench/worker_bench.mjs [--requests 3000] [--concurrent-requests 2000] [--out bench/results/worker.md]
 //
 // Targets, each sent the same ~700-byte OpenAI chat request:
 //   direct   POST <fleet>/openai/v1/chat/completions
@@ -32,7 +32,7 @@ import { COMPATIBILITY_DATE, startStack, startWorkerd } from '../scripts/run.mjs
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
-    requests: { type: 'string', default: '1000' },
+    requests: { type: 'string', default: '3000' },
     'concurrent-requests': { type: 'string', default: '2000' },
     out: { type: 'string', default: join(ROOT, 'bench/results/worker.md') },
   },

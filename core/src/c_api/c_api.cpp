@@ -636,7 +636,7 @@ sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index, const char
                                           parsed->now_ms)
           : switchyard::TransportFailure(spec, parsed->transport_error, parsed->message);
   if (result.outcome != switchyard::Outcome::kDone) {
-    return Succeed(plan->result, switchyard::AttemptResultToJson(result, nullptr));
+    return Succeed(plan->result, switchyard::AttemptResultToJson(std::move(result), nullptr));
   }
   const switchyard::Endpoint& endpoint = plan->catalog->endpoint(a.endpoint);
   Result<Json> cost = CostFields(*plan->catalog, endpoint, a.byok(), result.usage,
@@ -645,7 +645,7 @@ sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index, const char
   if (!plan->plan.sticky_key.empty()) {
     plan->router->stickiness.RecordSuccess(plan->plan.sticky_key, endpoint, parsed->now_ms);
   }
-  return Succeed(plan->result, switchyard::AttemptResultToJson(result, &*cost));
+  return Succeed(plan->result, switchyard::AttemptResultToJson(std::move(result), &*cost));
 }
 
 sy_status_t sy_plan_stream_open(sy_plan_t* plan, uint32_t index, const char* head,

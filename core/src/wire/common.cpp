@@ -157,8 +157,8 @@ std::string RenderClientBody(const AttemptResult& result, const Json* cost) {
   return Dump(body);
 }
 
-Json AttemptResultToJson(const AttemptResult& r, const Json* cost) {
-  Json body = r.client_json;
+Json AttemptResultToJson(AttemptResult r, const Json* cost) {
+  Json body = std::move(r.client_json);
   if (cost && r.outcome == Outcome::kDone && body.is_object()) {
     auto it = body.find("usage");
     if (it != body.end()) MergeCostInto(*it, *cost);

@@ -142,7 +142,7 @@ AttemptResult TransportFailure(const AttemptSpec& spec, std::string_view kind,
 std::string RenderClientBody(const AttemptResult& result, const Json* cost);
 // {"outcome","status","body":<client json>,"usage":{..},"finish_reason","native_finish_reason",
 //  "error":<error body>|null,"error_type","retry_after_ms","model_fallback_eligible"}
-Json AttemptResultToJson(const AttemptResult& result, const Json* cost);
+Json AttemptResultToJson(AttemptResult result, const Json* cost);  // takes the client body
 
 // ---- usage ------------------------------------------------------------------------------------
 
