@@ -697,18 +697,10 @@ bool ShortestDigitsFast(double a, std::string* digits, int* exponent) {
     if (scaled >= 1e15) return false;
     const double n = std::nearbyint(scaled);
     if (n == 0 || n / kPow10[places] != a) continue;
-    uint64_t u = static_cast<uint64_t>(n);
-    char buf[24];
-    char* e = buf + sizeof buf;
-    char* p = e;
-    do {
-      *--p = static_cast<char>('0' + u % 10);
-      u /= 10;
-    } while (u);
-    const int count = static_cast<int>(e - p);
-    *exponent = count - 1 - places;
-    while (e - p > 1 && e[-1] == '0') --e;
-    digits->assign(p, static_cast<size_t>(e - p));
+    digits->clear();
+    AppendUnsigned(*digits, static_cast<uint64_t>(n));
+    *exponent = static_cast<int>(digits->size()) - 1 - places;
+    while (digits->size() > 1 && digits->back() == '0') digits->pop_back();
     return true;
   }
   return false;

@@ -113,6 +113,17 @@ export async function startWorker(options = {}) {
   return api;
 }
 
+/** Polls `fn` every 20 ms until it returns something truthy (that value), or throws after `ms`. */
+export async function until(fn, what, ms = 5000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Parses an SSE body into events [{event, data, raw, comment}]. */
 export function parseSse(text) {
   const out = [];

@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_KEY, parseSse, picos, startWorker, user } from './worker-harness.mjs';
+import { ADMIN_KEY, parseSse, picos, startWorker, until, user } from './worker-harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LIBFAKETIME = [
@@ -71,16 +71,6 @@ class FakeClock {
     assert.ok(target > this.now(), `the fake clock only moves forward (to ${iso})`);
     this.offsetMs = target - Date.now();
     this.write();
-  }
-}
-
-async function until(fn, what, ms = 5000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

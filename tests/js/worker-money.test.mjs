@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { ADMIN_KEY, picos, startWorker, user } from './worker-harness.mjs';
+import { ADMIN_KEY, picos, startWorker, until, user } from './worker-harness.mjs';
 
 const MODEL = 'openai/gpt-4o-mini';
 const ONLY = { only: ['openai'] }; // $0.15 / $0.60 per million tokens
@@ -20,16 +20,6 @@ const usd = (p) => {
   const s = `${a / 10n ** 12n}.${(a % 10n ** 12n).toString().padStart(12, '0')}`.replace(/\.?0+$/, '');
   return (neg ? '-' : '') + s;
 };
-
-async function until(fn, what, ms = 5000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('keys and credits', { timeout: 30_000 }, () => {
   test('the demo key: seeded with credits, /key and /auth/key describe it', async () => {
