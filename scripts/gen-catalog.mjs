@@ -986,17 +986,20 @@ function providerJson(p) {
   };
 }
 function endpointJson(e) {
-  // tag and upstream_model are left out where they equal their defaults (provider, model).
+  // Fields equal to their defaults (FORMAT.md) are left out: tag (provider), upstream_model
+  // (model), max_completion_tokens (null), quantization ("unknown"), zdr and training (null:
+  // the provider's), free (whether both token prices are 0, which is how it is derived here).
   const o = { model: e.model, provider: e.provider };
   if (e.tag !== e.provider) o.tag = e.tag;
   if (e.upstream_model !== e.model) o.upstream_model = e.upstream_model;
-  Object.assign(o, {
-    context_length: e.context_length, max_completion_tokens: e.max_completion_tokens, quantization: e.quantization,
-    pricing: pricingJson(e.pricing),
-  });
+  o.context_length = e.context_length;
+  if (e.max_completion_tokens != null) o.max_completion_tokens = e.max_completion_tokens;
+  if (e.quantization !== 'unknown') o.quantization = e.quantization;
+  o.pricing = pricingJson(e.pricing);
   if (e.tiers.length) o.tiers = e.tiers.map((t) => ({ min_prompt_tokens: t.min, pricing: pricingJson(t.p) }));
   o.supported_parameters = e.supported_parameters;
-  o.free = e.free; o.zdr = e.zdr; o.training = e.training;
+  if (e.zdr != null) o.zdr = e.zdr;
+  if (e.training != null) o.training = e.training;
   return o;
 }
 

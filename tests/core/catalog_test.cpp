@@ -376,6 +376,33 @@ TEST_CASE("left-out canonical_slug, tag and upstream_model take their documented
   CHECK(c->FindModel(id)->canonical_slug == id);
 }
 
+TEST_CASE("left-out max_completion_tokens, quantization, free, zdr and training take their defaults") {
+  Json doc = SmallDoc();
+  for (Json& e : doc["endpoints"]) {
+    for (const char* k : {"max_completion_tokens", "quantization", "free", "zdr", "training"}) {
+      e.erase(k);
+    }
+  }
+  // One free endpoint (both token prices 0) and one that is not.
+  doc["endpoints"][0]["pricing"] = Json{{"prompt", "0"}, {"completion", "0"}};
+  auto c = Catalog::FromJson(doc);
+  INFO(c.status().message());
+  REQUIRE(c.ok());
+  CHECK(c->endpoint(0).free);
+  CHECK_FALSE(c->endpoint(1).free);
+  for (size_t i = 0; i < c->endpoints().size(); ++i) {
+    const Endpoint& e = c->endpoint(static_cast<uint32_t>(i));
+    INFO(e.tag);
+    CHECK(e.max_completion_tokens == 0);  // unknown: bounded by the context
+    CHECK(e.quantization == "unknown");
+    CHECK(e.free == (e.prices.prompt == 0 && e.prices.completion == 0));
+    // zdr and training null: the provider's data policy.
+    const DataPolicy& provider = c->provider_of(e).data_policy;
+    CHECK(e.data_policy.zdr == provider.zdr);
+    CHECK(e.data_policy.training == provider.training);
+  }
+}
+
 TEST_CASE("unknown catalog keys are ignored, as FORMAT.md asks, so the format can grow") {
   Json doc = SmallDoc();
   doc["generated_by"] = "a newer script";
