@@ -7,7 +7,8 @@
 // (FAKETIME_NO_CACHE), while CLOCK_MONOTONIC stays real (FAKETIME_DONT_FAKE_MONOTONIC), so
 // timers and I/O timeouts keep working. faketime-guard.c is preloaded first: without it workerd
 // deadlocks at startup under libfaketime (see that file). The fake time only ever moves forward,
-// through fixed dates in 2030 (the real clock must be earlier), one account per test.
+// through fixed dates in 2030 (or, once the real clock nears 2030, the same dates 28 years on: the
+// calendar repeats its weekdays every 28 years until 2100), one account per test.
 //
 // Every request is the same: "x" to openai/gpt-4o-mini on the provider openai ($0.15 / $0.60 per
 // million tokens), which the sandbox answers with 5 prompt and 12 completion tokens, so each one
@@ -44,6 +45,11 @@ const usd = (p) => {
   const s = `${p / 10n ** 12n}.${(p % 10n ** 12n).toString().padStart(12, '0')}`;
   return s.replace(/\.?0+$/, '');
 };
+
+// The dates below are written for 2030; T() moves them by whole 28-year cycles (same weekdays,
+// same leap years) past the real clock, which the fake one may only move ahead of.
+const YEAR = 2030 + 28 * Math.max(0, Math.ceil((new Date().getUTCFullYear() + 1 - 2030) / 28));
+const T = (iso) => iso.replace(/^2030/, String(YEAR));
 
 let w;
 let clock;
@@ -194,7 +200,7 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
   });
 
   test('the worker\'s Date.now() follows the fake clock; its timers still run on real time', async () => {
-    const at = Date.parse('2030-04-09T10:00:00Z'); // a Tuesday
+    const at = Date.parse(T('2030-04-09T10:00:00Z')); // a Tuesday
     clock.set(new Date(at).toISOString());
     const k = await w.adminKey({ name: 'clock' });
     await w.grant(k.account_id, GRANT);
@@ -225,7 +231,7 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
   });
 
   test('daily: spent until 402, still refused at 23:59, served again after 00:00 UTC', async () => {
-    clock.set('2030-04-09T23:50:00Z'); // Tuesday
+    clock.set(T('2030-04-09T23:50:00Z')); // Tuesday
     const k = await limitedKey('daily');
     const L = k.limit;
     const c = COST;
@@ -234,11 +240,11 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
     await expectKey(k, { reset: 'daily', limit: L, total: 2n * c, daily: 2n * c, weekly: 2n * c, monthly: 2n * c });
     await refused(k, L - 2n * c);
 
-    clock.set('2030-04-09T23:59:00Z');
+    clock.set(T('2030-04-09T23:59:00Z'));
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: 'daily', limit: L, total: 2n * c, daily: 2n * c, weekly: 2n * c, monthly: 2n * c });
 
-    clock.set('2030-04-10T00:00:01Z'); // Wednesday
+    clock.set(T('2030-04-10T00:00:01Z')); // Wednesday
     await expectKey(k, { reset: 'daily', limit: L, total: 2n * c, daily: 0n, weekly: 2n * c, monthly: 2n * c });
     await spend(k);
     await expectKey(k, { reset: 'daily', limit: L, total: 3n * c, daily: c, weekly: 3n * c, monthly: 3n * c });
@@ -250,7 +256,7 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
   });
 
   test('weekly: no reset at Wednesday 00:00 nor by Sunday 23:59, reset at Monday 00:00 UTC', async () => {
-    clock.set('2030-04-16T10:00:00Z'); // Tuesday
+    clock.set(T('2030-04-16T10:00:00Z')); // Tuesday
     const k = await limitedKey('weekly');
     const L = k.limit;
     const c = COST;
@@ -259,15 +265,15 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: 'weekly', limit: L, total: 2n * c, daily: 2n * c, weekly: 2n * c, monthly: 2n * c });
 
-    clock.set('2030-04-17T00:00:01Z'); // Wednesday: a new day, the same week
+    clock.set(T('2030-04-17T00:00:01Z')); // Wednesday: a new day, the same week
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: 'weekly', limit: L, total: 2n * c, daily: 0n, weekly: 2n * c, monthly: 2n * c });
 
-    clock.set('2030-04-21T23:59:00Z'); // Sunday
+    clock.set(T('2030-04-21T23:59:00Z')); // Sunday
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: 'weekly', limit: L, total: 2n * c, daily: 0n, weekly: 2n * c, monthly: 2n * c });
 
-    clock.set('2030-04-22T00:00:01Z'); // Monday
+    clock.set(T('2030-04-22T00:00:01Z')); // Monday
     await expectKey(k, { reset: 'weekly', limit: L, total: 2n * c, daily: 0n, weekly: 0n, monthly: 2n * c });
     await spend(k);
     await expectKey(k, { reset: 'weekly', limit: L, total: 3n * c, daily: c, weekly: c, monthly: 3n * c });
@@ -275,7 +281,7 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
   });
 
   test('monthly: no reset at a Monday 00:00 nor by the 30th 23:59, reset on the 1st 00:00 UTC', async () => {
-    clock.set('2030-04-22T12:00:00Z'); // Monday
+    clock.set(T('2030-04-22T12:00:00Z')); // Monday
     const k = await limitedKey('monthly');
     const L = k.limit;
     const c = COST;
@@ -283,14 +289,14 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
     await spend(k);
     await refused(k, L - 2n * c);
 
-    clock.set('2030-04-29T00:00:01Z'); // the next Monday: a new week, the same month
+    clock.set(T('2030-04-29T00:00:01Z')); // the next Monday: a new week, the same month
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: 'monthly', limit: L, total: 2n * c, daily: 0n, weekly: 0n, monthly: 2n * c });
 
-    clock.set('2030-04-30T23:59:00Z');
+    clock.set(T('2030-04-30T23:59:00Z'));
     await refused(k, L - 2n * c);
 
-    clock.set('2030-05-01T00:00:01Z'); // Wednesday the 1st
+    clock.set(T('2030-05-01T00:00:01Z')); // Wednesday the 1st
     await expectKey(k, { reset: 'monthly', limit: L, total: 2n * c, daily: 0n, weekly: 0n, monthly: 0n });
     await spend(k);
     await expectKey(k, { reset: 'monthly', limit: L, total: 3n * c, daily: c, weekly: c, monthly: c });
@@ -298,7 +304,7 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
   });
 
   test('limit_reset null: the limit never resets, across a day, a week and a month', async () => {
-    clock.set('2030-05-01T12:00:00Z');
+    clock.set(T('2030-05-01T12:00:00Z'));
     const k = await limitedKey(null);
     const L = k.limit;
     const c = COST;
@@ -307,37 +313,37 @@ describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKI
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: null, limit: L, total: 2n * c, daily: 2n * c, weekly: 2n * c, monthly: 2n * c });
 
-    clock.set('2030-06-03T00:00:01Z'); // a Monday in June
+    clock.set(T('2030-06-03T00:00:01Z')); // a Monday in June
     await refused(k, L - 2n * c);
     await expectKey(k, { reset: null, limit: L, total: 2n * c, daily: 0n, weekly: 0n, monthly: 0n });
     await expectLedger(k, 2);
   });
 
   test('expires_at: served before it, 401 after it (inference and /key)', async () => {
-    clock.set('2030-06-03T11:50:00Z');
+    clock.set(T('2030-06-03T11:50:00Z'));
     // Creation checks expires_at against the worker's (fake) clock.
-    const past = await w.json('/admin/keys', { method: 'POST', key: ADMIN_KEY, body: { name: 'late', expires_at: '2030-06-03T11:00:00Z' } });
+    const past = await w.json('/admin/keys', { method: 'POST', key: ADMIN_KEY, body: { name: 'late', expires_at: T('2030-06-03T11:00:00Z') } });
     assert.equal(past.status, 400, JSON.stringify(past.body));
     assert.equal(past.body.error.code, 400);
     assert.match(past.body.error.message, /expires_at must be in the future/);
 
-    const k = await w.adminKey({ name: 'expiring', expires_at: '2030-06-03T12:00:00Z' });
+    const k = await w.adminKey({ name: 'expiring', expires_at: T('2030-06-03T12:00:00Z') });
     await w.grant(k.account_id, GRANT);
-    assert.equal(Date.parse(k.data.expires_at), Date.parse('2030-06-03T12:00:00Z'));
+    assert.equal(Date.parse(k.data.expires_at), Date.parse(T('2030-06-03T12:00:00Z')));
     assert.equal((await keyInfo(k)).expires_at, k.data.expires_at);
     await spend(k);
 
-    clock.set('2030-06-03T11:59:00Z');
+    clock.set(T('2030-06-03T11:59:00Z'));
     await spend(k);
 
-    clock.set('2030-06-03T12:00:30Z');
+    clock.set(T('2030-06-03T12:00:30Z'));
     const r = await ask(k.key);
     assert.equal(r.status, 401, JSON.stringify(r.body));
     assert.equal(r.body.error.code, 401);
-    assert.match(r.body.error.message, /^API key expired at 2030-06-03T12:00:00/);
+    assert.match(r.body.error.message, new RegExp(`^API key expired at ${YEAR}-06-03T12:00:00`));
     const info = await w.json('/key', { key: k.key });
     assert.equal(info.status, 401);
-    assert.match(info.body.error.message, /^API key expired at 2030-06-03T12:00:00/);
+    assert.match(info.body.error.message, new RegExp(`^API key expired at ${YEAR}-06-03T12:00:00`));
     await expectLedger(k, 2);
   });
 });
