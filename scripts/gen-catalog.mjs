@@ -1013,19 +1013,38 @@ const sources = [
   { name: 'openrouter-models', date: orDate },
 ];
 
+// supported_parameters lists repeat (151 distinct among ~1,660): each is written once in
+// parameter_sets, in order of first use, and models and endpoints name theirs by index ("params").
+const parameterSets = new Map(); // JSON of the list → index
+function withParamsIndex(o) {
+  const out = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k !== 'supported_parameters') { out[k] = v; continue; }
+    const key = JSON.stringify(v);
+    if (!parameterSets.has(key)) parameterSets.set(key, parameterSets.size);
+    out.params = parameterSets.get(key);
+  }
+  return out;
+}
+// canonical_slug is left out where it equals its default (id).
+const modelLines = models.map(({ canonical_slug, ...m }) => JSON.stringify(withParamsIndex(
+  canonical_slug === m.id ? m : { id: m.id, canonical_slug, ...m })));
+const endpointLines = endpoints.map((e) => JSON.stringify(withParamsIndex(endpointJson(e))));
+
 const lines = [];
 lines.push(`{"format":"switchyard-catalog","version":1,`);
 lines.push(`"sources":${JSON.stringify(sources)},`);
+lines.push(`"parameter_sets":[`);
+lines.push([...parameterSets.keys()].join(',\n'));
+lines.push(`],`);
 lines.push(`"providers":[`);
 lines.push(providerList.map((p) => JSON.stringify(providerJson(p))).join(',\n'));
 lines.push(`],`);
 lines.push(`"models":[`);
-// canonical_slug is left out where it equals its default (id).
-lines.push(models.map(({ canonical_slug, ...m }) => JSON.stringify(
-  canonical_slug === m.id ? m : { id: m.id, canonical_slug, ...m })).join(',\n'));
+lines.push(modelLines.join(',\n'));
 lines.push(`],`);
 lines.push(`"endpoints":[`);
-lines.push(endpoints.map((e) => JSON.stringify(endpointJson(e))).join(',\n'));
+lines.push(endpointLines.join(',\n'));
 lines.push(`]}`);
 const text = lines.join('\n') + '\n';
 JSON.parse(text); // self-check

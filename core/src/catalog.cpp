@@ -258,6 +258,29 @@ class CatalogBuilder {
  public:
   using PriceSpec = Catalog::PriceSpec;
   using EndpointSpec = Catalog::EndpointSpec;
+  using ParamSets = std::vector<std::vector<std::string>>;
+
+  // supported_parameters, given as a list or (base documents only) as "params": an index into
+  // the document's parameter_sets. Absent: `out` is left as it is.
+  static Status ReadParameters(const V& j, const Where& w, const ParamSets* sets,
+                               std::vector<std::string>* out) {
+    std::optional<V> index = j.Find("params");
+    if (!index) return ReadStringList(j, "supported_parameters", w, out, false);
+    if (j.Find("supported_parameters")) {
+      return Bad(w / "params", "names a parameter set where supported_parameters is given too");
+    }
+    if (sets == nullptr || sets->empty()) {
+      return Bad(w / "params", "is only valid in a catalog with parameter_sets");
+    }
+    int64_t i = -1;
+    SY_RETURN_IF_ERROR(ReadInt(j, "params", w, &i, true, 0));
+    if (static_cast<uint64_t>(i) >= sets->size()) {
+      return Bad(w / "params", "is not an index of parameter_sets (" +
+                                   std::to_string(sets->size()) + " sets)");
+    }
+    *out = (*sets)[static_cast<size_t>(i)];
+    return Status::Ok();
+  }
 
   static Status ParseDocument(Catalog& c, const V& doc) {
     Where root;
@@ -273,6 +296,28 @@ class CatalogBuilder {
     std::optional<V> providers = doc.Find("providers");
     std::optional<V> models = doc.Find("models");
     std::optional<V> endpoints = doc.Find("endpoints");
+    // Optional: the distinct supported_parameters lists, which models and endpoints name by
+    // index ("params") instead of repeating them.
+    ParamSets sets;
+    if (std::optional<V> list = doc.Find("parameter_sets")) {
+      const Where ws = root / "parameter_sets";  // Where links to its parent: keep it alive
+      if (!list->is_array()) return Bad(ws, "must be an array");
+      sets.resize(list->size());
+      Status status;
+      list->ForEachElement([&](size_t i, V item) {
+        const Where wi = ws[i];
+        status = item.is_array() ? Status::Ok() : Bad(wi, "must be an array of strings");
+        if (status.ok()) {
+          item.ForEachElement([&](size_t k, V name) {
+            status = name.is_string() ? Status::Ok() : Bad(wi[k], "must be a string");
+            if (status.ok()) sets[i].push_back(name.as_string());
+            return status.ok();
+          });
+        }
+        return status.ok();
+      });
+      SY_RETURN_IF_ERROR(status);
+    }
     if (!providers || !providers->is_array()) return Bad(root / "providers", "must be an array");
     if (!models || !models->is_array()) return Bad(root / "models", "must be an array");
     if (!endpoints || !endpoints->is_array()) return Bad(root / "endpoints", "must be an array");
@@ -289,10 +334,10 @@ class CatalogBuilder {
       return UpsertProvider(c, j, w, /*overlay=*/false);
     }));
     SY_RETURN_IF_ERROR(Each(*models, root / "models", [&](const V& j, const Where& w) {
-      return UpsertModel(c, j, w, /*overlay=*/false);
+      return UpsertModel(c, j, w, /*overlay=*/false, &sets);
     }));
     SY_RETURN_IF_ERROR(Each(*endpoints, root / "endpoints", [&](const V& j, const Where& w) {
-      return UpsertEndpoint(c, j, w, /*overlay=*/false);
+      return UpsertEndpoint(c, j, w, /*overlay=*/false, &sets);
     }));
     Finalize(c);
     return Status::Ok();
@@ -512,7 +557,8 @@ class CatalogBuilder {
     return Status::Ok();
   }
 
-  static Status UpsertModel(Catalog& c, const V& j, const Where& w, bool overlay) {
+  static Status UpsertModel(Catalog& c, const V& j, const Where& w, bool overlay,
+                            const ParamSets* sets = nullptr) {
     if (!j.is_object()) return Bad(w, "must be an object");
     if (overlay) {
       SY_RETURN_IF_ERROR(
@@ -552,8 +598,7 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(ReadStringList(j, "output_modalities", w, &m.output_modalities, true));
     SY_RETURN_IF_ERROR(ReadString(j, "tokenizer", w, &m.tokenizer, false));
     SY_RETURN_IF_ERROR(ReadNullableString(j, "instruct_type", w, &m.instruct_type));
-    SY_RETURN_IF_ERROR(
-        ReadStringList(j, "supported_parameters", w, &m.supported_parameters, false));
+    SY_RETURN_IF_ERROR(ReadParameters(j, w, sets, &m.supported_parameters));
     SY_RETURN_IF_ERROR(ReadBool(j, "is_moderated", w, &m.is_moderated));
     if (j.Find("model_group")) {
       SY_RETURN_IF_ERROR(ReadString(j, "model_group", w, &m.model_group, true));
@@ -617,7 +662,8 @@ class CatalogBuilder {
     return e->index;
   }
 
-  static Status UpsertEndpoint(Catalog& c, const V& j, const Where& w, bool overlay) {
+  static Status UpsertEndpoint(Catalog& c, const V& j, const Where& w, bool overlay,
+                               const ParamSets* sets = nullptr) {
     if (!j.is_object()) return Bad(w, "must be an object");
     if (overlay) {
       SY_RETURN_IF_ERROR(CheckKeys(j, w,
@@ -708,9 +754,8 @@ class CatalogBuilder {
       }));
     }
 
-    if (j.Find("supported_parameters")) {
-      SY_RETURN_IF_ERROR(
-          ReadStringList(j, "supported_parameters", w, &e.supported_parameters, false));
+    if (j.Find("supported_parameters") || j.Find("params")) {
+      SY_RETURN_IF_ERROR(ReadParameters(j, w, sets, &e.supported_parameters));
       e.params.reset();
       for (const std::string& name : e.supported_parameters) {
         if (std::optional<Param> p = ParseParam(name)) e.params.set(static_cast<size_t>(*p));

@@ -403,6 +403,71 @@ TEST_CASE("left-out max_completion_tokens, quantization, free, zdr and training 
   }
 }
 
+TEST_CASE("parameter_sets: models and endpoints may name their supported_parameters by index") {
+  Json doc = SmallDoc();
+  auto inline_lists = Catalog::FromJson(doc);
+  REQUIRE(inline_lists.ok());
+  // Move every list into a table, as the generator does.
+  Json sets = Json::array();
+  auto index_of = [&](const Json& list) {
+    for (size_t i = 0; i < sets.size(); ++i) {
+      if (sets[i] == list) return static_cast<int64_t>(i);
+    }
+    sets.push_back(list);
+    return static_cast<int64_t>(sets.size() - 1);
+  };
+  for (const char* section : {"models", "endpoints"}) {
+    for (Json& x : doc[section]) {
+      if (!x.contains("supported_parameters")) continue;
+      Json list = x["supported_parameters"];
+      x.erase("supported_parameters");
+      x["params"] = index_of(list);
+    }
+  }
+  REQUIRE(sets.size() > 0);
+  doc["parameter_sets"] = sets;
+  auto indexed = Catalog::FromJson(doc);
+  INFO(indexed.status().message());
+  REQUIRE(indexed.ok());
+  REQUIRE(indexed->endpoints().size() == inline_lists->endpoints().size());
+  for (size_t i = 0; i < indexed->endpoints().size(); ++i) {
+    const uint32_t e = static_cast<uint32_t>(i);
+    CHECK(indexed->endpoint(e).supported_parameters == inline_lists->endpoint(e).supported_parameters);
+    CHECK(indexed->endpoint(e).params == inline_lists->endpoint(e).params);
+  }
+  for (size_t i = 0; i < indexed->models().size(); ++i) {
+    CHECK(indexed->model(static_cast<uint32_t>(i)).supported_parameters ==
+          inline_lists->model(static_cast<uint32_t>(i)).supported_parameters);
+  }
+
+  auto fails_at = [](Json d, const std::string& path) {
+    auto c = Catalog::FromJson(d);
+    REQUIRE_FALSE(c.ok());
+    INFO(c.status().message());
+    CHECK(c.status().code() == Code::kInvalidArgument);
+    CHECK(c.status().metadata().value("field", "") == path);
+  };
+  Json bad = doc;
+  bad["endpoints"][0]["params"] = static_cast<int64_t>(sets.size());
+  fails_at(bad, "endpoints[0].params");
+  bad = doc;
+  bad["endpoints"][0]["params"] = -1;
+  fails_at(bad, "endpoints[0].params");
+  bad = doc;
+  bad["models"][0]["supported_parameters"] = Json::array({"tools"});
+  fails_at(bad, "models[0].params");  // both given
+  bad = doc;
+  bad.erase("parameter_sets");
+  fails_at(bad, "models[0].params");  // no table
+  bad = doc;
+  bad["parameter_sets"][0] = Json::array({1});
+  fails_at(bad, "parameter_sets[0][0]");
+  // Overlays list parameters; an index means nothing there.
+  Catalog c = std::move(indexed).value();
+  Status st = c.ApplyOverlayText(R"({"endpoints":[{"model":"acme/tiny","tag":"fleet","params":0}]})");
+  CHECK_FALSE(st.ok());
+}
+
 TEST_CASE("unknown catalog keys are ignored, as FORMAT.md asks, so the format can grow") {
   Json doc = SmallDoc();
   doc["generated_by"] = "a newer script";

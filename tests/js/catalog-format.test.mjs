@@ -16,6 +16,22 @@ const INPUTS = [path.join(DATA, 'models-dev-providers.json'), path.join(DATA, 'o
 
 const text = fs.readFileSync(CATALOG, 'utf8');
 const cat = JSON.parse(text);
+// Each distinct supported_parameters list is written once (parameter_sets); models and endpoints
+// name theirs by index. Every set is used, sorted and without repeats, and no two are the same.
+assert.ok(Array.isArray(cat.parameter_sets) && cat.parameter_sets.length > 0, 'parameter_sets');
+const setUses = new Array(cat.parameter_sets.length).fill(0);
+for (const x of [...cat.models, ...cat.endpoints]) {
+  const where = x.id ?? `${x.model}@${x.tag ?? x.provider}`;
+  assert.ok(!('supported_parameters' in x), `${where}: supported_parameters given by index`);
+  assert.ok(Number.isInteger(x.params) && x.params >= 0 && x.params < cat.parameter_sets.length, `${where}: params index`);
+  setUses[x.params]++;
+  x.supported_parameters = cat.parameter_sets[x.params];
+}
+assert.ok(setUses.every((n) => n > 0), 'every parameter set is used');
+assert.equal(new Set(cat.parameter_sets.map((l) => JSON.stringify(l))).size, cat.parameter_sets.length, 'sets are distinct');
+for (const l of cat.parameter_sets) {
+  assert.deepEqual(l, [...new Set(l)].sort(), `parameter set sorted and unique: ${JSON.stringify(l)}`);
+}
 // Fields left out take their FORMAT.md defaults (the generator omits them when equal).
 for (const m of cat.models) m.canonical_slug ??= m.id;
 const omittedWhenDefault = { max_completion_tokens: null, quantization: 'unknown', zdr: null, training: null };
