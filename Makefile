@@ -56,7 +56,7 @@ test: native js fuzz-build
 fuzz-long: fuzz-build
 	@scripts/fuzz.sh 600
 
-bench: native-release browser worker
+bench: native-release js
 	@scripts/bench.sh
 
 catalog:

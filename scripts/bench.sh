@@ -29,6 +29,7 @@ for native in build/native-release/bench/*_bench; do
   echo '```' >> "$tmp"
   echo >> "$tmp"
 done
+node bench/catalog_load.mjs >> "$tmp"
 node scripts/wasm-size.mjs >> "$tmp"
 mv "$tmp" "$out"
 cat "$out"
