@@ -518,7 +518,8 @@ const afterResponse = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 // Settlements of one account leave the isolate in batches: a Durable Object round trip costs
 // more than the ledger work of a settlement, so under load one call carries the settlements of
-// every request of the account that finished within SETTLE_BATCH_MS (at most SETTLE_BATCH_MAX).
+// every request of the account that finished within SETTLE_BATCH_MS (at most SETTLE_BATCH_MAX;
+// a full batch takes no more, the next settlement opens another).
 //
 // workerd ties a Durable Object stub, a timer and a promise's continuations to the request that
 // made them. So the request that opens a batch sends it (its timer, its stub) and keeps itself
@@ -527,27 +528,25 @@ const afterResponse = () => new Promise((resolve) => setTimeout(resolve, 0));
 // account object settles each command on its own (settleMany) and logs what it refused.
 const SETTLE_BATCH_MS = 4;
 const SETTLE_BATCH_MAX = 64;
-const settleBatches = new Map(); // accountId → {items: [[id, command]], send()}
+const settleBatches = new Map(); // accountId → the open batch {items: [[id, command]]}
 
 /** Queues one settlement; the promise (of the batch's sender only) ends when the batch did. */
 function queueSettlement(caller, id, command) {
   const open = settleBatches.get(caller.accountId);
   if (open) {
     open.items.push([id, command]);
-    if (open.items.length >= SETTLE_BATCH_MAX) open.send();
+    // Full: closed to newcomers. Only its opener may send it (its stub, its request), which its
+    // timer does within SETTLE_BATCH_MS.
+    if (open.items.length >= SETTLE_BATCH_MAX) settleBatches.delete(caller.accountId);
     return Promise.resolve();
   }
   const batch = { items: [[id, command]] };
   settleBatches.set(caller.accountId, batch);
   return new Promise((resolve) => {
-    let timer = null;
-    batch.send = () => {
-      clearTimeout(timer);
+    setTimeout(() => {
       if (settleBatches.get(caller.accountId) === batch) settleBatches.delete(caller.accountId);
-      batch.send = () => {};
       sendSettlements(caller.stub, batch.items).finally(resolve);
-    };
-    timer = setTimeout(() => batch.send(), SETTLE_BATCH_MS);
+    }, SETTLE_BATCH_MS);
   });
 }
 
