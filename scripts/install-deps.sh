@@ -16,7 +16,6 @@ packages=(
   clang-16 lld-16 llvm-16 wasi-libc               # edge-worker build: a WASI SDK from Debian parts
   libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 libclang-rt-16-dev-wasm32
   binaryen                                        # wasm-opt for the edge-worker build
-  faketime                                        # libfaketime: the worker's key-limit reset tests move workerd's clock
   nodejs npm
 )
 

@@ -283,7 +283,7 @@ function persisted(file, make) {
  * merged over process.env when inheritEnv), inheritEnv, fleet (a running fleet to use), fleetOptions,
  * sandbox (default: when no provider key), demoKey, adminKey, logs, verbose, processEnv}
  * processEnv: variables for the workerd process only, never bound to the worker and never read
- * for provider keys (e.g. LD_PRELOAD and FAKETIME_* for libfaketime in the key-limit tests).
+ * for provider keys (e.g. LD_PRELOAD and SY_FAKE_CLOCK_FILE of the key-limit tests' fake clock).
  */
 export async function startStack(options = {}) {
   const baseEnv = options.inheritEnv === false ? {} : { ...process.env };

@@ -23,7 +23,7 @@ export const DEMO_KEY = 'sk-sy-v1-demo-0123456789abcdef0123456789abcdef';
  * Starts fleet + workerd. options.env: extra worker variables (timeouts, overlay, ...), or a
  * function of the running fleet returning them (for URLs that point at it);
  * options.processEnv: variables for the workerd process only, not the worker (LD_PRELOAD,
- * FAKETIME_*: see worker-limits.test.mjs); options.fleetOptions: startFleet options. Returns the
+ * SY_FAKE_CLOCK_FILE: see worker-limits.test.mjs); options.fleetOptions: startFleet options. Returns the
  * stack plus helpers.
  */
 export async function startWorker(options = {}) {

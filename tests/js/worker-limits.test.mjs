@@ -2,11 +2,10 @@
 //
 // The ledger resets a key's limit at 00:00 UTC daily, on Mondays weekly and on the 1st monthly
 // (REFERENCE §4), by the time the worker passes it (Date.now()). workerd has no clock control, so
-// the workerd process runs under libfaketime (Debian package faketime): its CLOCK_REALTIME is the
-// real time plus an offset read from a file this test rewrites, re-read on every call
-// (FAKETIME_NO_CACHE), while CLOCK_MONOTONIC stays real (FAKETIME_DONT_FAKE_MONOTONIC), so
-// timers and I/O timeouts keep working. faketime-guard.c is preloaded first: without it workerd
-// deadlocks at startup under libfaketime (see that file). The fake time only ever moves forward,
+// fakeclock.c is preloaded into the workerd process: its wall clock is the real time plus an
+// offset read from a file this test rewrites, on every call, while the monotonic clock stays real,
+// so timers and I/O timeouts keep working (why not libfaketime: see fakeclock.c). The fake time
+// only ever moves forward,
 // through fixed dates in 2030 (or, once the real clock nears 2030, the same dates 28 years on: the
 // calendar repeats its weekdays every 28 years until 2100), one account per test.
 //
@@ -17,20 +16,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY, parseSse, picos, startWorker, until, user } from './worker-harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const LIBFAKETIME = [
-  process.env.SY_LIBFAKETIME,
-  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
-  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
-].find((p) => p && existsSync(p));
-const SKIP = LIBFAKETIME ? false
-  : 'libfaketime is not installed (Debian package faketime; scripts/install-deps.sh installs it)';
 
 const MODEL = 'openai/gpt-4o-mini';
 const PROMPT_PRICE = 150_000n; // picodollars per token: $0.15 per million
@@ -54,7 +46,7 @@ const T = (iso) => iso.replace(/^2030/, String(YEAR));
 let w;
 let clock;
 
-/** The workerd process's clock: real time + an offset in a file libfaketime re-reads. */
+/** The workerd process's wall clock: real time + an offset in a file fakeclock.c re-reads. */
 class FakeClock {
   constructor(file) {
     this.file = file;
@@ -63,9 +55,8 @@ class FakeClock {
   }
 
   write() {
-    // Atomic: libfaketime opens the file on every clock read and must never see it half written.
-    const s = this.offsetMs / 1000;
-    writeFileSync(`${this.file}.tmp`, `${s < 0 ? '-' : '+'}${Math.abs(s).toFixed(3)}\n`);
+    // Atomic: fakeclock.c reads the file on every clock read and must never see it half written.
+    writeFileSync(`${this.file}.tmp`, `${Math.round(this.offsetMs)}\n`);
     renameSync(`${this.file}.tmp`, this.file);
   }
 
@@ -167,35 +158,25 @@ async function limitedKey(reset) {
   return { ...k, limit };
 }
 
-describe('key limits reset at 00:00 UTC (fake clock under workerd)', { skip: SKIP, timeout: 60_000 }, () => {
+describe('key limits reset at 00:00 UTC (fake clock under workerd)', { timeout: 60_000 }, () => {
   let dir;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sy-faketime-'));
-    // The guard is built here, in ~0.1 s (the C compilers are build dependencies anyway).
-    const guard = join(dir, 'faketime-guard.so');
+    dir = mkdtempSync(join(tmpdir(), 'sy-fakeclock-'));
+    // The shim is built here, in ~0.1 s (the C compilers are build dependencies anyway).
+    const shim = join(dir, 'fakeclock.so');
     try {
-      execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', guard, join(HERE, 'faketime-guard.c'), '-ldl'], { stdio: 'pipe' });
+      execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, join(HERE, 'fakeclock.c')], { stdio: 'pipe' });
     } catch (e) {
-      throw new Error(`building tests/js/faketime-guard.c with cc failed: ${e.stderr ?? e.message}`);
+      throw new Error(`building tests/js/fakeclock.c with cc failed: ${e.stderr ?? e.message}`);
     }
     clock = new FakeClock(join(dir, 'clock'));
     w = await startWorker({
       env: { SWITCHYARD_KEEPALIVE_MS: '100' },
-      processEnv: {
-        LD_PRELOAD: `${guard} ${LIBFAKETIME}`,
-        FAKETIME_TIMESTAMP_FILE: clock.file,
-        FAKETIME_NO_CACHE: '1',
-        FAKETIME_DONT_FAKE_MONOTONIC: '1',
-        NO_FAKE_STAT: '1',
-      },
+      processEnv: { LD_PRELOAD: shim, SY_FAKE_CLOCK_FILE: clock.file },
     });
   });
   after(async () => {
-    const pid = w?.workerd.child.pid;
     await w?.close();
-    // libfaketime leaves its shared memory behind when the process is killed; a later process
-    // with the same pid would fail to start.
-    if (pid) for (const f of [`faketime_shm_${pid}`, `sem.faketime_sem_${pid}`]) rmSync(join('/dev/shm', f), { force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
