@@ -340,6 +340,16 @@ TEST_CASE("robustness: Retry-After forms") {
   CHECK(retry_after({{"retry-after", "soon"}}, 0) == 0);
   CHECK(retry_after({{"retry-after", "-3"}}, 0) == 0);
   CHECK(retry_after({{"retry-after", "99999999999"}}, 0) == 24LL * 3600 * 1000);  // capped at a day
+  // Beyond any integer: capped before the conversion (the fuzzer found these overflowing).
+  CHECK(retry_after({{"retry-after", std::string(130, '3')}}, 0) == 24LL * 3600 * 1000);
+  CHECK(retry_after({{"retry-after", "1e300"}}, 0) == 24LL * 3600 * 1000);
+  CHECK(retry_after({{"retry-after-ms", "1e300"}}, 0) == 24LL * 3600 * 1000);
+  CHECK(retry_after({{"retry-after-ms", "86399999.5"}}, 0) == 24LL * 3600 * 1000);
+  CHECK(retry_after({{"retry-after-ms", "1.5"}}, 0) == 2);
+  CHECK(TranslateResponse(spec, 429, {}, R"({"error":{"details":[{"retryDelay":"1e300s"}]}})", 0)
+            .retry_after_ms == 24LL * 3600 * 1000);
+  CHECK(TranslateResponse(spec, 429, {}, R"({"error":{"details":[{"retryDelay":"2.5s"}]}})", 0)
+            .retry_after_ms == 2500);
   CHECK(retry_after({{"retry-after-ms", "250"}, {"retry-after", "9"}}, 0) == 250);
   CHECK(retry_after({{"retry-after", "Wed, 21 Oct 2015 07:28:00 PST"}}, 0) == 0);
 }

@@ -46,14 +46,23 @@ bool LooksLikeContentFilter(std::string_view code) {
          code == "content_filtered" || code == "moderation";
 }
 
-// "37s", "1.5s" (protobuf Duration JSON) → ms.
+constexpr int64_t kMaxRetryAfterMs = 24LL * 3600 * 1000;
+
+// A finite, non-negative delay in ms, rounded up and capped at a day. The cap is applied before
+// the conversion: a provider's "1e300" must not become an out-of-range cast.
+int64_t CappedCeilMs(double ms) {
+  return ms >= static_cast<double>(kMaxRetryAfterMs) ? kMaxRetryAfterMs
+                                                      : static_cast<int64_t>(std::ceil(ms));
+}
+
+// "37s", "1.5s" (protobuf Duration JSON) → ms, capped at a day.
 int64_t DurationMs(std::string_view s) {
   if (s.size() < 2 || s.back() != 's' || s.size() > 24) return 0;
   std::string num(s.substr(0, s.size() - 1));
   char* end = nullptr;
   double v = std::strtod(num.c_str(), &end);
   if (end != num.c_str() + num.size() || !std::isfinite(v) || v < 0) return 0;
-  return static_cast<int64_t>(std::ceil(v * 1000.0));
+  return CappedCeilMs(v * 1000.0);
 }
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -96,8 +105,6 @@ int64_t ParseHttpDate(std::string_view s) {
   int64_t days = DaysFromCivil(year, month, static_cast<unsigned>(day));
   return ((days * 24 + hh) * 60 + mm) * 60000 + static_cast<int64_t>(ss) * 1000;
 }
-
-constexpr int64_t kMaxRetryAfterMs = 24LL * 3600 * 1000;
 
 std::string StatusText(int status) {
   switch (status) {
@@ -147,7 +154,7 @@ int64_t RetryAfterMs(const Headers& headers, int64_t now_ms) {
     char* end = nullptr;
     double d = std::strtod(v.c_str(), &end);
     if (end != v.c_str() && std::isfinite(d) && d >= 0) {
-      return std::min<int64_t>(static_cast<int64_t>(std::ceil(d)), kMaxRetryAfterMs);
+      return CappedCeilMs(d);
     }
   }
   if (auto ra = FindHeader(headers, "retry-after")) {
@@ -159,8 +166,7 @@ int64_t RetryAfterMs(const Headers& headers, int64_t now_ms) {
       char* end = nullptr;
       double seconds = std::strtod(s.c_str(), &end);
       if (end == s.c_str() + s.size() && std::isfinite(seconds) && seconds >= 0) {
-        return std::min<int64_t>(static_cast<int64_t>(std::ceil(seconds * 1000.0)),
-                                 kMaxRetryAfterMs);
+        return CappedCeilMs(seconds * 1000.0);
       }
       return 0;
     }
@@ -206,8 +212,7 @@ bool ExtractBodyError(const Json& body, ProviderError* out) {
     for (const Json& d : *details) {
       if (auto delay = FindString(d, "retryDelay")) {
         int64_t ms = DurationMs(*delay);
-        if (ms > 0 && out->retry_after_ms == 0)
-          out->retry_after_ms = std::min(ms, kMaxRetryAfterMs);
+        if (ms > 0 && out->retry_after_ms == 0) out->retry_after_ms = ms;
       }
     }
   }
