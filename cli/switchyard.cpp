@@ -4,6 +4,8 @@
 //   switchyard models [--param P]   the GET /models body of the default catalog
 //   switchyard endpoints MODEL_ID   the endpoints of one model
 //   switchyard providers            the GET /providers body
+//   switchyard simulate FILE|- [--json]  run a routing-simulator scenario (simulate.h): a
+//                                   summary table, or the whole report with --json
 //
 // Like every host it does only I/O (files, stdout, the clock, a seed); the decisions are the
 // core's.
@@ -20,6 +22,7 @@
 #include "switchyard/health.h"
 #include "switchyard/json.h"
 #include "switchyard/planner.h"
+#include "switchyard/simulate.h"
 
 namespace sy = switchyard;
 
@@ -104,6 +107,55 @@ int Plan(const sy::Catalog& catalog, int argc, char** argv) {
   return 0;
 }
 
+// Summary of a simulation report: totals, then one line per provider.
+void PrintSummary(const sy::Json& r) {
+  auto num = [](const sy::Json& j, const char* key) { return j.value(key, int64_t{0}); };
+  int64_t requests = num(r, "requests");
+  std::printf("requests %lld  succeeded %lld  failed %lld  (no route %lld)  attempts %lld  "
+              "fallbacks %lld\n",
+              static_cast<long long>(requests), static_cast<long long>(num(r, "succeeded")),
+              static_cast<long long>(num(r, "failed")), static_cast<long long>(num(r, "no_route")),
+              static_cast<long long>(num(r, "attempts")), static_cast<long long>(num(r, "fallbacks")));
+  std::printf("cost $%s", r.value("cost_usd", std::string("0")).c_str());
+  if (const sy::Json* lat = sy::FindObject(r, "latency_ms")) {
+    std::printf("  latency p50 %lld ms  p90 %lld ms  p99 %lld ms", static_cast<long long>(num(*lat, "p50")),
+                static_cast<long long>(num(*lat, "p90")), static_cast<long long>(num(*lat, "p99")));
+  }
+  std::printf("\n\n%-24s %9s %9s %9s %9s %7s %14s\n", "provider", "attempts", "ok", "failed", "429",
+              "share", "cost (USD)");
+  if (const sy::Json* providers = sy::FindArray(r, "providers")) {
+    for (const sy::Json& p : *providers) {
+      std::printf("%-24s %9lld %9lld %9lld %9lld %6.1f%% %14s\n",
+                  p.value("provider", std::string()).c_str(), static_cast<long long>(num(p, "attempts")),
+                  static_cast<long long>(num(p, "succeeded")), static_cast<long long>(num(p, "failed")),
+                  static_cast<long long>(num(p, "rate_limited")), 100.0 * p.value("share", 0.0),
+                  p.value("cost_usd", std::string()).c_str());
+    }
+  }
+}
+
+int Simulate(const sy::Catalog& catalog, int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: switchyard simulate FILE|- [--json]\n";
+    return 2;
+  }
+  std::string text;
+  if (!ReadAll(argv[2], &text)) {
+    std::cerr << "switchyard: cannot read " << argv[2] << "\n";
+    return 1;
+  }
+  auto scenario = sy::ParseJson(text, {}, "scenario");
+  if (!scenario.ok()) return Fail(scenario.status());
+  auto report = sy::Simulate(catalog, *scenario);
+  if (!report.ok()) return Fail(report.status());
+  if (argc > 3 && std::strcmp(argv[3], "--json") == 0) {
+    std::cout << report->dump(2) << "\n";
+  } else {
+    PrintSummary(*report);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,6 +164,7 @@ int main(int argc, char** argv) {
   if (!catalog.ok()) return Fail(catalog.status());
 
   if (std::strcmp(command, "plan") == 0) return Plan(*catalog, argc, argv);
+  if (std::strcmp(command, "simulate") == 0) return Simulate(*catalog, argc, argv);
   if (std::strcmp(command, "models") == 0) {
     sy::ModelsQuery query;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -130,6 +183,7 @@ int main(int argc, char** argv) {
     std::cout << catalog->RenderProviders().dump(2) << "\n";
     return 0;
   }
-  std::cerr << "usage: switchyard plan [FILE|-] | models [--param P] | endpoints MODEL_ID | providers\n";
+  std::cerr << "usage: switchyard plan [FILE|-] | models [--param P] | endpoints MODEL_ID | providers | "
+               "simulate FILE|- [--json]\n";
   return 2;
 }

@@ -1,24 +1,33 @@
-# The export list of both wasm builds, read from core/include/switchyard/c_api.h: every
-# SY_API(sy_...) declaration is one export. The header is the single source of truth; the
-# JS test tests/js/exports.test.mjs checks each built .wasm against the same header.
-set(SY_C_API_HEADER ${CMAKE_SOURCE_DIR}/core/include/switchyard/c_api.h)
+# The export lists of the wasm builds, read from the C headers: every SY_API(sy_...) declaration
+# is one export. Both builds export core/include/switchyard/c_api.h; the browser build also
+# c_sim.h (the simulator). The headers are the single source of truth; the JS test
+# tests/js/exports.test.mjs checks each built .wasm against the same headers.
+set(SY_C_API_DIR ${CMAKE_SOURCE_DIR}/core/include/switchyard)
 
-# sy_c_api_exports(<out-var>): the names, in header order ("sy_abi_version;sy_alloc;...").
+# sy_c_api_exports(<out-var> [header ...]): the names, in header order
+# ("sy_abi_version;sy_alloc;..."); the headers default to c_api.h.
 function(sy_c_api_exports out)
-  # Re-run the configure step when the header changes, so a new function is exported at once.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${SY_C_API_HEADER})
-  file(READ ${SY_C_API_HEADER} header)
-  # "SY_API(sy_" skips the macro's own definition, SY_API(name).
-  string(REGEX MATCHALL "SY_API\\(sy_[a-z0-9_]+\\)" matches "${header}")
+  set(headers ${ARGN})
+  if(NOT headers)
+    set(headers c_api.h)
+  endif()
   set(names)
-  foreach(m ${matches})
-    string(REGEX REPLACE "SY_API\\((sy_[a-z0-9_]+)\\)" "\\1" name "${m}")
-    list(APPEND names ${name})
+  foreach(h ${headers})
+    set(path ${SY_C_API_DIR}/${h})
+    # Re-run the configure step when a header changes, so a new function is exported at once.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${path})
+    file(READ ${path} header)
+    # "SY_API(sy_" skips the macro's own definition, SY_API(name).
+    string(REGEX MATCHALL "SY_API\\(sy_[a-z0-9_]+\\)" matches "${header}")
+    if(NOT matches)
+      message(FATAL_ERROR "no SY_API(sy_...) declarations found in ${path}")
+    endif()
+    foreach(m ${matches})
+      string(REGEX REPLACE "SY_API\\((sy_[a-z0-9_]+)\\)" "\\1" name "${m}")
+      list(APPEND names ${name})
+    endforeach()
   endforeach()
   list(REMOVE_DUPLICATES names)
-  if(NOT names)
-    message(FATAL_ERROR "no SY_API(sy_...) declarations found in ${SY_C_API_HEADER}")
-  endif()
   set(${out} ${names} PARENT_SCOPE)
 endfunction()
 

@@ -30,7 +30,8 @@
 //                                  // estimate of the request)
 //     "completion_tokens": 300,    // output tokens of a successful generation (default 200)
 //     "conversations": 0}],        // > 0: each request belongs to one of N conversations
-//                                  // (session ids), so stickiness applies; 0: no session id
+//                                  // (session ids), so prompt-cache stickiness applies; 0: every
+//                                  // request is a new conversation (no stickiness)
 //  "providers": {                  // behaviour by provider slug; "*" is the default for others
 //    "*": {"latency_ms": 500,      // median time to first token (default 500)
 //          "latency_jitter": 0.25, // sigma of the log-normal around it (0 .. 3, default 0.25)
@@ -95,7 +96,8 @@ inline constexpr size_t kSimSamples = 50;
 // Runs a scenario (the document above) against `catalog` and returns the report. Errors: 400 for
 // a malformed scenario (metadata.field names it), 413 when the expected number of requests
 // exceeds max_requests.
-Result<Json> Simulate(const Catalog& catalog, const Json& scenario);
+// `presets`: the router's presets ({name: preset}) for requests that name one; nullptr = none.
+Result<Json> Simulate(const Catalog& catalog, const Json& scenario, const Json* presets = nullptr);
 
 // Deterministic elementary functions of the simulator (exposed for tests): natural log of
 // x > 0 and e^x, from + - * / only, within a few ulp of libm.

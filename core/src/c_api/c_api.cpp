@@ -55,7 +55,8 @@ static_assert(SY_INTERNAL == static_cast<int>(Code::kInternal));
 static_assert(SY_CONFLICT == static_cast<int>(Code::kConflict));
 static_assert(sizeof(size_t) == sizeof(void*), "the JS binding reads size_t out-params as pointers");
 
-namespace {
+// Shared with the other c_api/*.cpp files (declared in handles.h).
+namespace switchyard::capi {
 
 // A ledger snapshot holds an account's keys, reservations and recent generations: it may be
 // larger than a request, and is host-produced (the host's own storage), so the size limit is
@@ -120,6 +121,21 @@ Result<Json> ParseObject(const char* data, size_t size, std::string_view what, b
   }
   return value;
 }
+
+}  // namespace switchyard::capi
+
+namespace {
+
+using switchyard::capi::Fail;
+using switchyard::capi::InputText;
+using switchyard::capi::kStateLimits;
+using switchyard::capi::LastError;
+using switchyard::capi::NullHandle;
+using switchyard::capi::ParseObject;
+using switchyard::capi::Reply;
+using switchyard::capi::ResultBuffer;
+using switchyard::capi::StatusCode;
+using switchyard::capi::Succeed;
 
 // An integer field in milliseconds, tokens or a status. JS hosts measure time with
 // performance.now(), so a finite fractional number is accepted and truncated toward zero.

@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "switchyard/c_api.h"
 #include "switchyard/catalog.h"
 #include "switchyard/health.h"
 #include "switchyard/ledger.h"
@@ -43,6 +45,20 @@ struct AttemptHost {
   bool browser = false;          // the upstream call is made from a web page
   ClientFormat client_format = ClientFormat::kOpenAI;
 };
+
+// Helpers shared by the c_api/*.cpp files (defined in c_api.cpp).
+// The error of the last failed constructor or NULL-handle call (sy_last_error).
+std::string& LastError();
+// Writes `status` as the documented error body and returns its code.
+sy_status_t Fail(std::string& out, const Status& status);
+// Writes `body` (success) and returns SY_OK.
+sy_status_t Succeed(std::string& out, const Json& body);
+sy_status_t Reply(std::string& out, const Result<Json>& body);
+// A call given a NULL handle: SY_INVALID_ARGUMENT, the error in LastError().
+sy_status_t NullHandle(const char* function);
+const char* ResultBuffer(const std::string* result, size_t* size);
+// A JSON object from the host's (pointer, size); the empty input is {} when `empty_ok`.
+Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok);
 
 }  // namespace switchyard::capi
 

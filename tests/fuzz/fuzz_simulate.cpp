@@ -1,0 +1,58 @@
+// The routing simulator's scenario: any bytes, parsed as JSON, run against a small catalog with
+// max_requests forced down to 300 (so each input runs in milliseconds). A refusal must be a 400 or
+// 413 naming what is wrong; a report must be valid JSON whose counts add up.
+#include <cstdint>
+#include <cstdlib>
+
+#include "switchyard/catalog.h"
+#include "switchyard/json.h"
+#include "switchyard/simulate.h"
+
+using namespace switchyard;
+
+namespace {
+
+const Catalog& SmallCatalog() {
+  static const Catalog* catalog = [] {
+    Result<Catalog> c = Catalog::FromText(R"({"format":"switchyard-catalog","version":1,
+      "providers":[{"slug":"a","name":"A","wire":"openai","base_url":"https://a.test/v1"},
+                   {"slug":"b","name":"B","wire":"anthropic","base_url":"https://b.test/v1"}],
+      "models":[{"id":"m/x","name":"X","context_length":100000},
+                {"id":"m/y","name":"Y","context_length":100000}],
+      "endpoints":[{"model":"m/x","provider":"a","pricing":{"prompt":"1","completion":"2","input_cache_read":"0.1"}},
+                   {"model":"m/x","provider":"b","pricing":{"prompt":"0","completion":"0"}},
+                   {"model":"m/y","provider":"b","pricing":{"prompt":"3","completion":"9"}}]})");
+    if (!c.ok()) std::abort();
+    return new Catalog(std::move(*c));
+  }();
+  return *catalog;
+}
+
+int64_t Int(const Json& j, const char* key) { return j.value(key, int64_t{-1}); }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Result<Json> parsed = ParseJson(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!parsed.ok()) return 0;
+  Json scenario = std::move(*parsed);
+  if (scenario.is_object()) scenario["max_requests"] = 300;
+  Result<Json> report = Simulate(SmallCatalog(), scenario);
+  if (!report.ok()) {
+    Code code = report.status().code();
+    if (code != Code::kInvalidArgument && code != Code::kTooLarge) std::abort();
+    if (report.status().message().empty()) std::abort();
+    return 0;
+  }
+  const Json& r = *report;
+  if (Json::parse(r.dump(), nullptr, false).is_discarded()) std::abort();
+  if (Int(r, "succeeded") + Int(r, "failed") != Int(r, "requests")) std::abort();
+  if (Int(r, "requests") > 300 + 300 / 4 + 100) std::abort();
+  int64_t attempts = 0, cost = 0;
+  for (const Json& p : r["providers"]) {
+    attempts += Int(p, "attempts");
+    cost += Int(p, "cost_picos");
+  }
+  if (attempts != Int(r, "attempts") || cost != Int(r, "cost_picos")) std::abort();
+  return 0;
+}
