@@ -2,6 +2,7 @@
 // max_requests forced down to 300 (so each input runs in milliseconds). A refusal must be a 400 or
 // 413 naming what is wrong; a report must be valid JSON whose counts add up.
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 
 #include "switchyard/catalog.h"
@@ -19,10 +20,13 @@ const Catalog& SmallCatalog() {
                    {"slug":"b","name":"B","wire":"anthropic","base_url":"https://b.test/v1"}],
       "models":[{"id":"m/x","name":"X","context_length":100000},
                 {"id":"m/y","name":"Y","context_length":100000}],
-      "endpoints":[{"model":"m/x","provider":"a","pricing":{"prompt":"1","completion":"2","input_cache_read":"0.1"}},
-                   {"model":"m/x","provider":"b","pricing":{"prompt":"0","completion":"0"}},
-                   {"model":"m/y","provider":"b","pricing":{"prompt":"3","completion":"9"}}]})");
-    if (!c.ok()) std::abort();
+      "endpoints":[{"model":"m/x","provider":"a","context_length":100000,"pricing":{"prompt":"1","completion":"2","input_cache_read":"0.1"}},
+                   {"model":"m/x","provider":"b","context_length":100000,"pricing":{"prompt":"0","completion":"0"}},
+                   {"model":"m/y","provider":"b","context_length":100000,"pricing":{"prompt":"3","completion":"9"}}]})");
+    if (!c.ok()) {
+      std::fprintf(stderr, "%s\n", c.status().message().c_str());
+      std::abort();
+    }
     return new Catalog(std::move(*c));
   }();
   return *catalog;
