@@ -39,7 +39,8 @@ fuzz-build: deps
 	@cmake --build build/fuzz -j$(JOBS)
 
 # ---- the two front-door commands -----------------------------------------------------------
-run: worker
+# The Emscripten build too (js/dist): the routing simulator page runs it in the browser.
+run: js
 	@scripts/run.sh
 
 test: native js fuzz-build
@@ -51,6 +52,8 @@ test: native js fuzz-build
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 	@echo "== JS suites (node --test) =="
 	@node --test --test-concurrency=2 --test-timeout=180000 --test-force-exit tests/js/
+	@echo "== browser suites (headless Chromium: the npm package in a page, the simulator page) =="
+	@node --test --test-concurrency=1 --test-timeout=60000 --test-force-exit tests/browser/
 
 # ---- longer-running extras -----------------------------------------------------------------
 fuzz-long: fuzz-build

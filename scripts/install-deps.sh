@@ -18,6 +18,9 @@ packages=(
   binaryen                                        # wasm-opt for the edge-worker build
   nodejs npm
 )
+# Headless Chromium for the browser suites (tests/browser/, driven by playwright-core, which
+# cannot download a browser of its own here).
+if [ "$what" = all ]; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,8 @@
 // tests and benchmark reuse to start the same stack on free ports.
 //
 //   node scripts/run.mjs            builds what is missing, starts the sandbox fleet (when no
-//                                   provider key is set) and workerd, prints the demo key and
+//                                   provider key is set), workerd and the routing simulator's
+//                                   page (examples/simulator/), prints the demo key and
 //                                   examples; Ctrl-C stops everything it started.
 //   node scripts/run.mjs --rebuild   the same, after an incremental build of the WASI core.
 //   node scripts/run.mjs --build-only [--wasm-out <file>]
@@ -12,7 +13,8 @@
 //
 // Environment: SWITCHYARD_PORT (8787), SWITCHYARD_DATA_DIR (.data: Durable Object storage and
 // the generated demo/admin keys and BYOK secret), SWITCHYARD_DEMO_KEY, SWITCHYARD_ADMIN_KEY,
-// SWITCHYARD_BYOK_SECRET (generated into the data dir when unset), SWITCHYARD_SANDBOX=1
+// SWITCHYARD_BYOK_SECRET (generated into the data dir when unset), SWITCHYARD_SIM_PORT (8788:
+// the simulator page; it needs js/dist from `make js`), SWITCHYARD_SANDBOX=1
 // (sandbox fleet even with provider keys set), and per provider <PROVIDER>_API_KEY /
 // <PROVIDER>_BASE_URL (names from core/data/catalog.json).
 //
@@ -382,6 +384,8 @@ async function main(argv) {
   }
   const port = Number(process.env.SWITCHYARD_PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad SWITCHYARD_PORT ${process.env.SWITCHYARD_PORT}`);
+  const simPort = Number(process.env.SWITCHYARD_SIM_PORT ?? 8788);
+  if (!Number.isInteger(simPort) || simPort < 0 || simPort > 65535) throw new Error(`bad SWITCHYARD_SIM_PORT ${process.env.SWITCHYARD_SIM_PORT}`);
   const dataDir = resolve(process.env.SWITCHYARD_DATA_DIR ?? join(ROOT, '.data'));
   // Built only if missing: `make worker` (or `node scripts/run.mjs --rebuild`) refreshes it.
   ensureWasm({ rebuild: argv.includes('--rebuild') });
@@ -400,12 +404,15 @@ async function main(argv) {
   });
   // Whatever ends this process (an error, process.exit), workerd must not outlive it.
   process.on('exit', () => { try { stack.workerd.child.kill('SIGKILL'); } catch { /* gone */ } });
+  // The simulator page: a static server in this process (it stops with it). It runs the
+  // Emscripten build in the browser, so it works without the router; a busy port costs only it.
+  const simulator = await startSimulatorPage(simPort);
   let stopping = false;
   const shutdown = async (signal) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\nrun: ${signal}: stopping workerd${stack.sandbox ? ' and the sandbox fleet' : ''}`);
-    await stack.stop();
+    console.log(`\nrun: ${signal}: stopping workerd${stack.sandbox ? ', the sandbox fleet' : ''} and the simulator page`);
+    await Promise.all([stack.stop(), simulator.server?.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -416,7 +423,7 @@ async function main(argv) {
     // Ctrl-C in a terminal signals the whole process group: workerd may see it first.
     if (signal === 'SIGINT' || signal === 'SIGTERM') return shutdown(signal);
     console.error(`run: workerd exited (code ${code}, signal ${signal})`);
-    stack.stop().finally(() => process.exit(1));
+    Promise.all([stack.stop(), simulator.server?.close()]).finally(() => process.exit(1));
   });
 
   const model = exampleModel(stack);
@@ -447,6 +454,7 @@ Switchyard edge worker (workerd) on ${stack.url}
   admin key:  in ${process.env.SWITCHYARD_ADMIN_KEY ? 'SWITCHYARD_ADMIN_KEY' : join(stack.dataDir, 'admin-key')}
   BYOK:       users' provider keys encrypted under ${byokSecret ? join(stack.dataDir, 'byok-secret') : 'SWITCHYARD_BYOK_SECRET'} (PUT /api/v1/byok/<provider>)
   self-check: ${check}
+  simulator:  ${simulator.line}
 
 curl ${base}/chat/completions \\
   -H "Authorization: Bearer ${stack.demoKey}" \\
@@ -461,7 +469,24 @@ const stream = await client.chat.completions.create({
 for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
 console.log();'
 
-Ctrl-C stops workerd${stack.sandbox ? ' and the sandbox fleet' : ''}.`);
+Ctrl-C stops workerd${stack.sandbox ? ', the sandbox fleet' : ''} and the simulator page.`);
+}
+
+/**
+ * Starts the routing simulator's page (examples/simulator/serve.mjs) on `port`. Returns
+ * {server, line}: server null when it could not start, and the line `make run` prints for it.
+ */
+async function startSimulatorPage(port) {
+  const { startSimulatorServer } = await import(pathToFileURL(join(ROOT, 'examples/simulator/serve.mjs')).href);
+  let server;
+  try {
+    server = await startSimulatorServer({ port });
+  } catch (e) {
+    return { server: null, line: `not started (${e.code ?? e.message}; set SWITCHYARD_SIM_PORT to another port)` };
+  }
+  const dist = ['switchyard.mjs', 'switchyard.wasm'].filter((f) => !existsSync(join(ROOT, 'js/dist', f)));
+  const note = dist.length ? `   (js/dist/${dist.join(', ')} missing: run make js)` : '';
+  return { server, line: `${server.url}   (routing simulator, in the browser)${note}` };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -1,9 +1,12 @@
-// binding.js: the one JS binding over the C ABI of core/include/switchyard/c_api.h.
+// binding.js: the one JS binding over the C ABI of core/include/switchyard/c_api.h, plus the
+// simulator's entry point of c_sim.h where the build has it.
 //
 // It is written against "a WebAssembly instance's exports": the sy_* functions and `memory`.
-// Both builds export exactly those names (the Emscripten build through its loader's
+// Both builds export every c_api.h name (the Emscripten build through its loader's
 // instantiateWasm hook, the WASI build directly), so the browser, Node and workerd loaders all
-// end in bind(exports) and the rest of the package cannot tell the builds apart.
+// end in bind(exports) and the rest of the package cannot tell the builds apart. c_sim.h's
+// functions are optional: the Emscripten build exports them, the edge worker's WASI build does
+// not (it never simulates), and there Router.simulate() throws instead.
 //
 // Per call: the input (JSON text or raw bytes) is copied into memory from sy_alloc, the function
 // runs, the handle's result buffer is decoded, the input freed. A non-zero status becomes a
@@ -25,6 +28,7 @@ const CODE_NAMES = [
 const HTTP_STATUS = [200, 400, 401, 402, 403, 404, 408, 413, 429, 502, 503, 500, 409];
 const STATUS_INTERNAL = 11;
 const STATUS_INVALID_ARGUMENT = 1;
+const STATUS_UNAVAILABLE = 10;
 
 /** A non-zero sy_status_t, with the core's error body {"error":{code,message,metadata}}. */
 export class SwitchyardError extends Error {
@@ -63,8 +67,15 @@ export const C_API_FUNCTIONS = Object.freeze([
 ]);
 
 /**
+ * Every function of c_sim.h (the routing simulator), in header order: exported by the
+ * Emscripten build, not by the worker's WASI build. Optional in bind(): Router.simulate()
+ * works when the module exports all of them, and throws "unavailable" otherwise.
+ */
+export const C_SIM_FUNCTIONS = Object.freeze(['sy_router_simulate']);
+
+/**
  * Binds the exports of one Switchyard instance. Returns the package API for that instance:
- * { Router, Plan, Stream, Ledger, SwitchyardError, abiVersion, exports }.
+ * { Router, Plan, Stream, Ledger, SwitchyardError, abiVersion, hasSimulator, exports }.
  */
 export function bind(exports) {
   for (const name of ['memory', ...C_API_FUNCTIONS]) {
@@ -192,6 +203,7 @@ class Core {
 
 function makeApi(core, abiVersion) {
   const x = core.exports;
+  const hasSimulator = C_SIM_FUNCTIONS.every((name) => name in x);
 
   // Releases core objects whose JS owner was collected without free(). Held values never
   // reference the owner, or it could not be collected.
@@ -287,6 +299,26 @@ function makeApi(core, abiVersion) {
 
     /** Merges another isolate's health snapshot. */
     mergeHealth(snapshot, nowMs) { this.#run(x.sy_router_health_merge, { now_ms: nowMs, snapshot }); }
+
+    /**
+     * Runs a routing simulation (scenario: object or JSON text, see core/include/switchyard/
+     * simulate.h) against this router's catalog and presets, with fresh health: the router's
+     * own health is neither read nor changed. Returns the report. Only builds with c_sim.h
+     * (the Emscripten one) simulate; elsewhere this throws code "unavailable".
+     */
+    simulate(scenario) {
+      if (!hasSimulator) {
+        throw new SwitchyardError(STATUS_UNAVAILABLE, {
+          error: {
+            code: 503,
+            message: 'this Switchyard build has no routing simulator (sy_router_simulate is not ' +
+              'exported): the Emscripten build (the package\'s browser and Node entries) has one, ' +
+              'the edge worker\'s WASI build does not',
+          },
+        });
+      }
+      return this.#run(x.sy_router_simulate, scenario);
+    }
   }
 
   class Plan extends Handle {
@@ -400,6 +432,8 @@ function makeApi(core, abiVersion) {
 
   return Object.freeze({
     Router, Plan, Stream, Ledger, SwitchyardError, abiVersion,
+    /** Whether this build exports c_sim.h, i.e. Router.simulate() works. */
+    hasSimulator,
     /** The raw instance exports (the C ABI), for tools and tests. */
     exports: x,
     /** Whether a trap has made this instance unusable. */

@@ -1,5 +1,5 @@
-// Types of the binding over the C ABI (core/include/switchyard/c_api.h). Every loader
-// (browser, Node, workerd) resolves to a SwitchyardApi.
+// Types of the binding over the C ABI (core/include/switchyard/c_api.h, and c_sim.h where the
+// build has it). Every loader (browser, Node, workerd) resolves to a SwitchyardApi.
 
 export declare const ABI_VERSION: 1;
 
@@ -149,6 +149,105 @@ export interface StreamFinish {
   now_ms?: number;
 }
 
+/** A provider's simulated behaviour (simulate.h); "*" in SimScenario.providers is the default. */
+export interface SimProviderBehaviour {
+  /** Median time to first token (default 500). */
+  latency_ms?: number;
+  /** Sigma of the log-normal around latency_ms, 0..3 (default 0.25). */
+  latency_jitter?: number;
+  /** Output speed after the first token (default 60). */
+  tokens_per_s?: number;
+  /** Chance an attempt ends in HTTP 500, 0..1. */
+  error_rate?: number;
+  /** Chance an attempt hangs until the scenario's timeout_ms, 0..1. */
+  timeout_rate?: number;
+  /** Attempts per second accepted; the rest get 429 (null: unlimited). */
+  capacity_rps?: number | null;
+  /** Retry-After of those 429s (0: none; default 1000). */
+  retry_after_ms?: number;
+  /** Times relative to the start; status 0 = connection refused. */
+  outages?: { start_ms: number; end_ms: number; status?: number }[];
+}
+
+/** One Poisson stream of requests. */
+export interface SimTrafficClass {
+  name?: string;
+  /** Mean arrivals per second, > 0. */
+  rate_per_s: number;
+  /** An OpenAI chat request with the router's extensions (model, models, provider, ...). */
+  request: JsonObject;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  /** > 0: requests belong to that many conversations (prompt-cache stickiness applies). */
+  conversations?: number;
+}
+
+/** sy_router_simulate's input: see core/include/switchyard/simulate.h. */
+export interface SimScenario {
+  /** Integer or decimal string (64 bits); default 1. */
+  seed?: number | string;
+  /** Simulated wall clock at t = 0 (unix ms). */
+  start_ms?: number;
+  /** Simulated time, 1 ms .. 7 days. */
+  duration_ms: number;
+  bucket_ms?: number;
+  timeout_ms?: number;
+  max_requests?: number;
+  /** The policy context, as for Router.plan. */
+  context?: JsonObject;
+  traffic: SimTrafficClass[];
+  /** Behaviour by provider slug; "*" for every other provider. */
+  providers?: Record<string, SimProviderBehaviour>;
+}
+
+export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'timeout' | 'connection' | 'other';
+
+export interface SimLatency { p50: number; p90: number; p99: number; max: number }
+
+/** sy_router_simulate's report: see core/include/switchyard/simulate.h. */
+export interface SimReport {
+  requests: number;
+  succeeded: number;
+  failed: number;
+  attempts: number;
+  /** Requests that needed more than one attempt. */
+  fallbacks: number;
+  /** Requests the planner refused (no endpoint left). */
+  no_route: number;
+  cost_picos: number;
+  cost_usd: string;
+  /** Arrival to the end of the successful attempt; null without successes. */
+  latency_ms: SimLatency | null;
+  /** Failed attempts by kind. */
+  failures: { http_429: number; http_5xx: number; timeout: number; connection: number; other: number };
+  /** Sorted by attempts, then slug. */
+  providers: {
+    provider: string; name: string; attempts: number; succeeded: number; failed: number;
+    rate_limited: number; cost_picos: number; cost_usd: string;
+    /** Fraction of the successful requests this provider served. */
+    share: number;
+    latency_ms: { p50: number; p99: number } | null;
+  }[];
+  classes: {
+    name: string; requests: number; succeeded: number; failed: number; fallbacks: number;
+    cost_picos: number; cost_usd: string; latency_ms: SimLatency | null;
+  }[];
+  /** Per bucket: requests by arrival, attempts by start. */
+  series: {
+    bucket_ms: number; start_ms: number; buckets: number;
+    requests: number[]; succeeded: number[]; failed: number[]; cost_picos: number[];
+    providers: Record<string, { attempts: number[]; failed: number[] }>;
+  };
+  /** The first requests, with every attempt. */
+  samples: {
+    t_ms: number; class: string; outcome: 'ok' | 'failed' | 'no_route'; error?: string;
+    attempts: { provider: string; tag: string; start_ms: number; end_ms: number; status: number; result: SimAttemptResult }[];
+    cost_picos: number;
+  }[];
+  /** Discrete events processed. */
+  events: number;
+}
+
 export interface Router extends Handle {
   models(query?: ModelsQuery): JsonObject;
   endpoints(model: string, nowMs: number): JsonObject;
@@ -158,6 +257,12 @@ export interface Router extends Handle {
   observe(event: HealthEvent): void;
   health(nowMs: number): JsonObject;
   mergeHealth(snapshot: JsonObject, nowMs: number): void;
+  /**
+   * Runs a routing simulation against this router's catalog and presets (fresh health; the
+   * router's own is untouched). Throws a SwitchyardError: "invalid_argument" naming the field,
+   * "too_large" beyond max_requests, "unavailable" in a build without the simulator (WASI).
+   */
+  simulate(scenario: SimScenario | string): SimReport;
 }
 
 export interface Plan extends Handle {
@@ -192,11 +297,18 @@ export interface SwitchyardApi {
   readonly Stream: Function;
   readonly SwitchyardError: typeof SwitchyardError;
   readonly abiVersion: number;
+  /** Whether this build has the routing simulator (c_sim.h): the Emscripten build does. */
+  readonly hasSimulator: boolean;
   /** The raw C ABI exports of this instance (sy_* functions and memory). */
   readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory };
   /** True once a trap inside the core has made this instance unusable. */
   readonly broken: boolean;
 }
+
+/** Every function of c_api.h; bind() requires them all. */
+export declare const C_API_FUNCTIONS: readonly string[];
+/** Every function of c_sim.h; optional in bind() (Router.simulate needs them all). */
+export declare const C_SIM_FUNCTIONS: readonly string[];
 
 /** Binds one instance's exports (memory + sy_* functions). */
 export declare function bind(exports: WebAssembly.Exports): SwitchyardApi;

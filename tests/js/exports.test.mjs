@@ -1,40 +1,50 @@
-// Each built .wasm exports exactly the functions c_api.h declares (no more, no fewer), the
-// binding knows the same list, and neither build imports a clock or a source of randomness.
+// Each built .wasm exports exactly the functions of its C headers (no more, no fewer): the
+// browser build c_api.h + c_sim.h, the worker build c_api.h alone. The binding knows the same
+// two lists, and neither build imports a clock or a source of randomness.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { C_API_FUNCTIONS } from '../../js/src/binding.js';
+import { C_API_FUNCTIONS, C_SIM_FUNCTIONS } from '../../js/src/binding.js';
 import { WASI_PROVIDED } from '../../js/src/wasi.js';
 import { BUILDS, headerFunctions, missing } from './wasm-builds.mjs';
 
-const declared = headerFunctions();
+const declared = { 'c_api.h': headerFunctions('c_api.h'), 'c_sim.h': headerFunctions('c_sim.h') };
 
-test('c_api.h declares the C ABI', () => {
-  assert.ok(declared.length >= 30, `only ${declared.length} SY_API declarations found`);
-  assert.ok(declared.includes('sy_abi_version'));
+test('c_api.h declares the C ABI, c_sim.h the simulator', () => {
+  assert.ok(declared['c_api.h'].length >= 30, `only ${declared['c_api.h'].length} SY_API declarations found`);
+  assert.ok(declared['c_api.h'].includes('sy_abi_version'));
+  assert.ok(declared['c_sim.h'].includes('sy_router_simulate'));
+  const shared = declared['c_sim.h'].filter((n) => declared['c_api.h'].includes(n));
+  assert.deepEqual(shared, [], 'a function belongs to one header');
 });
 
 test('the JS binding covers exactly the functions of c_api.h', () => {
-  assert.deepEqual([...C_API_FUNCTIONS].sort(), [...declared].sort());
+  assert.deepEqual([...C_API_FUNCTIONS].sort(), [...declared['c_api.h']].sort());
+});
+
+test('the JS binding covers exactly the functions of c_sim.h', () => {
+  assert.deepEqual([...C_SIM_FUNCTIONS].sort(), [...declared['c_sim.h']].sort());
 });
 
 // Names that would mean the core reads time or draws randomness on its own.
 const NONDETERMINISTIC = /clock|time|date|random|entropy|now/i;
 
 for (const build of BUILDS) {
-  test(`${build.name}: exports match c_api.h`, () => {
+  test(`${build.name}: exports match ${build.headers.join(' + ')}`, () => {
     const why = missing(build);
     if (why) assert.fail(why);
+    const expected = build.headers.flatMap((h) => declared[h]);
     const module = new WebAssembly.Module(readFileSync(build.wasm));
     const exports = WebAssembly.Module.exports(module);
     const functions = exports.filter((e) => e.name.startsWith('sy_'));
     for (const e of functions) assert.equal(e.kind, 'function', `${e.name} is a ${e.kind}`);
     const exported = new Set(functions.map((e) => e.name));
-    const absent = declared.filter((n) => !exported.has(n));
-    const extra = [...exported].filter((n) => !declared.includes(n));
-    assert.deepEqual(absent, [], `declared in c_api.h but not exported: ${absent.join(', ')}`);
-    assert.deepEqual(extra, [], `exported but not declared in c_api.h: ${extra.join(', ')}`);
+    const absent = expected.filter((n) => !exported.has(n));
+    const extra = [...exported].filter((n) => !expected.includes(n));
+    const headers = build.headers.join(' + ');
+    assert.deepEqual(absent, [], `declared in ${headers} but not exported: ${absent.join(', ')}`);
+    assert.deepEqual(extra, [], `exported but not declared in ${headers}: ${extra.join(', ')}`);
     assert.ok(exports.some((e) => e.name === 'memory' && e.kind === 'memory'), 'memory is not exported');
     if (build.name.startsWith('worker')) {
       assert.ok(exports.some((e) => e.name === '_initialize'), 'a WASI reactor exports _initialize');

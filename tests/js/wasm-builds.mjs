@@ -16,6 +16,8 @@ const workerDir = resolve(ROOT, process.env.SWITCHYARD_WORKER_BUILD ?? 'build/wo
 export const BUILDS = [
   {
     name: 'browser (Emscripten)',
+    // The C headers whose SY_API functions this build exports, exactly.
+    headers: ['c_api.h', 'c_sim.h'],
     wasm: join(browserDir, 'switchyard.wasm'),
     files: [join(browserDir, 'switchyard.wasm'), join(browserDir, 'switchyard.mjs')],
     how: 'cmake --preset browser -B build/browser && cmake --build build/browser --target switchyard_browser',
@@ -26,6 +28,7 @@ export const BUILDS = [
   },
   {
     name: 'worker (WASI)',
+    headers: ['c_api.h'],
     wasm: join(workerDir, 'switchyard.wasm'),
     files: [join(workerDir, 'switchyard.wasm')],
     how: 'cmake --preset worker -B build/worker && cmake --build build/worker --target switchyard_worker',
@@ -43,10 +46,10 @@ export function missing(build) {
     '(or point SWITCHYARD_BROWSER_BUILD / SWITCHYARD_WORKER_BUILD at it)';
 }
 
-/** The SY_API(sy_...) names declared in c_api.h, in order. */
-export function headerFunctions() {
-  const header = readFileSync(join(ROOT, 'core/include/switchyard/c_api.h'), 'utf8');
-  return [...new Set([...header.matchAll(/SY_API\((sy_[a-z0-9_]+)\)/g)].map((m) => m[1]))];
+/** The SY_API(sy_...) names declared in one public C header (default c_api.h), in order. */
+export function headerFunctions(header = 'c_api.h') {
+  const text = readFileSync(join(ROOT, 'core/include/switchyard', header), 'utf8');
+  return [...new Set([...text.matchAll(/SY_API\((sy_[a-z0-9_]+)\)/g)].map((m) => m[1]))];
 }
 
 export function readFixture(relative) {

@@ -84,8 +84,13 @@ describe('make run (scripts/run.sh)', { timeout: 55_000 }, () => {
   test('offline: prints a working curl, stops on Ctrl-C, keeps its storage', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sy-run-'));
     const port = await freePort();
+    let simPort = await freePort();
+    while (simPort === port) simPort = await freePort();
     // A clean environment: no provider key, so the sandbox fleet is used.
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? dir, SWITCHYARD_PORT: String(port), SWITCHYARD_DATA_DIR: join(dir, 'data') };
+    const env = {
+      PATH: process.env.PATH, HOME: process.env.HOME ?? dir, SWITCHYARD_PORT: String(port),
+      SWITCHYARD_SIM_PORT: String(simPort), SWITCHYARD_DATA_DIR: join(dir, 'data'),
+    };
 
     const first = await startRun(env);
     const banner = first.out();
@@ -94,6 +99,16 @@ describe('make run (scripts/run.sh)', { timeout: 55_000 }, () => {
     const key = /demo key:\s+(sk-sy-v1-\S+)/.exec(banner)?.[1];
     assert.ok(key, 'the demo key is printed');
     const fleetPort = Number(/sandbox provider fleet at http:\/\/127\.0\.0\.1:(\d+)/.exec(banner)[1]);
+
+    // The routing simulator's page, served with the package it runs.
+    const simUrl = /simulator:\s+(http:\/\/\S+)/.exec(banner)?.[1];
+    assert.equal(simUrl, `http://127.0.0.1:${simPort}/examples/simulator/`);
+    const page = await fetch(simUrl);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Switchyard routing simulator/);
+    const wasm = await fetch(new URL('/js/dist/switchyard.wasm', simUrl));
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    await wasm.arrayBuffer();
 
     // The printed curl command, run as printed.
     const curl = /^(curl [\s\S]*?)\n\n/m.exec(banner)?.[1];
@@ -111,6 +126,7 @@ describe('make run (scripts/run.sh)', { timeout: 55_000 }, () => {
     assert.equal(await stop(first.child), 0);
     assert.equal(await portOpen(port), false, 'workerd stopped');
     assert.equal(await portOpen(fleetPort), false, 'the sandbox fleet stopped');
+    assert.equal(await portOpen(simPort), false, 'the simulator page stopped');
 
     // Restart on the same data directory: same demo key, and the account remembers its usage.
     const second = await startRun(env);
