@@ -266,9 +266,8 @@ Result<Behaviour> ReadBehaviour(const Json& b, const Behaviour& base, std::strin
       SY_RETURN_IF_ERROR(ReadInt(o, ipath, "status", 0, 599, &status));
       if (outage.end_ms <= outage.start_ms)
         return Status::InvalidArgument(ipath + ".end_ms must be after start_ms", ipath + ".end_ms");
-      if (status != 0 && (status < 400 || status == 400 || status == 401 || status == 403 ||
-                          status == 404 || status == 422 || status == 413)) {
-        // Client errors would not fall back: an outage is a provider-side failure.
+      if (status != 0 && status != 408 && status != 429 && (status < 500 || status > 599)) {
+        // An outage is a provider-side failure (Health ignores other 4xx: the client's fault).
         return Status::InvalidArgument(
             ipath + ".status must be 0 (connection refused), 408, 429 or 5xx", ipath + ".status");
       }
@@ -397,7 +396,7 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
 
 // ---- the simulation ----------------------------------------------------------------------------
 
-enum class AttemptResult : uint8_t { kOk, kHttp429, kHttp5xx, kTimeout, kConnection, kOther };
+enum class AttemptResult : uint8_t { kOk, kHttp429, kHttp5xx, kTimeout, kConnection };
 
 const char* ResultName(AttemptResult r) {
   switch (r) {
@@ -406,9 +405,8 @@ const char* ResultName(AttemptResult r) {
     case AttemptResult::kHttp5xx: return "http_5xx";
     case AttemptResult::kTimeout: return "timeout";
     case AttemptResult::kConnection: return "connection";
-    case AttemptResult::kOther: return "other";
   }
-  return "other";
+  return "connection";
 }
 
 struct SampleAttempt {
@@ -636,8 +634,7 @@ class Simulation {
       f.status = outage->status;
       f.result = outage->status == 0     ? AttemptResult::kConnection
                  : outage->status == 429 ? AttemptResult::kHttp429
-                 : outage->status >= 500 ? AttemptResult::kHttp5xx
-                                         : AttemptResult::kOther;
+                                         : AttemptResult::kHttp5xx;  // (408 below)
       if (outage->status == 408) {
         f.result = AttemptResult::kTimeout;
         f.status = 0;
@@ -756,7 +753,7 @@ class Simulation {
       case AttemptResult::kHttp5xx: ++fail_5xx_; break;
       case AttemptResult::kTimeout: ++fail_timeout_; break;
       case AttemptResult::kConnection: ++fail_connection_; break;
-      default: ++fail_other_; break;
+      case AttemptResult::kOk: break;
     }
     auto& pf = series_provider_failed_[endpoint.provider];
     pf.resize(series_requests_.size());
@@ -803,8 +800,7 @@ class Simulation {
     report["failures"] = Json{{"http_429", fail_429_},
                               {"http_5xx", fail_5xx_},
                               {"timeout", fail_timeout_},
-                              {"connection", fail_connection_},
-                              {"other", fail_other_}};
+                              {"connection", fail_connection_}};
 
     std::vector<uint32_t> used;
     for (uint32_t p = 0; p < providers_.size(); ++p) {
@@ -911,7 +907,7 @@ class Simulation {
 
   int64_t requests_ = 0, succeeded_ = 0, failed_ = 0, attempts_ = 0, fallbacks_ = 0,
           no_route_ = 0, events_ = 0;
-  int64_t fail_429_ = 0, fail_5xx_ = 0, fail_timeout_ = 0, fail_connection_ = 0, fail_other_ = 0;
+  int64_t fail_429_ = 0, fail_5xx_ = 0, fail_timeout_ = 0, fail_connection_ = 0;
   Picos cost_ = 0;
   std::vector<int32_t> latencies_;
   std::vector<Tally> providers_;

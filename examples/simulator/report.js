@@ -57,7 +57,6 @@ function renderTotals(r) {
   setOutput('failures-5xx', format.int(f.http_5xx), f.http_5xx);
   setOutput('failures-timeout', format.int(f.timeout), f.timeout);
   setOutput('failures-connection', format.int(f.connection), f.connection);
-  setOutput('failures-other', format.int(f.other), f.other);
 }
 
 function renderProviders(r) {
@@ -100,7 +99,7 @@ function renderClasses(r) {
 
 const RESULT_TEXT = {
   ok: 'ok', http_429: 'rate limited', http_5xx: 'server error', timeout: 'timed out',
-  connection: 'connection refused', other: 'failed',
+  connection: 'connection refused',
 };
 
 // One attempt as a chip: provider, HTTP status, what happened, how long it took.

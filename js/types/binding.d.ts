@@ -200,7 +200,7 @@ export interface SimScenario {
   providers?: Record<string, SimProviderBehaviour>;
 }
 
-export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'timeout' | 'connection' | 'other';
+export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'timeout' | 'connection';
 
 export interface SimLatency { p50: number; p90: number; p99: number; max: number }
 
@@ -219,7 +219,7 @@ export interface SimReport {
   /** Arrival to the end of the successful attempt; null without successes. */
   latency_ms: SimLatency | null;
   /** Failed attempts by kind. */
-  failures: { http_429: number; http_5xx: number; timeout: number; connection: number; other: number };
+  failures: { http_429: number; http_5xx: number; timeout: number; connection: number };
   /** Sorted by attempts, then slug. */
   providers: {
     provider: string; name: string; attempts: number; succeeded: number; failed: number;

@@ -304,6 +304,10 @@ TEST_CASE("simulate: malformed scenarios are refused naming the field") {
        "providers.cheap.outages[0].end_ms"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 404}]}}})",
        "providers.cheap.outages[0].status"},
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 402}]}}})",
+       "providers.cheap.outages[0].status"},
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 600}]}}})",
+       "providers.cheap.outages[0].status"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "why": 1}]}}})",
        "providers.cheap.outages[0].why"},
   };

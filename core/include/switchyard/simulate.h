@@ -42,7 +42,9 @@
 //                                  // 429 with Retry-After retry_after_ms (null: unlimited)
 //          "retry_after_ms": 1000, // (0: a 429 without Retry-After)
 //          "outages": [{"start_ms": 60000, "end_ms": 120000, "status": 503}]}}}
-//                                  // times relative to t = 0; status 0 = connection refused
+//                                  // times relative to t = 0; status 503 by default, or 0
+//                                  // (connection refused), 408 (hangs until timeout_ms), 429
+//                                  // or another 5xx
 // Unknown fields anywhere are refused (400 naming the field), so a typo cannot silently
 // simulate something else. A provider slug not in the catalog is refused too.
 //
@@ -54,13 +56,17 @@
 // cool endpoints down and later plans route around them. A success records stickiness and costs
 // ComputeCost(prompt_tokens, completion_tokens, the endpoint's prices) in picodollars. A failed
 // attempt costs nothing; a request whose attempts all fail (or that plans to no endpoint) fails.
+// Not modelled: prompt-cache discounts (every prompt token is billed at the fresh-input price),
+// reasoning tokens, BYOK fees, and provider load beyond capacity_rps (latency does not grow with
+// load). Arrivals stop at duration_ms; attempts in flight then finish.
 //
 // Report (JSON):
 // {"requests", "succeeded", "failed", "attempts", "fallbacks" (requests that needed more than
-//  one attempt), "no_route" (requests the planner refused: no endpoint left),
+//  one attempt), "no_route" (requests the planner refused: no endpoint left), "truncated" (true
+//  when Poisson arrivals reached 1.25 × max_requests + 100 and the rest were not generated),
 //  "cost_picos", "cost_usd" (string), "latency_ms": {"p50","p90","p99","max"} (arrival to end of
 //  the successful attempt, successes only; null when none),
-//  "failures": {"http_429", "http_5xx", "timeout", "connection", "other"} (failed attempts),
+//  "failures": {"http_429", "http_5xx", "timeout", "connection"} (failed attempts),
 //  "providers": [{"provider" (slug), "name", "attempts", "succeeded", "failed", "rate_limited",
 //                 "cost_picos", "cost_usd", "share" (fraction of successful requests it served),
 //                 "latency_ms": {"p50","p99"}|null}], sorted by attempts, then slug,
@@ -71,7 +77,7 @@
 //             "providers": {slug: {"attempts": [...], "failed": [...]}}},  // by arrival/attempt start
 //  "samples": [{"t_ms", "class", "outcome": "ok"|"failed"|"no_route", "error"?,
 //               "attempts": [{"provider", "tag", "start_ms", "end_ms", "status", "result":
-//               "ok"|"http_429"|"http_5xx"|"timeout"|"connection"|"other"}], "cost_picos"}],
+//               "ok"|"http_429"|"http_5xx"|"timeout"|"connection"}], "cost_picos"}],
 //               // the first 50 requests, to see why they went where they went
 //  "events": N}                    // discrete events processed
 #pragma once
