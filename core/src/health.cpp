@@ -335,10 +335,19 @@ struct Breaker {
   auto Restrictiveness() const { return std::make_tuple(open, open_until_ms, open_ms, failures); }
   bool Pristine() const { return changed_ms == kNever; }
 
-  // Returns whether the state changed.
-  bool OnOutcome(bool failure, int64_t t) {
+  // An attempt that ended at t (started at `started`, kNever when unknown). Returns whether the
+  // state changed.
+  bool OnOutcome(bool failure, int64_t t, int64_t started) {
     if (open) {
-      if (t < open_until_ms) return false;  // started before it opened: not the trial
+      if (t < open_until_ms) {
+        // Ended while the circuit is open. Sent before it opened: says nothing new. A success of
+        // one sent while it was open (a last-resort fallback: open endpoints are tried last)
+        // shows the provider is back, as a successful trial would.
+        if (failure || started == kNever || started < open_until_ms - open_ms) return false;
+        *this = Breaker{};
+        changed_ms = t;
+        return true;
+      }
       if (failure) {
         open_ms = std::min(open_ms * 2, kBreakerMaxMs);
         open_until_ms = t + open_ms;
@@ -672,6 +681,7 @@ Json EndpointHealthJson(const EndpointHealth& h) {
   return Json{{"outage", h.outage},
               {"circuit_open", h.circuit_open},
               {"half_open", h.half_open},
+              {"trial_in_flight", h.trial_in_flight},
               {"cooling_down", h.cooling_down},
               {"available_at_ms", h.available_at_ms},
               {"requests_30s", h.requests_30s},
@@ -690,6 +700,7 @@ struct Health::State {
   SampleSet latency, throughput;
   Breaker breaker;
   int64_t cooldown_until_ms = kNever;
+  int64_t trial_since_ms = kNever;  // half-open: when the trial attempt was sent (local only)
 
   // Own observations since the last ExportDelta.
   struct Delta {
@@ -760,7 +771,21 @@ Health::State& Health::Mutable(uint32_t endpoint) {
   return *states_[endpoint];
 }
 
+void Health::NoteAttemptStart(uint32_t endpoint, int64_t now_ms) {
+  if (endpoint >= states_.size() || !states_[endpoint]) return;
+  State& s = *states_[endpoint];
+  if (!s.breaker.open || now_ms < s.breaker.open_until_ms) return;  // closed, or still open
+  if (s.trial_since_ms != kNever && now_ms >= s.trial_since_ms &&
+      now_ms - s.trial_since_ms < kTrialTimeoutMs) {
+    return;  // the trial is already out
+  }
+  s.trial_since_ms = now_ms;
+}
+
 void Health::Observe(const HealthEvent& e) {
+  // Any outcome ends a trial in flight, a client error too (it says nothing of the provider, and
+  // the next attempt becomes the trial instead).
+  if (e.endpoint < states_.size() && states_[e.endpoint]) states_[e.endpoint]->trial_since_ms = kNever;
   if (e.endpoint >= kMaxHealthEndpoints || IsClientError(e)) return;
   State& s = Mutable(e.endpoint);
   const bool failure = IsProviderFailure(e);
@@ -784,7 +809,8 @@ void Health::Observe(const HealthEvent& e) {
     }
   }
 
-  if (s.breaker.OnOutcome(failure, e.now_ms)) s.pending.breaker_changed = true;
+  const int64_t started = e.duration_ms >= 0 ? e.now_ms - e.duration_ms : kNever;
+  if (s.breaker.OnOutcome(failure, e.now_ms, started)) s.pending.breaker_changed = true;
 
   if (failure && (e.retry_after_ms > 0 || e.http_status == 429)) {
     int64_t wait =
@@ -823,6 +849,8 @@ EndpointHealth Health::Get(uint32_t endpoint, int64_t now_ms) const {
 
   h.circuit_open = s.breaker.open && now_ms < s.breaker.open_until_ms;
   h.half_open = s.breaker.open && !h.circuit_open;
+  h.trial_in_flight = h.half_open && s.trial_since_ms != kNever && now_ms >= s.trial_since_ms &&
+                      now_ms - s.trial_since_ms < kTrialTimeoutMs;
   h.cooling_down = s.cooldown_until_ms != kNever && now_ms < s.cooldown_until_ms;
   if (h.circuit_open) h.available_at_ms = s.breaker.open_until_ms;
   if (h.cooling_down) h.available_at_ms = std::max(h.available_at_ms, s.cooldown_until_ms);

@@ -611,6 +611,7 @@ class Simulation {
     uint32_t provider = endpoint.provider;
     const Behaviour& b = BehaviourOf(provider);
     Tally& tally = providers_[provider];
+    health_.NoteAttemptStart(f.endpoints[f.next], NowMs(t_us));
     ++tally.attempts;
     ++attempts_;
     series_provider_attempts_[provider].resize(series_requests_.size());

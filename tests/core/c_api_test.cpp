@@ -334,6 +334,49 @@ TEST_CASE("attempt request and buffered response") {
   sy_router_free(router);
 }
 
+TEST_CASE("attempt request: a half-open endpoint's trial keeps the next plans away from it") {
+  sy_router_t* router = NewRouter(SmallCatalogConfig());
+  const std::string input =
+      R"({"request":{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}],)"
+      R"("provider":{"sort":"price"}},"now_ms":1000000,"seed":7})";
+  auto first_tag = [&](const std::string& plan_input) {
+    sy_plan_t* plan = NewPlan(router, plan_input);
+    Json p = AsJson(PlanResult(plan));
+    sy_plan_free(plan);
+    return p["attempts"][0]["tag"].get<std::string>();
+  };
+  // Sorted by price: openai first ($0.15 + $0.60, deepinfra adds a per-request fee).
+  REQUIRE(first_tag(input) == "openai");
+  sy_plan_t* probe = NewPlan(router, input);
+  const int64_t openai = AsJson(PlanResult(probe))["attempts"][0]["endpoint"].get<int64_t>();
+  sy_plan_free(probe);
+  // Five failures open openai's circuit for 30 s; then it is half-open and leads again.
+  for (int i = 0; i < 5; ++i) {
+    std::string event = R"({"endpoint":)" + std::to_string(openai) + R"(,"now_ms":)" +
+                        std::to_string(1000000 + i) + R"(,"http_status":503})";
+    REQUIRE(Call(sy_router_observe, router, event) == SY_OK);
+  }
+  auto at = [&](int64_t now) {
+    std::string in = input;
+    in.replace(in.find("1000000"), 7, std::to_string(now));
+    return in;
+  };
+  REQUIRE(first_tag(at(1000010)) == "deepinfra");  // open
+  const int64_t half = 1000004 + 30000;
+  REQUIRE(first_tag(at(half)) == "openai");        // half-open: the trial may go
+  // Sending it (sy_plan_attempt_request) makes it the trial: the next plans put openai last.
+  sy_plan_t* trial = NewPlan(router, at(half));
+  REQUIRE(sy_plan_attempt_request(trial, 0) == SY_OK);
+  CHECK(first_tag(at(half + 100)) == "deepinfra");
+  // Its outcome arrives (success): the circuit closes and openai leads again.
+  std::string ok = R"({"endpoint":)" + std::to_string(openai) + R"(,"now_ms":)" +
+                   std::to_string(half + 500) + R"(,"http_status":200})";
+  REQUIRE(Call(sy_router_observe, router, ok) == SY_OK);
+  CHECK(first_tag(at(half + 600)) == "openai");
+  sy_plan_free(trial);
+  sy_router_free(router);
+}
+
 TEST_CASE("streams: open, feed, finish, summary; finish once") {
   sy_router_t* router = NewRouter(SmallCatalogConfig());
   std::string input = kPlanInput;

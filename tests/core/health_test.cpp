@@ -172,6 +172,103 @@ TEST_CASE("client errors (4xx other than 408/429) do not count against an endpoi
   CHECK(after.failures_30s == 5);
 }
 
+TEST_CASE("circuit breaker: a fallback's success while open closes it; older attempts do not") {
+  Health h;
+  const uint32_t ep = 6;
+  for (int i = 0; i < 5; ++i) h.Observe(Fail(ep, kT0 + i));
+  const int64_t opened = kT0 + 4;  // open until opened + 30 s
+  REQUIRE(h.Get(ep, opened + kSec).circuit_open);
+  // A success of an attempt sent before the circuit opened (it took 5 s): not evidence.
+  h.Observe(Ok(ep, opened + 2 * kSec, 100, 5 * kSec));
+  CHECK(h.Get(ep, opened + 2 * kSec + 1).circuit_open);
+  // Unknown duration: not evidence either.
+  h.Observe(Ok(ep, opened + 3 * kSec));
+  CHECK(h.Get(ep, opened + 3 * kSec + 1).circuit_open);
+  // A failure of one sent while open changes nothing (the trial decides the backoff).
+  h.Observe(Fail(ep, opened + 4 * kSec));
+  CHECK(h.Get(ep, opened + 4 * kSec + 1).available_at_ms == opened + 30 * kSec);
+  // A success of one sent while open (a last-resort fallback): the provider is back.
+  h.Observe(Ok(ep, opened + 10 * kSec, 100, 2 * kSec));
+  EndpointHealth closed = h.Get(ep, opened + 10 * kSec + 1);
+  CHECK_FALSE(closed.circuit_open);
+  CHECK_FALSE(closed.half_open);
+  // ...and the backoff starts over: five more failures open it for 30 s again.
+  for (int i = 0; i < 5; ++i) h.Observe(Fail(ep, opened + 20 * kSec + i));
+  CHECK(h.Get(ep, opened + 20 * kSec + 5).available_at_ms == opened + 20 * kSec + 4 + 30 * kSec);
+}
+
+TEST_CASE("circuit breaker: half-open admits one trial, sent with NoteAttemptStart") {
+  Health h;
+  const uint32_t ep = 5;
+  // Nothing known: nothing to gate, and nothing allocated.
+  h.NoteAttemptStart(ep, kT0);
+  CHECK(h.TrackedEndpoints() == 0);
+  for (int i = 0; i < 5; ++i) h.Observe(Fail(ep, kT0 + i * kSec));
+  const int64_t half = kT0 + 4 * kSec + 30 * kSec;  // open_until
+  // While the circuit is open an attempt start is no trial.
+  h.NoteAttemptStart(ep, half - 1);
+  CHECK_FALSE(h.Get(ep, half).trial_in_flight);
+  EndpointHealth before = h.Get(ep, half);
+  CHECK(before.half_open);
+  CHECK_FALSE(before.degraded());  // the trial may go
+
+  // The first attempt sent while half-open is the trial: the others keep away until it ends.
+  h.NoteAttemptStart(ep, half + 10);
+  EndpointHealth during = h.Get(ep, half + 20);
+  CHECK(during.half_open);
+  CHECK(during.trial_in_flight);
+  CHECK(during.degraded());
+  // A second start does not move the trial's clock.
+  h.NoteAttemptStart(ep, half + 30 * kSec);
+  CHECK(h.Get(ep, half + 10 + Health::kTrialTimeoutMs - 1).trial_in_flight);
+  // A trial whose outcome never comes stops blocking after kTrialTimeoutMs; the next start is a
+  // new trial.
+  CHECK_FALSE(h.Get(ep, half + 10 + Health::kTrialTimeoutMs).trial_in_flight);
+  h.NoteAttemptStart(ep, half + 10 + Health::kTrialTimeoutMs);
+  CHECK(h.Get(ep, half + 11 + Health::kTrialTimeoutMs).trial_in_flight);
+  const int64_t t = half + 2 * Health::kTrialTimeoutMs;  // still half-open (nothing observed)
+
+  SECTION("a failed trial reopens, and the next half-open admits a new trial") {
+    h.NoteAttemptStart(ep, t);
+    h.Observe(Fail(ep, t + kSec));
+    EndpointHealth reopened = h.Get(ep, t + kSec + 1);
+    CHECK(reopened.circuit_open);
+    CHECK_FALSE(reopened.trial_in_flight);
+    const int64_t next = t + kSec + 60 * kSec;
+    CHECK(h.Get(ep, next).half_open);
+    CHECK_FALSE(h.Get(ep, next).degraded());
+    h.NoteAttemptStart(ep, next);
+    CHECK(h.Get(ep, next + 1).trial_in_flight);
+  }
+  SECTION("a successful trial closes the circuit") {
+    h.NoteAttemptStart(ep, t);
+    h.Observe(Ok(ep, t + 2 * kSec));
+    EndpointHealth closed = h.Get(ep, t + 2 * kSec + 1);
+    CHECK_FALSE(closed.half_open);
+    CHECK_FALSE(closed.trial_in_flight);
+    CHECK_FALSE(closed.degraded());
+    h.NoteAttemptStart(ep, t + 3 * kSec);  // closed: no trial
+    CHECK_FALSE(h.Get(ep, t + 3 * kSec).trial_in_flight);
+  }
+  SECTION("a client error ends the trial without moving the breaker") {
+    h.NoteAttemptStart(ep, t);
+    h.Observe(Fail(ep, t + kSec, 400));
+    EndpointHealth after = h.Get(ep, t + kSec + 1);
+    CHECK(after.half_open);
+    CHECK_FALSE(after.trial_in_flight);
+  }
+  SECTION("the trial is local: not exported, a copy keeps it, a merge leaves it") {
+    h.NoteAttemptStart(ep, t);
+    Health copy = h;
+    CHECK(copy.Get(ep, t + 1).trial_in_flight);
+    Health other;
+    REQUIRE(other.Merge(h.Export(t + 1), t + 1).ok());
+    CHECK(other.Get(ep, t + 1).half_open);
+    CHECK_FALSE(other.Get(ep, t + 1).trial_in_flight);
+    CHECK(EndpointHealthJson(copy.Get(ep, t + 1))["trial_in_flight"] == true);
+  }
+}
+
 TEST_CASE("circuit breaker: open 30 s, half-open trial, doubling to 5 min, close") {
   Health h;
   const uint32_t ep = 3;

@@ -162,6 +162,48 @@ TEST_CASE("simulate: an outage moves traffic to the fallback and back") {
   CHECK(r["fallbacks"].get<int64_t>() < 200);  // the breaker, not every request, pays the outage
 }
 
+TEST_CASE("simulate: a recovering provider comes back once it answers again") {
+  // "cheap" is down from 100 s to 200 s; its circuit opens. 300 output tokens at 100/s: every
+  // success takes ~3.3 s, a 500 only ~0.3 s.
+  Catalog catalog = TwoProviders();
+  auto run = [&](const char* providers) {
+    Json s = Scenario(R"({"duration_ms": 600000, "bucket_ms": 10000})");
+    s["providers"] = Json::parse(providers);
+    s["traffic"][0]["completion_tokens"] = 300;
+    Json r = Run(catalog, s);
+    CheckIdentities(r);
+    return r;
+  };
+  SECTION("5% errors everywhere: fallbacks to the open endpoint show it is back") {
+    // dear's failed attempts fall back to cheap (open endpoints are tried last); once the
+    // outage is over such a fallback succeeds, and that success closes the circuit.
+    Json r = run(R"({"*": {"latency_ms": 300, "tokens_per_s": 100, "error_rate": 0.05},
+                     "cheap": {"outages": [{"start_ms": 100000, "end_ms": 200000}]}})");
+    const Json& cheap = r["series"]["providers"]["cheap"]["attempts"];
+    const Json& dear = r["series"]["providers"]["dear"]["attempts"];
+    for (size_t b = 11; b < 20; ++b) CHECK(dear[b].get<int64_t>() > 5 * cheap[b].get<int64_t>());
+    for (size_t b = 22; b < 60; ++b) {
+      INFO("bucket " << b);
+      CHECK(dear[b].get<int64_t>() * 5 < cheap[b].get<int64_t>());
+    }
+  }
+  SECTION("errors only at cheap: its half-open circuit gets one trial, not the whole traffic") {
+    // No fallbacks reach cheap; its trials at ~130 s and ~190 s fail and the one at ~310 s
+    // succeeds. Only that request may go while it runs: were every request let through, one of
+    // the ~60 in flight would fail fast (5%) and reopen the circuit for 4 more minutes.
+    Json r = run(R"({"*": {"latency_ms": 300, "tokens_per_s": 100},
+                     "cheap": {"error_rate": 0.05,
+                               "outages": [{"start_ms": 100000, "end_ms": 200000}]}})");
+    const Json& cheap = r["series"]["providers"]["cheap"]["attempts"];
+    const Json& dear = r["series"]["providers"]["dear"]["attempts"];
+    CHECK(Sum(cheap, 11, 30) < 20);  // open: trials only
+    for (size_t b = 33; b < 60; ++b) {
+      INFO("bucket " << b);
+      CHECK(dear[b].get<int64_t>() * 5 < cheap[b].get<int64_t>());
+    }
+  }
+}
+
 TEST_CASE("simulate: capacity limits answer 429 and Retry-After cools the provider down") {
   Catalog catalog = TwoProviders();
   Json s = Scenario(R"({"providers": {"*": {"latency_ms": 300, "tokens_per_s": 100},

@@ -106,7 +106,9 @@ SY_API(sy_router_plan) sy_status_t sy_router_plan(sy_router_t* router, const cha
 SY_API(sy_plan_free) void sy_plan_free(sy_plan_t* plan);
 SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t* size);
 /* The upstream HTTP request of attempt `index`: {"method","url","headers":{..},"body":"..",
- * "auth":{"header","prefix","env"}}. The host adds the secret named by auth. */
+ * "auth":{"header","prefix","env"}}. The host adds the secret named by auth. Call it when the
+ * attempt is about to be sent: it also tells the router's health, so that a half-open endpoint
+ * gets one trial request and not every request at once (health.h, the breaker rule). */
 SY_API(sy_plan_attempt_request) sy_status_t sy_plan_attempt_request(sy_plan_t* plan, uint32_t index);
 /* A buffered upstream response for attempt `index`: head = {"status":N,"headers":{name:value}
  * or [[name,value],..],"latency_ms":N,"now_ms":N (default: the plan's)}, body = raw bytes; or

@@ -13,8 +13,17 @@
 //   provider-side failure. Outage endpoints are tried last.
 // - circuit breaker: 5 consecutive provider-side failures open the circuit for 30 s; then one
 //   trial request is allowed (half-open); a success closes it, a failure reopens it for twice as
-//   long (capped at 5 minutes). Results of attempts that end while the circuit is open (they
-//   started before it opened) do not move the breaker.
+//   long (capped at 5 minutes). Results of attempts that end while the circuit is open do not
+//   move the breaker, except a success of an attempt that started after it opened (known from
+//   duration_ms): open endpoints are still tried last, as fallbacks, and such a success shows
+//   the provider is back, so it closes the circuit like a successful trial. "One trial" needs to know when attempts
+//   start: the host calls NoteAttemptStart as it sends each attempt (the C ABI does it in
+//   sy_plan_attempt_request); the first one sent while half-open is the trial, and until an
+//   outcome for the endpoint arrives (or kTrialTimeoutMs passes) the endpoint reads as
+//   `trial_in_flight`, degraded, so other requests keep away from it instead of all piling onto a
+//   provider that may still be down. (Without it, every request went there while the trial ran,
+//   and one fast error among them reopened the circuit: the routing simulator showed it.) The
+//   trial is this Health's own: it is neither exported nor merged.
 // - Retry-After on a provider failure (or a 429 without one: 5 s) cools the endpoint down until
 //   then; Retry-After is capped at a day.
 // - latency = time to first token (or to the whole response when not streaming), successful
@@ -89,16 +98,17 @@ struct EndpointHealth {
   bool circuit_open = false;    // breaker open (no trial allowed yet)
   bool half_open = false;       // breaker waiting for its trial: one attempt may go
   bool cooling_down = false;    // inside a Retry-After window
+  bool trial_in_flight = false; // half-open and its trial attempt was sent (NoteAttemptStart)
   int64_t available_at_ms = 0;  // when it may be tried again (0 = now)
   int64_t requests_30s = 0, failures_30s = 0;
   std::optional<double> uptime_5m, uptime_30m, uptime_1d;  // percent; nullopt without data
   std::optional<Percentiles> latency_30m;                  // ms
   std::optional<Percentiles> throughput_30m;               // tokens per second
   // Whether the planner should avoid this endpoint now (outage, open circuit or cooldown).
-  bool degraded() const { return outage || circuit_open || cooling_down; }
+  bool degraded() const { return outage || circuit_open || cooling_down || trial_in_flight; }
 };
 
-// {"outage","circuit_open","half_open","cooling_down","available_at_ms","requests_30s",
+// {"outage","circuit_open","half_open","trial_in_flight","cooling_down","available_at_ms","requests_30s",
 //  "failures_30s","uptime_last_5m","uptime_last_30m","uptime_last_1d","latency_last_30m",
 //  "throughput_last_30m"} with null for absent statistics (the names of GET .../endpoints).
 Json EndpointHealthJson(const EndpointHealth& health);
@@ -108,6 +118,10 @@ class Health {
   // Records one attempt. Client errors (IsClientError) and endpoints >= kMaxHealthEndpoints are
   // ignored. Every kPruneInterval of event time it also runs Prune.
   void Observe(const HealthEvent& event);
+  // An attempt is being sent to `endpoint` at now_ms. While its circuit is half-open and no trial
+  // is in flight, this one becomes the trial (see the breaker rule above); otherwise nothing
+  // happens (and nothing is allocated for an endpoint Health knows nothing about).
+  void NoteAttemptStart(uint32_t endpoint, int64_t now_ms);
   // O(1), no allocation (the percentile fast path; only while a burst of samples is expiring
   // does it scan at most 256 samples). Unknown endpoints: a healthy default, nullopt stats.
   EndpointHealth Get(uint32_t endpoint, int64_t now_ms) const;
@@ -138,6 +152,8 @@ class Health {
   size_t TrackedEndpoints() const;
 
   static constexpr int64_t kPruneInterval = 15 * 60 * 1000;
+  // A trial whose outcome never arrives (the host lost it) stops blocking after this long.
+  static constexpr int64_t kTrialTimeoutMs = 60 * 1000;
 
  private:
   struct State;

@@ -629,6 +629,8 @@ sy_status_t sy_plan_attempt_request(sy_plan_t* plan, uint32_t index) {
   switchyard::AttemptSpec spec = SpecFor(*plan, **attempt);
   Result<switchyard::UpstreamRequest> request = switchyard::BuildUpstreamRequest(spec);
   if (!request.ok()) return Fail(plan->result, request.status());
+  // The host sends it now: a half-open endpoint's trial (health.h, the breaker rule).
+  plan->router->health.NoteAttemptStart((*attempt)->endpoint, plan->input.now_ms);
   return Succeed(plan->result, switchyard::UpstreamRequestToJson(*request));
 }
 
