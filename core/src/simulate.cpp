@@ -6,7 +6,6 @@
 #include <cstring>
 #include <limits>
 #include <queue>
-#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -493,6 +492,8 @@ class Simulation {
     series_failed_.assign(buckets, 0);
     series_cost_.assign(buckets, 0);
     providers_.resize(catalog.providers().size());
+    series_provider_attempts_.resize(catalog.providers().size());
+    series_provider_failed_.resize(catalog.providers().size());
     classes_.resize(s_.traffic.size());
     window_.assign(catalog.providers().size(), {INT64_MIN, 0});
   }
@@ -614,8 +615,7 @@ class Simulation {
     health_.NoteAttemptStart(f.endpoints[f.next], NowMs(t_us));
     ++tally.attempts;
     ++attempts_;
-    series_provider_attempts_[provider].resize(series_requests_.size());
-    ++series_provider_attempts_[provider][Bucket(t_us)];
+    ++SeriesOf(series_provider_attempts_, provider)[Bucket(t_us)];
 
     int64_t rel_ms = t_us / 1000;
     f.start_us = t_us;
@@ -756,9 +756,7 @@ class Simulation {
       case AttemptResult::kConnection: ++fail_connection_; break;
       case AttemptResult::kOk: break;
     }
-    auto& pf = series_provider_failed_[endpoint.provider];
-    pf.resize(series_requests_.size());
-    ++pf[Bucket(f.start_us)];
+    ++SeriesOf(series_provider_failed_, endpoint.provider)[Bucket(f.start_us)];
     if (f.next + 1 < f.endpoints.size()) {
       ++f.next;
       StartAttempt(slot, t_us);
@@ -777,6 +775,24 @@ class Simulation {
     }
     Release(slot);
     return Status::Ok();
+  }
+
+  // A per-provider series, sized to the buckets on first use.
+  std::vector<int64_t>& SeriesOf(std::vector<std::vector<int64_t>>& series, uint32_t provider) {
+    std::vector<int64_t>& v = series[provider];
+    if (v.empty()) v.assign(series_requests_.size(), 0);
+    return v;
+  }
+
+  // The fields a provider row and a class row share.
+  static Json Outcomes(int64_t succeeded, int64_t failed, Picos cost, Json latency) {
+    Json row = Json::object();
+    row["succeeded"] = succeeded;
+    row["failed"] = failed;
+    row["cost_picos"] = cost;
+    row["cost_usd"] = FormatUsd(cost);
+    row["latency_ms"] = std::move(latency);
+    return row;
   }
 
   static Json Counts(const std::vector<int64_t>& v) {
@@ -817,39 +833,27 @@ class Simulation {
     for (uint32_t p : used) {
       Tally& t = providers_[p];
       const Provider& provider = catalog_.provider(p);
-      Json row = Json::object();
+      Json row = Outcomes(t.succeeded, t.failed, t.cost, LatencyJson(t.latencies, false));
       row["provider"] = provider.slug;
       row["name"] = provider.name;
       row["attempts"] = t.attempts;
-      row["succeeded"] = t.succeeded;
-      row["failed"] = t.failed;
       row["rate_limited"] = t.rate_limited;
-      row["cost_picos"] = t.cost;
-      row["cost_usd"] = FormatUsd(t.cost);
       row["share"] = succeeded_ > 0 ? static_cast<double>(t.succeeded) / static_cast<double>(succeeded_)
                                     : 0.0;
-      row["latency_ms"] = LatencyJson(t.latencies, false);
       providers.push_back(std::move(row));
-      std::vector<int64_t> attempts = series_provider_attempts_[p];
-      std::vector<int64_t> failed = series_provider_failed_[p];
-      attempts.resize(series_requests_.size());
-      failed.resize(series_requests_.size());
-      series_providers[provider.slug] = Json{{"attempts", Counts(attempts)}, {"failed", Counts(failed)}};
+      series_providers[provider.slug] =
+          Json{{"attempts", Counts(SeriesOf(series_provider_attempts_, p))},
+               {"failed", Counts(SeriesOf(series_provider_failed_, p))}};
     }
     report["providers"] = std::move(providers);
 
     Json classes = Json::array();
     for (size_t i = 0; i < classes_.size(); ++i) {
       ClassTally& t = classes_[i];
-      Json row = Json::object();
+      Json row = Outcomes(t.succeeded, t.failed, t.cost, LatencyJson(t.latencies, true));
       row["name"] = s_.traffic[i].name;
       row["requests"] = t.requests;
-      row["succeeded"] = t.succeeded;
-      row["failed"] = t.failed;
       row["fallbacks"] = t.fallbacks;
-      row["cost_picos"] = t.cost;
-      row["cost_usd"] = FormatUsd(t.cost);
-      row["latency_ms"] = LatencyJson(t.latencies, true);
       classes.push_back(std::move(row));
     }
     report["classes"] = std::move(classes);
@@ -915,8 +919,8 @@ class Simulation {
   std::vector<ClassTally> classes_;
   std::vector<Sample> samples_;
   std::vector<int64_t> series_requests_, series_succeeded_, series_failed_, series_cost_;
-  std::unordered_map<uint32_t, std::vector<int64_t>> series_provider_attempts_;
-  std::unordered_map<uint32_t, std::vector<int64_t>> series_provider_failed_;
+  std::vector<std::vector<int64_t>> series_provider_attempts_;  // by provider index
+  std::vector<std::vector<int64_t>> series_provider_failed_;
 };
 
 }  // namespace

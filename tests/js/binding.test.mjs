@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { SwitchyardError, bind } from '../../js/src/binding.js';
 import { load as loadBrowser } from '../../js/src/browser.js';
 import { wasiImports } from '../../js/src/wasi.js';
-import { BUILDS, missing, readFixture } from './wasm-builds.mjs';
+import { BUILDS, expectError, missing, readFixture } from './wasm-builds.mjs';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
@@ -44,20 +44,6 @@ function heapUsed(exports) {
   }
   for (const p of chunks) exports.sy_free(p);
   return start - (chunks.length - 1) * CHUNK;
-}
-
-function expectError(fn, code, check) {
-  let error;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error, `expected a SwitchyardError "${code}", nothing was thrown`);
-  assert.ok(error instanceof SwitchyardError, `expected a SwitchyardError, got ${error}`);
-  assert.equal(error.code, code, error.message);
-  check?.(error);
-  return error;
 }
 
 // A minimal module importing WASI clock_time_get (type (i32 i64 i32) -> i32).

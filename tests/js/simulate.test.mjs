@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { SwitchyardError } from '../../js/src/binding.js';
-import { BUILDS, missing } from './wasm-builds.mjs';
+import { BUILDS, expectError, missing } from './wasm-builds.mjs';
 
 const [BROWSER, WORKER] = BUILDS;
 
@@ -56,20 +55,6 @@ function outageScenario() {
 }
 
 const sum = (values) => values.reduce((a, b) => a + b, 0);
-
-function expectError(fn, code, check) {
-  let error;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error, `expected a SwitchyardError "${code}", nothing was thrown`);
-  assert.ok(error instanceof SwitchyardError, `expected a SwitchyardError, got ${error}`);
-  assert.equal(error.code, code, error.message);
-  check?.(error);
-  return error;
-}
 
 describe(BROWSER.name, () => {
   const why = missing(BROWSER);

@@ -1,10 +1,12 @@
 // The two wasm builds under test, found through SWITCHYARD_BROWSER_BUILD / SWITCHYARD_WORKER_BUILD
 // (defaults: build/browser/wasm/browser and build/worker/wasm/worker, from the repository root).
 // A missing build is a failure, never a skip: `make test` builds both before the JS suites.
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { SwitchyardError } from '../../js/src/binding.js';
 import { load as loadEmscripten } from '../../js/src/node.js';
 import { load as loadWasi } from '../../js/src/workerd.js';
 
@@ -54,4 +56,19 @@ export function headerFunctions(header = 'c_api.h') {
 
 export function readFixture(relative) {
   return readFileSync(join(ROOT, relative), 'utf8');
+}
+
+/** Runs fn, which must throw a SwitchyardError with `code`; `check` looks at it further. */
+export function expectError(fn, code, check) {
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected a SwitchyardError "${code}", nothing was thrown`);
+  assert.ok(error instanceof SwitchyardError, `expected a SwitchyardError, got ${error}`);
+  assert.equal(error.code, code, error.message);
+  check?.(error);
+  return error;
 }
