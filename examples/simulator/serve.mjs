@@ -10,14 +10,14 @@
 //   /examples/simulator/   the page
 //   /js/src/, /js/dist/    the npm package: its browser entry and the Emscripten build
 //   /node_modules/uplot/dist/   the charting library
-// Everything else is a 404; paths are decoded and normalised before the check, so `..` and
-// its encodings cannot leave those folders. .wasm goes out as application/wasm, which lets the
-// browser compile it while it downloads (WebAssembly.instantiateStreaming).
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+// Each folder is served by sirv (content types, HEAD, conditional requests, and no path that
+// leaves its folder); everything else is a 404. .wasm goes out as application/wasm, which lets
+// the browser compile it while it downloads (WebAssembly.instantiateStreaming).
 import { createServer } from 'node:http';
-import { dirname, extname, join, posix, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import sirv from 'sirv';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PAGE_PATH = '/examples/simulator/';
@@ -25,82 +25,36 @@ export const PAGE_PATH = '/examples/simulator/';
 // URL prefixes and the repository folders they map to (the same relative path).
 const SERVED = ['examples/simulator/', 'js/src/', 'js/dist/', 'node_modules/uplot/dist/'];
 
-const MIME_TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/plain; charset=utf-8',
-  '.ts': 'text/plain; charset=utf-8',
-};
-
-/**
- * The absolute file path a URL path names, or null when it names nothing servable.
- * `urlPath` is the raw request path (percent-encoded, without the query).
- */
-export function resolvePath(urlPath, root = ROOT) {
-  let decoded;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;  // malformed percent-encoding
-  }
-  if (decoded.includes('\0') || decoded.includes('\\') || !decoded.startsWith('/')) return null;
-  const normal = posix.normalize(decoded);
-  // A path that normalises differently was trying something ("/js/src/../../etc"): refuse it
-  // rather than serve whatever it lands on.
-  if (normal !== decoded || normal.split('/').includes('..')) return null;
-  const relative = normal.slice(1);
-  const prefix = SERVED.find((p) => relative.startsWith(p));
-  if (!prefix) return null;
-  const file = resolve(root, relative);
-  const base = resolve(root, prefix);
-  if (file !== base && !file.startsWith(base + sep)) return null;
-  return file;
-}
-
-async function handle(request, response, root) {
-  const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
-  const send = (status, text, extra = {}) => {
-    response.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', ...extra });
-    response.end(request.method === 'HEAD' ? undefined : text);
-  };
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return send(405, 'method not allowed\n', { allow: 'GET, HEAD' });
-  }
-  const path = (request.url ?? '/').split('?')[0].split('#')[0];
-  if (path === '/' || path === '/examples/simulator') {
-    return send(302, `see ${PAGE_PATH}\n`, { location: PAGE_PATH });
-  }
-  let file = resolvePath(path, root);
-  if (!file) return send(404, 'not found\n');
-  let info;
-  try {
-    info = await stat(file);
-    if (info.isDirectory()) {
-      if (!path.endsWith('/')) return send(301, `see ${path}/\n`, { location: `${path}/` });
-      file = join(file, 'index.html');
-      info = await stat(file);
+function handler(root) {
+  const folders = SERVED.map((prefix) => [`/${prefix}`, sirv(join(root, prefix), {
+    dev: true,  // read the files on each request: `make js` may rebuild js/dist while it runs
+    dotfiles: false,
+    setHeaders: (response) => {
+      response.setHeader('x-content-type-options', 'nosniff');
+      response.setHeader('cache-control', 'no-store');
+    },
+  })]);
+  return (request, response) => {
+    const send = (status, text, headers = {}) => {
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+      response.end(request.method === 'HEAD' ? undefined : text);
+    };
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return send(405, 'method not allowed\n', { allow: 'GET, HEAD' });
     }
-    // A symbolic link must not lead out of the served folders either.
-    const real = await realpath(file);
-    const realRoot = await realpath(root);
-    if (!SERVED.some((p) => real.startsWith(join(realRoot, p)))) return send(404, 'not found\n');
-  } catch {
-    return send(404, 'not found\n');
-  }
-  if (!info.isFile()) return send(404, 'not found\n');
-  const type = MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  response.writeHead(200, { ...headers, 'content-type': type, 'content-length': info.size });
-  if (request.method === 'HEAD') return response.end();
-  createReadStream(file).on('error', () => response.destroy()).pipe(response);
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/' || path === '/examples/simulator') {
+      return send(302, `see ${PAGE_PATH}\n`, { location: PAGE_PATH });
+    }
+    // NUL bytes and backslashes (raw or encoded) name no file here; refuse them before any
+    // file-system call sees them.
+    if (/%00|%5c|\\|\0/i.test(path)) return send(404, 'not found\n');
+    const folder = folders.find(([prefix]) => path.startsWith(prefix));
+    if (!folder) return send(404, 'not found\n');
+    const [prefix, serve] = folder;
+    request.url = request.url.slice(prefix.length - 1);  // the path inside the folder, from "/"
+    serve(request, response, () => send(404, 'not found\n'));
+  };
 }
 
 /**
@@ -108,12 +62,7 @@ async function handle(request, response, root) {
  * options: {port (0 = any free port; default 8788), host (default 127.0.0.1), root}
  */
 export function startSimulatorServer({ port = 8788, host = '127.0.0.1', root = ROOT } = {}) {
-  const server = createServer((request, response) => {
-    handle(request, response, root).catch(() => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-      response.end('internal error\n');
-    });
-  });
+  const server = createServer(handler(root));
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { ROOT, resolvePath, startSimulatorServer } from '../../examples/simulator/serve.mjs';
+import { ROOT, startSimulatorServer } from '../../examples/simulator/serve.mjs';
 
 let server;
 before(async () => { server = await startSimulatorServer({ port: 0 }); });
@@ -25,41 +25,41 @@ function get(path, method = 'GET') {
   });
 }
 
+// "text/html;charset=utf-8" and "text/html; charset=utf-8" are the same type.
+const typeOf = (headers) => headers['content-type']?.replace(/;\s*/g, '; ');
+
 test('the page, the package and the chart library, with their content types', async () => {
   const page = await get('/examples/simulator/');
   assert.equal(page.status, 200);
-  assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(typeOf(page.headers), 'text/html; charset=utf-8');
   assert.equal(page.body.toString(), readFileSync(join(ROOT, 'examples/simulator/index.html'), 'utf8'));
   for (const [path, type] of [
-    ['/examples/simulator/simulator.js', 'text/javascript; charset=utf-8'],
-    ['/examples/simulator/style.css', 'text/css; charset=utf-8'],
-    ['/examples/simulator/scenario.json', 'application/json; charset=utf-8'],
-    ['/js/src/browser.js', 'text/javascript; charset=utf-8'],
-    ['/js/dist/switchyard.mjs', 'text/javascript; charset=utf-8'],
-    ['/node_modules/uplot/dist/uPlot.esm.js', 'text/javascript; charset=utf-8'],
-    ['/node_modules/uplot/dist/uPlot.min.css', 'text/css; charset=utf-8'],
+    ['/examples/simulator/simulator.js', 'text/javascript'],
+    ['/examples/simulator/style.css', 'text/css'],
+    ['/examples/simulator/scenario.json', 'application/json'],
+    ['/js/src/browser.js', 'text/javascript'],
+    ['/js/dist/switchyard.mjs', 'text/javascript'],
+    ['/node_modules/uplot/dist/uPlot.esm.js', 'text/javascript'],
+    ['/node_modules/uplot/dist/uPlot.min.css', 'text/css'],
   ]) {
     const r = await get(path);
     assert.equal(r.status, 200, path);
-    assert.equal(r.headers['content-type'], type, path);
+    assert.equal(typeOf(r.headers), type, path);
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
   }
   const wasm = await get('/js/dist/switchyard.wasm?v=1');
   assert.equal(wasm.status, 200);
-  assert.equal(wasm.headers['content-type'], 'application/wasm');
+  assert.equal(typeOf(wasm.headers), 'application/wasm');
   assert.equal(Number(wasm.headers['content-length']), statSync(join(ROOT, 'js/dist/switchyard.wasm')).size);
   assert.ok(WebAssembly.validate(wasm.body));
 });
 
-test('redirects: the root and folders without their slash', async () => {
+test('redirects: the root and the page without its slash', async () => {
   for (const path of ['/', '/examples/simulator']) {
     const r = await get(path);
     assert.equal(r.status, 302, path);
     assert.equal(r.headers.location, '/examples/simulator/');
   }
-  const folder = await get('/js/src/worker');
-  assert.equal(folder.status, 301);
-  assert.equal(folder.headers.location, '/js/src/worker/');
 });
 
 test('nothing outside the served folders, however the path is spelled', async () => {
@@ -69,15 +69,13 @@ test('nothing outside the served folders, however the path is spelled', async ()
     '/../package.json', '/js/src/../../package.json', '/examples/simulator/../../.data/demo-key',
     '/js/src/%2e%2e/%2e%2e/package.json', '/js/src/..%2f..%2fpackage.json', '/js/dist/%2E%2E%2F%2E%2E%2F.data%2Fdemo-key',
     '/js/src/..%5c..%5cpackage.json', '/js/src/browser.js%00.html', '/js/src/%E0%A4%A', '/js/srcx/browser.js',
-    '/js/src/no-such-file.js', '//etc/passwd', '/examples/simulator/./index.html',
+    '/js/src/no-such-file.js', '//etc/passwd', '/js/src/worker/',
   ];
   for (const path of refused) {
     const r = await get(path);
     assert.equal(r.status, 404, `${path} answered ${r.status}`);
     assert.doesNotMatch(r.body.toString(), /"name"|sk-sy|devDependencies/);
   }
-  assert.equal(resolvePath('/js/src/../../package.json'), null);
-  assert.equal(resolvePath('/js/src/browser.js'), join(ROOT, 'js/src/browser.js'));
 });
 
 test('only GET and HEAD', async () => {
