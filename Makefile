@@ -39,8 +39,14 @@ fuzz-build: deps
 	@cmake --build build/fuzz -j$(JOBS)
 
 # ---- the two front-door commands -----------------------------------------------------------
-# The Emscripten build too (js/dist): the routing simulator page runs it in the browser.
-run: js
+# Only the two wasm modules (not the test and benchmark executables of those build trees): the
+# WASI core the worker runs, and the Emscripten one (js/dist) the routing simulator page runs.
+run: deps
+	@cmake --preset browser >/dev/null
+	@cmake --build build/browser -j$(JOBS) --target switchyard_browser
+	@cmake --preset worker >/dev/null
+	@cmake --build build/worker -j$(JOBS) --target switchyard_worker
+	@node js/scripts/build.mjs >/dev/null
 	@scripts/run.sh
 
 test: native js fuzz-build
