@@ -153,6 +153,7 @@ struct TrafficClass {
   std::optional<int64_t> prompt_tokens;
   int64_t completion_tokens = 200;
   int64_t conversations = 0;
+  double cached_fraction = 0;  // of the prompt, read from the cache on a warm endpoint
 };
 
 struct Scenario {
@@ -352,7 +353,7 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
     if (!t.is_object()) return Status::InvalidArgument(path + " must be an object", path);
     SY_RETURN_IF_ERROR(OnlyKnown(t, path,
                                  {"name", "rate_per_s", "request", "prompt_tokens",
-                                  "completion_tokens", "conversations"}));
+                                  "completion_tokens", "conversations", "cached_fraction"}));
     TrafficClass c;
     c.name = "class" + std::to_string(i);
     if (const Json* name = Find(t, "name")) {
@@ -373,6 +374,7 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
     }
     SY_RETURN_IF_ERROR(ReadInt(t, path, "completion_tokens", 0, 10'000'000, &c.completion_tokens));
     SY_RETURN_IF_ERROR(ReadInt(t, path, "conversations", 0, 1'000'000, &c.conversations));
+    SY_RETURN_IF_ERROR(ReadNumber(t, path, "cached_fraction", 0, 1, &c.cached_fraction));
     const Json* request = Find(t, "request");
     if (!request || !request->is_object())
       return Status::InvalidArgument(path + ".request must be an object", path + ".request");
@@ -455,7 +457,7 @@ struct Tally {
 };
 
 struct ClassTally {
-  int64_t requests = 0, succeeded = 0, failed = 0, fallbacks = 0;
+  int64_t requests = 0, succeeded = 0, failed = 0, fallbacks = 0, cache_hits = 0;
   Picos cost = 0;
   std::vector<int32_t> latencies;  // arrival → end of the successful attempt, ms
 };
@@ -718,8 +720,21 @@ class Simulation {
       Usage usage;
       usage.prompt_tokens = f.prompt_tokens;
       usage.completion_tokens = c.completion_tokens;
-      Result<Cost> cost =
-          ComputeCost(usage, catalog_.PricesFor(endpoint, f.prompt_tokens), CostOptions{});
+      const Prices& prices = catalog_.PricesFor(endpoint, f.prompt_tokens);
+      // A cache hit: the conversation's previous success was on this very endpoint, recently
+      // enough for stickiness still to remember it (its idle limit stands in for the cache's).
+      if (!f.sticky_key.empty()) {
+        std::optional<uint32_t> warm = stickiness_.Lookup(f.sticky_key, endpoint.model, now_ms);
+        if (warm && *warm == endpoint_index) {
+          ++ctally.cache_hits;
+          ++cache_hits_;
+          if (prices.has_cache_read) {
+            usage.cached_tokens = static_cast<int64_t>(
+                static_cast<double>(f.prompt_tokens) * c.cached_fraction);
+          }
+        }
+      }
+      Result<Cost> cost = ComputeCost(usage, prices, CostOptions{});
       if (!cost.ok()) return cost.take_status();
       Picos charged = cost->charged;
       if (__builtin_add_overflow(cost_, charged, &cost_))
@@ -810,6 +825,7 @@ class Simulation {
     report["attempts"] = attempts_;
     report["fallbacks"] = fallbacks_;
     report["no_route"] = no_route_;
+    report["cache_hits"] = cache_hits_;
     report["truncated"] = truncated_;
     report["cost_picos"] = cost_;
     report["cost_usd"] = FormatUsd(cost_);
@@ -854,6 +870,7 @@ class Simulation {
       row["name"] = s_.traffic[i].name;
       row["requests"] = t.requests;
       row["fallbacks"] = t.fallbacks;
+      row["cache_hits"] = t.cache_hits;
       classes.push_back(std::move(row));
     }
     report["classes"] = std::move(classes);
@@ -911,7 +928,7 @@ class Simulation {
   std::vector<std::pair<int64_t, int64_t>> window_;  // per provider: (second, accepted attempts)
 
   int64_t requests_ = 0, succeeded_ = 0, failed_ = 0, attempts_ = 0, fallbacks_ = 0,
-          no_route_ = 0, events_ = 0;
+          no_route_ = 0, events_ = 0, cache_hits_ = 0;
   int64_t fail_429_ = 0, fail_5xx_ = 0, fail_timeout_ = 0, fail_connection_ = 0;
   Picos cost_ = 0;
   std::vector<int32_t> latencies_;

@@ -92,6 +92,7 @@ function renderClasses(r) {
     num(c.requests ? format.percent(c.succeeded / c.requests) : '–', c.requests ? c.succeeded / c.requests : '', 'success_rate'),
     num(format.int(c.failed), c.failed, 'failed'),
     num(format.int(c.fallbacks), c.fallbacks, 'fallbacks'),
+    num(format.int(c.cache_hits), c.cache_hits, 'cache_hits'),
     num(format.usd(c.cost_usd), c.cost_usd, 'cost'),
     num(format.ms(c.latency_ms?.p50), c.latency_ms?.p50 ?? '', 'p50'),
     num(format.ms(c.latency_ms?.p99), c.latency_ms?.p99 ?? '', 'p99'))));

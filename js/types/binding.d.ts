@@ -180,12 +180,14 @@ export interface SimTrafficClass {
   completion_tokens?: number;
   /** > 0: requests belong to that many conversations (prompt-cache stickiness applies). */
   conversations?: number;
+  /** 0..1: share of the prompt billed at the cache-read price on a cache hit. */
+  cached_fraction?: number;
 }
 
 /** sy_router_simulate's input: see core/include/switchyard/simulate.h. */
 export interface SimScenario {
-  /** Integer or decimal string (64 bits); default 1. */
-  seed?: number | string;
+  /** A non-negative integer; default 1. */
+  seed?: number;
   /** Simulated wall clock at t = 0 (unix ms). */
   start_ms?: number;
   /** Simulated time, 1 ms .. 7 days. */
@@ -214,6 +216,10 @@ export interface SimReport {
   fallbacks: number;
   /** Requests the planner refused (no endpoint left). */
   no_route: number;
+  /** Successes on the endpoint that served their conversation last (see cached_fraction). */
+  cache_hits: number;
+  /** Poisson arrivals reached 1.25 × max_requests + 100; the rest were not generated. */
+  truncated: boolean;
   cost_picos: number;
   cost_usd: string;
   /** Arrival to the end of the successful attempt; null without successes. */
@@ -230,7 +236,7 @@ export interface SimReport {
   }[];
   classes: {
     name: string; requests: number; succeeded: number; failed: number; fallbacks: number;
-    cost_picos: number; cost_usd: string; latency_ms: SimLatency | null;
+    cache_hits: number; cost_picos: number; cost_usd: string; latency_ms: SimLatency | null;
   }[];
   /** Per bucket: requests by arrival, attempts by start. */
   series: {

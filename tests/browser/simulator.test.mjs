@@ -135,6 +135,9 @@ test('running the default scenario shows a consistent report, the one Node compu
   assert.equal(n(totals.fallbacks), report.fallbacks);
   assert.equal(totals.cost.value, report.cost_usd);
   assert.deepEqual(providers, report.providers.map((p) => p.provider));
+  // The support chat's conversations come back to their endpoint: cache hits, shown per class.
+  assert.ok(report.cache_hits > 0, 'the example has conversations with cached prompts');
+  assert.equal(column(shown.classes, 'cache_hits'), report.cache_hits);
   assert.match(shown.status, new RegExp(`${report.requests.toLocaleString('en-US')} requests`));
   assert.deepEqual(browser.errors, []);
 });

@@ -279,6 +279,43 @@ TEST_CASE("simulate: stickiness keeps conversations where they were served") {
   CHECK(Sum(fresh["series"]["providers"]["b"]["attempts"], 0, 6) == 0);
 }
 
+TEST_CASE("simulate: cache hits on the conversation's endpoint bill cached_fraction at the cache price") {
+  // One provider: $1/M input, $0.10/M cached input, $2/M output.
+  Catalog catalog = TestCatalog(Json::parse(R"([
+    {"model":"m/x","tag":"a","prompt":"1","completion":"2","input_cache_read":"0.1"}])"));
+  Json s = Scenario();
+  s["traffic"][0]["request"].erase("provider");
+  s["traffic"][0]["rate_per_s"] = 2;           // a conversation every 2.5 s, each request 1.3 s
+  s["traffic"][0]["conversations"] = 5;
+  s["traffic"][0]["cached_fraction"] = 0.75;
+  Json r = Run(catalog, s);
+  CheckIdentities(r);
+  const int64_t ok = r["succeeded"].get<int64_t>();
+  const int64_t hits = r["cache_hits"].get<int64_t>();
+  CHECK(r["classes"][0]["cache_hits"] == hits);
+  // All but the first request of each conversation (and the odd one overlapping its previous
+  // request) find the cache warm.
+  CHECK(hits > ok - 25);
+  CHECK(hits <= ok - 5);
+  // Miss: 1,000 × $1/M + 100 × $2/M = 1.2e9 picodollars. Hit: 250 fresh × $1/M + 750 cached ×
+  // $0.10/M + 100 × $2/M = 0.525e9.
+  CHECK(r["cost_picos"].get<int64_t>() == (ok - hits) * 1'200'000'000 + hits * 525'000'000);
+  // cached_fraction 0: hits still counted, nothing discounted.
+  s["traffic"][0]["cached_fraction"] = 0;
+  Json full = Run(catalog, s);
+  CHECK(full["cache_hits"] == hits);
+  CHECK(full["cost_picos"].get<int64_t>() == ok * 1'200'000'000);
+  // Without conversations there is no cache to hit.
+  s["traffic"][0]["conversations"] = 0;
+  s["traffic"][0]["cached_fraction"] = 0.75;
+  CHECK(Run(catalog, s)["cache_hits"] == 0);
+  // An endpoint without a cache-read price is billed in full even on a "hit".
+  Catalog no_cache = TestCatalog(Json::parse(R"([{"model":"m/x","tag":"a","prompt":"1","completion":"2"}])"));
+  s["traffic"][0]["conversations"] = 5;
+  Json plain = Run(no_cache, s);
+  CHECK(plain["cost_picos"].get<int64_t>() == plain["succeeded"].get<int64_t>() * 1'200'000'000);
+}
+
 TEST_CASE("simulate: a request the policy cannot route fails as no_route") {
   Catalog catalog = TwoProviders();
   Json s = Scenario();
@@ -326,6 +363,8 @@ TEST_CASE("simulate: malformed scenarios are refused naming the field") {
       {R"({"traffic": [{"rate_per_s": 1, "name": 7, "request": {}}]})", "traffic[0].name"},
       {R"({"traffic": [{"rate_per_s": 1, "completion_tokens": "many", "request": {}}]})",
        "traffic[0].completion_tokens"},
+      {R"({"traffic": [{"rate_per_s": 1, "cached_fraction": 1.5, "request": {}}]})",
+       "traffic[0].cached_fraction"},
       {R"({"traffic": [{"rate_per_s": 1, "request": {"model": "m/x"}}]})",
        "traffic[0].request.messages"},
       {R"({"traffic": [{"rate_per_s": 1, "request": {"model": "m/x", "temperature": 9,

@@ -29,9 +29,13 @@
 //     "prompt_tokens": 1000,       // billed input tokens per request (default: the planner's
 //                                  // estimate of the request)
 //     "completion_tokens": 300,    // output tokens of a successful generation (default 200)
-//     "conversations": 0}],        // > 0: each request belongs to one of N conversations
+//     "conversations": 0,          // > 0: each request belongs to one of N conversations
 //                                  // (session ids), so prompt-cache stickiness applies; 0: every
 //                                  // request is a new conversation (no stickiness)
+//     "cached_fraction": 0}],      // 0..1: on a cache hit (the request went to the endpoint
+//                                  // that served its conversation last, within the 10 minutes
+//                                  // stickiness remembers it) this share of the prompt is billed
+//                                  // at the endpoint's cache-read price, if it has one
 //  "providers": {                  // behaviour by provider slug; "*" is the default for others
 //    "*": {"latency_ms": 500,      // median time to first token (default 500)
 //          "latency_jitter": 0.25, // sigma of the log-normal around it (0 .. 3, default 0.25)
@@ -56,13 +60,13 @@
 // cool endpoints down and later plans route around them. A success records stickiness and costs
 // ComputeCost(prompt_tokens, completion_tokens, the endpoint's prices) in picodollars. A failed
 // attempt costs nothing; a request whose attempts all fail (or that plans to no endpoint) fails.
-// Not modelled: prompt-cache discounts (every prompt token is billed at the fresh-input price),
-// reasoning tokens, BYOK fees, and provider load beyond capacity_rps (latency does not grow with
-// load). Arrivals stop at duration_ms; attempts in flight then finish.
+// Not modelled: cache writes (a miss bills the whole prompt at the input price), reasoning
+// tokens, BYOK fees, and provider load beyond capacity_rps (latency does not grow with load). Arrivals stop at duration_ms; attempts in flight then finish.
 //
 // Report (JSON):
 // {"requests", "succeeded", "failed", "attempts", "fallbacks" (requests that needed more than
-//  one attempt), "no_route" (requests the planner refused: no endpoint left), "truncated" (true
+//  one attempt), "no_route" (requests the planner refused: no endpoint left), "cache_hits"
+//  (successes on the endpoint that served the conversation last: see cached_fraction), "truncated" (true
 //  when Poisson arrivals reached 1.25 × max_requests + 100 and the rest were not generated),
 //  "cost_picos", "cost_usd" (string), "latency_ms": {"p50","p90","p99","max"} (arrival to end of
 //  the successful attempt, successes only; null when none),
@@ -70,7 +74,7 @@
 //  "providers": [{"provider" (slug), "name", "attempts", "succeeded", "failed", "rate_limited",
 //                 "cost_picos", "cost_usd", "share" (fraction of successful requests it served),
 //                 "latency_ms": {"p50","p99"}|null}], sorted by attempts, then slug,
-//  "classes": [{"name", "requests", "succeeded", "failed", "fallbacks", "cost_picos", "cost_usd",
+//  "classes": [{"name", "requests", "succeeded", "failed", "fallbacks", "cache_hits", "cost_picos", "cost_usd",
 //               "latency_ms": {"p50","p90","p99","max"}|null}],
 //  "series": {"bucket_ms", "start_ms" (0), "buckets" (count),
 //             "requests": [...], "succeeded": [...], "failed": [...], "cost_picos": [...],
