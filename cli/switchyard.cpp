@@ -112,10 +112,11 @@ void PrintSummary(const sy::Json& r) {
   auto num = [](const sy::Json& j, const char* key) { return j.value(key, int64_t{0}); };
   int64_t requests = num(r, "requests");
   std::printf("requests %lld  succeeded %lld  failed %lld  (no route %lld)  attempts %lld  "
-              "fallbacks %lld\n",
+              "fallbacks %lld  cache hits %lld\n",
               static_cast<long long>(requests), static_cast<long long>(num(r, "succeeded")),
               static_cast<long long>(num(r, "failed")), static_cast<long long>(num(r, "no_route")),
-              static_cast<long long>(num(r, "attempts")), static_cast<long long>(num(r, "fallbacks")));
+              static_cast<long long>(num(r, "attempts")), static_cast<long long>(num(r, "fallbacks")),
+              static_cast<long long>(num(r, "cache_hits")));
   std::printf("cost $%s", r.value("cost_usd", std::string("0")).c_str());
   if (const sy::Json* lat = sy::FindObject(r, "latency_ms")) {
     std::printf("  latency p50 %lld ms  p90 %lld ms  p99 %lld ms", static_cast<long long>(num(*lat, "p50")),
