@@ -312,7 +312,15 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
   SY_RETURN_IF_ERROR(ReadInt(doc, "", "timeout_ms", 1, 3'600'000, &s.timeout_ms));
   SY_RETURN_IF_ERROR(ReadInt(doc, "", "max_requests", 1, kSimMaxRequests, &s.max_requests));
   if (const Json* context = Find(doc, "context")) {
-    // (its errors already name "context.<field>")
+    // The planner's context reader ignores fields it does not know; a scenario refuses them
+    // (a misspelt "ignored_provider" would otherwise simulate a different policy). Its own
+    // errors already name "context.<field>".
+    if (context->is_object()) {
+      SY_RETURN_IF_ERROR(OnlyKnown(*context, "context",
+                                   {"account_id", "allowed_models", "allowed_providers",
+                                    "ignored_providers", "zdr", "data_collection",
+                                    "byok_providers"}));
+    }
     SY_ASSIGN_OR_RETURN(s.context, ParsePolicyContext(*context));
   }
 
@@ -487,7 +495,11 @@ Json LatencyJson(std::vector<int32_t>& v, bool full) {
 class Simulation {
  public:
   Simulation(const Catalog& catalog, Scenario scenario)
-      : catalog_(catalog), s_(std::move(scenario)), rng_(s_.seed) {
+      : catalog_(catalog),
+        s_(std::move(scenario)),
+        arrival_rng_(s_.seed),
+        routing_(s_.seed + 0x632be59bd9b4e019ull),
+        outcomes_(s_.seed + 0x85157af5a0b2c3d1ull) {
     size_t buckets = static_cast<size_t>((s_.duration_ms + s_.bucket_ms - 1) / s_.bucket_ms);
     series_requests_.assign(buckets, 0);
     series_succeeded_.assign(buckets, 0);
@@ -530,7 +542,7 @@ class Simulation {
       truncated_ = true;
       return;
     }
-    double gap_s = -SimLn(rng_.Unit()) / s_.traffic[cls].rate_per_s;
+    double gap_s = -SimLn(arrival_rng_.Unit()) / s_.traffic[cls].rate_per_s;
     double gap_us = std::min(gap_s * 1e6, static_cast<double>(end_us_) + 1);
     int64_t t = from_us + static_cast<int64_t>(gap_us);
     if (t >= end_us_) return;  // arrivals stop at duration_ms; attempts in flight finish
@@ -564,12 +576,12 @@ class Simulation {
     size_t bucket = Bucket(t_us);
     ++series_requests_[bucket];
     if (c.conversations > 0) {
-      uint64_t conversation = rng_.Next() % static_cast<uint64_t>(c.conversations);
+      uint64_t conversation = arrival_rng_.Next() % static_cast<uint64_t>(c.conversations);
       c.request.session_id = "sim-" + std::to_string(cls) + "-" + std::to_string(conversation);
     }
     PlanOptions options;
     options.now_ms = NowMs(t_us);
-    options.seed = rng_.Next();
+    options.seed = routing_.Next();
     // conversations 0: every request is a conversation of its own, so stickiness never applies
     // (the one request template would otherwise make every request the same conversation).
     options.stickiness = c.conversations > 0 ? &stickiness_ : nullptr;
@@ -651,8 +663,8 @@ class Simulation {
       f.retry_after_ms = b.retry_after_ms;
       duration_us = fast_us;
     } else {
-      double u = rng_.Unit();
-      double ttft_ms = b.latency_ms * SimExp(b.latency_jitter * rng_.Normal());
+      double u = outcomes_.Unit();
+      double ttft_ms = b.latency_ms * SimExp(b.latency_jitter * outcomes_.Normal());
       int64_t ttft_us = static_cast<int64_t>(std::min(ttft_ms * 1000.0, 4e15));
       if (u <= b.timeout_rate || ttft_us >= s_.timeout_ms * 1000) {
         f.status = 0;
@@ -915,7 +927,12 @@ class Simulation {
 
   const Catalog& catalog_;
   Scenario s_;
-  Rng rng_;
+  // Three streams, so that two scenarios with the same seed and traffic see the same requests
+  // (arrival times, conversations) and the same plan seeds even where their providers behave
+  // differently: a policy comparison is then like for like.
+  Rng arrival_rng_;  // inter-arrival gaps, conversation choice
+  Rng routing_;   // one plan seed per request
+  Rng outcomes_;  // attempt outcomes and latencies
   Health health_;
   Stickiness stickiness_{1u << 16};
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;

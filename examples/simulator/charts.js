@@ -13,10 +13,22 @@ const HEIGHT = 220;
 // More lines than this are unreadable: the rest of the providers are summed as "others".
 const MAX_PROVIDER_LINES = 8;
 
-/** Provider slug → colour, in the report's order (most attempts first): tables use it too. */
-export function providerColors(report) {
+/**
+ * Provider slug → colour, in the report's order (most attempts first): tables use it too. With
+ * `other` (variant B's report), its providers that A does not colour get the next colours, so a
+ * provider has the same colour in A's and B's charts.
+ */
+export function providerColors(report, other = null) {
   const colors = new Map();
   report.providers.forEach((p, i) => colors.set(p.provider, i < MAX_PROVIDER_LINES ? PALETTE[i % PALETTE.length] : OTHERS_COLOR));
+  let next = Math.min(report.providers.length, MAX_PROVIDER_LINES);
+  other?.providers.forEach((p, i) => {
+    if (i < MAX_PROVIDER_LINES && (colors.get(p.provider) ?? OTHERS_COLOR) === OTHERS_COLOR) {
+      colors.set(p.provider, PALETTE[next++ % PALETTE.length]);
+    } else if (!colors.has(p.provider)) {
+      colors.set(p.provider, OTHERS_COLOR);
+    }
+  });
   return colors;
 }
 
@@ -70,7 +82,12 @@ function xAxis() {
 // The value under the cursor, for the legend.
 const count = (u, v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
 
-/** Draws (or redraws) the three charts into `targets` {attempts, failures, cost}. */
+/**
+ * Draws (or redraws) the three charts into `targets` {attempts, failures, cost, attemptsB}.
+ * With `variant` ({report, scenario} of B), B's attempts per provider are drawn too, into
+ * targets.attemptsB, on the same y scale and in the same colours as A's; the titles say which
+ * chart is which. Without it, attemptsB stays empty.
+ */
 export class Charts {
   #plots = [];
   #observer = null;
@@ -84,51 +101,73 @@ export class Charts {
     this.#plots = [];
     this.#observer?.disconnect();
     this.#observer = null;
-    for (const target of Object.values(this.targets)) target.replaceChildren();
+    for (const target of Object.values(this.targets)) target?.replaceChildren();
   }
 
-  draw(report, scenario) {
+  draw(report, scenario, variant = null) {
     this.destroy();
     const series = report.series;
     const bucketS = series.bucket_ms / 1000;
     // Bucket starts, plus the end of the last bucket: a step holds each bucket's value across
     // its whole width, the last one included.
-    const x = Array.from({ length: series.buckets + 1 }, (_, i) => (series.start_ms / 1000) + i * bucketS);
+    const timeAxis = (s) => Array.from({ length: s.buckets + 1 }, (_, i) => (s.start_ms / 1000) + i * (s.bucket_ms / 1000));
+    const x = timeAxis(series);
     const steps = (values) => [...values, values.at(-1) ?? 0];
-    const colors = providerColors(report);
+    const colors = providerColors(report, variant?.report);
     const windows = outageWindows(scenario);
     const stepped = uPlot.paths.stepped({ align: 1 });
-    const zeros = () => new Array(series.buckets).fill(0);
     const line = { paths: stepped, points: { show: false }, value: count };
-    const common = (title, target) => ({
+    const prefix = variant ? 'A: ' : '';
+    const common = (title, target, shaded = windows) => ({
       title,
       width: Math.max(320, target.clientWidth),
       height: HEIGHT,
       scales: { x: { time: false } },
       cursor: { drag: { x: true, y: false } },
-      hooks: { drawClear: [shadeOutages(windows, colors)] },
+      hooks: { drawClear: [shadeOutages(shaded, colors)] },
     });
 
     // Attempts per provider, by the bucket each attempt started in.
-    const shown = report.providers.slice(0, MAX_PROVIDER_LINES);
-    const rest = report.providers.slice(MAX_PROVIDER_LINES);
-    const attemptsData = [x];
-    const attemptsSeries = [{ label: 'time', value: (u, v) => (v == null ? '–' : clock(v)) }];
-    for (const p of shown) {
-      attemptsData.push(steps(series.providers[p.provider]?.attempts ?? zeros()));
-      attemptsSeries.push({ ...line, label: p.provider, stroke: colors.get(p.provider), width: 2 });
-    }
-    if (rest.length) {
-      const sum = zeros();
-      for (const p of rest) (series.providers[p.provider]?.attempts ?? []).forEach((v, i) => { sum[i] += v; });
-      attemptsData.push(steps(sum));
-      attemptsSeries.push({ ...line, label: `${rest.length} others`, stroke: OTHERS_COLOR, width: 2 });
-    }
-    this.#plot('attempts', {
-      ...common(`Attempts per provider (per ${clock(bucketS)} bucket)`, this.targets.attempts),
-      series: attemptsSeries,
+    const attempts = (r) => {
+      const s = r.series;
+      const none = () => new Array(s.buckets).fill(0);
+      const data = [timeAxis(s)];
+      const lines = [{ label: 'time', value: (u, v) => (v == null ? '–' : clock(v)) }];
+      for (const p of r.providers.slice(0, MAX_PROVIDER_LINES)) {
+        data.push(steps(s.providers[p.provider]?.attempts ?? none()));
+        lines.push({ ...line, label: p.provider, stroke: colors.get(p.provider), width: 2 });
+      }
+      const rest = r.providers.slice(MAX_PROVIDER_LINES);
+      if (rest.length) {
+        const sum = none();
+        for (const p of rest) (s.providers[p.provider]?.attempts ?? []).forEach((v, i) => { sum[i] += v; });
+        data.push(steps(sum));
+        lines.push({ ...line, label: `${rest.length} others`, stroke: OTHERS_COLOR, width: 2 });
+      }
+      return { data, lines, max: Math.max(0, ...data.slice(1).flat()) };
+    };
+    const attemptsA = attempts(report);
+    const attemptsB = variant ? attempts(variant.report) : null;
+    // A and B on one y scale, so the heights compare.
+    const yMax = Math.max(attemptsA.max, attemptsB?.max ?? 0);
+    const sameY = variant ? { y: { range: () => [0, yMax > 0 ? yMax * 1.05 : 1] } } : {};
+    const attemptsTitle = (s) => `Attempts per provider (per ${clock(s.bucket_ms / 1000)} bucket)`;
+    const attemptsOptions = {
+      ...common(`${prefix}${attemptsTitle(series)}`, this.targets.attempts),
+      series: attemptsA.lines,
       axes: [xAxis(), { label: 'attempts', labelSize: 20 }],
-    }, attemptsData);
+    };
+    attemptsOptions.scales = { ...attemptsOptions.scales, ...sameY };
+    this.#plot('attempts', attemptsOptions, attemptsA.data);
+    if (variant) {
+      const options = {
+        ...common(`B: ${attemptsTitle(variant.report.series)}`, this.targets.attemptsB, outageWindows(variant.scenario)),
+        series: attemptsB.lines,
+        axes: [xAxis(), { label: 'attempts', labelSize: 20 }],
+      };
+      options.scales = { ...options.scales, ...sameY };
+      this.#plot('attemptsB', options, attemptsB.data);
+    }
 
     // Failures: failed requests (all attempts failed, or no route) and failed attempts per provider.
     const failuresData = [x, steps(series.failed)];
@@ -143,7 +182,7 @@ export class Charts {
       failuresSeries.push({ ...line, label: `${p.provider} failed attempts`, stroke: colors.get(p.provider), width: 1.5, dash: [6, 3] });
     }
     this.#plot('failures', {
-      ...common('Failures', this.targets.failures),
+      ...common(`${prefix}Failures`, this.targets.failures),
       series: failuresSeries,
       axes: [xAxis(), { label: 'count', labelSize: 20 }],
     }, failuresData);
@@ -155,7 +194,7 @@ export class Charts {
     const cumulative = [0, ...series.cost_picos.map((p) => (running += p / 1e12))];
     const usd = (u, v) => (v == null ? '–' : `$${v.toFixed(v < 1 ? 6 : 2)}`);
     this.#plot('cost', {
-      ...common('Cost (USD)', this.targets.cost),
+      ...common(`${prefix}Cost (USD)`, this.targets.cost),
       scales: {
         x: { time: false },
         usd: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
@@ -181,7 +220,7 @@ export class Charts {
           if (width !== plot.width) plot.setSize({ width, height: HEIGHT });
         }
       });
-      for (const target of Object.values(this.targets)) this.#observer.observe(target);
+      for (const target of Object.values(this.targets)) if (target) this.#observer.observe(target);
     }
   }
 

@@ -144,3 +144,73 @@ export function renderReport(report) {
   renderClasses(report);
   renderSamples(report);
 }
+
+// ---- A vs B ----------------------------------------------------------------------------------
+
+const MINUS = '\u2212';
+const signOf = (negative, zero) => (zero ? '' : negative ? MINUS : '+');
+
+/** A difference B − A as text, by the row's kind (variant.js compareReports). */
+export function formatDiff(kind, diff) {
+  if (diff == null) return '–';
+  if (kind === 'usd') {
+    const negative = diff.startsWith('-');
+    const abs = negative ? diff.slice(1) : diff;
+    return signOf(negative, Number(abs) === 0) + format.usd(abs);
+  }
+  const sign = signOf(diff < 0, diff === 0);
+  const abs = Math.abs(diff);
+  if (kind === 'fraction') return `${sign}${(abs * 100).toFixed(1)} pp`;
+  if (kind === 'ms') return sign + format.ms(abs);
+  return sign + format.int(abs);
+}
+
+/** A relative change (B − A) / A as text. */
+export function formatChange(fraction) {
+  if (fraction == null) return '';
+  return `${signOf(fraction < 0, fraction === 0)}${(Math.abs(fraction) * 100).toFixed(1)}%`;
+}
+
+function formatValue(kind, value) {
+  if (value == null) return '–';
+  if (kind === 'usd') return format.usd(value);
+  if (kind === 'fraction') return format.percent(value);
+  if (kind === 'ms') return format.ms(value);
+  return format.int(value);
+}
+
+// "better" / "worse" for a difference whose good direction is known.
+function judge(row) {
+  if (!row.better || row.diff == null) return undefined;
+  const d = row.kind === 'usd' ? Number(row.diff) : row.diff;
+  if (d === 0) return undefined;
+  return (row.better === 'lower') === (d < 0) ? 'better' : 'worse';
+}
+
+/**
+ * Fills the comparison table from compareReports(a, b) rows; `colors` (providerColors(a, b))
+ * marks the provider rows as the charts do.
+ */
+export function renderComparison(rows, colors) {
+  const body = document.querySelector('#comparison-table tbody');
+  const cells = (r) => {
+    const verdict = judge(r);
+    return [
+      num(formatValue(r.kind, r.a), r.a ?? '', 'a'),
+      num(formatValue(r.kind, r.b), r.b ?? '', 'b'),
+      el('td', { class: ['num', verdict].filter(Boolean).join(' '), data: { value: String(r.diff ?? ''), key: 'diff' } },
+        formatDiff(r.kind, r.diff)),
+      el('td', { class: ['num', verdict].filter(Boolean).join(' '), data: { value: String(r.pct ?? ''), key: 'pct' } },
+        formatChange(r.pct)),
+    ];
+  };
+  const totals = rows.filter((r) => r.metric !== 'share');
+  const shares = rows.filter((r) => r.metric === 'share');
+  body.replaceChildren(
+    ...totals.map((r) => el('tr', { data: { metric: r.metric } }, el('th', { scope: 'row' }, r.label), ...cells(r))),
+    el('tr', { class: 'group' }, el('th', { colspan: '5', scope: 'rowgroup' }, 'share of successful requests, by provider')),
+    ...shares.map((r) => el('tr', { data: { metric: 'share', provider: r.provider } },
+      el('th', { scope: 'row' }, el('span', { class: 'swatch', style: `background:${colors.get(r.provider)}` }),
+        el('code', {}, r.provider), ' ', el('span', { class: 'muted' }, r.name)),
+      ...cells(r))));
+}

@@ -4,10 +4,17 @@
 // back. Every failure — JSON that does not parse, a scenario the core refuses, a core that does
 // not load — is shown in the page's error box.
 //
-// document.body.dataset.state: loading → ready → running → done | error → running …, and
-// dataset.runs counts finished runs (tests wait on both).
-import { Charts } from './charts.js';
-import { format, renderReport } from './report.js';
+// Variant B (variant.js): when its editor holds a JSON merge patch, Run simulates A, then B (A
+// with the patch) with the same seed, one after the other in the worker, and shows A's report
+// with a comparison table and B's attempts chart; an error in B says it is B's. Empty: A alone,
+// the single view.
+//
+// document.body.dataset.state: loading → ready → running → done | error → running …,
+// dataset.runs counts finished runs (tests wait on both), and dataset.view is "single" or
+// "compare" (what the report shows).
+import { Charts, providerColors } from './charts.js';
+import { format, renderComparison, renderReport } from './report.js';
+import { EXAMPLES, applyVariant, compareReports } from './variant.js';
 
 const $ = (id) => document.getElementById(id);
 const editor = $('scenario');
@@ -17,13 +24,25 @@ const stopButton = $('stop');
 const statusLine = $('status');
 const errorBox = $('error');
 const reportSection = $('report');
-const charts = new Charts({ attempts: $('chart-attempts'), failures: $('chart-failures'), cost: $('chart-cost') });
+const variantEditor = $('variant');
+const variantNote = $('variant-note');
+const variantFull = $('variant-full');
+const comparison = $('comparison');
+const chartB = $('chart-attempts-b');
+const charts = new Charts({
+  attempts: $('chart-attempts'), failures: $('chart-failures'), cost: $('chart-cost'), attemptsB: chartB,
+});
 
 let defaultScenario = '';
 let coreReady = false;
 let running = false;
 let nextId = 1;
 const pending = new Map();
+// A's report and scenario on show: Clear B redraws them as the single view.
+let shown = null;
+// Which editor the error on show is about: "A", "B" or null (not an editor's).
+let errorSource = null;
+document.body.dataset.view = 'single';
 setState('loading', 'loading the Switchyard core…');
 const scenarioLoaded = loadDefaultScenario();
 
@@ -34,7 +53,9 @@ function setState(state, text) {
   stopButton.hidden = !running;
 }
 
-function showError(title, detail) {
+function showError(title, detail, source = null) {
+  errorSource = source;
+  markInvalid(source);
   errorBox.replaceChildren();
   const heading = document.createElement('strong');
   heading.textContent = title;
@@ -48,8 +69,18 @@ function showError(title, detail) {
 }
 
 function hideError() {
+  errorSource = null;
+  markInvalid(null);
   errorBox.hidden = true;
   errorBox.replaceChildren();
+}
+
+// aria-invalid (and a red border) on the editor an error is about.
+function markInvalid(source) {
+  for (const [name, node] of [['A', editor], ['B', variantEditor]]) {
+    if (source === name) node.setAttribute('aria-invalid', 'true');
+    else node.removeAttribute('aria-invalid');
+  }
 }
 
 // ---- the worker ------------------------------------------------------------------------------
@@ -137,78 +168,206 @@ async function run() {
   }
 }
 
+const hasVariant = () => variantEditor.value.trim() !== '';
+
+// Shows a JSON.parse failure of `text` (editor A or B) and selects where it stopped.
+function showJsonError(title, error, text, target, source) {
+  const { message, offset } = describeJsonError(error, text);
+  showError(title, message, source);
+  if (offset !== null) {
+    target.focus();
+    target.setSelectionRange(offset, Math.min(text.length, offset + 1));
+  }
+}
+
+// The worker's error reply as "(400 invalid_argument)" and its message, with the field.
+function describeRefusal(e, fieldNote = '') {
+  const status = e.httpStatus ? `${e.httpStatus} ${e.code}` : (e.code ?? 'error');
+  const detail = e.field ? `${e.message}\nfield: ${e.field}${fieldNote}` : e.message;
+  return { status, detail };
+}
+
 async function runOnce() {
   hideError();
   const text = editor.value;
+  const withB = hasVariant();
   let scenario;
   try {
     scenario = JSON.parse(text);
   } catch (error) {
-    const { message, offset } = describeJsonError(error, text);
-    showError('The scenario is not valid JSON', message);
-    if (offset !== null) {
-      editor.focus();
-      editor.setSelectionRange(offset, Math.min(text.length, offset + 1));
-    }
+    showJsonError(withB ? 'Scenario A is not valid JSON' : 'The scenario is not valid JSON', error, text, editor, 'A');
     setState('error', 'not run: fix the JSON');
     return;
   }
   if (scenario === null || typeof scenario !== 'object' || Array.isArray(scenario)) {
-    showError('The scenario must be a JSON object', 'for example {"duration_ms": 60000, "traffic": [...]}');
+    showError(withB ? 'Scenario A must be a JSON object' : 'The scenario must be a JSON object',
+      'for example {"duration_ms": 60000, "traffic": [...]}', 'A');
     setState('error', 'not run');
     return;
+  }
+  let variant = null;
+  if (withB) {
+    try {
+      variant = applyVariant(text, variantEditor.value);
+    } catch (error) {
+      if (error.where === 'B' && error.kind === 'json') {
+        showJsonError('Variant B is not valid JSON', error, variantEditor.value, variantEditor, 'B');
+      } else if (error.where === 'B') {
+        showError('Variant B is not a merge patch', error.message, 'B');
+      } else {
+        showError('Scenario A cannot be copied into variant B', error.message, 'A');
+      }
+      setState('error', error.where === 'B' ? 'not run: fix B' : 'not run: see the error');
+      return;
+    }
   }
 
   running = true;
   const started = performance.now();
-  setState('running', 'running the simulation…');
+  let phase = withB ? 'A' : null;
+  const label = () => (phase ? `running ${phase}…` : 'running the simulation…');
+  setState('running', label());
   const ticker = setInterval(() => {
-    statusLine.textContent = `running the simulation… ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    statusLine.textContent = `${label()} ${((performance.now() - started) / 1000).toFixed(1)} s`;
   }, 250);
   let reply;
+  let replyB = null;
   try {
     reply = await simulate(text);
+    if (withB && reply.type === 'result') {
+      phase = 'B';
+      replyB = await simulate(variant.text);
+    }
   } finally {
     clearInterval(ticker);
     running = false;
   }
 
-  if (reply.type !== 'result') {
-    const e = reply.error ?? {};
+  if (reply.type !== 'result' || (replyB && replyB.type !== 'result')) {
+    const e = (reply.type !== 'result' ? reply : replyB).error ?? {};
     if (e.code === 'stopped') {
       setState(coreReady ? 'ready' : 'loading', 'stopped: the simulation was abandoned');
       return;
     }
-    const status = e.httpStatus ? `${e.httpStatus} ${e.code}` : (e.code ?? 'error');
-    const detail = e.field ? `${e.message}\nfield: ${e.field}` : e.message;
-    showError(`The core refused the scenario (${status})`, detail);
-    setState('error', 'not run: see the error');
+    if (reply.type !== 'result') {
+      const { status, detail } = describeRefusal(e);
+      showError(`The core refused ${withB ? 'scenario A' : 'the scenario'} (${status})`, detail, 'A');
+      setState('error', 'not run: see the error');
+      return;
+    }
+    // A ran, B did not: A's report, alone, and B's error.
+    show(reply.report, scenario, null);
+    const { status, detail } = describeRefusal(e, ' (in B: scenario A with the patch of B applied)');
+    showError(`The core refused variant B (${status})`, detail, 'B');
+    setState('error', `A ran (${format.int(reply.report.requests)} requests); B was refused: see the error`);
     return;
   }
-  const { report, ms } = reply;
+  if (!withB) {
+    show(reply.report, scenario, null);
+    setState('done', `done: ${format.int(reply.report.requests)} requests, ${format.int(reply.report.events)} events ` +
+      `simulated in ${format.ms(reply.ms)}`);
+    return;
+  }
+  show(reply.report, scenario, { report: replyB.report, scenario: variant.scenario, a: variant.a });
+  setState('done', `done: A ${format.int(reply.report.requests)} requests, B ${format.int(replyB.report.requests)} ` +
+    `requests, simulated in ${format.ms(reply.ms)} + ${format.ms(replyB.ms)}`);
+}
+
+// The report of A, and with `variant` ({report, scenario, a} of B) the comparison and B's chart.
+function show(report, scenario, variant) {
   reportSection.hidden = false;
   renderReport(report);
-  charts.draw(report, scenario);
-  setState('done', `done: ${format.int(report.requests)} requests, ${format.int(report.events)} events ` +
-    `simulated in ${format.ms(ms)}`);
+  shown = { report, scenario };
+  comparison.hidden = !variant;
+  chartB.hidden = !variant;
+  $('report-variant').textContent = variant ? ' — A' : '';
+  document.body.dataset.view = variant ? 'compare' : 'single';
+  if (variant) {
+    renderComparison(compareReports(report, variant.report), providerColors(report, variant.report));
+    const seed = (s) => (s?.seed === undefined ? '1 (the default)' : JSON.stringify(s.seed));
+    $('comparison-seed').textContent = seed(variant.a) === seed(variant.scenario)
+      ? `A and B ran with the same seed, ${seed(variant.a)}: with the same traffic they get the same ` +
+        'requests at the same times (the core draws arrivals from a stream of their own), so the differences are the policy\'s.'
+      : `A ran with seed ${seed(variant.a)}, B with seed ${seed(variant.scenario)}: the differences include chance.`;
+  }
+  charts.draw(report, scenario, variant);
 }
+
+// Back to the single view of the A report on show (Clear B).
+function showSingle() {
+  if (document.body.dataset.view !== 'compare' || !shown) return;
+  show(shown.report, shown.scenario, null);
+}
+
+// ---- variant B -------------------------------------------------------------------------------
+
+function variantChanged() {
+  runButton.textContent = hasVariant() ? 'Run A and B' : 'Run';
+  if (variantFull.open) previewVariant();
+}
+
+// "B in full": the scenario B would run, or why there is none.
+function previewVariant() {
+  const pre = variantFull.querySelector('pre');
+  if (!hasVariant()) {
+    pre.textContent = 'B is empty: Run simulates A alone.';
+    return;
+  }
+  try {
+    pre.textContent = applyVariant(editor.value, variantEditor.value).text;
+  } catch (error) {
+    pre.textContent = `${error.where === 'A' ? 'Scenario A' : 'Variant B'}: ${error.message}`;
+  }
+}
+
+function useExample(name) {
+  const example = EXAMPLES[name];
+  try {
+    variantEditor.value = example.patch(editor.value);
+    variantNote.textContent = example.note;
+  } catch (error) {
+    variantNote.textContent = `The example "${example.label}" does not apply to this scenario A: ${error.message}`;
+  }
+  variantNote.hidden = false;
+  if (errorSource === 'B') hideError();
+  variantChanged();
+}
+
+function clearVariant() {
+  variantEditor.value = '';
+  variantNote.hidden = true;
+  if (errorSource === 'B') hideError();
+  variantChanged();
+  showSingle();
+}
+
+$('variant-example-ignore').addEventListener('click', () => useExample('ignore'));
+$('variant-example-latency').addEventListener('click', () => useExample('latency'));
+$('variant-clear').addEventListener('click', clearVariant);
+variantEditor.addEventListener('input', variantChanged);
+editor.addEventListener('input', () => { if (variantFull.open) previewVariant(); });
+variantFull.addEventListener('toggle', () => { if (variantFull.open) previewVariant(); });
 
 runButton.addEventListener('click', run);
 stopButton.addEventListener('click', stop);
 resetButton.addEventListener('click', () => {
   editor.value = defaultScenario;
   hideError();
+  if (variantFull.open) previewVariant();
 });
-editor.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-    event.preventDefault();
-    run();
-  } else if (event.key === 'Tab' && !event.shiftKey) {
-    // Indent instead of leaving the editor (Shift+Tab still moves focus away).
-    event.preventDefault();
-    editor.setRangeText('  ', editor.selectionStart, editor.selectionEnd, 'end');
-  }
-});
+for (const textarea of [editor, variantEditor]) {
+  textarea.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+    } else if (event.key === 'Tab' && !event.shiftKey) {
+      // Indent instead of leaving the editor (Shift+Tab still moves focus away).
+      event.preventDefault();
+      textarea.setRangeText('  ', textarea.selectionStart, textarea.selectionEnd, 'end');
+      if (textarea === variantEditor) variantChanged();
+    }
+  });
+}
 
 // ---- start -----------------------------------------------------------------------------------
 

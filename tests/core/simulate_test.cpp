@@ -101,6 +101,25 @@ TEST_CASE("simulate: counts add up, and the same seed gives the same report") {
   CHECK(b["requests"] != a["requests"]);
 }
 
+TEST_CASE("simulate: two policies on the same seed see the same requests") {
+  // A compares against B like for like: the providers behave differently (B makes "cheap" fail
+  // and time out, so its attempts, events and outcome draws all differ), the traffic does not.
+  Catalog catalog = TwoProviders();
+  Json a = Scenario();
+  a["traffic"][0]["conversations"] = 7;
+  Json b = a;
+  b["providers"]["cheap"] = Json::parse(R"({"error_rate": 0.3, "timeout_rate": 0.1})");
+  b["traffic"][0]["request"]["provider"]["sort"] = "latency";
+  Json ra = Run(catalog, a), rb = Run(catalog, b);
+  CHECK(ra["attempts"] != rb["attempts"]);
+  CHECK(ra["requests"] == rb["requests"]);
+  CHECK(ra["series"]["requests"] == rb["series"]["requests"]);
+  for (size_t i = 0; i < ra["samples"].size(); ++i) {
+    INFO("sample " << i);
+    CHECK(ra["samples"][i]["t_ms"] == rb["samples"][i]["t_ms"]);
+  }
+}
+
 TEST_CASE("simulate: arrivals are Poisson at the configured rate") {
   Catalog catalog = TwoProviders();
   for (uint64_t seed : {1u, 2u, 3u}) {
@@ -350,6 +369,7 @@ TEST_CASE("simulate: malformed scenarios are refused naming the field") {
       {R"({"timeout_ms": -5})", "timeout_ms"},
       {R"({"max_requests": 0})", "max_requests"},
       {R"({"context": {"zdr": "yes"}})", "context.zdr"},
+      {R"({"context": {"ignored_provider": ["cheap"]}})", "context.ignored_provider"},
       {R"({"traffic": []})", "traffic"},
       {R"({"traffic": {}})", "traffic"},
       {R"({"traffic": [5]})", "traffic[0]"},

@@ -5,7 +5,9 @@
 //
 // Pure like the rest of the core: the scenario carries the seed and the start time, and the same
 // (catalog, scenario) give the same report in every build (native, Emscripten, WASI). Random
-// draws use a private xoshiro256** generator; the few transcendental functions (log for
+// draws use private xoshiro256** generators, one stream each for arrivals, plan seeds and attempt
+// outcomes: two scenarios with the same seed and traffic get the same requests at the same times
+// however differently their providers behave, so comparing two policies is like for like; the few transcendental functions (log for
 // exponential inter-arrival times, exp for log-normal latencies) are computed here from + - * /
 // only, so no libm difference between builds can change a result.
 //
