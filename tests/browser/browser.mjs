@@ -71,3 +71,20 @@ export async function openBrowser() {
     },
   };
 }
+
+/** openBrowser(), with the simulator page loaded and its core ready (else it throws the page's error). */
+export async function openSimulatorPage() {
+  const browser = await openBrowser();
+  try {
+    const { page } = browser;
+    await page.goto(browser.server.url);
+    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+    if (await page.evaluate(() => document.body.dataset.state) !== 'ready') {
+      throw new Error(`the page did not get ready: ${await page.innerText('#error')}`);
+    }
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+  return browser;
+}

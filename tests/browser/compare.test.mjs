@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 
 import { EXAMPLES, applyVariant, compareReports, mergePatch, picosToUsd, usdToPicos } from '../../examples/simulator/variant.js';
 import { load as loadNode } from '../../js/src/node.js';
-import { ROOT, openBrowser } from './browser.mjs';
+import { ROOT, openSimulatorPage } from './browser.mjs';
 
 const DEFAULT_SCENARIO = readFileSync(join(ROOT, 'examples/simulator/scenario.json'), 'utf8');
 const RUN_TIMEOUT = 20_000;
@@ -21,13 +21,8 @@ let router;
 
 before(async () => {
   router = new (await loadNode()).Router();
-  browser = await openBrowser();
+  browser = await openSimulatorPage();
   page = browser.page;
-  await page.goto(browser.server.url);
-  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
-  if (await page.evaluate(() => document.body.dataset.state) !== 'ready') {
-    throw new Error(`the page did not get ready: ${await page.innerText('#error')}`);
-  }
 });
 
 after(async () => {

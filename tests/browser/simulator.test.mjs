@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { load as loadNode } from '../../js/src/node.js';
-import { ROOT, openBrowser } from './browser.mjs';
+import { ROOT, openSimulatorPage } from './browser.mjs';
 
 const DEFAULT_SCENARIO = readFileSync(join(ROOT, 'examples/simulator/scenario.json'), 'utf8');
 const RUN_TIMEOUT = 40_000;
@@ -17,13 +17,8 @@ let browser;
 let page;
 
 before(async () => {
-  browser = await openBrowser();
+  browser = await openSimulatorPage();
   page = browser.page;
-  await page.goto(browser.server.url);
-  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
-  if (await page.evaluate(() => document.body.dataset.state) !== 'ready') {
-    throw new Error(`the page did not get ready: ${await page.innerText('#error')}`);
-  }
 });
 
 after(async () => {
