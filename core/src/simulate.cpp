@@ -175,13 +175,18 @@ Status Unknown(std::string_view path, std::string_view key) {
   return Status::InvalidArgument("unknown field " + field + " in the scenario", field);
 }
 
-Status OnlyKnown(const Json& object, std::string_view path,
-                 std::initializer_list<std::string_view> known) {
+template <typename Names>
+Status OnlyKnownIn(const Json& object, std::string_view path, const Names& known) {
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (std::find(known.begin(), known.end(), it.key()) == known.end())
+    if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known))
       return Unknown(path, it.key());
   }
   return Status::Ok();
+}
+
+Status OnlyKnown(const Json& object, std::string_view path,
+                 std::initializer_list<std::string_view> known) {
+  return OnlyKnownIn(object, path, known);
 }
 
 std::string Path(std::string_view path, std::string_view key) {
@@ -316,10 +321,7 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
     // (a misspelt "ignored_provider" would otherwise simulate a different policy). Its own
     // errors already name "context.<field>".
     if (context->is_object()) {
-      SY_RETURN_IF_ERROR(OnlyKnown(*context, "context",
-                                   {"account_id", "allowed_models", "allowed_providers",
-                                    "ignored_providers", "zdr", "data_collection",
-                                    "byok_providers"}));
+      SY_RETURN_IF_ERROR(OnlyKnownIn(*context, "context", kPolicyContextFields));
     }
     SY_ASSIGN_OR_RETURN(s.context, ParsePolicyContext(*context));
   }
@@ -903,7 +905,7 @@ class Simulation {
       Json row = Json::object();
       row["t_ms"] = sample.t_ms;
       row["class"] = s_.traffic[sample.cls].name;
-      row["outcome"] = sample.outcome.empty() ? std::string("in_flight") : sample.outcome;
+      row["outcome"] = sample.outcome;  // every request has ended: the loop runs until no event is left
       if (!sample.error.empty()) row["error"] = sample.error;
       Json attempts = Json::array();
       for (const SampleAttempt& a : sample.attempts) {

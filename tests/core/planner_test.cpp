@@ -789,3 +789,17 @@ TEST_CASE("RenderPlanText is byte-identical to Dump(RenderPlan), escapes include
   CHECK(RenderPlanText(cat, *multi) == Dump(RenderPlan(cat, *multi)));
   CHECK(RenderPlanText(cat, *multi).find("m/\\\"nope\\u0002") != std::string::npos);
 }
+
+TEST_CASE("kPolicyContextFields: the fields ParsePolicyContext reads, each validated") {
+  // A field the list names but the reader ignored would let a typo through the simulator's
+  // scenario check; a field the reader reads but the list lacks would be refused there.
+  for (std::string_view field : kPolicyContextFields) {
+    INFO(field);
+    Json context = Json::object();
+    context[std::string(field)] = 12345;  // the wrong type for every one of them
+    Result<PolicyContext> r = ParsePolicyContext(context);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().metadata()["field"] == "context." + std::string(field));
+  }
+  CHECK(ParsePolicyContext(Json{{"not_a_field", 12345}}).ok());  // ignored by the reader itself
+}

@@ -53,8 +53,13 @@ struct PolicyContext {
   std::vector<std::string> byok_providers;
 };
 // {"account_id","allowed_models":null|[..],"allowed_providers":null|[..],"ignored_providers":[..],
-//  "zdr":bool,"data_collection":"allow"|"deny","byok_providers":[..]}; missing fields default.
+//  "zdr":bool,"data_collection":"allow"|"deny","byok_providers":[..]}; missing fields default,
+// fields it does not know are ignored (hosts may pass more; a caller that must refuse them, like
+// the simulator's scenario, checks against kPolicyContextFields).
 Result<PolicyContext> ParsePolicyContext(const Json& context);
+inline constexpr std::string_view kPolicyContextFields[] = {
+    "account_id", "allowed_models", "allowed_providers", "ignored_providers",
+    "zdr",        "data_collection", "byok_providers"};
 
 // Prompt-cache stickiness: conversation → the endpoint that last served it, per model.
 // Entries expire after kStickyIdleMs without a success; the table holds at most `capacity`
