@@ -14,6 +14,7 @@
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { createGzip, gzipSync } from 'node:zlib';
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and small helpers
@@ -122,7 +123,8 @@ const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 /**
  * Parses a fault spec string into a fault object.
  *   status:503 | status:429,retry_after:2 | hang | reset | cut:3 | malformed[,after:N]
- *   error200[:STATUS][,after:N] | drip:50 | ttft:200 | none
+ *   error200[:STATUS][,after:N] | drip:50 | ttft:200 | stall:MS[,after:N] | garbage
+ *   html[:STATUS] | huge:BYTES | gzip | echo | none
  * Returns null for "none"/empty, undefined for an unknown kind.
  */
 export function parseFaultSpec(spec) {
@@ -150,6 +152,12 @@ export function parseFaultSpec(spec) {
       case 'drip': f.drip_tps = n; break;
       case 'ttft': case 'ttft_ms': f.ttft_ms = n; break;
       case 'message': f.message = v; break;
+      case 'stall': f.stall_ms = n ?? 0; break;
+      case 'garbage': f.garbage = true; break;
+      case 'html': f.html = n ?? true; break;
+      case 'huge': f.huge_bytes = n ?? 1 << 20; break;
+      case 'gzip': f.gzip = true; break;
+      case 'echo': case 'echo_key': f.echo_key = true; break;
       default:
         if (i === 0) return undefined;
     }
@@ -172,6 +180,12 @@ function normalizeFault(f) {
   if (num(f.drip_tps) && f.drip_tps > 0) out.drip_tps = f.drip_tps;
   if (num(f.ttft_ms) !== undefined) out.ttft_ms = Math.max(0, f.ttft_ms);
   if (typeof f.message === 'string') out.message = f.message;
+  if (num(f.stall_ms) !== undefined) out.stall_ms = Math.max(0, f.stall_ms);
+  if (f.garbage) out.garbage = true;
+  if (f.html) out.html = num(f.html) ?? true;
+  if (num(f.huge_bytes) !== undefined) out.huge_bytes = Math.max(1, Math.trunc(f.huge_bytes));
+  if (f.gzip) out.gzip = true;
+  if (f.echo_key) out.echo_key = true;
   return out;
 }
 
@@ -179,7 +193,13 @@ function describeFault(f) {
   if (!f) return null;
   if (f.hang) return 'hang';
   if (f.reset) return 'reset';
+  if (f.html) return 'html';
+  if (f.echo_key && !f.error_in_200) return 'echo';
   if (f.status) return 'status:' + f.status;
+  if (f.garbage) return 'garbage';
+  if (f.huge_bytes) return 'huge:' + f.huge_bytes;
+  if (f.stall_ms !== undefined) return 'stall:' + f.stall_ms;
+  if (f.gzip) return 'gzip';
   if (f.cut_after_chunks !== undefined) return 'cut:' + f.cut_after_chunks;
   if (f.malformed) return 'malformed';
   if (f.error_in_200) return 'error200';
@@ -910,6 +930,19 @@ function geminiStream(g, job, slug, sse) {
 // The fleet
 // ---------------------------------------------------------------------------------------------
 
+// What a broken upstream sends instead of JSON or SSE.
+const GARBAGE = Buffer.from('\u0000\u00ff<<sandbox garbage>> not json, not SSE \u00fe\n\n', 'latin1');
+// stall:0 means the silence never ends (the longest timer Node allows).
+const STALL_FOREVER = 2 ** 31 - 1;
+
+/** An HTML error page as a CDN or load balancer in front of a provider sends it. */
+function htmlPage(status, message) {
+  const title = `${status} ${DEFAULT_MESSAGES[status] ?? 'Error'}`;
+  const esc = (t) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
+  return `<!DOCTYPE html>\n<html><head><title>${esc(title)}</title></head><body>\n` +
+    `<center><h1>${esc(title)}</h1></center>\n${message ? `<p>${esc(message)}</p>\n` : ''}<hr><center>sandbox-edge</center>\n</body></html>\n`;
+}
+
 function readBody(req, limit) {
   return new Promise((resolve, reject) => {
     const chunks = [];
@@ -1244,6 +1277,14 @@ export async function startFleet(options = {}) {
       return;
     }
     if (fault && fault.hang) { rec.status = -1; return; }
+    if (fault) {
+      fault = { ...fault };
+      // A provider that quotes the key it got (`echo`, or `{key}` in a fault message).
+      if (fault.echo_key || (fault.message && fault.message.includes('{key}'))) {
+        fault.message = (fault.message ?? 'Incorrect API key provided: Bearer {key}').replaceAll('{key}', key);
+        if (!fault.status && !fault.error_in_200 && !fault.html) fault.status = 401;
+      }
+    }
 
     const ttft = fault && fault.ttft_ms !== undefined ? fault.ttft_ms : +settings.ttft_ms || 0;
     const tps = (fault && fault.drip_tps) || +settings.tokens_per_sec || 0;
@@ -1256,6 +1297,15 @@ export async function startFleet(options = {}) {
       state.timer = setTimeout(() => { state.timer = null; if (!state.closed) fn(); }, ms);
     };
 
+    if (fault && fault.html) {
+      const st = fault.html === true ? 502 : fault.html;
+      return later(fault.ttft_ms || 0, () => {
+        rec.status = st;
+        const page = htmlPage(st, fault.message);
+        res.writeHead(st, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page), ...CORS_HEADERS, ...idHeaders });
+        res.end(page);
+      });
+    }
     if (fault && fault.status) {
       const extra = fault.retry_after !== undefined ? { 'retry-after': fault.retry_after } : null;
       // Errors come back at once unless the fault itself carries a delay (status:503,ttft:200).
@@ -1268,6 +1318,13 @@ export async function startFleet(options = {}) {
     if (idHeaders) Object.assign(headerBase, idHeaders);
     rec.status = 200;
 
+    if (fault && fault.garbage) {
+      return later(ttft, () => {
+        res.writeHead(200, { 'content-type': job.stream ? 'text/event-stream' : 'application/json', 'content-length': GARBAGE.length, ...headerBase });
+        res.end(GARBAGE);
+      });
+    }
+
     if (!job.stream) {
       const errStatus = fault && fault.error_in_200 ? (fault.error_in_200 === true ? (wire === 'anthropic' ? 529 : 503) : fault.error_in_200) : 0;
       const obj = errStatus
@@ -1276,17 +1333,29 @@ export async function startFleet(options = {}) {
       const units = g.C + (g.reasoningPieces ? g.R : 0);
       const delay = ttft + (interval && units > 1 ? (units - 1) * interval : 0);
       return later(delay, () => {
+        if (fault && fault.huge_bytes) obj.sandbox_padding = 'x'.repeat(fault.huge_bytes);
         let text = JSON.stringify(obj);
         if (fault && fault.malformed) text = text.slice(0, Math.max(1, text.length >> 1));
-        const len = Buffer.byteLength(text);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': len, ...headerBase });
+        let bytes = Buffer.from(text);
+        const extra = {};
+        if (fault && fault.gzip) {
+          bytes = gzipSync(bytes);
+          extra['content-encoding'] = 'gzip';
+        }
+        const len = bytes.length;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': len, ...extra, ...headerBase });
         if (fault && fault.cut_after_chunks !== undefined) {
-          const half = Buffer.from(text).subarray(0, len >> 1);
-          res.write(half);
+          res.write(bytes.subarray(0, len >> 1));
           res.socket?.end();
           return;
         }
-        res.end(text);
+        if (fault && fault.stall_ms !== undefined) {
+          // Half the body, silence, then the rest (stall:0 never resumes).
+          res.write(bytes.subarray(0, len >> 1));
+          later(fault.stall_ms || STALL_FOREVER, () => res.end(bytes.subarray(len >> 1)));
+          return;
+        }
+        res.end(bytes);
       });
     }
 
@@ -1312,40 +1381,58 @@ export async function startFleet(options = {}) {
         ? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"unterminated\n\n'
         : wire === 'gemini' ? 'data: {"candidates":[{"content":{"parts":[{"text":"unterminated\r\n\r\n' : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"unterminated\n\n';
     }
+    const gzip = fault && fault.gzip;
     res.writeHead(200, {
       'content-type': sse ? 'text/event-stream; charset=utf-8' : 'application/json; charset=UTF-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       ...headers,
     });
-    if (ttft > 0 || interval > 0) res.flushHeaders();
+    const stall = fault && fault.stall_ms !== undefined ? (fault.stall_ms || STALL_FOREVER) : 0;
+    const stallAt = stall ? (fault.after_chunks ?? 2) : -1;
+    if (ttft > 0 || interval > 0 || stall || gzip) res.flushHeaders();
+    // gzip: every batch of events is flushed through the compressor as it is written.
+    const out = gzip ? createGzip() : res;
+    if (gzip) {
+      out.pipe(res);
+      res.on('close', () => out.destroy());
+    }
+    const flush = () => { if (gzip) out.flush(); };
+    if (fault && fault.huge_bytes) {
+      // One oversized event before anything else: a single data line of huge_bytes.
+      out.write('data: {"sandbox_padding":"');
+      for (let left = fault.huge_bytes; left > 0; left -= 65536) out.write('x'.repeat(Math.min(left, 65536)));
+      out.write('"}\n\n');
+    }
     const t0 = performance.now();
-    const due = (i) => (i < pre ? 0 : ttft + (units[i] > 1 ? (units[i] - 1) * interval : 0));
+    const due = (i) => (i < pre ? 0 : ttft + (units[i] > 1 ? (units[i] - 1) * interval : 0)) + (stallAt >= 0 && i >= stallAt ? stall : 0);
     let i = 0;
     const pump = () => {
       if (state.closed) return;
       const elapsed = performance.now() - t0;
-      res.cork();
+      if (!gzip) res.cork();
       while (i < events.length) {
         if (i === cutAt) {
-          res.uncork();
-          res.socket?.end();
+          if (!gzip) res.uncork();
+          if (gzip) out.flush(() => res.socket?.end()); else res.socket?.end();
           return;
         }
         if (i === specialAt) {
-          res.write(special);
-          res.uncork();
-          res.end();
+          out.write(special);
+          if (!gzip) res.uncork();
+          out.end();
           return;
         }
         if (due(i) > elapsed) break;
-        res.write(events[i++]);
+        out.write(events[i++]);
       }
-      res.uncork();
+      if (!gzip) res.uncork();
+      flush();
       if (i >= events.length) {
         if (cutAt >= events.length) { res.socket?.end(); return; }
-        if (specialAt >= events.length) { res.end(special); return; }
-        res.end();
+        if (specialAt >= events.length) { out.end(special); return; }
+        out.end();
         return;
       }
       state.timer = setTimeout(() => { state.timer = null; pump(); }, Math.max(0, due(i) - (performance.now() - t0)));
