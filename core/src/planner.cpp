@@ -150,8 +150,11 @@ bool HasOwnKey(const PolicyContext& ctx, const Provider& provider) {
   return false;
 }
 
-// The first rule that excludes `e`, or kEligible. Policy rules come first so that the 404/503
-// classification reflects the strongest reason.
+// The first rule that excludes `e`, or kEligible. Selection rules (which endpoints may serve at
+// all: operator, account policy, provider filters, :free) come before the request's requirements,
+// so an endpoint excluded by a requirement is one the request could have used: when nothing is
+// left, any such exclusion makes it a 400 naming the requirement, otherwise a 404
+// (NoAttemptsError). Health never excludes: degraded endpoints are ordered last instead.
 TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& e, Variant variant,
                       int64_t* a, int64_t* b) {
   const ProviderPreferences& p = f.req.provider;
@@ -219,10 +222,6 @@ TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& 
     return TraceReason::kContextTooSmall;
   }
   return TraceReason::kEligible;
-}
-
-bool IsRequirement(TraceReason r) {
-  return r >= TraceReason::kNotFree && r <= TraceReason::kMaxTokensTooLarge;
 }
 
 // The weighted first choice of a load-balancing tier [begin, end): weight ∝ 1/price². Integer
@@ -302,7 +301,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
   cands.reserve(16);
   std::vector<SortBy> group_sort;  // per group
   group_sort.reserve(req.models.size());
-  bool any_model = false, any_requirement = false;
+  bool any_model = false;
   size_t group_count = 0;
 
   for (size_t ci = 0; ci < req.models.size() && ci < 255; ++ci) {
@@ -348,7 +347,6 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
       int64_t a = 0, b = 0;
       TraceReason why = Exclusion(catalog, f, e, variant, &a, &b);
       if (why != TraceReason::kEligible) {
-        any_requirement = any_requirement || IsRequirement(why);
         plan.trace.push_back({model->index, ei, cand_index, TraceDecision::kExcluded, why, a, b});
         continue;
       }
@@ -437,7 +435,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
   }
 
   if (cands.empty()) {
-    return NoAttemptsError(catalog, plan, any_model, any_requirement);
+    return NoAttemptsError(catalog, req, plan, any_model);
   }
 
   std::sort(cands.begin(), cands.end(), Before);

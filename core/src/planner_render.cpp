@@ -1,7 +1,10 @@
 // Rendering a plan: the plan output JSON of the shared contract, the trace's reasons as text,
-// and the 404/503 error when nothing is left. Only this file turns the planner's compact
+// and the 400/404 error when nothing is left. Only this file turns the planner's compact
 // structs into strings, so the decision itself stays allocation-light.
+#include <algorithm>
+#include <climits>
 #include <string>
+#include <vector>
 
 #include "planner_internal.h"
 
@@ -397,15 +400,288 @@ string RenderPlanText(const Catalog& catalog, const Plan& plan) {
   return out;
 }
 
-Status NoAttemptsError(const Catalog& catalog, const Plan& plan, bool any_model,
-                       bool any_requirement) {
+namespace {
+
+// Who decided that an excluded endpoint cannot serve, for the status of a request that no
+// endpoint can serve (see NoAttemptsError in planner_internal.h):
+//   kSelection   which endpoints may serve at all: the operator (a disabled endpoint), account
+//                policy (allowed / ignored providers) and the request's provider filters (only,
+//                ignore, order without fallbacks, the :free variant). Nothing left → 404.
+//   kRequirement an endpoint that may serve cannot serve this request: a hard requirement the
+//                client set, in the request or its account's policy (max_tokens, prompt length,
+//                max_price, quantizations, require_parameters, zdr, data_collection) → 400.
+// Availability is not a reason to exclude: degraded endpoints stay in the plan (tried last).
+enum class Blame : uint8_t { kNone, kSelection, kRequirement };
+
+Blame BlameOf(TraceReason r) {
+  switch (r) {
+    case TraceReason::kModelNotFound:
+    case TraceReason::kModelNotAllowed:
+    case TraceReason::kModelNoEndpoints:
+    case TraceReason::kDisabled:
+    case TraceReason::kNotAllowedByAccount:
+    case TraceReason::kIgnoredByAccount:
+    case TraceReason::kNotInOnly:
+    case TraceReason::kIgnored:
+    case TraceReason::kNotInOrder:
+    case TraceReason::kNotFree:
+      return Blame::kSelection;
+    case TraceReason::kZdr:
+    case TraceReason::kDataCollection:
+    case TraceReason::kQuantization:
+    case TraceReason::kMaxPricePrompt:
+    case TraceReason::kMaxPriceCompletion:
+    case TraceReason::kMaxPriceRequest:
+    case TraceReason::kMaxPriceImage:
+    case TraceReason::kMissingParameters:
+    case TraceReason::kContextTooSmall:
+    case TraceReason::kMaxTokensTooLarge:
+      return Blame::kRequirement;
+    default:
+      return Blame::kNone;
+  }
+}
+
+constexpr size_t kReasonCount = static_cast<size_t>(TraceReason::kOrderByok) + 1;
+
+// The exclusions of one reason, summed over the trace.
+struct Tally {
+  int64_t count = 0;
+  int64_t a_min = INT64_MAX, a_max = INT64_MIN;  // of TraceEntry::a
+  int64_t b_min = INT64_MAX, b_max = INT64_MIN;  // of TraceEntry::b
+  int64_t a_bits = 0;                            // a OR-ed (bit sets)
+  std::vector<string_view> names;                // distinct quantizations / BYOK-able providers
+};
+
+void AddName(std::vector<string_view>* names, string_view name) {
+  if (std::find(names->begin(), names->end(), name) == names->end()) names->push_back(name);
+}
+
+void AppendNames(string* out, const std::vector<string_view>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out->append(", ");
+    out->append(names[i]);
+  }
+}
+
+void AppendEndpoints(string* out, int64_t n) {
+  AppendInt(out, n);
+  out->append(n == 1 ? " endpoint" : " endpoints");
+}
+
+// Slugs of `wanted` that name no provider and select no endpoint tag anywhere in the catalog.
+std::vector<string_view> UnknownSlugs(const Catalog& catalog, const std::vector<string>& wanted) {
+  std::vector<string_view> unknown;
+  for (const string& w : wanted) {
+    bool known = false;
+    for (const Provider& p : catalog.providers()) known = known || SlugMatches(w, p.slug);
+    for (const Endpoint& e : catalog.endpoints()) {
+      if (known) break;
+      known = SlugMatches(w, e.tag);
+    }
+    if (!known) AddName(&unknown, w);
+  }
+  return unknown;
+}
+
+void AppendQuotedNames(string* out, const std::vector<string_view>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out->append(", ");
+    out->push_back('"');
+    out->append(names[i]);
+    out->push_back('"');
+  }
+}
+
+// The request field a requirement clause is about ("" when account policy set it).
+string_view RequirementField(const Request& req, TraceReason r, const Tally& t, int64_t largest_context) {
+  const string_view max_tokens_field =
+      req.raw.is_object() && req.raw.contains("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+  switch (r) {
+    case TraceReason::kZdr: return (t.a_bits & 1) && !(t.a_bits & 2) ? "provider.zdr" : "";
+    case TraceReason::kDataCollection:
+      return (t.a_bits & 1) && !(t.a_bits & 2) ? "provider.data_collection" : "";
+    case TraceReason::kQuantization: return "provider.quantizations";
+    case TraceReason::kMaxPricePrompt: return "provider.max_price.prompt";
+    case TraceReason::kMaxPriceCompletion: return "provider.max_price.completion";
+    case TraceReason::kMaxPriceRequest: return "provider.max_price.request";
+    case TraceReason::kMaxPriceImage: return "provider.max_price.image";
+    case TraceReason::kMissingParameters: return "provider.require_parameters";
+    case TraceReason::kMaxTokensTooLarge: return max_tokens_field;
+    case TraceReason::kContextTooSmall:
+      // The prompt alone is too long for every such endpoint, or max_tokens made it so.
+      return req.max_tokens && req.estimated_prompt_tokens <= largest_context ? max_tokens_field
+                                                                               : string_view("messages");
+    default: return "";
+  }
+}
+
+// One clause of the 400 message: the client's setting, what it rules out, the closest value.
+void AppendRequirementClause(string* out, const Request& req, TraceReason r, const Tally& t) {
+  switch (r) {
+    case TraceReason::kZdr:
+      out->append("zdr (required by ");
+      out->append(Source(t.a_bits));
+      out->append(") rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(" without zero data retention");
+      return;
+    case TraceReason::kDataCollection:
+      out->append("data_collection \"deny\" (set by ");
+      out->append(Source(t.a_bits));
+      out->append(") rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(" that may train on prompts");
+      return;
+    case TraceReason::kQuantization: {
+      out->append("provider.quantizations (");
+      std::vector<string_view> wanted(req.provider.quantizations.begin(), req.provider.quantizations.end());
+      AppendNames(out, wanted);
+      out->append(") rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(" (quantization ");
+      AppendNames(out, t.names);
+      out->push_back(')');
+      return;
+    }
+    case TraceReason::kMaxPricePrompt:
+    case TraceReason::kMaxPriceCompletion: {
+      const bool prompt = r == TraceReason::kMaxPricePrompt;
+      out->append(prompt ? "max_price.prompt $" : "max_price.completion $");
+      out->append(FormatPerMillion(t.b_min));
+      out->append("/M rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(prompt ? " (the lowest prompt price is $" : " (the lowest completion price is $");
+      out->append(FormatPerMillion(t.a_min));
+      out->append("/M)");
+      return;
+    }
+    case TraceReason::kMaxPriceRequest:
+    case TraceReason::kMaxPriceImage: {
+      const bool request = r == TraceReason::kMaxPriceRequest;
+      out->append(request ? "max_price.request $" : "max_price.image $");
+      out->append(FormatUsd(t.b_min));
+      out->append(" rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(request ? " (the lowest request price is $" : " (the lowest image price is $");
+      out->append(FormatUsd(t.a_min));
+      out->push_back(')');
+      return;
+    }
+    case TraceReason::kMissingParameters:
+      out->append("require_parameters rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(" lacking parameters the request uses (");
+      AppendParamList(out, t.a_bits);
+      out->push_back(')');
+      return;
+    case TraceReason::kMaxTokensTooLarge:
+      out->append("max_tokens ");
+      AppendInt(out, t.a_max);
+      out->append(" is above the max_completion_tokens of ");
+      AppendEndpoints(out, t.count);
+      out->append(" (the largest is ");
+      AppendInt(out, t.b_max);
+      out->push_back(')');
+      return;
+    case TraceReason::kContextTooSmall:
+      if (req.max_tokens) {
+        out->append("the prompt (about ");
+        AppendInt(out, req.estimated_prompt_tokens);
+        out->append(" tokens) plus max_tokens ");
+        AppendInt(out, *req.max_tokens);
+        out->append(" needs ");
+        AppendInt(out, t.a_max);
+        out->append(" tokens, more than the context length of ");
+      } else {
+        out->append("the prompt (about ");
+        AppendInt(out, req.estimated_prompt_tokens);
+        out->append(" tokens) is longer than the context length of ");
+      }
+      AppendEndpoints(out, t.count);
+      out->append(" (the largest is ");
+      AppendInt(out, t.b_max);
+      out->push_back(')');
+      return;
+    default:
+      return;
+  }
+}
+
+// One clause of the 404 message for a selection reason (model-level reasons are named per
+// model by the caller).
+void AppendSelectionClause(string* out, TraceReason r, const Tally& t) {
+  switch (r) {
+    case TraceReason::kDisabled:
+      AppendEndpoints(out, t.count);
+      out->append(" disabled on this router");
+      if (!t.names.empty()) {
+        out->append(" (usable with your own provider key for ");
+        AppendNames(out, t.names);
+        out->push_back(')');
+      }
+      return;
+    case TraceReason::kNotAllowedByAccount:
+      out->append("the account's allowed providers rule out ");
+      AppendEndpoints(out, t.count);
+      return;
+    case TraceReason::kIgnoredByAccount:
+      out->append("the account's ignored providers rule out ");
+      AppendEndpoints(out, t.count);
+      return;
+    case TraceReason::kNotInOnly:
+      out->append("provider.only rules out ");
+      AppendEndpoints(out, t.count);
+      return;
+    case TraceReason::kIgnored:
+      out->append("provider.ignore rules out ");
+      AppendEndpoints(out, t.count);
+      return;
+    case TraceReason::kNotInOrder:
+      out->append("provider.order with allow_fallbacks false rules out ");
+      AppendEndpoints(out, t.count);
+      return;
+    case TraceReason::kNotFree:
+      out->append(":free rules out ");
+      AppendEndpoints(out, t.count);
+      out->append(" that are not free");
+      return;
+    default:
+      return;
+  }
+}
+
+void AppendClauseSeparator(string* out, size_t start) {
+  if (out->size() > start) out->append("; ");
+}
+
+}  // namespace
+
+Status NoAttemptsError(const Catalog& catalog, const Request& request, const Plan& plan,
+                       bool any_model) {
   Json reasons = Json::array();
+  Tally tally[kReasonCount];
+  bool any_requirement = false;
   for (const TraceEntry& t : plan.trace) {
     if (t.decision != TraceDecision::kExcluded) continue;
     Json tag = t.endpoint != kNoEndpoint ? Json(catalog.endpoint(t.endpoint).tag) : Json(nullptr);
     reasons.push_back(Json{{"model", ModelName(catalog, plan, t.model, t.candidate)},
                            {"tag", std::move(tag)},
                            {"reason", DescribeTrace(catalog, plan, t)}});
+    Tally& s = tally[static_cast<size_t>(t.reason)];
+    ++s.count;
+    s.a_min = std::min(s.a_min, t.a), s.a_max = std::max(s.a_max, t.a);
+    s.b_min = std::min(s.b_min, t.b), s.b_max = std::max(s.b_max, t.b);
+    s.a_bits |= t.a;
+    if (t.endpoint != kNoEndpoint) {
+      const Endpoint& e = catalog.endpoint(t.endpoint);
+      if (t.reason == TraceReason::kQuantization) {
+        AddName(&s.names, e.quantization.empty() ? string_view("unknown") : string_view(e.quantization));
+      } else if (t.reason == TraceReason::kDisabled && e.byok_only) {
+        AddName(&s.names, catalog.provider_of(e).slug);
+      }
+    }
+    any_requirement = any_requirement || BlameOf(t.reason) == Blame::kRequirement;
   }
   string models;
   for (const string& m : plan.requested_models) {
@@ -419,14 +695,83 @@ Status NoAttemptsError(const Catalog& catalog, const Plan& plan, bool any_model,
                              : "no such model: " + models;
     return Status::NotFound(std::move(msg)).With("reasons", std::move(reasons));
   }
+
   if (any_requirement) {
-    return Status::Unavailable("no endpoint of " + models +
-                               " meets the request's routing requirements")
+    // Some endpoint passed every selection rule and then failed a requirement of the request
+    // (or of the account's data policy): the client can change that, and retrying as is cannot
+    // help. The clauses name every requirement that ruled an endpoint out.
+    string msg = "no endpoint of " + models + " can serve this request: ";
+    const size_t start = msg.size();
+    int64_t largest_context = 0;
+    for (const TraceEntry& t : plan.trace) {
+      if (t.decision == TraceDecision::kExcluded && t.reason == TraceReason::kContextTooSmall) {
+        largest_context = std::max(largest_context, t.b);
+      }
+    }
+    string_view field;
+    bool one_field = true;
+    // In the order Exclusion checks them.
+    static constexpr TraceReason kRequirements[] = {
+        TraceReason::kZdr,           TraceReason::kDataCollection,     TraceReason::kQuantization,
+        TraceReason::kMaxPricePrompt, TraceReason::kMaxPriceCompletion, TraceReason::kMaxPriceRequest,
+        TraceReason::kMaxPriceImage, TraceReason::kMissingParameters,  TraceReason::kMaxTokensTooLarge,
+        TraceReason::kContextTooSmall};
+    for (TraceReason reason : kRequirements) {
+      const Tally& t = tally[static_cast<size_t>(reason)];
+      if (!t.count) continue;
+      AppendClauseSeparator(&msg, start);
+      AppendRequirementClause(&msg, request, reason, t);
+      string_view f = RequirementField(request, reason, t, largest_context);
+      if (f.empty() || (!field.empty() && f != field)) one_field = false;
+      if (field.empty()) field = f;
+    }
+    return Status::InvalidArgument(std::move(msg), one_field ? field : string_view())
         .With("reasons", std::move(reasons));
   }
-  return Status::NotFound("no endpoint of " + models +
-                          " is allowed by the provider preferences and account policy")
-      .With("reasons", std::move(reasons));
+
+  // Nothing passed the selection rules: the model, as far as this request may use it, has no
+  // endpoint here. Unknown provider slugs are the likeliest mistake, so they come first.
+  string msg = "no endpoint of " + models + " is allowed for this request: ";
+  const size_t start = msg.size();
+  string_view field;
+  const ProviderPreferences& pp = request.provider;
+  auto unknown = [&](TraceReason reason, const std::vector<string>& slugs, string_view name) {
+    if (!tally[static_cast<size_t>(reason)].count) return;
+    std::vector<string_view> names = UnknownSlugs(catalog, slugs);
+    if (names.empty()) return;
+    AppendClauseSeparator(&msg, start);
+    msg.append(name);
+    msg.append(names.size() == 1 ? " names an unknown provider: " : " names unknown providers: ");
+    AppendQuotedNames(&msg, names);
+    if (field.empty()) field = name;
+  };
+  unknown(TraceReason::kNotInOnly, pp.only, "provider.only");
+  unknown(TraceReason::kNotInOrder, pp.order, "provider.order");
+  for (const TraceEntry& t : plan.trace) {
+    if (t.decision != TraceDecision::kExcluded || t.endpoint != kNoEndpoint) continue;
+    AppendClauseSeparator(&msg, start);
+    string_view name = ModelName(catalog, plan, t.model, t.candidate);
+    switch (t.reason) {
+      case TraceReason::kModelNotFound: msg.append("no such model "), msg.append(name); break;
+      case TraceReason::kModelNotAllowed:
+        msg.append(name), msg.append(" is not available to this account or key");
+        break;
+      default: msg.append(name), msg.append(" has no endpoints"); break;
+    }
+  }
+  for (size_t r = 0; r < kReasonCount; ++r) {
+    const TraceReason reason = static_cast<TraceReason>(r);
+    if (!tally[r].count || BlameOf(reason) != Blame::kSelection) continue;
+    if (reason == TraceReason::kModelNotFound || reason == TraceReason::kModelNotAllowed ||
+        reason == TraceReason::kModelNoEndpoints) {
+      continue;
+    }
+    AppendClauseSeparator(&msg, start);
+    AppendSelectionClause(&msg, reason, tally[r]);
+  }
+  Status status = Status::NotFound(std::move(msg));
+  if (!field.empty()) status.mutable_metadata() = Json{{"field", string(field)}};
+  return std::move(status).With("reasons", std::move(reasons));
 }
 
 }  // namespace switchyard

@@ -134,11 +134,16 @@ TEST_CASE("A provider disabled unless_byok is planned only for accounts with the
   CHECK_FALSE(with->attempts[1].byok());
   CHECK_FALSE(with->attempts[2].byok());
 
-  // Only c serves the model: 503-class exclusion without the key, a plan with it.
+  // Only c serves the model: a 404 without the key (saying a key would do), a plan with it.
   Catalog only_c = TestCatalog(Json::parse(R"([{"model":"m/y","tag":"c","prompt":"1"}])"));
   REQUIRE(only_c.ApplyOverlayText(R"({"disable":[{"provider":"c","unless_byok":true}]})").ok());
   PlanCall plain;
-  CHECK_FALSE(PlanFor(only_c, Req("m/y"), plain).ok());
+  auto no_key = PlanFor(only_c, Req("m/y"), plain);
+  REQUIRE_FALSE(no_key.ok());
+  CHECK(no_key.status().http_status() == 404);
+  CHECK(no_key.status().message() ==
+        "no endpoint of m/y is allowed for this request: 1 endpoint disabled on this router "
+        "(usable with your own provider key for c)");
   auto own = PlanFor(only_c, Req("m/y"), call);
   REQUIRE(own.ok());
   CHECK(Tags(only_c, *own) == Tags_{"c"});
@@ -270,13 +275,17 @@ TEST_CASE("ZDR is OR-ed from request and context and only tightens") {
     CHECK(Tags(cat, *loosen) ==
           (std::string(ctx_zdr) == "true" ? Tags_{"a", "c"} : Tags_{"a", "b", "c"}));
   }
-  // No ZDR endpoint at all → 503 (endpoints exist, none meets the requirement).
+  // No ZDR endpoint at all → 400 (the account's own policy; retrying cannot help), no field.
   Catalog plain = ThreePrices();
   PlanCall call;
   call.context = {{"zdr", true}};
   auto none = PlanFor(plain, Req("m/x"), call);
   REQUIRE_FALSE(none.ok());
-  CHECK(none.status().http_status() == 503);
+  CHECK(none.status().http_status() == 400);
+  CHECK(none.status().message() ==
+        "no endpoint of m/x can serve this request: zdr (required by account policy) rules out 3 "
+        "endpoints without zero data retention");
+  CHECK_FALSE(FindString(none.status().metadata(), "field"));
   CHECK(ErrorReasons(none.status())[0] ==
         "a: not zero-data-retention (zdr required by account policy)");
 }
@@ -316,7 +325,11 @@ TEST_CASE("quantizations and max_price are hard filters") {
   CHECK(found);
   auto none = PlanFor(cat, Req("m/x", R"("provider":{"max_price":{"prompt":0.5}})"));
   REQUIRE_FALSE(none.ok());
-  CHECK(none.status().http_status() == 503);
+  CHECK(none.status().http_status() == 400);
+  CHECK(none.status().message() ==
+        "no endpoint of m/x can serve this request: max_price.prompt $0.5/M rules out 3 endpoints "
+        "(the lowest prompt price is $1/M)");
+  CHECK(FindString(none.status().metadata(), "field") == "provider.max_price.prompt");
 }
 
 TEST_CASE("require_parameters filters hard; without it tools/response_format only steer") {
@@ -351,7 +364,11 @@ TEST_CASE("require_parameters filters hard; without it tools/response_format onl
 
   auto none = PlanFor(cat, Req("m/x", R"("seed":1,"provider":{"require_parameters":true})"));
   REQUIRE_FALSE(none.ok());
-  CHECK(none.status().http_status() == 503);
+  CHECK(none.status().http_status() == 400);
+  CHECK(none.status().message() ==
+        "no endpoint of m/x can serve this request: require_parameters rules out 3 endpoints "
+        "lacking parameters the request uses (seed)");
+  CHECK(FindString(none.status().metadata(), "field") == "provider.require_parameters");
 }
 
 TEST_CASE("context fit and max_tokens limits exclude; large max_tokens steers") {
@@ -394,11 +411,15 @@ TEST_CASE("context fit and max_tokens limits exclude; large max_tokens steers") 
   REQUIRE(small.ok());
   CHECK(Tags(limits, *small) == Tags_{"unknown", "known"});
 
-  // Nothing fits → 503.
+  // Nothing fits → 400: the prompt is too long, and that is the client's to change.
   Catalog tiny = ThreePrices({{"context_length", 5}}, {{"context_length", 5}}, {{"context_length", 5}});
   auto none = PlanFor(tiny, Req("m/x"));
   REQUIRE_FALSE(none.ok());
-  CHECK(none.status().http_status() == 503);
+  CHECK(none.status().http_status() == 400);
+  CHECK(none.status().message() ==
+        "no endpoint of m/x can serve this request: the prompt (about 10 tokens) is longer than the "
+        "context length of 3 endpoints (the largest is 5)");
+  CHECK(FindString(none.status().metadata(), "field") == "messages");
 }
 
 TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {
@@ -432,11 +453,13 @@ TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {
   auto unknown = PlanFor(cat, Req("m/nope:exacto"));
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.status().http_status() == 404);
-  // :free with no free endpoint → 503.
+  // :free with no free endpoint → 404: the model has no free variant.
   Catalog paid = ThreePrices();
   auto none = PlanFor(paid, Req("m/x:free"));
   REQUIRE_FALSE(none.ok());
-  CHECK(none.status().http_status() == 503);
+  CHECK(none.status().http_status() == 404);
+  CHECK(none.status().message() ==
+        "no endpoint of m/x:free is allowed for this request: :free rules out 3 endpoints that are not free");
   // openrouter/auto is refused by the parser.
   auto auto_router = ParseRequest(Req("openrouter/auto"));
   REQUIRE_FALSE(auto_router.ok());
@@ -529,23 +552,29 @@ TEST_CASE("sort partition none orders the endpoints of all models together") {
   CHECK(ModelTags(cat, *all) == Tags_{"m/one b", "m/two a", "m/one a"});
 }
 
-TEST_CASE("404 vs 503: policy leaves nothing vs requirements leave nothing") {
+TEST_CASE("404 vs 400: selection leaves nothing vs requirements leave nothing") {
   Catalog cat = ThreePrices();
   auto policy = PlanFor(cat, Req("m/x", R"("provider":{"ignore":["a","b","c"]})"));
   REQUIRE_FALSE(policy.ok());
   CHECK(policy.status().http_status() == 404);
   CHECK(ErrorReasons(policy.status()).size() == 3);
+  CHECK(policy.status().message() ==
+        "no endpoint of m/x is allowed for this request: provider.ignore rules out 3 endpoints");
 
-  // Mixed: one ignored (policy) and the rest failing a requirement → 503.
+  // Mixed: one ignored (selection) and the rest failing a requirement → 400 naming it.
   auto mixed = PlanFor(cat, Req("m/x", R"("provider":{"ignore":["a"],"quantizations":["int4"]})"));
   REQUIRE_FALSE(mixed.ok());
-  CHECK(mixed.status().http_status() == 503);
+  CHECK(mixed.status().http_status() == 400);
+  CHECK(mixed.status().message() ==
+        "no endpoint of m/x can serve this request: provider.quantizations (int4) rules out 2 "
+        "endpoints (quantization unknown)");
+  CHECK(FindString(mixed.status().metadata(), "field") == "provider.quantizations");
   auto reasons = ErrorReasons(mixed.status());
   CHECK(reasons == std::vector<std::string>{"a: provider listed in provider.ignore",
                                             "b: quantization unknown not in provider.quantizations",
                                             "c: quantization unknown not in provider.quantizations"});
   Json body = ErrorBody(mixed.status());
-  CHECK(body["error"]["code"] == 503);
+  CHECK(body["error"]["code"] == 400);
   CHECK(body["error"]["metadata"]["reasons"].size() == 3);
 
   auto unknown = PlanFor(cat, Req("m/unknown"));
@@ -802,4 +831,185 @@ TEST_CASE("kPolicyContextFields: the fields ParsePolicyContext reads, each valid
     CHECK(r.status().metadata()["field"] == "context." + std::string(field));
   }
   CHECK(ParsePolicyContext(Json{{"not_a_field", 12345}}).ok());  // ignored by the reader itself
+}
+
+TEST_CASE("no endpoint because of the request itself: 400 naming the cause, never a 503") {
+  // a: limit known (8000), context 100000; b: limit unknown, context 100000; c: limit 16000,
+  // context 32000.
+  Catalog cat = ThreePrices({{"context_length", 100000}, {"max_completion_tokens", 8000}},
+                            {{"context_length", 100000}},
+                            {{"context_length", 32000}, {"max_completion_tokens", 16000}});
+  // The issue's request: a max_tokens no endpoint allows. Known limits exclude a and c, the
+  // context excludes b; both clauses name max_tokens.
+  auto huge = PlanFor(cat, Req("m/x", R"("max_tokens":99999999)"));
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.status().http_status() == 400);
+  CHECK(huge.status().code() == Code::kInvalidArgument);
+  CHECK(huge.status().message() ==
+        "no endpoint of m/x can serve this request: max_tokens 99999999 is above the "
+        "max_completion_tokens of 2 endpoints (the largest is 16000); the prompt (about 10 tokens) "
+        "plus max_tokens 99999999 needs 100000009 tokens, more than the context length of 1 "
+        "endpoint (the largest is 100000)");
+  CHECK(FindString(huge.status().metadata(), "field") == "max_tokens");
+  CHECK(ErrorReasons(huge.status()) ==
+        std::vector<std::string>{"a: max_tokens 99999999 above the endpoint's max_completion_tokens 8000",
+                                 "b: needs 100000009 tokens (prompt estimate + max_tokens); context is 100000",
+                                 "c: max_tokens 99999999 above the endpoint's max_completion_tokens 16000"});
+  Json body = ErrorBody(huge.status());
+  CHECK(body["error"]["code"] == 400);
+  CHECK(body["error"]["metadata"]["reasons"].size() == 3);
+
+  // Sent as max_completion_tokens, the field says so.
+  auto completion = PlanFor(cat, Req("m/x", R"("max_completion_tokens":200000)"));
+  REQUIRE_FALSE(completion.ok());
+  CHECK(completion.status().http_status() == 400);
+  CHECK(FindString(completion.status().metadata(), "field") == "max_completion_tokens");
+
+  // A prompt longer than every context: the field is messages.
+  std::string long_prompt(500000, 'x');  // ~125,000 tokens
+  auto too_long = PlanFor(cat, R"({"model":"m/x","max_tokens":10,"messages":[{"role":"user","content":")" +
+                                   long_prompt + R"("}]})");
+  REQUIRE_FALSE(too_long.ok());
+  CHECK(too_long.status().http_status() == 400);
+  CHECK(FindString(too_long.status().metadata(), "field") == "messages");
+  CHECK(too_long.status().message().find("more than the context length of 3 endpoints (the largest is 100000)") !=
+        std::string::npos);
+
+  // Several requirements, each named once with its count; no single field to blame.
+  Catalog mixed = ThreePrices({{"quantization", "fp8"}}, {{"training", true}}, {{"quantization", "int8"}});
+  auto several = PlanFor(mixed, Req("m/x", R"("provider":{"quantizations":["int8"],)"
+                                           R"("data_collection":"deny","max_price":{"completion":0.5}})"));
+  REQUIRE_FALSE(several.ok());
+  CHECK(several.status().http_status() == 400);
+  CHECK(several.status().message() ==
+        "no endpoint of m/x can serve this request: data_collection \"deny\" (set by the request) "
+        "rules out 1 endpoint that may train on prompts; provider.quantizations (int8) rules out 1 "
+        "endpoint (quantization fp8); max_price.completion $0.5/M rules out 1 endpoint (the lowest "
+        "completion price is $1/M)");
+  CHECK_FALSE(FindString(several.status().metadata(), "field"));
+
+  // zdr from the request names its field (from the account alone there is none: see above).
+  auto zdr = PlanFor(cat, Req("m/x", R"("provider":{"zdr":true})"));
+  REQUIRE_FALSE(zdr.ok());
+  CHECK(zdr.status().http_status() == 400);
+  CHECK(FindString(zdr.status().metadata(), "field") == "provider.zdr");
+  CHECK(zdr.status().message().find("zdr (required by the request) rules out 3 endpoints") != std::string::npos);
+
+  // Across a models list: the requirement decides even when another model does not exist.
+  auto models = PlanFor(cat, R"({"models":["m/nope","m/x"],"max_tokens":99999999,)"
+                             R"("messages":[{"role":"user","content":"x"}]})");
+  REQUIRE_FALSE(models.ok());
+  CHECK(models.status().http_status() == 400);
+  CHECK(models.status().message().rfind("no endpoint of m/nope, m/x can serve this request: max_tokens 99999999", 0) == 0);
+}
+
+TEST_CASE("the default catalog: max_tokens 99999999 is a 400, not a 503") {
+  auto cat = Catalog::Default();
+  REQUIRE(cat.ok());
+  auto p = PlanFor(*cat, Req("meta-llama/llama-3.3-70b-instruct", R"("max_tokens":99999999)"));
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.status().http_status() == 400);
+  CHECK(FindString(p.status().metadata(), "field") == "max_tokens");
+  CHECK(p.status().message().find("max_tokens 99999999") != std::string::npos);
+}
+
+TEST_CASE("availability never turns a client error into a plan error, nor the reverse") {
+  Catalog cat = ThreePrices({{"max_completion_tokens", 100000}}, {{"max_completion_tokens", 1000}},
+                            {{"max_completion_tokens", 1000}});
+  Health health;
+  const int64_t now = 1'000'000'000;
+  MakeOutage(health, 0, now);  // a: the only endpoint max_tokens 5000 fits, and it is down
+  PlanCall call;
+  call.now_ms = now;
+  call.health = &health;
+  // Without the outage a would be eligible, so what stops this request is availability: it gets
+  // a plan (a, degraded, tried anyway) and, if the attempt fails, the upstream's 5xx — not a 400.
+  auto down = PlanFor(cat, Req("m/x", R"("max_tokens":5000)"), call);
+  REQUIRE(down.ok());
+  CHECK(Tags(cat, *down) == Tags_{"a"});
+  CHECK((down->attempts[0].flags & kAttemptDegraded));
+  CHECK(HasTrace(cat, *down, TraceReason::kMaxTokensTooLarge, "b"));
+  // Every endpoint down and nothing excluded: still a plan, every endpoint an attempt.
+  MakeOutage(health, 1, now);
+  MakeOutage(health, 2, now);
+  auto all_down = PlanFor(cat, Req("m/x"), call);
+  REQUIRE(all_down.ok());
+  CHECK(all_down->attempts.size() == 3);
+  // Above every limit: the same 400 whether the endpoints are healthy or not.
+  auto over = PlanFor(cat, Req("m/x", R"("max_tokens":200000)"), call);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().http_status() == 400);
+  auto over_healthy = PlanFor(cat, Req("m/x", R"("max_tokens":200000)"));
+  REQUIRE_FALSE(over_healthy.ok());
+  CHECK(over_healthy.status().message() == over.status().message());
+}
+
+TEST_CASE("unknown provider slugs in provider.only / provider.order are named in the 404") {
+  Catalog cat = TestCatalog(Json::parse(R"([
+    {"model":"m/x","tag":"a","prompt":"1"},
+    {"model":"m/x","tag":"deepinfra/turbo","prompt":"2"},
+    {"model":"m/y","tag":"b","prompt":"1"}])"));
+  auto typo = PlanFor(cat, Req("m/x", R"("provider":{"only":["opnai"]})"));
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.status().http_status() == 404);
+  CHECK(typo.status().message() ==
+        "no endpoint of m/x is allowed for this request: provider.only names an unknown provider: "
+        "\"opnai\"; provider.only rules out 2 endpoints");
+  CHECK(FindString(typo.status().metadata(), "field") == "provider.only");
+  CHECK(ErrorReasons(typo.status()) == std::vector<std::string>{"a: provider not in provider.only",
+                                                                "deepinfra/turbo: provider not in provider.only"});
+
+  // Only the unknown ones are named, each once: b exists (it serves m/y), DeepInfra selects
+  // deepinfra/turbo (case-insensitive) and deepinfra/turbo itself is a tag.
+  auto some = PlanFor(cat, Req("m/y", R"("provider":{"only":["zz","DeepInfra","deepinfra/turbo","a","zz","q/r"]})"));
+  REQUIRE_FALSE(some.ok());
+  CHECK(some.status().http_status() == 404);
+  CHECK(some.status().message() ==
+        "no endpoint of m/y is allowed for this request: provider.only names unknown providers: "
+        "\"zz\", \"q/r\"; provider.only rules out 1 endpoint");
+
+  // Known but not serving this model: nothing is called unknown.
+  auto known = PlanFor(cat, Req("m/y", R"("provider":{"only":["a"]})"));
+  REQUIRE_FALSE(known.ok());
+  CHECK(known.status().http_status() == 404);
+  CHECK(known.status().message() == "no endpoint of m/y is allowed for this request: provider.only rules out 1 endpoint");
+  CHECK_FALSE(FindString(known.status().metadata(), "field"));
+
+  // An unknown slug beside one that serves: a plan, as before.
+  auto served = PlanFor(cat, Req("m/x", R"("provider":{"only":["opnai","a"]})"));
+  REQUIRE(served.ok());
+  CHECK(Tags(cat, *served) == Tags_{"a"});
+
+  // provider.order without fallbacks leaves only the listed providers: unknown ones are named.
+  auto order = PlanFor(cat, Req("m/x", R"("provider":{"order":["nobody"],"allow_fallbacks":false})"));
+  REQUIRE_FALSE(order.ok());
+  CHECK(order.status().http_status() == 404);
+  CHECK(order.status().message() ==
+        "no endpoint of m/x is allowed for this request: provider.order names an unknown provider: "
+        "\"nobody\"; provider.order with allow_fallbacks false rules out 2 endpoints");
+  CHECK(FindString(order.status().metadata(), "field") == "provider.order");
+  // With fallbacks an unknown order slug excludes nothing.
+  auto fallback = PlanFor(cat, Req("m/x", R"("provider":{"order":["nobody"]})"));
+  REQUIRE(fallback.ok());
+  CHECK(fallback->attempts.size() == 2);
+
+  // Selection then a requirement: the requirement is what the client must change → 400.
+  auto then_req = PlanFor(cat, Req("m/x", R"("provider":{"only":["zz","a"],"max_price":{"prompt":0.1}})"));
+  REQUIRE_FALSE(then_req.ok());
+  CHECK(then_req.status().http_status() == 400);
+  CHECK(then_req.status().message() ==
+        "no endpoint of m/x can serve this request: max_price.prompt $0.1/M rules out 1 endpoint "
+        "(the lowest prompt price is $1/M)");
+}
+
+TEST_CASE("model-level reasons are named in the 404 beside the endpoints'") {
+  Catalog cat = ThreePrices();
+  REQUIRE(cat.ApplyOverlayText(R"({"disable":[{"provider":"c"}]})").ok());
+  auto p = PlanFor(cat, R"({"models":["m/nope","m/x"],"provider":{"ignore":["a","b"]},)"
+                        R"("messages":[{"role":"user","content":"x"}]})");
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.status().http_status() == 404);
+  CHECK(p.status().message() ==
+        "no endpoint of m/nope, m/x is allowed for this request: no such model m/nope; 1 endpoint "
+        "disabled on this router; provider.ignore rules out 2 endpoints");
 }

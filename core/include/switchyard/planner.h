@@ -118,10 +118,14 @@ enum class TraceDecision : uint8_t { kIncluded, kExcluded, kOrdered };
 enum class TraceReason : uint8_t {
   // model level (endpoint == kNoEndpoint)
   kModelNotFound, kModelNotAllowed, kModelNoEndpoints,
-  // endpoint exclusions: policy (→ 404 when nothing is left)
+  // endpoint exclusions: selection, which endpoints may serve at all (operator, account policy,
+  // provider filters, :free) → 404 when nothing is left
   kDisabled, kNotAllowedByAccount, kIgnoredByAccount, kNotInOnly, kIgnored, kNotInOrder,
-  // endpoint exclusions: requirements (→ 503 when nothing is left)
-  kNotFree, kZdr, kDataCollection, kQuantization, kMaxPricePrompt, kMaxPriceCompletion,
+  kNotFree,
+  // endpoint exclusions: requirements of the request or the account's data policy → 400 when
+  // nothing is left and one of these excluded an endpoint (no exclusion is about availability:
+  // degraded endpoints are ordered last, never excluded, so the planner never answers 503)
+  kZdr, kDataCollection, kQuantization, kMaxPricePrompt, kMaxPriceCompletion,
   kMaxPriceRequest, kMaxPriceImage, kMissingParameters, kContextTooSmall, kMaxTokensTooLarge,
   // after ordering
   kFallbackDisabled,   // allow_fallbacks:false without order: only the first choice is kept
@@ -174,10 +178,21 @@ struct PlanOptions {
   const Stickiness* stickiness = nullptr;   // nullptr = no stickiness lookups
 };
 
-// The routing decision. Errors: 400 (an unsupported variant such as ":exacto" of a known
-// model; openrouter/auto is refused earlier by ParseRequest), 404 (no such model, or policy
-// leaves no endpoint), 503 (endpoints exist but none meets the request's
-// requirements); error metadata has `reasons`: [{model, tag, reason}] for every exclusion.
+// The routing decision. Errors, all about something the client or the operator controls, so
+// never a 503 (which clients retry; availability only orders degraded endpoints last):
+//   400: an unsupported variant such as ":exacto" of a known model (openrouter/auto is refused
+//        earlier by ParseRequest), or an endpoint that may serve failed a requirement and none
+//        is left: max_tokens above its max_completion_tokens, prompt + max_tokens beyond its
+//        context, max_price, quantizations, require_parameters, zdr or data_collection (of the
+//        request or the account). The message names each such requirement with the closest value
+//        an endpoint offers ("max_tokens 99999999 is above the max_completion_tokens of 24
+//        endpoints (the largest is 131072)"); metadata.field names the request field when a
+//        single one is to blame ("max_tokens", "messages", "provider.max_price.prompt", ...).
+//   404: no such model, or the selection rules leave no endpoint: disabled here, account policy,
+//        provider.only / ignore / order with allow_fallbacks false, :free. Provider slugs in
+//        provider.only / provider.order that name nothing in the catalog are quoted in the
+//        message (metadata.field "provider.only" / "provider.order").
+// Error metadata has `reasons`: [{model, tag, reason}] for every exclusion.
 Result<Plan> MakePlan(const Catalog& catalog, const Request& request, const PolicyContext& context,
                       const Health& health, const PlanOptions& options);
 
