@@ -386,12 +386,13 @@ describe('errors in the documented shape, as the SDK\'s typed errors', { timeout
     assert.equal((await res.json()).error.code, 401);
   });
 
-  test('404: unknown model; 503: no endpoint meets the routing requirements', async () => {
+  test('404: unknown model; 400: the request\'s own requirements leave no endpoint (not a retried 503)', async () => {
     await assert.rejects(client.chat.completions.create({ model: 'nobody/no-such-model', messages: user('x') }),
       (e) => e instanceof OpenAI.NotFoundError && /no-such-model/.test(e.message));
     await assert.rejects(client.chat.completions.create({
       model: MODEL, messages: user('x'), provider: { only: ['openai'], max_price: { prompt: 0.01 } },
-    }), (e) => e instanceof OpenAI.InternalServerError && e.status === 503 && Array.isArray(e.error?.metadata?.reasons));
+    }), (e) => e instanceof OpenAI.BadRequestError && e.status === 400 && /max_price\.prompt \$0\.01\/M/.test(e.message)
+      && e.error?.metadata?.field === 'provider.max_price.prompt' && Array.isArray(e.error?.metadata?.reasons));
   });
 
   test('413: a body over the limit, declared or streamed (chunked)', async () => {
