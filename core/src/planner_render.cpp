@@ -735,8 +735,9 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
   const size_t start = msg.size();
   string_view field;
   const ProviderPreferences& pp = request.provider;
-  auto unknown = [&](TraceReason reason, const std::vector<string>& slugs, string_view name) {
-    if (!tally[static_cast<size_t>(reason)].count) return;
+  // Named whenever the list restricts (even if disabled endpoints never reached its rule).
+  auto unknown = [&](bool restricts, const std::vector<string>& slugs, string_view name) {
+    if (!restricts) return;
     std::vector<string_view> names = UnknownSlugs(catalog, slugs);
     if (names.empty()) return;
     AppendClauseSeparator(&msg, start);
@@ -745,8 +746,8 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
     AppendQuotedNames(&msg, names);
     if (field.empty()) field = name;
   };
-  unknown(TraceReason::kNotInOnly, pp.only, "provider.only");
-  unknown(TraceReason::kNotInOrder, pp.order, "provider.order");
+  unknown(!pp.only.empty(), pp.only, "provider.only");
+  unknown(!pp.allow_fallbacks && !pp.order.empty(), pp.order, "provider.order");
   for (const TraceEntry& t : plan.trace) {
     if (t.decision != TraceDecision::kExcluded || t.endpoint != kNoEndpoint) continue;
     AppendClauseSeparator(&msg, start);

@@ -988,6 +988,16 @@ TEST_CASE("unknown provider slugs in provider.only / provider.order are named in
         "no endpoint of m/x is allowed for this request: provider.order names an unknown provider: "
         "\"nobody\"; provider.order with allow_fallbacks false rules out 2 endpoints");
   CHECK(FindString(order.status().metadata(), "field") == "provider.order");
+  // Named even when every endpoint was disabled before provider.only was looked at.
+  Catalog off = cat;
+  REQUIRE(off.ApplyOverlayText(R"({"disable":[{"model":"m/x"}]})").ok());
+  auto disabled = PlanFor(off, Req("m/x", R"("provider":{"only":["opnai"]})"));
+  REQUIRE_FALSE(disabled.ok());
+  CHECK(disabled.status().http_status() == 404);
+  CHECK(disabled.status().message() ==
+        "no endpoint of m/x is allowed for this request: provider.only names an unknown provider: "
+        "\"opnai\"; 2 endpoints disabled on this router");
+  CHECK(FindString(disabled.status().metadata(), "field") == "provider.only");
   // With fallbacks an unknown order slug excludes nothing.
   auto fallback = PlanFor(cat, Req("m/x", R"("provider":{"order":["nobody"]})"));
   REQUIRE(fallback.ok());
