@@ -450,6 +450,7 @@ Json RenderCompletion(const AttemptContext& ctx, const Completion& c) {
   Json completion = {{"id", ctx.generation_id},       {"object", "chat.completion"},
                      {"created", ctx.created},        {"model", ctx.model_id},
                      {"provider", ctx.provider_name}, {"choices", Json::array({std::move(choice)})},
+                     {"system_fingerprint", nullptr},  // required by clients, nullable: we have none
                      {"usage", RenderUsage(c.usage)}};
   if (ctx.client_format == ClientFormat::kAnthropic) return ChatCompletionToAnthropic(completion);
   return completion;
