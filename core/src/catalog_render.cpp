@@ -174,7 +174,9 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
         {"links", {{"details", "/api/v1/models/" + m.canonical_slug + "/endpoints"}}},
     });
   }
-  return Json{{"data", std::move(data)}};
+  // One page holds the whole list: no next page (a host that pages sets links.next itself).
+  const size_t total = data.size();
+  return Json{{"data", std::move(data)}, {"links", {{"next", nullptr}}}, {"total_count", total}};
 }
 
 Result<Json> Catalog::RenderEndpoints(std::string_view model_id) const {
@@ -204,6 +206,9 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     if (stats) h = stats(e.index);
     Json pricing = Pricing(e.prices);
     pricing["discount"] = 0;
+    // Every tool_choice form (auto, none, required, a named function) is translated to each
+    // wire format, so an endpoint that takes tool_choice takes all four.
+    const bool tool_choice = Contains(e.supported_parameters, "tool_choice");
     list.push_back(Json{
         {"name", p.name + " | " + m->id},
         {"model_id", m->canonical_slug},
@@ -225,6 +230,9 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
         // Caching without request markup: providers that bill cached input (a stated cache-read
         // price) other than Anthropic, whose caching needs explicit cache_control blocks.
         {"supports_implicit_caching", e.prices.has_cache_read && p.wire != WireFormat::kAnthropic},
+        {"supports_tool_choice",
+         {{"auto", tool_choice}, {"none", tool_choice}, {"required", tool_choice},
+          {"function", tool_choice}}},
     });
   }
   return Json{{"data",

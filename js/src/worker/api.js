@@ -36,14 +36,56 @@ function cachedBody(router, key, render) {
   return new Response(text, { headers: { 'content-type': 'application/json' } });
 }
 
-export async function listModels(url, env, services) {
-  const router = await services.runtime.router(env);
+function modelsQuery(url, names) {
   const q = {};
-  for (const name of ['supported_parameters', 'input_modalities', 'output_modalities', 'category']) {
+  for (const name of names) {
     const v = url.searchParams.get(name);
     if (v !== null && v !== '') q[name] = v;
   }
-  return cachedBody(router, `models:${JSON.stringify(q)}`, () => router.models(q));
+  return q;
+}
+
+/** ?offset= / ?limit=: a non-negative integer, or undefined when absent. */
+function pageParam(url, name) {
+  const v = url.searchParams.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw new HttpError(400, `${name} must be a non-negative integer`, { field: name });
+  return Number(v);
+}
+
+/**
+ * GET /models: the core's body ({data, links: {next: null}, total_count}). With ?offset= and/or
+ * ?limit= (as OpenRouter's SDK pages), one page of it, links.next naming the following page.
+ */
+export async function listModels(url, env, services) {
+  const router = await services.runtime.router(env);
+  const q = modelsQuery(url, ['supported_parameters', 'input_modalities', 'output_modalities', 'category']);
+  const offset = pageParam(url, 'offset') ?? 0;
+  const limit = pageParam(url, 'limit');
+  if (offset === 0 && limit === undefined) {
+    return cachedBody(router, `models:${JSON.stringify(q)}`, () => router.models(q));
+  }
+  return cachedBody(router, `models:${JSON.stringify(q)}:${offset}:${limit}`, () => {
+    const body = router.models(q);
+    const end = limit === undefined ? body.data.length : Math.min(body.data.length, offset + limit);
+    body.data = body.data.slice(offset, end);
+    let next = null;
+    if (end < body.total_count) {
+      const u = new URL(url.pathname, 'http://x');
+      for (const [k, v] of url.searchParams) if (k !== 'offset') u.searchParams.append(k, v);
+      u.searchParams.set('offset', String(end));
+      next = u.pathname + u.search;
+    }
+    body.links = { next };
+    return body;
+  });
+}
+
+/** GET /models/count: how many models GET /models lists for the same output_modalities. */
+export async function countModels(url, env, services) {
+  const router = await services.runtime.router(env);
+  const q = modelsQuery(url, ['output_modalities']);
+  return cachedBody(router, `count:${JSON.stringify(q)}`, () => ({ data: { count: router.models(q).total_count } }));
 }
 
 export async function modelEndpoints(model, env, services) {
@@ -83,6 +125,9 @@ const KEY_FIELDS = ['name', 'limit', 'limit_reset', 'include_byok_in_limit', 'ex
 function keyFields(body, allowed = KEY_FIELDS) {
   const out = {};
   for (const f of allowed) if (body[f] !== undefined) out[f] = body[f];
+  // Keys outside every workspace show workspace_id "" (a string, as OpenRouter's schema wants):
+  // sent back, it means the same.
+  if (out.workspace_id === '') out.workspace_id = null;
   return out;
 }
 

@@ -83,6 +83,10 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
     allow(method, ['GET'], path);
     return api.listModels(url, env, services);
   }
+  if (path === '/models/count') {
+    allow(method, ['GET'], path);
+    return api.countModels(url, env, services);
+  }
   const endpoints = /^\/models\/(.+)\/endpoints$/.exec(path);
   if (endpoints) {
     allow(method, ['GET'], path);
