@@ -52,6 +52,15 @@ export interface ModelsQuery {
   category?: string;
 }
 
+/** The body of GET /models in OpenRouter's shape: the whole list on one page. */
+export interface ModelsList {
+  /** One entry per model: id, name, pricing, architecture, supported_parameters, ... */
+  data: JsonObject[];
+  links: { next: string | null };
+  /** How many models match the query (data.length). */
+  total_count: number;
+}
+
 /** One attempt's outcome for health: sy_router_observe. */
 export interface HealthEvent {
   /** Catalog endpoint index (a plan attempt's `endpoint`). */
@@ -255,7 +264,7 @@ export interface SimReport {
 }
 
 export interface Router extends Handle {
-  models(query?: ModelsQuery): JsonObject;
+  models(query?: ModelsQuery): ModelsList;
   endpoints(model: string, nowMs: number): JsonObject;
   providers(): JsonObject;
   overlay(overlay: JsonObject | string): void;
