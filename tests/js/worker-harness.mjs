@@ -51,12 +51,19 @@ export async function startWorker(options = {}) {
     throw e;
   }
   live.add(stack);
+  // Everything workerd logs (the worker's console), for tests that inspect it.
+  let logText = '';
+  const keep = (d) => { logText += d; };
+  stack.workerd.child.stdout?.on('data', keep);
+  stack.workerd.child.stderr?.on('data', keep);
   const base = `${stack.url}/api/v1`;
   const api = {
     ...stack,
     base,
     fleet,
     dir,
+    /** All of workerd's output so far (stdout and stderr). */
+    logs: () => logText,
     async close() {
       live.delete(stack);
       await stack.stop();

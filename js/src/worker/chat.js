@@ -8,6 +8,17 @@
 // only, body in the provider's wire format), whether a response is done / retry / fail, the
 // client bytes, usage and cost. This file only does I/O: fetch, timers, streams, RPC.
 //
+// Every attempt runs against phase deadlines (attemptClock): the response head (a streamed
+// attempt: connectTimeoutMs; a buffered one, whose provider answers only once it has generated:
+// firstTokenTimeoutMs), the first content byte of a stream (firstTokenTimeoutMs), the longest
+// silence once bytes flow (idleTimeoutMs) and the whole attempt (totalTimeoutMs); a buffered body
+// over maxResponseBytes is abandoned too. A deadline before the first client byte means the next
+// attempt; after it, an in-band error.
+//
+// Secrets never leave through what the router writes itself or passes on from a provider: error
+// bodies, in-band errors (the core's and ours) and the settle command go through the request's
+// Redactor (redact.js).
+//
 // Fallback happens only before the first content byte reaches the client. Streams: the response
 // head is held back until the first content bytes, or until the first keep-alive comment is due
 // (`: OPENROUTER PROCESSING` every keepaliveMs while waiting), whichever comes first; an error
@@ -16,6 +27,7 @@
 // settled for what the stream summary says was generated.
 import { HttpError, errorBody, readJsonObject, toHttpError } from './http.js';
 import { randomHex } from './keys.js';
+import { callerToken, mayCarryError, requestRedactor } from './redact.js';
 
 const encoder = new TextEncoder();
 const KEEPALIVE = encoder.encode(': OPENROUTER PROCESSING\n\n');
@@ -78,7 +90,8 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const { runtime } = services;
   const config = runtime.settings(env);
   const caller = await services.auth.authenticate(request, env, 'inference');
-  const { value: body, text } = await readJsonObject(request, config.maxBodyBytes);
+  const { value: body, text } = await readJsonObject(request, config.maxBodyBytes, config.bodyTimeoutMs);
+  checkProvider(body.provider);
   const router = await runtime.router(env);
 
   const now = Date.now();
@@ -93,7 +106,13 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     // The body goes to the core as the client sent it, spliced in rather than re-serialised.
     plan = router.plan(`{"request":${text},${JSON.stringify(host).slice(1)}`);
   } catch (e) {
-    throw toHttpError(e);
+    const he = toHttpError(e);
+    // JSON.parse reads 1e999 as Infinity where the core sees a number it cannot hold: name it.
+    if (he.status === 400 && /not valid JSON/.test(he.message)) {
+      const at = nonFinite(body, '');
+      if (at) throw new HttpError(400, `${at} is a number too large to represent`, { field: at });
+    }
+    throw he;
   }
 
   const p = plan.result;
@@ -103,6 +122,7 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     stream: p.stream === true,
     requestedModel: p.model,
     started: now,
+    redact: requestRedactor(config, callerToken(request), caller.byok),
     providerResponses: [],
     details: presentOnly({
       origin: request.headers.get('origin'),
@@ -134,6 +154,33 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   }
 
   return job.stream ? streamed(job) : buffered(job);
+}
+
+// The fields of `provider` the core reads (core/src/request.cpp, ParseProvider); any other is a
+// 400 naming it rather than a preference silently ignored.
+const PROVIDER_FIELDS = new Set([
+  'order', 'only', 'ignore', 'allow_fallbacks', 'require_parameters', 'zdr', 'enforce_distillable_text',
+  'data_collection', 'quantizations', 'sort', 'max_price', 'preferred_max_latency', 'preferred_min_throughput',
+]);
+
+function checkProvider(provider) {
+  if (provider === null || typeof provider !== 'object' || Array.isArray(provider)) return; // the core says why
+  for (const k of Object.keys(provider)) {
+    if (!PROVIDER_FIELDS.has(k)) {
+      throw new HttpError(400, `provider.${k} is not a known provider preference (known: ${[...PROVIDER_FIELDS].join(', ')})`, { field: `provider.${k}` });
+    }
+  }
+}
+
+/** The path of the first number in `v` that JSON.parse read as ±Infinity, or null. */
+function nonFinite(v, path) {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : path || '(body)';
+  if (v === null || typeof v !== 'object') return null;
+  for (const [k, x] of Object.entries(v)) {
+    const hit = nonFinite(x, Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+    if (hit) return hit;
+  }
+  return null;
 }
 
 // ---- upstream calls ---------------------------------------------------------------------------
@@ -189,14 +236,110 @@ function byokRejected(attempt, status, ...bodies) {
   }
 }
 
-/** An AbortController that aborts itself after `ms`, remembering why. */
-function deadline(ms, reason) {
+/**
+ * The clock of one attempt: one AbortController for its upstream call, aborted by the first
+ * phase deadline that passes (or by the client leaving). `reason`: "timeout" | "too_large" |
+ * "cancelled"; `phase` names the deadline; describe() says it in words for the error message.
+ *
+ *   head         response head: streamed connectTimeoutMs, buffered firstTokenTimeoutMs
+ *   first_token  first content byte of a stream: firstTokenTimeoutMs
+ *   idle         no upstream bytes for idleTimeoutMs once the body flows (buffered: after the
+ *                head; streamed: after the first content byte — before it, first_token rules)
+ *   total        the whole attempt: totalTimeoutMs
+ */
+function attemptClock(config, streamed) {
   const controller = new AbortController();
-  const state = { reason: null, controller };
-  state.timer = setTimeout(() => { state.reason = reason; controller.abort(); }, ms);
-  state.abort = (why) => { if (!state.reason) state.reason = why; controller.abort(); };
-  state.clear = () => clearTimeout(state.timer);
-  return state;
+  const c = { started: Date.now(), signal: controller.signal, reason: null, phase: null, lastByteAt: 0 };
+  let rejectAborted;
+  const aborted = new Promise((_, reject) => { rejectAborted = reject; });
+  aborted.catch(() => {});
+  c.abort = (reason, phase = null) => {
+    if (c.reason) return;
+    c.reason = reason;
+    c.phase = phase;
+    controller.abort();
+    rejectAborted(new Error(reason));
+  };
+  const after = (ms, phase) => setTimeout(() => c.abort('timeout', phase), Math.max(0, ms));
+  const total = after(config.totalTimeoutMs, 'total');
+  let head = after(streamed ? config.connectTimeoutMs : config.firstTokenTimeoutMs, 'head');
+  let firstToken = streamed ? after(config.firstTokenTimeoutMs, 'first_token') : null;
+  let idle = null;
+  const idleMs = config.idleTimeoutMs;
+  // One timer per silence, not per chunk: when it fires early it re-arms for the rest.
+  const checkIdle = () => {
+    const quiet = Date.now() - c.lastByteAt;
+    if (quiet >= idleMs) c.abort('timeout', 'idle');
+    else idle = setTimeout(checkIdle, idleMs - quiet);
+  };
+  /** The response head arrived. */
+  c.gotHead = () => {
+    clearTimeout(head);
+    head = null;
+    if (!streamed) c.watchIdle();
+  };
+  /** The first content byte of a stream went out. */
+  c.gotContent = () => {
+    clearTimeout(firstToken);
+    firstToken = null;
+    c.watchIdle();
+  };
+  c.watchIdle = () => {
+    c.lastByteAt = Date.now();
+    if (!idle) idle = setTimeout(checkIdle, idleMs);
+  };
+  /** Upstream bytes arrived. */
+  c.sawBytes = () => { if (idle) c.lastByteAt = Date.now(); };
+  /** `promise`, or a rejection as soon as the clock aborts (a read must not outlive it). */
+  c.race = (promise) => Promise.race([promise, aborted]);
+  c.clear = () => {
+    clearTimeout(total);
+    clearTimeout(head);
+    clearTimeout(firstToken);
+    clearTimeout(idle);
+    idle = null;
+  };
+  c.describe = () => {
+    switch (c.phase) {
+      case 'head': return streamed
+        ? `Provider sent no response head within ${config.connectTimeoutMs} ms`
+        : `Provider sent no response within ${config.firstTokenTimeoutMs} ms`;
+      case 'first_token': return `Provider sent no content within ${config.firstTokenTimeoutMs} ms`;
+      case 'idle': return `Provider sent nothing for ${idleMs} ms`;
+      case 'total': return `Provider attempt exceeded ${config.totalTimeoutMs} ms`;
+      default: return c.reason === 'too_large' ? `Provider response larger than ${config.maxResponseBytes} bytes` : null;
+    }
+  };
+  return c;
+}
+
+/** A buffered upstream body, read under the attempt's clock and the response size cap. */
+async function readUpstreamBody(response, clock, cap) {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await clock.race(reader.read());
+      if (done) break;
+      clock.sawBytes();
+      size += value.byteLength;
+      if (size > cap) {
+        clock.abort('too_large');
+        throw new Error('response too large');
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    throw e;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { all.set(c, at); at += c.byteLength; }
+  return all;
 }
 
 function headList(response, started) {
@@ -214,29 +357,52 @@ function observe(job, attempt, event) {
   }
 }
 
-function record(job, attempt, status, latencyMs) {
-  job.providerResponses.push({ provider_name: attempt.provider_name, status, latency_ms: latencyMs });
+/**
+ * One entry of the generation's provider_responses: what the router decided about the attempt
+ * (the status the core mapped it to and its classified error type), not the upstream's HTTP
+ * status — a garbage 200 or an error inside a 200 is a failed attempt.
+ */
+function record(job, attempt, status, latencyMs, errorType) {
+  const entry = { provider_name: attempt.provider_name, status, latency_ms: latencyMs };
+  if (typeof errorType === 'string' && errorType !== '') entry.error_type = errorType;
+  job.providerResponses.push(entry);
+}
+
+/** Client SSE bytes, with secrets redacted when they may carry an error event. */
+function outBytes(job, bytes) {
+  return bytes.length && mayCarryError(bytes) ? job.redact.bytes(bytes) : bytes;
+}
+
+/** A client error body as JSON text, redacted. */
+function errorText(job, body) {
+  return job.redact.text(JSON.stringify(body));
 }
 
 // ---- buffered -----------------------------------------------------------------------------------
 
 async function bufferedAttempt(job, i) {
   const attempt = job.attempts[i];
-  const started = Date.now();
-  const limit = deadline(job.config.totalTimeoutMs, 'timeout');
+  const clock = attemptClock(job.config, false);
+  const started = clock.started;
   let head;
   let bytes = null;
   try {
-    const response = await upstreamFetch(job, i, limit.controller.signal);
-    bytes = new Uint8Array(await response.arrayBuffer());
+    const response = await upstreamFetch(job, i, clock.signal);
+    clock.gotHead();
     head = headList(response, started);
+    bytes = await readUpstreamBody(response, clock, job.config.maxResponseBytes);
   } catch (e) {
     if (e instanceof ByokUnavailable) return byokUnavailable(job, attempt, e);
     if (e instanceof HttpError) throw e;
     if (e && e.name === 'SwitchyardError') return { outcome: 'retry', status: e.httpStatus, body: e.toJSON(), error: e.toJSON(), skipHealth: true };
-    head = { transport_error: limit.reason === 'timeout' ? 'timeout' : 'connection', message: e?.message ?? String(e), now_ms: Date.now() };
+    bytes = null;
+    head = {
+      transport_error: clock.reason === 'timeout' ? 'timeout' : 'connection',
+      message: clock.describe() ?? e?.message ?? String(e),
+      now_ms: Date.now(),
+    };
   } finally {
-    limit.clear();
+    clock.clear();
   }
   const r = job.plan.attemptResponse(i, head, bytes ?? '');
   const status = head.status ?? 0;
@@ -250,7 +416,8 @@ async function bufferedAttempt(job, i) {
     output_tokens: r.usage?.completion_tokens ?? 0,
     retry_after_ms: r.retry_after_ms ?? 0,
   });
-  record(job, attempt, status, Date.now() - started);
+  const done = r.outcome === 'done';
+  record(job, attempt, done ? 200 : r.status, Date.now() - started, done ? null : r.error_type);
   r.latencyMs = Date.now() - started;
   return r;
 }
@@ -295,7 +462,7 @@ async function buffered(job) {
   const body = last?.body ?? last?.error ?? clientErrorBody(job.format, 503, 'no provider could serve the request');
   const headers = { 'content-type': 'application/json' };
   if (status === 429 && last?.retry_after_ms) headers['retry-after'] = String(Math.ceil(last.retry_after_ms / 1000));
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(errorText(job, body), { status, headers });
 }
 
 // ---- streamed -----------------------------------------------------------------------------------
@@ -308,67 +475,78 @@ async function buffered(job) {
 async function streamAttempt(job, i, out) {
   const attempt = job.attempts[i];
   const { config } = job;
-  const started = Date.now();
-  const total = deadline(config.totalTimeoutMs, 'timeout');
-  // Until the response head, then until the first content byte: both end in a fallback.
-  const early = setTimeout(() => total.abort('timeout'), config.connectTimeoutMs);
-  let firstToken = null;
-  out.onCancel = () => total.abort('cancelled');
+  const clock = attemptClock(config, true);
+  const started = clock.started;
+  out.onCancel = () => clock.abort('cancelled');
   let response;
   try {
-    response = await upstreamFetch(job, i, total.controller.signal);
+    response = await upstreamFetch(job, i, clock.signal);
   } catch (e) {
-    clearTimeout(early);
-    total.clear();
+    clock.clear();
     if (e instanceof ByokUnavailable) {
       const r = byokUnavailable(job, attempt, e);
       return { outcome: 'retry', status: r.status, errorBody: r.body };
     }
     if (e instanceof HttpError) throw e;
     if (e && e.name === 'SwitchyardError') return { outcome: 'retry', status: e.httpStatus, errorBody: e.toJSON() };
-    const kind = total.reason === 'timeout' ? 'timeout' : 'connection';
-    const r = job.plan.attemptResponse(i, { transport_error: kind, message: e?.message ?? String(e), now_ms: Date.now() }, '');
+    const kind = clock.reason === 'timeout' ? 'timeout' : 'connection';
+    const r = job.plan.attemptResponse(i, { transport_error: kind, message: clock.describe() ?? e?.message ?? String(e), now_ms: Date.now() }, '');
     observe(job, attempt, { http_status: 0, timeout: kind === 'timeout', connection_error: kind === 'connection', duration_ms: Date.now() - started });
-    record(job, attempt, 0, Date.now() - started);
+    record(job, attempt, r.status, Date.now() - started, r.error_type);
     return { outcome: out.gone ? 'cancelled' : r.outcome, status: r.status, errorBody: r.body ?? r.error, retryAfterMs: r.retry_after_ms, eligible: r.model_fallback_eligible };
   }
-  clearTimeout(early);
-  firstToken = setTimeout(() => { if (!out.firstContent) total.abort('timeout'); }, Math.max(0, config.firstTokenTimeoutMs - (Date.now() - started)));
+  clock.gotHead();
 
   const stream = job.plan.openStream(i, headList(response, started));
   let firstByteAt = 0;
   let cut = null;
+  // Until the first content byte, what the upstream may send is capped (a stream that sends
+  // megabytes without content is broken); after it, the deadlines bound the stream.
+  let unproductive = 0;
   const reader = response.body ? response.body.getReader() : null;
   try {
     for (;;) {
       let chunk;
       try {
-        chunk = reader ? await reader.read() : { done: true };
+        chunk = reader ? await clock.race(reader.read()) : { done: true };
       } catch (e) {
-        cut = total.reason ?? 'connection';
+        cut = clock.reason ?? 'connection';
+        reader.cancel().catch(() => {});
         break;
       }
       if (chunk.done) break;
+      clock.sawBytes();
+      if (!firstByteAt) {
+        unproductive += chunk.value.byteLength;
+        if (unproductive > config.maxResponseBytes) {
+          clock.abort('too_large');
+          cut = 'too_large';
+          reader.cancel().catch(() => {});
+          break;
+        }
+      }
       const bytes = stream.feed(chunk.value);
       if (bytes.length) {
-        if (!firstByteAt) firstByteAt = Date.now();
-        out.emit(bytes, true);
+        if (!firstByteAt) {
+          firstByteAt = Date.now();
+          clock.gotContent();
+        }
+        out.emit(outBytes(job, bytes), true);
       } else if (stream.summary().terminated) {
         reader.cancel().catch(() => {});
         break;
       }
     }
   } finally {
-    clearTimeout(firstToken);
-    total.clear();
+    clock.clear();
   }
-  const finishInput = cut ? { aborted: true, reason: cut === 'cancelled' ? 'connection' : cut, now_ms: Date.now() } : { now_ms: Date.now() };
+  const finishInput = cut ? { aborted: true, reason: cut === 'timeout' ? 'timeout' : 'connection', now_ms: Date.now() } : { now_ms: Date.now() };
   let summary;
   try {
     const tail = stream.finish(finishInput);
     if (tail.length) {
       if (!firstByteAt) firstByteAt = Date.now();
-      out.emit(tail, true);
+      out.emit(outBytes(job, tail), true);
     }
     summary = stream.summary();
   } finally {
@@ -381,14 +559,19 @@ async function streamAttempt(job, i, out) {
     http_status: done || summary.first_byte_emitted ? (cut && cut !== 'cancelled' ? 502 : 200)
       : (response.status === 200 ? (summary.error_status || 502) : response.status),
     timeout: cut === 'timeout',
-    connection_error: cut === 'connection',
+    connection_error: cut === 'connection' || cut === 'too_large',
     ...(firstByteAt ? { latency_ms: firstByteAt - started } : {}),
     duration_ms: ended - started,
     output_tokens: summary.usage?.completion_tokens ?? 0,
     retry_after_ms: summary.retry_after_ms ?? 0,
   });
-  record(job, attempt, response.status, firstByteAt ? firstByteAt - started : ended - started);
   const status = summary.error_status || response.status;
+  // What the router decided: served (200), or the status and type the failure was mapped to —
+  // also when the upstream said 200 (an error event, garbage, a cut or a stalled stream).
+  const failed = !done && cut !== 'cancelled';
+  const recorded = !failed ? 200 : (summary.error_status || (response.status >= 400 ? response.status : 502));
+  const errorType = failed ? (summary.error_type ?? (cut === 'timeout' ? 'timeout' : cut ? 'connection_error' : null)) : null;
+  record(job, attempt, recorded, firstByteAt ? firstByteAt - started : ended - started, errorType);
   const errorBody = summary.error_body ? safeParse(summary.error_body) : summary.error;
   if (!summary.first_byte_emitted && !done) byokRejected(attempt, status, errorBody);
   return {
@@ -491,9 +674,9 @@ async function streamed(job) {
         const headers = { 'content-type': 'application/json' };
         if (status === 429 && last?.retryAfterMs) headers['retry-after'] = String(Math.ceil(last.retryAfterMs / 1000));
         const errBody = last?.errorBody ?? clientErrorBody(job.format, status, 'no provider could serve the request');
-        decide(new Response(JSON.stringify(errBody), { status, headers }));
+        decide(new Response(errorText(job, errBody), { status, headers }));
       } else {
-        if (!out.gone) out.emit(inBandError(job, status, last?.errorBody), false);
+        if (!out.gone) out.emit(job.redact.bytes(inBandError(job, status, last?.errorBody)), false);
         try { controller.close(); } catch { /* client gone */ }
       }
       await release(job);
@@ -581,15 +764,15 @@ function settle(job, attempt, g) {
     ...(g.finish_reason ? { finish_reason: g.finish_reason } : {}),
     generation,
   };
-  return queueSettlement(job.caller, job.genId, JSON.stringify(command));
+  return queueSettlement(job.caller, job.genId, job.redact.text(JSON.stringify(command)));
 }
 
 async function release(job) {
   await afterResponse();
   try {
     const r = await job.caller.stub.release(job.genId);
-    if (r.status !== 200) console.error(`switchyard: release ${job.genId} failed: ${JSON.stringify(r.body)}`);
+    if (r.status !== 200) console.error(job.redact.text(`switchyard: release ${job.genId} failed: ${JSON.stringify(r.body)}`));
   } catch (e) {
-    console.error(`switchyard: release ${job.genId} failed: ${e.message}`);
+    console.error(job.redact.text(`switchyard: release ${job.genId} failed: ${e.message}`));
   }
 }

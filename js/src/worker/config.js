@@ -10,8 +10,9 @@
 //   SWITCHYARD_DEMO_KEY       seeded into its account on first use, with SWITCHYARD_DEMO_CREDITS
 //   SWITCHYARD_BYOK_SECRET    the secret users' own provider keys are encrypted under (byok.js);
 //                             unset: the /byok endpoints answer 503, requests are unaffected
-//   SWITCHYARD_MAX_BODY_BYTES, SWITCHYARD_*_TIMEOUT_MS, SWITCHYARD_KEEPALIVE_MS,
-//   SWITCHYARD_HEALTH_SYNC_MS, SWITCHYARD_LEDGER_FLUSH_MS  limits and timings (defaults below)
+//   SWITCHYARD_MAX_BODY_BYTES, SWITCHYARD_MAX_RESPONSE_BYTES, SWITCHYARD_*_TIMEOUT_MS,
+//   SWITCHYARD_KEEPALIVE_MS, SWITCHYARD_HEALTH_SYNC_MS, SWITCHYARD_LEDGER_FLUSH_MS
+//                             limits and timings (defaults below)
 //
 // A provider is enabled when its key is set or its base URL is overridden (a self-hosted
 // gateway may need no key); every other provider is disabled through the overlay, so the planner
@@ -19,12 +20,21 @@
 
 const DEFAULTS = {
   maxBodyBytes: 8 * 1024 * 1024,
-  // Until the upstream's response head (streams) — connection and queueing.
+  // A buffered upstream body (the core parses at most 16 MiB of JSON), and what a stream may
+  // send before its first content byte.
+  maxResponseBytes: 16 * 1024 * 1024,
+  // Phase deadlines of every upstream attempt (chat.js):
+  // until the response head of a streamed attempt — connection and queueing;
   connectTimeoutMs: 15_000,
-  // Until the first content byte of a stream (fallback is still possible before it).
+  // until the first content byte of a stream, or the response head of a buffered attempt (a
+  // provider answers a buffered call once it has generated) — fallback is still possible;
   firstTokenTimeoutMs: 60_000,
-  // Whole attempt, buffered or streamed.
+  // the longest silence (no upstream bytes) once the body is flowing;
+  idleTimeoutMs: 30_000,
+  // the whole attempt, buffered or streamed.
   totalTimeoutMs: 300_000,
+  // Receiving the client's request body (a slow upload is answered 408).
+  bodyTimeoutMs: 30_000,
   // SSE keep-alive comment interval while waiting for the first token.
   keepaliveMs: 1_000,
   // How often an isolate pushes/pulls health through the HealthObject.
@@ -119,8 +129,17 @@ export function readConfig(env, providers) {
     return sandbox ? 'sandbox' : null;
   };
 
+  // Every secret the worker holds, for redaction (redact.js): provider keys of the catalog and
+  // the overlay, and any other *_API_KEY / *_SECRET / *_TOKEN variable, plus the operator's own.
+  const secrets = new Set();
+  for (const p of all) if (p.api_key_env && str(env[p.api_key_env])) secrets.add(env[p.api_key_env]);
+  for (const [name, v] of Object.entries(env)) {
+    if (typeof v === 'string' && v !== '' && /(_API_KEY|_SECRET|_TOKEN|_ADMIN_KEY|_DEMO_KEY)$/.test(name)) secrets.add(v);
+  }
+
   return {
     overlay,
+    secrets: [...secrets],
     sandbox,
     sandboxUrl,
     enabledProviders: [...enabled].sort(),
@@ -132,6 +151,9 @@ export function readConfig(env, providers) {
     demoKey: str(env.SWITCHYARD_DEMO_KEY),
     demoCreditsUsd: str(env.SWITCHYARD_DEMO_CREDITS) ?? DEFAULTS.demoCreditsUsd,
     maxBodyBytes: positiveInt(env, 'SWITCHYARD_MAX_BODY_BYTES', DEFAULTS.maxBodyBytes),
+    maxResponseBytes: positiveInt(env, 'SWITCHYARD_MAX_RESPONSE_BYTES', DEFAULTS.maxResponseBytes),
+    idleTimeoutMs: positiveInt(env, 'SWITCHYARD_IDLE_TIMEOUT_MS', DEFAULTS.idleTimeoutMs),
+    bodyTimeoutMs: positiveInt(env, 'SWITCHYARD_BODY_TIMEOUT_MS', DEFAULTS.bodyTimeoutMs),
     connectTimeoutMs: positiveInt(env, 'SWITCHYARD_CONNECT_TIMEOUT_MS', DEFAULTS.connectTimeoutMs),
     firstTokenTimeoutMs: positiveInt(env, 'SWITCHYARD_FIRST_TOKEN_TIMEOUT_MS', DEFAULTS.firstTokenTimeoutMs),
     totalTimeoutMs: positiveInt(env, 'SWITCHYARD_TOTAL_TIMEOUT_MS', DEFAULTS.totalTimeoutMs),

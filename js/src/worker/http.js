@@ -1,6 +1,7 @@
 // http.js: the HTTP surface shared by every endpoint of the worker: the documented error shape
 // {"error":{"code","message","metadata"}}, JSON responses, CORS as a browser client expects it,
-// and bounded request-body reading (413 over the limit, 400 for non-JSON).
+// and bounded request-body reading (413 over the limit after draining the upload, 408 for a slow
+// one, 400 for invalid UTF-8, non-JSON, a non-object or duplicate keys).
 //
 // Pure helpers: no module state, safe for concurrent requests in one isolate.
 
@@ -77,48 +78,162 @@ export function toHttpError(e) {
   return new HttpError(500, `internal error: ${e && e.message ? e.message : String(e)}`);
 }
 
-/**
- * The request body as text, at most `limit` bytes (413 beyond, checked while reading so a huge
- * body is never buffered whole).
- */
-export async function readBodyText(request, limit) {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, `request body is ${declared} bytes; the limit is ${limit}`);
+// Reading a request body is bounded in bytes and in time. Over the byte limit the answer is a
+// 413 — but only once the rest of the upload has been read and dropped (up to DRAIN_MAX_BYTES,
+// for at most DRAIN_MAX_MS): a server that answers and closes while the client is still sending
+// makes the client (Node's fetch, the SDKs on it) fail with EPIPE instead of reading the 413.
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+// Without a configured deadline (the worker passes SWITCHYARD_BODY_TIMEOUT_MS).
+const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** Resolves after `ms` with `value`; `cancel()` stops the timer. */
+function timer(ms, value) {
+  let id;
+  const promise = new Promise((resolve) => { id = setTimeout(() => resolve(value), ms); });
+  return { promise, cancel: () => clearTimeout(id) };
+}
+
+/** Reads and drops what is left of an upload, within the drain bounds. */
+async function drain(reader, already) {
+  const until = timer(DRAIN_MAX_MS, { done: true, late: true });
+  let size = already;
+  try {
+    while (size < DRAIN_MAX_BYTES) {
+      const next = await Promise.race([reader.read(), until.promise]);
+      if (next.done) {
+        if (next.late) break;
+        return;
+      }
+      size += next.value.byteLength;
+    }
+  } catch {
+    return; // the client went away
+  } finally {
+    until.cancel();
   }
-  if (!request.body) return '';
-  // A declared length within the limit: the runtime reads the body natively.
-  if (Number.isFinite(declared) && request.headers.has('content-length')) return request.text();
+  reader.cancel().catch(() => {});
+}
+
+const tooLarge = (limit, declared) => new HttpError(413, declared !== null
+  ? `request body is ${declared} bytes; the limit is ${limit}`
+  : `request body exceeds the limit of ${limit} bytes`, { limit_bytes: limit });
+
+/**
+ * The request body as bytes, at most `limit` bytes (413 beyond, checked while reading so a huge
+ * body is never buffered whole) and within `timeoutMs` (408 for an upload that is too slow).
+ */
+export async function readBodyBytes(request, limit, timeoutMs = DEFAULT_BODY_TIMEOUT_MS) {
+  if (!request.body) return new Uint8Array(0);
+  const header = request.headers.get('content-length');
+  const declared = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : null;
   const reader = request.body.getReader();
+  if (declared !== null && declared > limit) {
+    // Declared too large: nothing is kept, but the upload is read to its end before the 413.
+    await drain(reader, 0);
+    throw tooLarge(limit, declared);
+  }
+  const deadline = timer(timeoutMs, { late: true });
   const chunks = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      // Read (and drop) a bounded rest, so that a client still uploading can read the 413
-      // instead of a reset connection; past the bound, hang up.
-      const cap = limit * 4 + (1 << 20);
-      while (size < cap) {
-        const next = await reader.read();
-        if (next.done) break;
-        size += next.value.byteLength;
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline.promise]);
+      if (next.late) {
+        reader.cancel().catch(() => {});
+        throw new HttpError(408, `request body not received within ${timeoutMs} ms`, { timeout_ms: timeoutMs });
       }
-      if (size >= cap) reader.cancel().catch(() => {});
-      throw new HttpError(413, `request body exceeds the limit of ${limit} bytes`);
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > limit) {
+        await drain(reader, size);
+        throw tooLarge(limit, null);
+      }
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    deadline.cancel();
   }
+  if (chunks.length === 1) return chunks[0];
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) { all.set(c, at); at += c.byteLength; }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
-/** The request body parsed as a JSON object (400 otherwise). */
-export async function readJsonObject(request, limit) {
-  const text = await readBodyText(request, limit);
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The request body as text: readBodyBytes, then strict UTF-8 (400 for invalid bytes). */
+export async function readBodyText(request, limit, timeoutMs) {
+  const bytes = await readBodyBytes(request, limit, timeoutMs);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, `request body is not valid UTF-8${invalidUtf8At(bytes)}`);
+  }
+}
+
+/** " (at byte N)" for the first byte that breaks UTF-8, or "" if none is found. */
+function invalidUtf8At(b) {
+  for (let i = 0; i < b.length;) {
+    const c = b[i];
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return ` (at byte ${i})`;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k] & 0xc0) !== 0x80) return ` (at byte ${i})`;
+    i += n + 1;
+  }
+  return '';
+}
+
+/**
+ * The first key that appears twice in one object of JSON `text` (already known to be valid),
+ * or null. JSON.parse keeps the last value silently while other parsers may keep the first, so
+ * a request with duplicate keys could mean one thing here and another in the core. Strings are
+ * skipped with indexOf, so long values (base64 images) cost little.
+ */
+export function duplicateKey(text) {
+  const stack = []; // per open container: a Set of keys for objects, null for arrays
+  const structural = /["{}[\]]/g;
+  let m;
+  while ((m = structural.exec(text)) !== null) {
+    const ch = m[0];
+    const i = m.index;
+    if (ch === '"') {
+      let end = text.indexOf('"', i + 1);
+      while (end > 0) {
+        let bs = 0;
+        for (let k = end - 1; text.charCodeAt(k) === 92; k--) bs++;
+        if (bs % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end < 0) return null;
+      structural.lastIndex = end + 1;
+      const top = stack[stack.length - 1];
+      if (top) {
+        // A key: the next non-blank character is a colon.
+        let j = end + 1;
+        while (j < text.length && (text[j] === ' ' || text[j] === '\n' || text[j] === '\r' || text[j] === '\t')) j++;
+        if (text[j] === ':') {
+          let key = text.slice(i + 1, end);
+          if (key.includes('\\')) key = JSON.parse(text.slice(i, end + 1));
+          if (top.has(key)) return key;
+          top.add(key);
+        }
+      }
+    } else if (ch === '{') {
+      stack.push(new Set());
+    } else if (ch === '[') {
+      stack.push(null);
+    } else {
+      stack.pop();
+    }
+  }
+  return null;
+}
+
+/** The request body parsed as a JSON object (400 otherwise, naming the problem). */
+export async function readJsonObject(request, limit, timeoutMs) {
+  const text = await readBodyText(request, limit, timeoutMs);
   if (text.trim() === '') throw new HttpError(400, 'request body is empty; a JSON object is expected');
   let value;
   try {
@@ -127,8 +242,10 @@ export async function readJsonObject(request, limit) {
     throw new HttpError(400, `request body is not valid JSON: ${e.message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new HttpError(400, 'request body must be a JSON object');
+    throw new HttpError(400, `request body must be a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
+  const dup = duplicateKey(text);
+  if (dup !== null) throw new HttpError(400, `request body has the key "${dup}" more than once in one object`, { key: dup });
   return { value, text };
 }
 

@@ -19,6 +19,7 @@ import { Authenticator } from './auth.js';
 import { clientErrorBody, handleCompletion, newGenerationId } from './chat.js';
 import { HealthSync, makeHealthObject } from './health.js';
 import { HttpError, corsHeaders, json, preflight, toHttpError, withHeaders } from './http.js';
+import { callerToken, redactConsole, requestRedactor } from './redact.js';
 import { Runtime } from './runtime.js';
 
 export { readConfig, baseUrlEnv } from './config.js';
@@ -39,6 +40,13 @@ export function createWorker({ wasm, providers }) {
       const genId = newGenerationId();
       const headers = { ...corsHeaders(request), 'x-generation-id': genId };
       let format = 'openai';
+      let config = null;
+      try {
+        config = services.runtime.settings(env);
+        redactConsole(config);
+      } catch {
+        // A configuration error is reported by the route that needs it (500 below).
+      }
       try {
         if (request.method === 'OPTIONS') return withHeaders(preflight(request), { 'x-generation-id': genId });
         const url = new URL(request.url);
@@ -48,8 +56,10 @@ export function createWorker({ wasm, providers }) {
         return withHeaders(response, headers);
       } catch (e) {
         const err = toHttpError(e);
-        if (err.status >= 500) console.error(`switchyard: ${request.method} ${request.url}: ${e && e.stack ? e.stack : e}`);
-        const body = clientErrorBody(format, err.status, err.message, err.metadata);
+        // Errors may quote what they were given (a key, a provider's text): redacted, like logs.
+        const redactor = requestRedactor(config, callerToken(request), null);
+        if (err.status >= 500) console.error(redactor.text(`switchyard: ${request.method} ${request.url}: ${e && e.stack ? e.stack : e}`));
+        const body = redactor.value(clientErrorBody(format, err.status, err.message, err.metadata));
         return json(body, err.status, { ...headers, ...err.headers });
       }
     },
