@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/run.mjs';
 import { ADMIN_KEY, parseSse, picos, startWorker, until, user } from './worker-harness.mjs';
-import { Redactor, REDACTED, mayCarryError } from '../../js/src/worker/redact.js';
+import { Redactor, REDACTED, mayCarryError, redactConsole } from '../../js/src/worker/redact.js';
 
 // Deadlines (ms) the stack runs with; the time assertions are measured against them.
 const D = { connect: 400, firstToken: 900, idle: 500, total: 4000, maxResponse: 256 * 1024 };
@@ -355,7 +355,7 @@ describe('fault matrix', { timeout: 110_000 }, () => {
       try { await runCell(cell, i); } catch (e) { failures.push(e.message); }
     }));
     const ms = Date.now() - t0;
-    assert.deepEqual(failures, [], `${failures.length} of ${cells.length} cells failed (${ms} ms)`);
+    if (failures.length) assert.fail(`${failures.length} of ${cells.length} cells failed (${ms} ms):\n${failures.join('\n')}`);
   });
 });
 
@@ -379,6 +379,26 @@ describe('secret redaction', { timeout: 60_000 }, () => {
     assert.ok(!mayCarryError(new TextEncoder().encode('data: {"choices":[{"delta":{"content":"an \\"error\\" here"}}]}\n\n')),
       'content that merely says "error" is not scanned');
     assert.ok(mayCarryError(new TextEncoder().encode('event: error\ndata: {"type":"error","error":{}}\n\n')));
+  });
+
+  test('log lines pass through the redactor of the configuration in force', () => {
+    const saved = { error: console.error, log: console.log };
+    const lines = [];
+    console.error = (...a) => lines.push(a.join(' '));
+    console.log = (...a) => lines.push(a.join(' '));
+    try {
+      let config = null;
+      redactConsole(() => config);
+      console.error('before any configuration: sk-op-log-0123456789');
+      config = { secrets: ['sk-op-log-0123456789'] };
+      console.error('settle failed: {"raw":"Bearer sk-op-log-0123456789"}');
+      console.log(new Error('quoting sk-op-log-0123456789'));
+    } finally {
+      Object.assign(console, saved);
+    }
+    assert.equal(lines[0], 'before any configuration: sk-op-log-0123456789');
+    assert.equal(lines[1], `settle failed: {"raw":"Bearer ${REDACTED}"}`);
+    assert.ok(lines[2].startsWith(`Error: quoting ${REDACTED}`), lines[2]);
   });
 
   test('every kind of secret, planted in every upstream error shape, never leaves the router', async () => {

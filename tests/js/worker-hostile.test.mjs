@@ -35,7 +35,8 @@ const json = (v) => text(JSON.stringify(v));
 const raw = (fieldText) => text(`{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],${fieldText}}`);
 
 // Each row: a body (bytes), the status expected and what the message must name. `core: true`:
-// the core decides (issue 10 finding 3 / 6, fixed in the C++ core).
+// the core decides (issue 10 findings 3 and 6: a request no endpoint can serve because of the
+// request itself is a 4xx naming the cause, not a 503).
 const ROWS = [
   { name: 'invalid JSON', body: text('{"model": "x", '), status: 400, message: /not valid JSON/ },
   { name: 'empty body', body: text(''), status: 400, message: /empty/ },
@@ -94,7 +95,6 @@ async function healthy() {
 
 describe('bad request bodies', { timeout: 60_000 }, () => {
   for (const row of ROWS) {
-    // Rows the core decides are marked todo while its change is not in the build under test.
     test(row.name, async () => {
       const r = await post(row.body);
       assertDocumented(r, row.status, row.message);

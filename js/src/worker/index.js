@@ -34,19 +34,13 @@ export function createWorker({ wasm, providers }) {
   if (!Array.isArray(providers)) throw new TypeError('createWorker: providers must be the catalog\'s providers array');
   const runtime = new Runtime(wasm, providers);
   const services = { runtime, auth: new Authenticator(runtime), health: new HealthSync(runtime) };
+  redactConsole(() => runtime.config);
 
   const handler = {
     async fetch(request, env, ctx) {
       const genId = newGenerationId();
       const headers = { ...corsHeaders(request), 'x-generation-id': genId };
       let format = 'openai';
-      let config = null;
-      try {
-        config = services.runtime.settings(env);
-        redactConsole(config);
-      } catch {
-        // A configuration error is reported by the route that needs it (500 below).
-      }
       try {
         if (request.method === 'OPTIONS') return withHeaders(preflight(request), { 'x-generation-id': genId });
         const url = new URL(request.url);
@@ -57,7 +51,7 @@ export function createWorker({ wasm, providers }) {
       } catch (e) {
         const err = toHttpError(e);
         // Errors may quote what they were given (a key, a provider's text): redacted, like logs.
-        const redactor = requestRedactor(config, callerToken(request), null);
+        const redactor = requestRedactor(services.runtime.config ?? null, callerToken(request), null);
         if (err.status >= 500) console.error(redactor.text(`switchyard: ${request.method} ${request.url}: ${e && e.stack ? e.stack : e}`));
         const body = redactor.value(clientErrorBody(format, err.status, err.message, err.metadata));
         return json(body, err.status, { ...headers, ...err.headers });

@@ -125,22 +125,26 @@ export function mayCarryError(b) {
   return false;
 }
 
-// Log lines: console.error/warn/log of the worker pass through the config's redactor. Installed
-// once per isolate (index.js), covering modules that log on their own (account.js, health.js).
-let consoleConfig = null;
-export function redactConsole(config) {
-  consoleConfig = config;
-  if (globalThis.console.__switchyardRedacts) return;
+// Log lines: console.error/warn/log/info/debug of the isolate pass through the redactor of the
+// configuration the runtime has read (`currentConfig()`; nothing to redact before it has one).
+// Installed once per isolate, when the worker is created (index.js), so it covers every module
+// that logs, the Durable Objects' included.
+let consolePatched = false;
+export function redactConsole(currentConfig) {
+  if (consolePatched) return;
+  consolePatched = true;
   for (const level of ['error', 'warn', 'log', 'info', 'debug']) {
-    const original = console[level].bind(console);
+    const original = console[level];
+    if (typeof original !== 'function') continue;
     console[level] = (...args) => {
-      const r = configRedactor(consoleConfig);
-      original(...args.map((a) => {
+      let config = null;
+      try { config = currentConfig(); } catch { /* unreadable configuration: nothing known */ }
+      const r = configRedactor(config);
+      original.apply(console, r.empty ? args : args.map((a) => {
         if (typeof a === 'string') return r.text(a);
         if (a instanceof Error) return r.text(a.stack ?? String(a));
         return a;
       }));
     };
   }
-  Object.defineProperty(globalThis.console, '__switchyardRedacts', { value: true });
 }
