@@ -204,8 +204,23 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     const Provider& p = providers_[e.provider];
     std::optional<EndpointHealth> h;
     if (stats) h = stats(e.index);
+    // Every price that can apply, so a client can recompute any charge: the 1-hour cache write
+    // and the long-context tiers (each from its min_prompt_tokens, inclusive) besides the base.
     Json pricing = Pricing(e.prices);
+    if (e.prices.has_cache_write) pricing["input_cache_write_1h"] = FormatUsd(e.prices.cache_write_1h);
     pricing["discount"] = 0;
+    if (!e.tiers.empty()) {
+      Json tiers = Json::array();
+      for (const PriceTier& t : e.tiers) {
+        Json tier_pricing = Pricing(t.prices);
+        if (t.prices.has_cache_write) {
+          tier_pricing["input_cache_write_1h"] = FormatUsd(t.prices.cache_write_1h);
+        }
+        tiers.push_back(Json{{"min_prompt_tokens", t.min_prompt_tokens},
+                             {"pricing", std::move(tier_pricing)}});
+      }
+      pricing["tiers"] = std::move(tiers);
+    }
     // Every tool_choice form (auto, none, required, a named function) is translated to each
     // wire format, so an endpoint that takes tool_choice takes all four.
     const bool tool_choice = Contains(e.supported_parameters, "tool_choice");
@@ -230,10 +245,9 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
         // Caching without request markup: providers that bill cached input (a stated cache-read
         // price) other than Anthropic, whose caching needs explicit cache_control blocks.
         {"supports_implicit_caching", e.prices.has_cache_read && p.wire != WireFormat::kAnthropic},
-        {"supports_tool_choice",
-         {{"auto", tool_choice}, {"none", tool_choice}, {"required", tool_choice},
-          {"function", tool_choice}}},
     });
+    Json& choices = list.back()["supports_tool_choice"];
+    for (const char* form : {"auto", "function", "none", "required"}) choices[form] = tool_choice;
   }
   return Json{{"data",
                {{"id", m->id},

@@ -28,8 +28,23 @@ Json RenderGeneration(const GenerationRecord& r) {
   for (const ProviderResponse& p : r.provider_responses) {
     responses.push_back({{"provider_name", p.provider_name},
                          {"status", p.status},
-                         {"latency", OptionalInt(p.latency_ms)}});
+                         {"latency", OptionalInt(p.latency_ms)},
+                         {"error_type", StringOrNull(p.error_type)}});
+    if (!p.latency_ms) responses.back().erase("latency");  // a number when present, never null
   }
+  const Cost& c = r.cost;
+  Json components = {{"prompt", FormatUsd(c.prompt)},
+                     {"cache_read", FormatUsd(c.cache_read)},
+                     {"cache_write", FormatUsd(c.cache_write)},
+                     {"cache_write_1h", FormatUsd(c.cache_write_1h)},
+                     {"completion", FormatUsd(c.completion)},
+                     {"reasoning", FormatUsd(c.reasoning)},
+                     {"request", FormatUsd(c.request)},
+                     {"image", FormatUsd(c.image)},
+                     {"list", FormatUsd(c.list)},
+                     {"upstream", FormatUsd(c.upstream)},
+                     {"charged", FormatUsd(c.charged)},
+                     {"insured", c.insured}};
   Json data = {
       {"id", r.id},
       {"model", r.model},
@@ -45,6 +60,8 @@ Json RenderGeneration(const GenerationRecord& r) {
       {"native_tokens_completion", u.completion_tokens},
       {"native_tokens_reasoning", u.reasoning_tokens},
       {"native_tokens_cached", u.cached_tokens},
+      {"native_tokens_cache_write", u.cache_write_tokens},
+      {"native_tokens_cache_write_1h", u.cache_write_1h_tokens},
       {"num_media_prompt", u.images},
       {"latency", OptionalInt(r.latency_ms)},
       {"generation_time", OptionalInt(r.generation_time_ms)},
@@ -60,57 +77,24 @@ Json RenderGeneration(const GenerationRecord& r) {
       {"session_id", StringOrNull(r.session_id)},
       {"workspace_id", StringOrNull(r.workspace_id)},
       {"created_at", FormatIsoUtc(r.created_at_ms)},
+      {"cost_components", std::move(components)},
+      {"pricing_tier", r.tier_min_prompt_tokens > 0
+                           ? Json{{"min_prompt_tokens", r.tier_min_prompt_tokens}}
+                           : Json(nullptr)},
   };
+  // The rest of OpenRouter's generation schema: every record is a chat completion, routed
+  // without regional restriction; the other fields are things Switchyard does not track. One
+  // literal, as it is the smallest code for a constant (the wasm size budget).
+  data.update(Json::parse(
+      R"({"api_type":"completions","data_region":"global","router":null,"preset_id":null,)"
+      R"("service_tier":null,"upstream_id":null,"user_agent":null,"moderation_latency":null,)"
+      R"("web_search_engine":null,"num_search_results":null,"num_fetches":null,)"
+      R"("num_media_completion":null,"num_input_audio_prompt":null,)"
+      R"("native_tokens_completion_images":null})"));
   return {{"data", std::move(data)}};
 }
 
 namespace internal {
-
-Json CostToJson(const Cost& c) {
-  return {{"prompt", FormatUsd(c.prompt)},
-          {"cache_read", FormatUsd(c.cache_read)},
-          {"cache_write", FormatUsd(c.cache_write)},
-          {"cache_write_1h", FormatUsd(c.cache_write_1h)},
-          {"completion", FormatUsd(c.completion)},
-          {"reasoning", FormatUsd(c.reasoning)},
-          {"request", FormatUsd(c.request)},
-          {"image", FormatUsd(c.image)},
-          {"list", FormatUsd(c.list)},
-          {"upstream", FormatUsd(c.upstream)},
-          {"upstream_prompt", FormatUsd(c.upstream_prompt)},
-          {"upstream_completions", FormatUsd(c.upstream_completions)},
-          {"charged", FormatUsd(c.charged)},
-          {"cache_discount", FormatUsd(c.cache_discount)},
-          {"is_byok", c.is_byok},
-          {"insured", c.insured}};
-}
-
-Result<Cost> CostFromJson(const Json& j) {
-  if (!j.is_object()) return Status::InvalidArgument("cost must be an object");
-  Cost c;
-  std::pair<const char*, Picos*> fields[] = {{"prompt", &c.prompt},
-                                             {"cache_read", &c.cache_read},
-                                             {"cache_write", &c.cache_write},
-                                             {"cache_write_1h", &c.cache_write_1h},
-                                             {"completion", &c.completion},
-                                             {"reasoning", &c.reasoning},
-                                             {"request", &c.request},
-                                             {"image", &c.image},
-                                             {"list", &c.list},
-                                             {"upstream", &c.upstream},
-                                             {"upstream_prompt", &c.upstream_prompt},
-                                             {"upstream_completions", &c.upstream_completions},
-                                             {"charged", &c.charged},
-                                             {"cache_discount", &c.cache_discount}};
-  for (auto& [name, out] : fields) {
-    const Json* v = Find(j, name);
-    if (v == nullptr) return Status::InvalidArgument(std::string("cost.") + name + " is missing");
-    SY_ASSIGN_OR_RETURN(*out, ParseUsdJson(*v));
-  }
-  c.is_byok = FindBool(j, "is_byok").value_or(false);
-  c.insured = FindBool(j, "insured").value_or(false);
-  return c;
-}
 
 Result<Usage> UsageFromJson(const Json& j) {
   SY_ASSIGN_OR_RETURN(Usage u, ParseUsageJson(j));
@@ -125,7 +109,8 @@ Json GenerationToJson(const GenerationRecord& r) {
   for (const ProviderResponse& p : r.provider_responses) {
     responses.push_back({{"provider_name", p.provider_name},
                          {"status", p.status},
-                         {"latency_ms", OptionalInt(p.latency_ms)}});
+                         {"latency_ms", OptionalInt(p.latency_ms)},
+                         {"error_type", p.error_type}});
   }
   return {{"id", r.id},
           {"model", r.model},
@@ -146,7 +131,8 @@ Json GenerationToJson(const GenerationRecord& r) {
           {"key_hash", r.key_hash},
           {"workspace_id", r.workspace_id},
           {"usage", UsageToJson(r.usage)},
-          {"cost", internal::CostToJson(r.cost)},
+          {"cost", CostToJson(r.cost)},
+          {"tier_min_prompt_tokens", r.tier_min_prompt_tokens},
           {"created_at_ms", r.created_at_ms}};
 }
 
@@ -212,6 +198,14 @@ Status ReadGenerationDetails(const Json& j, GenerationRecord* r) {
         p.latency_ms = *l;
       else if (auto l2 = FindInt(item, "latency"))
         p.latency_ms = *l2;
+      if (const Json* t = Find(item, "error_type"); t != nullptr && !t->is_null()) {
+        if (!t->is_string() || t->get_ref<const std::string&>().size() > 64) {
+          return Status::InvalidArgument(
+              "provider_responses[].error_type must be a string (at most 64 bytes)",
+              "generation.provider_responses");
+        }
+        p.error_type = t->get<std::string>();
+      }
       r->provider_responses.push_back(std::move(p));
     }
   }
@@ -230,8 +224,9 @@ Result<GenerationRecord> GenerationFromJson(const Json& j) {
     SY_ASSIGN_OR_RETURN(r.usage, internal::UsageFromJson(*u));
   }
   if (const Json* c = Find(j, "cost")) {
-    SY_ASSIGN_OR_RETURN(r.cost, internal::CostFromJson(*c));
+    SY_ASSIGN_OR_RETURN(r.cost, CostFromJson(*c));
   }
+  r.tier_min_prompt_tokens = FindInt(j, "tier_min_prompt_tokens").value_or(0);
   return r;
 }
 

@@ -568,8 +568,19 @@ uint64_t ReserveFingerprint(const ReserveRequest& r) {
 
 uint64_t SettleFingerprint(const SettleRequest& r) {
   internal::Fingerprint f;
-  f.Add(*r.prices);
-  const Usage& u = r.usage;
+  if (r.priced != nullptr) {
+    const Cost& c = r.priced->cost;
+    for (Picos v : {c.prompt, c.cache_read, c.cache_write, c.cache_write_1h, c.completion,
+                    c.reasoning, c.request, c.image, c.list, c.upstream, c.upstream_prompt,
+                    c.charged, c.cache_discount, r.priced->tier_min_prompt_tokens}) {
+      f.Add(v);
+    }
+    f.Add(c.is_byok);
+    f.Add(c.insured);
+  } else {
+    f.Add(*r.prices);
+  }
+  const Usage& u = r.priced != nullptr ? r.priced->usage : r.usage;
   for (int64_t v : {u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.cache_write_tokens,
                     u.cache_write_1h_tokens, u.reasoning_tokens, u.images, u.requests}) {
     f.Add(v);
@@ -725,7 +736,9 @@ void Ledger::PlaceHold(std::string_view id, uint32_t key, const Hold& hold, int6
 Result<Settlement> Ledger::Settle(const SettleRequest& req) {
   SY_RETURN_IF_ERROR(internal::CheckId(req.id, "id"));
   if (req.now_ms < 0) return Status::InvalidArgument("now_ms must not be negative", "now_ms");
-  if (req.prices == nullptr) return Status::InvalidArgument("settle needs the endpoint's prices");
+  if (req.prices == nullptr && req.priced == nullptr) {
+    return Status::InvalidArgument("settle needs the priced usage or the endpoint's prices");
+  }
   const uint64_t fingerprint = SettleFingerprint(req);
   auto open = active_.find(req.id);
   if (open == active_.end()) {
@@ -749,20 +762,24 @@ Result<Settlement> Ledger::Settle(const SettleRequest& req) {
     }
     // kExpired: the call happened after all; charge it (a late settle, all of it overrun).
   }
-  SY_ASSIGN_OR_RETURN(Cost cost, ComputeCost(req.usage, *req.prices, req.options));
+  Cost cost;
+  if (req.priced != nullptr) {
+    cost = req.priced->cost;
+  } else {
+    SY_ASSIGN_OR_RETURN(cost, ComputeCost(req.usage, *req.prices, req.options));
+  }
+  if (cost.charged < 0) return Status::InvalidArgument("a charge must not be negative");
   if (static_cast<__int128>(spent_) + cost.charged > INT64_MAX) {
     return Status::InvalidArgument("total usage out of range");
   }
-  if (req.record != nullptr) {
-    req.record->finish_reason = std::string(req.options.finish_reason);
-    req.record->usage = req.usage;
-  }
+  const Usage& usage = req.priced != nullptr ? req.priced->usage : req.usage;
+  const int64_t tier = req.priced != nullptr ? req.priced->tier_min_prompt_tokens : 0;
   GenerationRecord bare;
-  if (req.record == nullptr) {
-    bare.finish_reason = std::string(req.options.finish_reason);
-    bare.usage = req.usage;
-  }
-  return Charge(req.id, open, req.now_ms, cost, fingerprint, req.record ? req.record : &bare);
+  GenerationRecord* record = req.record != nullptr ? req.record : &bare;
+  record->finish_reason = std::string(req.options.finish_reason);
+  record->usage = usage;
+  record->tier_min_prompt_tokens = tier;
+  return Charge(req.id, open, req.now_ms, cost, fingerprint, record);
 }
 
 Settlement Ledger::Charge(std::string_view id, ReservationMap::iterator it, int64_t now_ms,

@@ -42,7 +42,8 @@
 //                    max_completion_tokens?, byok?}]}
 //                   or {id, key_hash, now_ms, plan: <sy_router_plan output>} (attempts,
 //                   estimated_prompt_tokens and max_tokens are read from the plan)
-//     settle        {id, now_ms, usage:{...}, finish_reason?, byok?, discount?, byok_fee?,
+//     settle        {id, now_ms, priced:{usage, cost, tier_min_prompt_tokens} (charged as it is)
+//                    | usage:{...} (priced here), finish_reason?, byok?, discount?, byok_fee?,
 //                    endpoint: i | pricing:{..} (+tiers) | attempt: <plan attempt>,
 //                    generation?: {model, provider_name, latency_ms, generation_time_ms,
 //                    streamed, cancelled, native_finish_reason, provider_responses, origin,
@@ -435,8 +436,11 @@ Json Ledger::RenderKey(const ApiKey& k, int64_t now_ms) const {
   out.update(BudgetFields(k.budget, now));
   Json guardrails = Json::array();
   for (uint32_t g : k.guardrails) guardrails.push_back(guardrails_[g].id);
-  out["workspace_id"] = k.workspace >= 0 ? Json(workspaces_[k.workspace].id) : Json(nullptr);
+  // OpenRouter's key schema wants a string here: "" for a key outside every workspace.
+  out["workspace_id"] = k.workspace >= 0 ? workspaces_[k.workspace].id : std::string();
   out["guardrails"] = std::move(guardrails);
+  out["creator_user_id"] = nullptr;  // no users: keys belong to the account
+  out["external_user"] = nullptr;
   out["created_at"] = FormatIsoUtc(k.created_at_ms);
   out["updated_at"] = k.updated_at_ms ? Json(FormatIsoUtc(k.updated_at_ms)) : Json(nullptr);
   out["expires_at"] = k.expires_at_ms ? Json(FormatIsoUtc(*k.expires_at_ms)) : Json(nullptr);
@@ -564,7 +568,17 @@ Result<Json> Ledger::RenderKeyInfo(std::string_view key_hash, int64_t now_ms) co
   data.update(BudgetFields(key->budget, now));
   data["is_free_tier"] = paid_ == 0;
   data["is_management_key"] = key->management;
+  data["is_provisioning_key"] = key->management;  // the former name of management keys
   data["expires_at"] = key->expires_at_ms ? Json(FormatIsoUtc(*key->expires_at_ms)) : Json(nullptr);
+  data["workspace_id"] = key->workspace >= 0 ? Json(workspaces_[key->workspace].id) : Json(nullptr);
+  // The rest of OpenRouter's key schema, constant here: no users or organizations (keys belong
+  // to the account), no regional routing (any endpoint of the catalog may serve), no free-model
+  // quota, no request rate limit (OpenRouter's legacy field says -1). One literal: the smallest
+  // code for a constant (the wasm size budget).
+  data.update(Json::parse(
+      R"({"creator_user_id":null,"organization_id":null,"allowed_data_regions":["global"],)"
+      R"("free_model_daily_requests":{"limit":0,"remaining":0,"used":0},)"
+      R"("rate_limit":{"requests":-1,"interval":"","note":""}})"));
   return Json{{"data", std::move(data)}};
 }
 
@@ -797,9 +811,18 @@ Result<Json> Ledger::ReserveCommand(const Json& c, const Catalog* catalog) {
 Result<Json> Ledger::SettleCommand(const Json& c, const Catalog* catalog) {
   SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
   SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
-  const Json* usage_json = FindObject(c, "usage");
-  if (usage_json == nullptr) return Status::InvalidArgument("usage is required", "usage");
-  SY_ASSIGN_OR_RETURN(Usage usage, ParseUsageJson(*usage_json));
+  // `priced` (money.h): the usage and cost the core computed when the attempt ended, charged as
+  // it is. Without it, `usage` is priced here at the endpoint's prices.
+  std::optional<PricedUsage> priced;
+  Usage usage;
+  if (const Json* p = Find(c, "priced"); p != nullptr && !p->is_null()) {
+    SY_ASSIGN_OR_RETURN(priced, PricedUsageFromJson(*p));
+    usage = priced->usage;
+  } else {
+    const Json* usage_json = FindObject(c, "usage");
+    if (usage_json == nullptr) return Status::InvalidArgument("usage or priced is required", "usage");
+    SY_ASSIGN_OR_RETURN(usage, ParseUsageJson(*usage_json));
+  }
   const Json* attempt = FindObject(c, "attempt");
   ResolvedAttempt resolved;
   SY_RETURN_IF_ERROR(
@@ -834,9 +857,13 @@ Result<Json> Ledger::SettleCommand(const Json& c, const Catalog* catalog) {
       record.provider_name = catalog->provider_of(*resolved.endpoint).name;
     }
   }
+  if (priced && FindBool(c, "byok").value_or(priced->cost.is_byok) != priced->cost.is_byok) {
+    return Status::InvalidArgument("byok differs from priced.cost.is_byok", "byok");
+  }
   SettleRequest req;
   req.id = id;
   req.now_ms = now;
+  req.priced = priced ? &*priced : nullptr;
   req.prices = resolved.prices;
   req.usage = usage;
   req.options = options;

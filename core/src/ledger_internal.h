@@ -163,10 +163,8 @@ inline Json StringOrNull(std::string_view s) {
   return s.empty() ? Json(nullptr) : Json(std::string(s));
 }
 
-// Lossless JSON of a Cost and a Usage (state export, log); defined in generation.cpp. The Usage
-// writer is switchyard::UsageToJson (usage.h).
-Json CostToJson(const Cost& cost);
-Result<Cost> CostFromJson(const Json& json);
+// Lossless JSON of a Usage (state export, log); defined in generation.cpp. The writer is
+// switchyard::UsageToJson (usage.h); a Cost's pair is CostToJson/CostFromJson (money.h).
 Result<Usage> UsageFromJson(const Json& json);
 
 // Settings, account policy and string lists (ledger_state.cpp): partial updates, so a command

@@ -275,7 +275,7 @@ Json Ledger::Export() const {
         {"settle_fingerprint", internal::Hex64(r.settle_fingerprint)}};
     if (r.state != Reservation::State::kHeld) item["close_seq"] = r.close_seq;
     if (r.state == Reservation::State::kSettled) {
-      item["settlement"] = {{"cost", internal::CostToJson(r.settlement.cost)},
+      item["settlement"] = {{"cost", CostToJson(r.settlement.cost)},
                             {"hold", UsdJson(r.settlement.hold)},
                             {"overrun", UsdJson(r.settlement.overrun)},
                             {"byok_overrun", UsdJson(r.settlement.byok_overrun)},
@@ -345,7 +345,7 @@ Json Ledger::TakeLog() {
                        {"id", e.id},
                        {"now_ms", e.now_ms},
                        {"fingerprint", internal::Hex64(e.fingerprint)},
-                       {"cost", internal::CostToJson(e.cost)},
+                       {"cost", CostToJson(e.cost)},
                        {"record", GenerationToJson(e.record)}});
         break;
     }
@@ -503,7 +503,7 @@ Status Ledger::ImportSnapshot(const Json& s) {
       const Json* st = FindObject(j, "settlement");
       const Json* cost = st ? Find(*st, "cost") : nullptr;
       if (cost == nullptr) return Status::InvalidArgument("state: settlement missing");
-      SY_ASSIGN_OR_RETURN(r.settlement.cost, internal::CostFromJson(*cost));
+      SY_ASSIGN_OR_RETURN(r.settlement.cost, CostFromJson(*cost));
       SY_ASSIGN_OR_RETURN(r.settlement.hold, RequiredUsd(*st, "hold"));
       SY_ASSIGN_OR_RETURN(r.settlement.overrun, RequiredUsd(*st, "overrun"));
       SY_ASSIGN_OR_RETURN(r.settlement.byok_overrun, RequiredUsd(*st, "byok_overrun"));
@@ -656,7 +656,7 @@ Result<Json> Ledger::ApplyLogEntry(const Json& entry) {
     const Json* record = Find(entry, "record");
     auto fp = internal::ParseHex64(FindString(entry, "fingerprint").value_or(""));
     if (cost == nullptr || record == nullptr || !fp) return Status::InvalidArgument("bad charge");
-    SY_ASSIGN_OR_RETURN(Cost c, internal::CostFromJson(*cost));
+    SY_ASSIGN_OR_RETURN(Cost c, CostFromJson(*cost));
     SY_ASSIGN_OR_RETURN(GenerationRecord r, GenerationFromJson(*record));
     Charge(id, active_.find(id), FindInt(entry, "now_ms").value_or(0), c, *fp, &r);
     return Json::object();

@@ -258,6 +258,106 @@ Result<Usage> ParseUsageJson(const Json& json) {
   return u;
 }
 
+Json CostToJson(const Cost& c) {
+  return {{"prompt", FormatUsd(c.prompt)},
+          {"cache_read", FormatUsd(c.cache_read)},
+          {"cache_write", FormatUsd(c.cache_write)},
+          {"cache_write_1h", FormatUsd(c.cache_write_1h)},
+          {"completion", FormatUsd(c.completion)},
+          {"reasoning", FormatUsd(c.reasoning)},
+          {"request", FormatUsd(c.request)},
+          {"image", FormatUsd(c.image)},
+          {"list", FormatUsd(c.list)},
+          {"upstream", FormatUsd(c.upstream)},
+          {"upstream_prompt", FormatUsd(c.upstream_prompt)},
+          {"upstream_completions", FormatUsd(c.upstream_completions)},
+          {"charged", FormatUsd(c.charged)},
+          {"cache_discount", FormatUsd(c.cache_discount)},
+          {"is_byok", c.is_byok},
+          {"insured", c.insured}};
+}
+
+Result<Cost> CostFromJson(const Json& j) {
+  if (!j.is_object()) return Status::InvalidArgument("cost must be an object", "cost");
+  Cost c;
+  std::pair<const char*, Picos*> fields[] = {{"prompt", &c.prompt},
+                                             {"cache_read", &c.cache_read},
+                                             {"cache_write", &c.cache_write},
+                                             {"cache_write_1h", &c.cache_write_1h},
+                                             {"completion", &c.completion},
+                                             {"reasoning", &c.reasoning},
+                                             {"request", &c.request},
+                                             {"image", &c.image},
+                                             {"list", &c.list},
+                                             {"upstream", &c.upstream},
+                                             {"upstream_prompt", &c.upstream_prompt},
+                                             {"upstream_completions", &c.upstream_completions},
+                                             {"charged", &c.charged},
+                                             {"cache_discount", &c.cache_discount}};
+  for (auto& [name, out] : fields) {
+    const Json* v = Find(j, name);
+    if (v == nullptr) {
+      return Status::InvalidArgument(std::string("cost.") + name + " is missing",
+                                     std::string("cost.") + name);
+    }
+    Result<Picos> amount = ParseUsdJson(*v);
+    if (!amount.ok()) {
+      return Status::InvalidArgument(std::string("cost.") + name + ": " +
+                                         std::string(amount.status().message()),
+                                     std::string("cost.") + name);
+    }
+    *out = *amount;
+  }
+  c.is_byok = FindBool(j, "is_byok").value_or(false);
+  c.insured = FindBool(j, "insured").value_or(false);
+  return c;
+}
+
+Json PricedUsageToJson(const PricedUsage& p) {
+  return {{"usage", UsageToJson(p.usage)},
+          {"cost", CostToJson(p.cost)},
+          {"tier_min_prompt_tokens", p.tier_min_prompt_tokens}};
+}
+
+Result<PricedUsage> PricedUsageFromJson(const Json& j) {
+  if (!j.is_object()) return Status::InvalidArgument("priced must be an object", "priced");
+  const Json* usage = FindObject(j, "usage");
+  if (usage == nullptr) return Status::InvalidArgument("priced.usage is required", "priced.usage");
+  const Json* cost = FindObject(j, "cost");
+  if (cost == nullptr) return Status::InvalidArgument("priced.cost is required", "priced.cost");
+  PricedUsage p;
+  SY_ASSIGN_OR_RETURN(p.usage, ParseUsageJson(*usage));
+  p.usage.known = FindBool(*usage, "known").value_or(true);
+  SY_ASSIGN_OR_RETURN(p.cost, CostFromJson(*cost));
+  if (const Json* t = Find(j, "tier_min_prompt_tokens"); t != nullptr && !t->is_null()) {
+    if (!(t->is_number_integer() || t->is_number_unsigned()) || t->get<int64_t>() < 0) {
+      return Status::InvalidArgument("priced.tier_min_prompt_tokens must be a non-negative integer",
+                                     "priced.tier_min_prompt_tokens");
+    }
+    p.tier_min_prompt_tokens = t->get<int64_t>();
+  }
+  const Cost& c = p.cost;
+  auto bad = [](const char* what) {
+    return Status::InvalidArgument(std::string("priced.cost is inconsistent: ") + what,
+                                   "priced.cost");
+  };
+  __int128 sum = 0;
+  for (Picos part : {c.prompt, c.cache_read, c.cache_write, c.cache_write_1h, c.completion,
+                     c.reasoning, c.request, c.image}) {
+    if (part < 0) return bad("a component is negative");
+    sum += part;
+  }
+  if (sum != c.list) return bad("list is not the sum of the components");
+  if (c.upstream < 0 || c.upstream > c.list) return bad("upstream is outside [0, list]");
+  if (c.upstream_prompt < 0 || c.upstream_completions < 0 ||
+      static_cast<__int128>(c.upstream_prompt) + c.upstream_completions != c.upstream) {
+    return bad("upstream_prompt + upstream_completions differs from upstream");
+  }
+  if (c.charged < 0 || c.charged > c.upstream) return bad("charged is outside [0, upstream]");
+  if (c.insured && c.charged != 0) return bad("an insured generation is charged");
+  return p;
+}
+
 Result<PurchaseSplit> SplitPurchase(Picos paid) {
   if (paid <= 0) return Status::InvalidArgument("purchase amount must be positive", "amount");
   SY_ASSIGN_OR_RETURN(Picos fee_cents, DivRoundHalfUp(static_cast<__int128>(paid) * kPurchaseFeePpm,

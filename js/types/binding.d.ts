@@ -148,7 +148,30 @@ export interface AttemptOutcome {
   error_type: string;
   retry_after_ms: number;
   model_fallback_eligible: boolean;
+  /** outcome "done": the generation's usage and cost, priced once; settle exactly this. */
+  priced?: PricedUsage;
   [key: string]: Json;
+}
+
+/**
+ * A generation's usage and cost as the core priced it when the attempt ended (money.h): the
+ * client's usage.cost comes from it and the ledger's `settle {priced}` charges it unchanged.
+ * Amounts are exact decimal USD strings.
+ */
+export interface PricedUsage {
+  usage: {
+    prompt_tokens: number; completion_tokens: number; total_tokens: number;
+    cached_tokens: number; cache_write_tokens: number; cache_write_1h_tokens: number;
+    reasoning_tokens: number; images: number; requests: number; known: boolean;
+  };
+  cost: {
+    prompt: string; cache_read: string; cache_write: string; cache_write_1h: string;
+    completion: string; reasoning: string; request: string; image: string; list: string;
+    upstream: string; upstream_prompt: string; upstream_completions: string; charged: string;
+    cache_discount: string; is_byok: boolean; insured: boolean;
+  };
+  /** The long-context tier that applied (its min_prompt_tokens); 0: base prices. */
+  tier_min_prompt_tokens: number;
 }
 
 export interface StreamFinish {

@@ -69,6 +69,25 @@ TEST_CASE("GET /models/{id}/endpoints and /providers match the golden bodies") {
   CheckSame(c.RenderProviders(), Golden("small-providers.expected.json"));
 }
 
+TEST_CASE("endpoints publish every price that can apply: the 1-hour write and the tiers") {
+  Catalog c = Small();
+  auto claude = c.RenderEndpoints("anthropic/claude-sonnet-4");
+  REQUIRE(claude.ok());
+  const Json& pricing = (*claude)["data"]["endpoints"][0]["pricing"];
+  CHECK(pricing["input_cache_write"] == "0.00000375");
+  CHECK(pricing["input_cache_write_1h"] == "0.000006");
+  REQUIRE(pricing["tiers"].size() == 1);
+  CHECK(pricing["tiers"][0]["min_prompt_tokens"] == 200000);
+  CHECK(pricing["tiers"][0]["pricing"]["prompt"] == "0.000006");
+  // The tier states no 1-hour price: it defaults to the tier's 5-minute one, and says so.
+  CHECK(pricing["tiers"][0]["pricing"]["input_cache_write_1h"] == "0.0000075");
+  // An endpoint without tiers or cache writes has neither key.
+  auto mini = c.RenderEndpoints("openai/gpt-4o-mini");
+  REQUIRE(mini.ok());
+  CHECK_FALSE((*mini)["data"]["endpoints"][0]["pricing"].contains("tiers"));
+  CHECK_FALSE((*mini)["data"]["endpoints"][0]["pricing"].contains("input_cache_write_1h"));
+}
+
 TEST_CASE("prices are exact USD-per-token strings") {
   Catalog c = Small();
   Json models = c.RenderModels({});

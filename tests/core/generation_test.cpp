@@ -20,7 +20,7 @@ GenerationRecord Sample() {
   r.streamed = true;
   r.finish_reason = "stop";
   r.native_finish_reason = "end_turn";
-  r.provider_responses = {{"Amazon Bedrock", 529, 300}, {"Anthropic", 200, 950}};
+  r.provider_responses = {{"Amazon Bedrock", 529, 300, "overloaded"}, {"Anthropic", 200, 950, ""}};
   r.origin = "https://example.com/";
   r.http_referer = "https://example.com/";
   r.app_title = "Example";

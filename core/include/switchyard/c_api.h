@@ -54,7 +54,7 @@ typedef int32_t sy_status_t;
 #define SY_TOO_LARGE 7         /* 413: input beyond size or nesting limits */
 #define SY_RATE_LIMITED 8      /* 429: rate limited */
 #define SY_UPSTREAM 9          /* 502: provider failed or answered garbage */
-#define SY_UNAVAILABLE 10      /* 503: no provider meets the routing requirements */
+#define SY_UNAVAILABLE 10      /* 503: temporarily unavailable (never from planning) */
 #define SY_INTERNAL 11         /* 500: a bug in Switchyard */
 #define SY_CONFLICT 12         /* 409: idempotency id reused with different content */
 

@@ -34,8 +34,11 @@ namespace switchyard {
 
 struct ProviderResponse {
   std::string provider_name;
-  int32_t status = 0;  // HTTP status of that attempt (0: no response)
+  // The status the router decided for that attempt: the HTTP status it mapped the outcome to (a
+  // garbage 200 is a 502), 200 for the one that served, 0 when there was no response at all.
+  int32_t status = 0;
   std::optional<int64_t> latency_ms;
+  std::string error_type;  // the classified failure ("rate_limit", "timeout", ...); empty: none
   bool operator==(const ProviderResponse&) const = default;
 };
 
@@ -63,6 +66,7 @@ struct GenerationRecord {
   std::string workspace_id;
   Usage usage;
   Cost cost;  // total_cost = cost.charged, upstream = cost.upstream
+  int64_t tier_min_prompt_tokens = 0;  // the long-context price tier that applied; 0: base
   int64_t created_at_ms = 0;
 
   // The app a generation is attributed to: X-Title, else HTTP-Referer, else "".
@@ -74,7 +78,9 @@ struct GenerationRecord {
 // is_byok, tokens_prompt, tokens_completion, native_tokens_*, latency, generation_time,
 // streamed, cancelled, finish_reason, native_finish_reason, provider_responses, origin,
 // http_referer, app_id, external_user, session_id, workspace_id, created_at}} with amounts as
-// USD numbers, as OpenRouter renders it.
+// USD numbers, as OpenRouter renders it; plus what a client needs to recompute the charge:
+// native_tokens_cache_write / _1h, cost_components (each price component at list price, exact
+// decimal USD strings, summing to `list`) and pricing_tier ({min_prompt_tokens} or null).
 Json RenderGeneration(const GenerationRecord& record);
 
 // Lossless form for state export (amounts as exact decimal strings) and its inverse. The

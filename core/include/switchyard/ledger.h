@@ -238,9 +238,14 @@ struct Hold {
 struct SettleRequest {
   std::string_view id;
   int64_t now_ms = 0;
-  const Prices* prices = nullptr;  // the serving endpoint's prices for the ACTUAL prompt
+  // Either the generation's priced usage, computed once when the attempt ended (money.h): it is
+  // charged as it is, never re-priced ...
+  const PricedUsage* priced = nullptr;
+  // ... or, without it, the usage priced here at the serving endpoint's prices for the ACTUAL
+  // prompt with `options` (byok, discount). finish_reason is read from `options` either way.
+  const Prices* prices = nullptr;
   Usage usage;
-  CostOptions options;  // byok, discount, finish_reason
+  CostOptions options;
   // Host-observed details to keep (model, provider, latency, attribution); copied into the
   // ledger's record ring, with usage and finish_reason also written back into *record.
   // nullptr: a record with money and tokens only.

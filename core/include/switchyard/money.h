@@ -138,6 +138,34 @@ const Prices& PricesForPrompt(const Prices& base, const std::vector<PriceTier>& 
 // write, reasoning → completion).
 Result<Prices> ParseInlinePrices(const Json& pricing);
 
+// Lossless JSON of a Cost: every amount an exact decimal USD string, plus is_byok and insured.
+// CostFromJson reads it back (amounts as strings or numbers); a missing amount is an error.
+Json CostToJson(const Cost& cost);
+Result<Cost> CostFromJson(const Json& json);
+
+// ---- one priced usage --------------------------------------------------------------------------
+//
+// A generation's usage and cost, computed ONCE by the core when the attempt ends (at the serving
+// endpoint's prices for the actual prompt size) and then carried unchanged: the client's
+// usage.cost is rendered from it, the ledger settles it, the generation record and the rollups
+// keep it. Nothing downstream re-prices a rendering of usage (OpenRouter's client-shaped usage
+// merges 1-hour cache writes into cache_write_tokens, so re-pricing it loses the 1-hour price).
+struct PricedUsage {
+  Usage usage;
+  Cost cost;
+  // The long-context tier whose prices applied (its min_prompt_tokens, inclusive); 0: base prices.
+  int64_t tier_min_prompt_tokens = 0;
+  bool operator==(const PricedUsage&) const = default;
+};
+
+// {"usage": UsageToJson(usage), "cost": CostToJson(cost), "tier_min_prompt_tokens": n}.
+Json PricedUsageToJson(const PricedUsage& priced);
+// The inverse, checked for internal consistency so a host cannot settle an impossible charge:
+// token counts are non-negative; every component is non-negative; list is the sum of the
+// components; upstream <= list; upstream_prompt + upstream_completions == upstream;
+// 0 <= charged <= upstream, and 0 when insured. kInvalidArgument names the offending field.
+Result<PricedUsage> PricedUsageFromJson(const Json& json);
+
 // Writes OpenRouter's cost fields into a usage object: "cost" (number), "is_byok",
 // "cost_details":{"upstream_inference_cost","upstream_inference_prompt_cost",
 // "upstream_inference_completions_cost"} (numbers).

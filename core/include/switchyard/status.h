@@ -36,7 +36,7 @@ enum class Code : int32_t {
   kTooLarge = 7,         // 413: body, nesting or field beyond limits
   kRateLimited = 8,      // 429: too many requests (Retry-After in metadata)
   kUpstream = 9,         // 502: provider down or invalid provider response
-  kUnavailable = 10,     // 503: no provider meets the routing requirements
+  kUnavailable = 10,     // 503: temporarily unavailable (never from planning)
   kInternal = 11,        // 500: a bug in Switchyard
   kConflict = 12,        // 409: an idempotency id reused with different content
 };

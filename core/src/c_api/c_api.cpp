@@ -419,18 +419,29 @@ Result<ResponseHead> ReadResponseHead(const Json& head, int64_t plan_now_ms) {
   return out;
 }
 
-// OpenRouter's cost fields of a served attempt ({"cost","is_byok","cost_details":{..}}), priced
-// by the money module at the endpoint's prices for this prompt size.
-Result<Json> CostFields(const Catalog& catalog, const switchyard::Endpoint& endpoint, bool byok,
-                        const switchyard::Usage& usage, std::string_view finish_reason) {
+// The generation's one priced usage (money.h): the endpoint's prices for this prompt size (the
+// long-context tier noted), priced once. The client's cost fields and the settlement both come
+// from it.
+Result<switchyard::PricedUsage> Price(const Catalog& catalog, const switchyard::Endpoint& endpoint,
+                                      bool byok, const switchyard::Usage& usage,
+                                      std::string_view finish_reason) {
   switchyard::CostOptions options;
   options.byok = byok;
   options.finish_reason = finish_reason;
-  SY_ASSIGN_OR_RETURN(switchyard::Cost cost,
-                      switchyard::ComputeCost(usage, catalog.PricesFor(endpoint, usage.prompt_tokens),
-                                              options));
+  const switchyard::Prices& prices = catalog.PricesFor(endpoint, usage.prompt_tokens);
+  switchyard::PricedUsage priced;
+  priced.usage = usage;
+  for (const switchyard::PriceTier& t : endpoint.tiers) {
+    if (&t.prices == &prices) priced.tier_min_prompt_tokens = t.min_prompt_tokens;
+  }
+  SY_ASSIGN_OR_RETURN(priced.cost, switchyard::ComputeCost(usage, prices, options));
+  return priced;
+}
+
+// OpenRouter's cost fields ({"cost","is_byok","cost_details":{..}}) of a priced usage.
+Json CostFields(const switchyard::PricedUsage& priced) {
   Json fields = Json::object();
-  switchyard::WriteCostFields(cost, &fields);
+  switchyard::WriteCostFields(priced.cost, &fields);
   return fields;
 }
 
@@ -657,13 +668,16 @@ sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index, const char
     return Succeed(plan->result, switchyard::AttemptResultToJson(std::move(result), nullptr));
   }
   const switchyard::Endpoint& endpoint = plan->catalog->endpoint(a.endpoint);
-  Result<Json> cost = CostFields(*plan->catalog, endpoint, a.byok(), result.usage,
-                                 result.finish_reason);
-  if (!cost.ok()) return Fail(plan->result, cost.status());
+  Result<switchyard::PricedUsage> priced =
+      Price(*plan->catalog, endpoint, a.byok(), result.usage, result.finish_reason);
+  if (!priced.ok()) return Fail(plan->result, priced.status());
   if (!plan->plan.sticky_key.empty()) {
     plan->router->stickiness.RecordSuccess(plan->plan.sticky_key, endpoint, parsed->now_ms);
   }
-  return Succeed(plan->result, switchyard::AttemptResultToJson(std::move(result), &*cost));
+  const Json cost = CostFields(*priced);
+  Json out = switchyard::AttemptResultToJson(std::move(result), &cost);
+  out["priced"] = switchyard::PricedUsageToJson(*priced);
+  return Succeed(plan->result, out);
 }
 
 sy_status_t sy_plan_stream_open(sy_plan_t* plan, uint32_t index, const char* head,
@@ -740,22 +754,31 @@ sy_status_t sy_stream_finish(sy_stream_t* stream, const char* input, size_t size
   if (!status.ok()) return Fail(stream->result, status);
 
   // The final usage chunk carries the cost, so the usage is priced first; CloseInput processes a
-  // last event without a trailing blank line (or a buffered JSON body) so the usage is final.
+  // last event without a trailing blank line (or a buffered JSON body) so the usage is final. An
+  // aborted stream sends the client no cost chunk; its usage is priced after Finish (which
+  // settles what was generated) for the settlement alone.
   if (!aborted) stream->translator->CloseInput();
-  const switchyard::StreamSummary& summary = stream->translator->summary();
   const switchyard::Endpoint& endpoint = stream->catalog->endpoint(stream->endpoint);
   Json cost;
   if (!aborted) {
-    Result<Json> fields = CostFields(*stream->catalog, endpoint, stream->byok, summary.usage,
-                                     summary.finish_reason);
-    if (!fields.ok()) return Fail(stream->result, fields.status());
-    cost = std::move(*fields);
+    const switchyard::StreamSummary& summary = stream->translator->summary();
+    Result<switchyard::PricedUsage> priced = Price(*stream->catalog, endpoint, stream->byok,
+                                                   summary.usage, summary.finish_reason);
+    if (!priced.ok()) return Fail(stream->result, priced.status());
+    cost = CostFields(*priced);
+    stream->priced = std::move(*priced);
   }
   std::string_view client =
       stream->translator->Finish(aborted, reason, cost.is_object() ? &cost : nullptr);
   stream->result.assign(client.data(), client.size());
   stream->finished = true;
   const switchyard::StreamSummary& final_summary = stream->translator->summary();
+  if (aborted) {
+    Result<switchyard::PricedUsage> priced =
+        Price(*stream->catalog, endpoint, stream->byok, final_summary.usage,
+              final_summary.finish_reason);
+    if (priced.ok()) stream->priced = std::move(*priced);
+  }
   if (final_summary.terminated && final_summary.outcome == switchyard::Outcome::kDone &&
       !stream->sticky_key.empty()) {
     stream->router->stickiness.RecordSuccess(stream->sticky_key, endpoint, now_ms);
@@ -769,7 +792,9 @@ const char* sy_stream_result(const sy_stream_t* stream, size_t* size) {
 
 sy_status_t sy_stream_summary(sy_stream_t* stream) {
   if (stream == nullptr) return NullHandle("sy_stream_summary");
-  return Succeed(stream->result, stream->translator->SummaryJson());
+  Json summary = stream->translator->SummaryJson();
+  if (stream->priced) summary["priced"] = switchyard::PricedUsageToJson(*stream->priced);
+  return Succeed(stream->result, summary);
 }
 
 void sy_stream_free(sy_stream_t* stream) { delete stream; }

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,7 @@
 #include "switchyard/catalog.h"
 #include "switchyard/health.h"
 #include "switchyard/ledger.h"
+#include "switchyard/money.h"
 #include "switchyard/planner.h"
 #include "switchyard/status.h"
 #include "switchyard/wire/wire.h"
@@ -85,6 +87,7 @@ struct sy_stream_t {
   std::string sticky_key;
   int64_t now_ms = 0;            // when the stream was opened (stickiness timestamp default)
   bool finished = false;
+  std::optional<switchyard::PricedUsage> priced;  // set by sy_stream_finish: what to settle
   std::string result;            // client bytes of the last feed/finish, or a JSON body
 };
 
