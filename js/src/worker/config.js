@@ -34,7 +34,7 @@ const DEFAULTS = {
   // the whole attempt, buffered or streamed.
   totalTimeoutMs: 300_000,
   // Receiving the client's request body (a slow upload is answered 408).
-  bodyTimeoutMs: 30_000,
+  bodyTimeoutMs: 60_000,
   // SSE keep-alive comment interval while waiting for the first token.
   keepaliveMs: 1_000,
   // How often an isolate pushes/pulls health through the HealthObject.

@@ -85,7 +85,7 @@ export function toHttpError(e) {
 const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 const DRAIN_MAX_MS = 10_000;
 // Without a configured deadline (the worker passes SWITCHYARD_BODY_TIMEOUT_MS).
-const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
 /** Resolves after `ms` with `value`; `cancel()` stops the timer. */
 function timer(ms, value) {
