@@ -535,6 +535,51 @@ describe('faults', () => {
     assert.equal(override.choices[0].finish_reason, 'stop');
     assert.deepEqual(fleet.requests('primary').map((r) => [r.status, r.fault]), [[503, 'status:503']]);
   });
+
+  test('hostile-upstream faults: echo, html, garbage, huge, stall, gzip', async () => {
+    const chat = (fault, stream = false, key = 'sk-the-key-0123') => post('/oa/v1/chat/completions',
+      { model: 'm', stream, messages: user(`x [[sandbox:fault=${fault}]]`) }, { authorization: `Bearer ${key}` });
+    let r = await chat('echo');
+    assert.equal(r.status, 401);
+    assert.equal((await r.json()).error.message, 'Incorrect API key provided: Bearer sk-the-key-0123');
+    r = await chat('error200,message:revoked {key} here', true);
+    assert.match(await r.text(), /^data: \{"error":\{"message":"revoked sk-the-key-0123 here"/);
+    r = await chat('html:503,echo');
+    assert.equal(r.status, 503);
+    assert.match(r.headers.get('content-type'), /text\/html/);
+    assert.match(await r.text(), /<h1>503 [^<]*<\/h1>[\s\S]*Bearer sk-the-key-0123/);
+    for (const stream of [false, true]) {
+      r = await chat('garbage', stream);
+      assert.equal(r.status, 200);
+      const junk = Buffer.from(await r.arrayBuffer()).toString('latin1');
+      assert.throws(() => JSON.parse(junk));
+    }
+    r = await chat('huge:300000');
+    const big = await r.json();
+    assert.equal(big.sandbox_padding.length, 300000);
+    assert.match(big.choices[0].message.content, /\w+/);
+    r = await chat('huge:300000', true);
+    const first = (await r.text()).split('\n\n')[0];
+    assert.ok(first.length > 300000 && first.startsWith('data: {"sandbox_padding":"'));
+    // Stall: the stream pauses after N events, then resumes; buffered: half, pause, rest.
+    for (const stream of [false, true]) {
+      const t0 = performance.now();
+      r = await chat('stall:300,after:2', stream);
+      const text = await r.text();
+      assert.ok(performance.now() - t0 >= 290, 'paused');
+      if (stream) assert.match(text, /data: \[DONE\]/); else assert.equal(JSON.parse(text).object, 'chat.completion');
+    }
+    // gzip: fetch decodes it; the content is the normal answer.
+    r = await chat('gzip');
+    assert.equal(r.headers.get('content-encoding'), 'gzip');
+    const unzipped = await r.json();
+    assert.equal(unzipped.choices[0].finish_reason, 'stop');
+    assert.equal(unzipped.choices[0].message.content.split(' ').length, 12);
+    r = await chat('gzip', true);
+    assert.match(await r.text(), /data: \[DONE\]/);
+    assert.deepEqual(parseFaultSpec('stall:0,after:3'), { stall_ms: 0, after_chunks: 3 });
+    assert.deepEqual(parseFaultSpec('html'), { html: true });
+  });
 });
 
 describe('control plane, recording, CORS', () => {
