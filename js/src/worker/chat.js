@@ -249,16 +249,15 @@ function byokRejected(attempt, status, ...bodies) {
  */
 function attemptClock(config, streamed) {
   const controller = new AbortController();
-  const c = { started: Date.now(), signal: controller.signal, reason: null, phase: null, lastByteAt: 0 };
-  let rejectAborted;
-  const aborted = new Promise((_, reject) => { rejectAborted = reject; });
-  aborted.catch(() => {});
+  const c = { started: Date.now(), signal: controller.signal, reason: null, phase: null, lastByteAt: 0, reader: null };
   c.abort = (reason, phase = null) => {
     if (c.reason) return;
     c.reason = reason;
     c.phase = phase;
     controller.abort();
-    rejectAborted(new Error(reason));
+    // A read in progress ends now (done, or rejected by the abort), whatever the runtime does
+    // with an aborted response body.
+    c.reader?.cancel().catch(() => {});
   };
   const after = (ms, phase) => setTimeout(() => c.abort('timeout', phase), Math.max(0, ms));
   const total = after(config.totalTimeoutMs, 'total');
@@ -290,8 +289,8 @@ function attemptClock(config, streamed) {
   };
   /** Upstream bytes arrived. */
   c.sawBytes = () => { if (idle) c.lastByteAt = Date.now(); };
-  /** `promise`, or a rejection as soon as the clock aborts (a read must not outlive it). */
-  c.race = (promise) => Promise.race([promise, aborted]);
+  /** The body reader of the attempt: cancelled when the clock aborts. */
+  c.reading = (reader) => { c.reader = reader; return reader; };
   c.clear = () => {
     clearTimeout(total);
     clearTimeout(head);
@@ -316,12 +315,13 @@ function attemptClock(config, streamed) {
 /** A buffered upstream body, read under the attempt's clock and the response size cap. */
 async function readUpstreamBody(response, clock, cap) {
   if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
+  const reader = clock.reading(response.body.getReader());
   const chunks = [];
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await clock.race(reader.read());
+      const { done, value } = await reader.read();
+      if (clock.reason) throw new Error(clock.reason);
       if (done) break;
       clock.sawBytes();
       size += value.byteLength;
@@ -503,15 +503,19 @@ async function streamAttempt(job, i, out) {
   // Until the first content byte, what the upstream may send is capped (a stream that sends
   // megabytes without content is broken); after it, the deadlines bound the stream.
   let unproductive = 0;
-  const reader = response.body ? response.body.getReader() : null;
+  const reader = response.body ? clock.reading(response.body.getReader()) : null;
   try {
     for (;;) {
       let chunk;
       try {
-        chunk = reader ? await clock.race(reader.read()) : { done: true };
+        chunk = reader ? await reader.read() : { done: true };
       } catch (e) {
         cut = clock.reason ?? 'connection';
         reader.cancel().catch(() => {});
+        break;
+      }
+      if (clock.reason) { // a deadline or the client ended the read
+        cut = clock.reason;
         break;
       }
       if (chunk.done) break;
