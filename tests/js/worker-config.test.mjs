@@ -63,6 +63,23 @@ describe('readConfig', () => {
     assert.equal(c.ledgerFlushMs, 0);
     assert.throws(() => readConfig({ SWITCHYARD_TOTAL_TIMEOUT_MS: '0' }, providers), /positive/);
     assert.throws(() => readConfig({ SWITCHYARD_MAX_BODY_BYTES: 'lots' }, providers), /positive/);
+    // The deadlines of issue 10: idle gap and request body, with their defaults.
+    assert.equal(d.idleTimeoutMs, 30_000);
+    assert.equal(d.bodyTimeoutMs, 60_000);
+    assert.equal(d.maxResponseBytes, 16 * 1024 * 1024);
+    assert.equal(readConfig({ SWITCHYARD_IDLE_TIMEOUT_MS: '700' }, providers).idleTimeoutMs, 700);
+    assert.throws(() => readConfig({ SWITCHYARD_IDLE_TIMEOUT_MS: '-1' }, providers), /positive/);
+  });
+
+  test('secrets to redact: provider keys, operator keys, credentials in base URLs', () => {
+    const c = readConfig({
+      OPENAI_API_KEY: 'sk-openai-0123456789', SWITCHYARD_ADMIN_KEY: 'sy-admin-0123456789',
+      SWITCHYARD_BYOK_SECRET: 'byok-secret-0123456789', HF_TOKEN: 'hf_0123456789abcdef',
+      GROQ_BASE_URL: 'https://gw:p%40ss-0123456789@gateway.example/v1?api_key=q-0123456789',
+      SWITCHYARD_TOTAL_TIMEOUT_MS: '2500',
+    }, providers);
+    assert.deepEqual(new Set(c.secrets), new Set(['sk-openai-0123456789', 'sy-admin-0123456789',
+      'byok-secret-0123456789', 'hf_0123456789abcdef', 'p@ss-0123456789', 'q-0123456789']));
   });
 });
 

@@ -130,11 +130,21 @@ export function readConfig(env, providers) {
   };
 
   // Every secret the worker holds, for redaction (redact.js): provider keys of the catalog and
-  // the overlay, and any other *_API_KEY / *_SECRET / *_TOKEN variable, plus the operator's own.
+  // the overlay, any other *_API_KEY / *_SECRET / *_TOKEN variable, the operator's own keys, and
+  // credentials inside a *_BASE_URL.
   const secrets = new Set();
   for (const p of all) if (p.api_key_env && str(env[p.api_key_env])) secrets.add(env[p.api_key_env]);
   for (const [name, v] of Object.entries(env)) {
-    if (typeof v === 'string' && v !== '' && /(_API_KEY|_SECRET|_TOKEN|_ADMIN_KEY|_DEMO_KEY)$/.test(name)) secrets.add(v);
+    if (typeof v !== 'string' || v === '') continue;
+    if (/(_API_KEY|_SECRET|_TOKEN|_ADMIN_KEY|_DEMO_KEY)$/.test(name)) secrets.add(v);
+    // A base URL may carry credentials: https://user:password@host, ?key=...
+    if (name.endsWith('_BASE_URL')) {
+      try {
+        const u = new URL(v);
+        if (u.password) secrets.add(decodeURIComponent(u.password));
+        for (const [k, q] of u.searchParams) if (/key|token|secret/i.test(k) && q) secrets.add(q);
+      } catch { /* not a URL: the overlay check reports it */ }
+    }
   }
 
   return {
