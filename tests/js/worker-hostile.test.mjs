@@ -71,6 +71,7 @@ async function post(body, headers = {}) {
     method: 'POST',
     headers: { authorization: `Bearer ${w.demoKey}`, 'content-type': 'application/json', ...headers },
     body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
   });
   const t = await res.text();
   let parsed = null;
@@ -142,6 +143,32 @@ describe('bodies over the limit: the client always reads the 413', { timeout: 90
       let k;
       try {
         const r = await post(big);
+        k = r.status;
+        if (r.status === 413) assertDocumented(r, 413, /limit/);
+      } catch (e) {
+        k = e.cause?.code ?? e.code ?? e.message;
+      }
+      outcomes[k] = (outcomes[k] ?? 0) + 1;
+    }
+    assert.deepEqual(outcomes, { 413: TRIES });
+    await healthy();
+  });
+
+  test(`20 MB chunked (a stream body, no Content-Length), Node fetch, ${TRIES} tries: 0 EPIPE`, async () => {
+    const piece = new Uint8Array(64 * 1024).fill(0x20);
+    const outcomes = {};
+    for (let i = 0; i < TRIES; i++) {
+      let sent = 0;
+      const body = new ReadableStream({
+        pull(c) {
+          if (sent >= BIG) return c.close();
+          sent += piece.length;
+          c.enqueue(piece);
+        },
+      });
+      let k;
+      try {
+        const r = await post(body, {});
         k = r.status;
         if (r.status === 413) assertDocumented(r, 413, /limit/);
       } catch (e) {
