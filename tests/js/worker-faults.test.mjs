@@ -187,6 +187,9 @@ const FAULTS = [
   { name: 'stall mid-way', fault: 'stall:0,after:3', status: 408, type: 'timeout', after: ['streamed'], ms: { buffered: [D.idle, D.idle], streamed: [D.idle, D.idle] } },
   { name: 'slow first token', fault: 'ttft:2500', status: 408, type: 'timeout', ms: { buffered: [D.firstToken, D.firstToken], streamed: [D.firstToken, D.firstToken] } },
   { name: 'slow drip (within the idle limit)', fault: 'drip:40', ok: true },
+  // The head at once, the body only when generated (within the first-token deadline, beyond the
+  // idle one): not a stall, served.
+  { name: 'head at once, body late', fault: `stall:${D.idle + 150},after:0`, ok: true },
   // The operator's key refused: the client's request is fine, so a 502 (and the next provider).
   { name: '401 echoing the key', fault: 'echo', status: 502, type: 'authentication' },
   { name: 'response over the cap', fault: `huge:${D.maxResponse + 150_000}`, status: 502, type: null },

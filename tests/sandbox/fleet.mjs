@@ -1350,9 +1350,10 @@ export async function startFleet(options = {}) {
           return;
         }
         if (fault && fault.stall_ms !== undefined) {
-          // Half the body, silence, then the rest (stall:0 never resumes).
-          res.write(bytes.subarray(0, len >> 1));
-          later(fault.stall_ms || STALL_FOREVER, () => res.end(bytes.subarray(len >> 1)));
+          // Half the body (after:0: only the head), silence, then the rest (stall:0 never resumes).
+          const at = fault.after_chunks === 0 ? 0 : len >> 1;
+          if (at) res.write(bytes.subarray(0, at)); else res.flushHeaders();
+          later(fault.stall_ms || STALL_FOREVER, () => res.end(bytes.subarray(at)));
           return;
         }
         res.end(bytes);

@@ -241,10 +241,12 @@ function byokRejected(attempt, status, ...bodies) {
  * phase deadline that passes (or by the client leaving). `reason`: "timeout" | "too_large" |
  * "cancelled"; `phase` names the deadline; describe() says it in words for the error message.
  *
- *   head         response head: streamed connectTimeoutMs, buffered firstTokenTimeoutMs
+ *   head         streamed: the response head, connectTimeoutMs; buffered: the first byte of
+ *                the body, firstTokenTimeoutMs (a provider answers a buffered call once it has
+ *                generated, some send the head at once and the body only then)
  *   first_token  first content byte of a stream: firstTokenTimeoutMs
- *   idle         no upstream bytes for idleTimeoutMs once the body flows (buffered: after the
- *                head; streamed: after the first content byte — before it, first_token rules)
+ *   idle         no upstream bytes for idleTimeoutMs once the body flows (buffered: after its
+ *                first byte; streamed: after the first content byte — before it, first_token)
  *   total        the whole attempt: totalTimeoutMs
  */
 function attemptClock(config, streamed) {
@@ -271,11 +273,18 @@ function attemptClock(config, streamed) {
     if (quiet >= idleMs) c.abort('timeout', 'idle');
     else idle = setTimeout(checkIdle, idleMs - quiet);
   };
-  /** The response head arrived. */
+  /** The response head arrived (a buffered attempt waits on for its body's first byte). */
   c.gotHead = () => {
+    if (!streamed) return;
     clearTimeout(head);
     head = null;
-    if (!streamed) c.watchIdle();
+  };
+  /** A byte of a buffered body arrived: from now on, the idle limit. */
+  c.gotBodyByte = () => {
+    if (streamed || head === null) return;
+    clearTimeout(head);
+    head = null;
+    c.watchIdle();
   };
   /** The first content byte of a stream went out. */
   c.gotContent = () => {
@@ -323,6 +332,7 @@ async function readUpstreamBody(response, clock, cap) {
       const { done, value } = await reader.read();
       if (clock.reason) throw new Error(clock.reason);
       if (done) break;
+      if (size === 0) clock.gotBodyByte();
       clock.sawBytes();
       size += value.byteLength;
       if (size > cap) {
