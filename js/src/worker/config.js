@@ -26,7 +26,7 @@ const DEFAULTS = {
   // Phase deadlines of every upstream attempt (chat.js):
   // until the response head of a streamed attempt — connection and queueing;
   connectTimeoutMs: 15_000,
-  // until the first content byte of a stream, or the response head of a buffered attempt (a
+  // until the first content byte of a stream, or the first byte of a buffered response (a
   // provider answers a buffered call once it has generated) — fallback is still possible;
   firstTokenTimeoutMs: 60_000,
   // the longest silence (no upstream bytes) once the body is flowing;
