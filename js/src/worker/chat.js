@@ -8,9 +8,9 @@
 // only, body in the provider's wire format), whether a response is done / retry / fail, the
 // client bytes, usage and cost. This file only does I/O: fetch, timers, streams, RPC.
 //
-// Every attempt runs against phase deadlines (attemptClock): the response head (a streamed
-// attempt: connectTimeoutMs; a buffered one, whose provider answers only once it has generated:
-// firstTokenTimeoutMs), the first content byte of a stream (firstTokenTimeoutMs), the longest
+// Every attempt runs against phase deadlines (attemptClock): a stream's response head
+// (connectTimeoutMs), its first content byte (firstTokenTimeoutMs), or a buffered response's
+// first byte (firstTokenTimeoutMs: its provider answers once it has generated), the longest
 // silence once bytes flow (idleTimeoutMs) and the whole attempt (totalTimeoutMs); a buffered body
 // over maxResponseBytes is abandoned too. A deadline before the first client byte means the next
 // attempt; after it, an in-band error.
