@@ -31,13 +31,16 @@ const USER_BYOK_KEY = 'sk-user-own-key-of-the-byok-account-7Hq2Lp9Xz';
 
 const catalog = JSON.parse(readFileSync(join(ROOT, 'core/data/catalog.json'), 'utf8'));
 const wireOf = new Map(catalog.providers.map((p) => [p.slug, p]));
-// Models with many OpenAI-wire providers, each provider once (one endpoint per pair).
+// Models with many OpenAI-wire providers, each provider once (one endpoint per pair), priced
+// (a free endpoint is served only as the model's :free variant).
 const pool = [];
 {
   const byModel = new Map();
   for (const e of catalog.endpoints) {
     const p = wireOf.get(e.provider);
     if (!p || p.wire !== 'openai' || !p.api_key_env) continue;
+    const free = !e.pricing || Object.values(e.pricing).every((v) => typeof v !== 'string' || Number(v) === 0);
+    if (free) continue;
     if (!byModel.has(e.model)) byModel.set(e.model, new Map());
     const m = byModel.get(e.model);
     m.set(e.provider, (m.get(e.provider) ?? 0) + 1);

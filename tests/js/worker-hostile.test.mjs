@@ -105,6 +105,17 @@ describe('bad request bodies', { timeout: 60_000 }, () => {
   }
 });
 
+describe('hostile keys', { timeout: 30_000 }, () => {
+  // A token is redacted from what goes back only when it is a well-formed key: a junk one that
+  // looks like JSON must not be "redacted" out of the error body's structure.
+  for (const token of ['"message":"', '{"error":{"code":401', 'Invalid API key']) {
+    test(`a junk key ${JSON.stringify(token)}: a plain 401`, async () => {
+      const r = await post(JSON.stringify(ok()), { authorization: `Bearer ${token}` });
+      assertDocumented(r, 401, /key/i);
+    });
+  }
+});
+
 /** A raw node:http upload: declared length (or chunked), `total` bytes in 64 KiB writes. */
 function rawUpload({ total, chunked, pace = 0, declared = total }) {
   return new Promise((resolve) => {

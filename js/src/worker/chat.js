@@ -385,7 +385,7 @@ function outBytes(job, bytes) {
 
 /** A client error body as JSON text, redacted. */
 function errorText(job, body) {
-  return job.redact.text(JSON.stringify(body));
+  return JSON.stringify(job.redact.value(body));
 }
 
 // ---- buffered -----------------------------------------------------------------------------------
@@ -778,7 +778,7 @@ function settle(job, attempt, g) {
     ...(g.finish_reason ? { finish_reason: g.finish_reason } : {}),
     generation,
   };
-  return queueSettlement(job.caller, job.genId, job.redact.text(JSON.stringify(command)));
+  return queueSettlement(job.caller, job.genId, JSON.stringify(job.redact.value(command)));
 }
 
 async function release(job) {

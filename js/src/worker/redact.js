@@ -17,6 +17,8 @@
 // commands, never content chunks (chat.js looks for the `"error"` marker of an in-band error
 // before it asks).
 
+import { bearer, parseKey } from './keys.js';
+
 export const REDACTED = '[REDACTED]';
 const MIN_SECRET = 8;
 
@@ -64,12 +66,27 @@ export class Redactor {
     return this.base ? this.base.text(out) : out;
   }
 
-  /** A JSON value with secrets replaced in every string (and key); the same value if none. */
+  /**
+   * A JSON value with secrets replaced in every string (and key): a copy where something
+   * changed, else the same value. String by string, so a secret can never break the structure.
+   */
   value(v) {
-    if (this.empty || v === null || v === undefined) return v;
-    const text = JSON.stringify(v);
-    const clean = this.text(text);
-    return clean === text ? v : JSON.parse(clean);
+    if (this.empty || v === null || typeof v !== 'object') return typeof v === 'string' ? this.text(v) : v;
+    let changed = false;
+    const walk = (x) => {
+      if (typeof x === 'string') {
+        const c = this.text(x);
+        if (c !== x) changed = true;
+        return c;
+      }
+      if (x === null || typeof x !== 'object') return x;
+      if (Array.isArray(x)) return x.map(walk);
+      const out = {};
+      for (const [k, y] of Object.entries(x)) out[walk(k)] = walk(y);
+      return out;
+    };
+    const copy = walk(v);
+    return changed ? copy : v;
   }
 
   /** UTF-8 bytes with secrets replaced (the same array when there is none). */
@@ -97,11 +114,13 @@ export function configRedactor(config) {
   return r;
 }
 
-/** The bearer token or x-api-key a request carries (null when none). */
+/**
+ * The caller's Switchyard key (Authorization: Bearer or x-api-key, as auth.js reads it), when it
+ * is well-formed: anything else is not a secret of ours (and a junk token could match anything).
+ */
 export function callerToken(request) {
-  const auth = request.headers.get('authorization');
-  if (auth && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
-  return request.headers.get('x-api-key') ?? null;
+  const token = bearer(request);
+  return token && parseKey(token) ? token : null;
 }
 
 /**
