@@ -82,15 +82,9 @@ Json RenderGeneration(const GenerationRecord& r) {
                            ? Json{{"min_prompt_tokens", r.tier_min_prompt_tokens}}
                            : Json(nullptr)},
   };
-  // The rest of OpenRouter's generation schema: every record is a chat completion, routed
-  // without regional restriction; the other fields are things Switchyard does not track. One
-  // literal, as it is the smallest code for a constant (the wasm size budget).
-  data.update(Json::parse(
-      R"({"api_type":"completions","data_region":"global","router":null,"preset_id":null,)"
-      R"("service_tier":null,"upstream_id":null,"user_agent":null,"moderation_latency":null,)"
-      R"("web_search_engine":null,"num_search_results":null,"num_fetches":null,)"
-      R"("num_media_completion":null,"num_input_audio_prompt":null,)"
-      R"("native_tokens_completion_images":null})"));
+  // OpenRouter's schema has more fields, constants for Switchyard (api_type, data_region, and
+  // nulls for what it does not track): the edge worker adds them when it serves a record
+  // (js/src/worker/api.js), which also covers records stored before a field existed.
   return {{"data", std::move(data)}};
 }
 

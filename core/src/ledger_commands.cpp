@@ -571,14 +571,8 @@ Result<Json> Ledger::RenderKeyInfo(std::string_view key_hash, int64_t now_ms) co
   data["is_provisioning_key"] = key->management;  // the former name of management keys
   data["expires_at"] = key->expires_at_ms ? Json(FormatIsoUtc(*key->expires_at_ms)) : Json(nullptr);
   data["workspace_id"] = key->workspace >= 0 ? Json(workspaces_[key->workspace].id) : Json(nullptr);
-  // The rest of OpenRouter's key schema, constant here: no users or organizations (keys belong
-  // to the account), no regional routing (any endpoint of the catalog may serve), no free-model
-  // quota, no request rate limit (OpenRouter's legacy field says -1). One literal: the smallest
-  // code for a constant (the wasm size budget).
-  data.update(Json::parse(
-      R"({"creator_user_id":null,"organization_id":null,"allowed_data_regions":["global"],)"
-      R"("free_model_daily_requests":{"limit":0,"remaining":0,"used":0},)"
-      R"("rate_limit":{"requests":-1,"interval":"","note":""}})"));
+  // OpenRouter's schema has more fields, constants for Switchyard (no users, organizations,
+  // regions, free-model quota or rate limit): the edge worker adds them (js/src/worker/api.js).
   return Json{{"data", std::move(data)}};
 }
 

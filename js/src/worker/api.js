@@ -101,16 +101,49 @@ export async function listProviders(env, services) {
 
 // ---- the caller's own ----------------------------------------------------------------------------
 
+// Fields of OpenRouter's /key and /generation schemas (its SDK requires them) that are constants
+// for Switchyard, added here rather than by the core: they carry no data, the wasm builds have a
+// size budget, and generation records stored before a field existed get it too. A value the
+// core renders wins over these.
+const KEY_INFO_CONSTANTS = Object.freeze({
+  creator_user_id: null, // no users or organizations: keys belong to the account
+  organization_id: null,
+  allowed_data_regions: ['global'], // no regional routing: any endpoint of the catalog may serve
+  free_model_daily_requests: { limit: 0, remaining: 0, used: 0 }, // no free-model quota is kept
+  rate_limit: { requests: -1, interval: '', note: '' }, // legacy; OpenRouter's is -1 too
+});
+const GENERATION_CONSTANTS = Object.freeze({
+  api_type: 'completions', // every record is a chat completion (also via /messages)
+  data_region: 'global',
+  router: null,
+  preset_id: null,
+  service_tier: null,
+  upstream_id: null,
+  user_agent: null,
+  moderation_latency: null,
+  web_search_engine: null,
+  num_search_results: null,
+  num_fetches: null,
+  num_media_completion: null,
+  num_input_audio_prompt: null,
+  native_tokens_completion_images: null,
+});
+
+function withConstants(r, constants) {
+  if (r.status === 200 && r.body?.data) r.body.data = { ...constants, ...r.body.data };
+  return r;
+}
+
 export async function keyInfo(request, env, services) {
   const caller = await services.auth.authenticate(request, env, 'any');
-  return reply(await caller.stub.keyInfo(caller.keyHash));
+  return reply(withConstants(await caller.stub.keyInfo(caller.keyHash), KEY_INFO_CONSTANTS));
 }
 
 export async function generation(request, url, env, services) {
   const id = url.searchParams.get('id');
   if (!id) throw new HttpError(400, 'id (a generation id) is required', { field: 'id' });
   const caller = await services.auth.authenticate(request, env, 'any');
-  return reply(await caller.stub.generation(id));
+  return reply(withConstants(await caller.stub.generation(id), GENERATION_CONSTANTS));
 }
 
 // ---- management (management keys only) -----------------------------------------------------------
