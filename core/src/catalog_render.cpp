@@ -106,35 +106,37 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
   bool any_output =
       std::find(want_outputs.begin(), want_outputs.end(), "all") != want_outputs.end();
 
-  // Newest first, as OpenRouter lists them.
-  std::vector<const Model*> order;
-  order.reserve(models_.size());
-  for (const Model& m : models_) order.push_back(&m);
-  std::sort(order.begin(), order.end(), [](const Model* a, const Model* b) {
-    return a->created != b->created ? a->created > b->created : a->id < b->id;
+  // Two entries per model, as on OpenRouter: `<id>` over its paid endpoints and `<id>:free`
+  // over its free ones (Endpoint::free), each listed when it has an enabled endpoint. Newest
+  // first, as OpenRouter lists them; a free variant right after its paid entry.
+  std::vector<std::pair<const Model*, bool>> order;  // (model, free variant)
+  order.reserve(2 * models_.size());
+  for (const Model& m : models_) order.push_back({&m, false}), order.push_back({&m, true});
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (a.first->created != b.first->created) return a.first->created > b.first->created;
+    return a.first->id != b.first->id ? a.first->id < b.first->id : a.second < b.second;
   });
 
   Json data = Json::array();
   std::vector<std::string_view> params;
-  for (const Model* model : order) {
+  for (const auto& [model, free_variant] : order) {
     const Model& m = *model;
-    // The endpoint whose prices represent the model: the cheapest paid one, else the first.
+    // The endpoint that represents the entry: the cheapest paid one; of the free ones, the one
+    // with the longest context (the free entry's context length, as OpenRouter's is its own).
     const Endpoint* shown = nullptr;
-    const Endpoint* cheapest_paid = nullptr;
     params.clear();
     for (uint32_t i : m.endpoints) {
       const Endpoint& e = endpoints_[i];
-      if (!e.enabled) continue;
-      if (!shown) shown = &e;
-      if (!e.free &&
-          (!cheapest_paid || e.prices.prompt + e.prices.completion <
-                                 cheapest_paid->prices.prompt + cheapest_paid->prices.completion)) {
-        cheapest_paid = &e;
+      if (!e.enabled || e.free != free_variant) continue;
+      if (!shown || (free_variant ? e.context_length > shown->context_length
+                                  : e.prices.prompt + e.prices.completion <
+                                        shown->prices.prompt + shown->prices.completion)) {
+        shown = &e;
       }
       params.insert(params.end(), e.supported_parameters.begin(), e.supported_parameters.end());
     }
     if (!shown) continue;  // nothing to route to
-    if (cheapest_paid) shown = cheapest_paid;
+    const std::string_view suffix = free_variant ? ":free" : "";
     if (params.empty()) params.assign(m.supported_parameters.begin(), m.supported_parameters.end());
     std::sort(params.begin(), params.end());
     params.erase(std::unique(params.begin(), params.end()), params.end());
@@ -152,13 +154,13 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
     Json supported = Json::array();
     for (std::string_view p : params) supported.push_back(std::string(p));
     data.push_back(Json{
-        {"id", m.id},
+        {"id", m.id + std::string(suffix)},
         {"canonical_slug", m.canonical_slug},
         {"hugging_face_id", nullptr},
-        {"name", m.name},
+        {"name", free_variant ? m.name + " (free)" : m.name},
         {"created", m.created},
         {"description", m.description},
-        {"context_length", m.context_length},
+        {"context_length", free_variant ? shown->context_length : m.context_length},
         {"architecture", Architecture(m)},
         {"pricing", Pricing(shown->prices)},
         {"top_provider",
@@ -171,7 +173,7 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
         {"supported_voices", nullptr},
         {"knowledge_cutoff", nullptr},
         {"expiration_date", nullptr},
-        {"links", {{"details", "/api/v1/models/" + m.canonical_slug + "/endpoints"}}},
+        {"links", {{"details", "/api/v1/models/" + m.canonical_slug + std::string(suffix) + "/endpoints"}}},
     });
   }
   // One page holds the whole list: no next page (a host that pages sets links.next itself).
@@ -185,22 +187,34 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id) const {
 
 Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
                                       const EndpointStatsFn& stats) const {
-  const Model* m = FindModel(model_id);
+  // `<id>:free` (or `<canonical slug>:free`) lists the model's free endpoints, `<id>` its paid
+  // ones: the entries /models lists and the planner routes. Catalog ids never end in ":free".
+  constexpr std::string_view kFree = ":free";
+  const bool free_variant = model_id.size() > kFree.size() &&
+                            model_id.substr(model_id.size() - kFree.size()) == kFree;
+  const std::string_view base = model_id.substr(0, model_id.size() - (free_variant ? kFree.size() : 0));
+  const Model* m = FindModel(base);
   if (!m) {
-    auto it = model_by_canonical_slug_.find(model_id);
+    auto it = model_by_canonical_slug_.find(base);
     if (it != model_by_canonical_slug_.end()) m = &models_[it->second];
   }
-  // A model whose endpoints are all disabled is not listed by /models either.
-  bool any_enabled = m && std::any_of(m->endpoints.begin(), m->endpoints.end(),
-                                      [&](uint32_t i) { return endpoints_[i].enabled; });
-  if (!any_enabled) {
-    return Status::NotFound("No endpoints found for " + std::string(model_id.substr(0, 200)));
+  auto listed = [&](bool free) {
+    return m && std::any_of(m->endpoints.begin(), m->endpoints.end(), [&](uint32_t i) {
+             return endpoints_[i].enabled && endpoints_[i].free == free;
+           });
+  };
+  // An entry whose endpoints are all disabled is not listed by /models either.
+  if (!listed(free_variant)) {
+    std::string message = "No endpoints found for " + std::string(model_id.substr(0, 200));
+    if (!free_variant && listed(true)) message += " (its free endpoints: " + m->id + ":free)";
+    return Status::NotFound(std::move(message));
   }
+  const std::string suffix(free_variant ? kFree : std::string_view());
 
   Json list = Json::array();
   for (uint32_t i : m->endpoints) {
     const Endpoint& e = endpoints_[i];
-    if (!e.enabled) continue;
+    if (!e.enabled || e.free != free_variant) continue;
     const Provider& p = providers_[e.provider];
     std::optional<EndpointHealth> h;
     if (stats) h = stats(e.index);
@@ -225,7 +239,7 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     // wire format, so an endpoint that takes tool_choice takes all four.
     const bool tool_choice = Contains(e.supported_parameters, "tool_choice");
     list.push_back(Json{
-        {"name", p.name + " | " + m->id},
+        {"name", p.name + " | " + m->id + suffix},
         {"model_id", m->canonical_slug},
         {"model_name", m->name},
         {"context_length", e.context_length},
@@ -250,8 +264,8 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     for (const char* form : {"auto", "function", "none", "required"}) choices[form] = tool_choice;
   }
   return Json{{"data",
-               {{"id", m->id},
-                {"name", m->name},
+               {{"id", m->id + suffix},
+                {"name", free_variant ? m->name + " (free)" : m->name},
                 {"created", m->created},
                 {"description", m->description},
                 {"architecture", Architecture(*m)},

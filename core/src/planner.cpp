@@ -151,13 +151,20 @@ bool HasOwnKey(const PolicyContext& ctx, const Provider& provider) {
 }
 
 // The first rule that excludes `e`, or kEligible. Selection rules (which endpoints may serve at
-// all: operator, account policy, provider filters, :free) come before the request's requirements,
-// so an endpoint excluded by a requirement is one the request could have used: when nothing is
-// left, any such exclusion makes it a 400 naming the requirement, otherwise a 404
-// (NoAttemptsError). Health never excludes: degraded endpoints are ordered last instead.
+// all: the catalog entry requested, operator, account policy, provider filters) come before the
+// request's requirements, so an endpoint excluded by a requirement is one the request could have
+// used: when nothing is left, any such exclusion makes it a 400 naming the requirement, otherwise
+// a 404 (NoAttemptsError). Health never excludes: degraded endpoints are ordered last instead.
 TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& e, Variant variant,
                       int64_t* a, int64_t* b) {
   const ProviderPreferences& p = f.req.provider;
+  // First, because it decides which endpoints the requested entry has at all: `<id>:free` is
+  // the free endpoints, every other name of the model the paid ones.
+  if (variant == Variant::kFree) {
+    if (!e.free) return TraceReason::kNotFree;
+  } else if (e.free) {
+    return TraceReason::kFreeVariantOnly;
+  }
   if (!e.enabled && !(e.byok_only && HasOwnKey(f.ctx, catalog.provider_of(e)))) {
     return TraceReason::kDisabled;
   }
@@ -171,7 +178,6 @@ TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& 
     return TraceReason::kNotInOrder;
   }
 
-  if (variant == Variant::kFree && !e.free) return TraceReason::kNotFree;
   if (f.zdr && !e.data_policy.zdr) {
     *a = (f.req.provider.zdr ? 1 : 0) | (f.ctx.zdr ? 2 : 0);
     return TraceReason::kZdr;
@@ -307,7 +313,8 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
   for (size_t ci = 0; ci < req.models.size() && ci < 255; ++ci) {
     const ModelRef& ref = req.models[ci];
     const uint8_t cand_index = static_cast<uint8_t>(ci);
-    // The whole id first (a catalog model may carry a colon), then without the suffix.
+    // The whole id first (a catalog model may carry a colon, though never a `:free` suffix),
+    // then without the suffix.
     const Model* model = catalog.FindModel(ref.requested);
     Variant variant = Variant::kNone;
     if (!model && ref.variant != Variant::kNone) {

@@ -67,10 +67,21 @@ void AppendDegradedWhy(string* out, int64_t bits) {
   if (bits & 4) add("Retry-After cooldown");
 }
 
+// The catalog entry a trace entry or attempt belongs to: the model's id, or `<id>:free` when the
+// candidate named the model's free variant (exactly what was requested then: catalog ids never
+// end in ":free"), so a plan over ["m/x", "m/x:free"] tells the two entries apart.
 string_view ModelName(const Catalog& catalog, const Plan& plan, uint32_t model, uint8_t candidate) {
-  if (model != kNoModel) return catalog.model(model).id;
-  return candidate < plan.requested_models.size() ? string_view(plan.requested_models[candidate])
-                                                  : string_view();
+  const string_view requested = candidate < plan.requested_models.size()
+                                    ? string_view(plan.requested_models[candidate])
+                                    : string_view();
+  if (model == kNoModel) return requested;
+  const string_view id = catalog.model(model).id;
+  constexpr string_view kFree = ":free";
+  if (requested.size() == id.size() + kFree.size() && requested.substr(0, id.size()) == id &&
+      requested.substr(id.size()) == kFree) {
+    return requested;
+  }
+  return id;
 }
 
 void AppendAttemptReason(string* out, const Attempt& a) {
@@ -136,6 +147,11 @@ void AppendTraceReason(string* out, const Catalog& catalog, const TraceEntry& t)
       out->append("not in provider.order and allow_fallbacks is false");
       return;
     case TraceReason::kNotFree: out->append("not a free endpoint (:free)"); return;
+    case TraceReason::kFreeVariantOnly:
+      out->append("free endpoint: served only as ");
+      out->append(catalog.model(t.model).id);
+      out->append(":free");
+      return;
     case TraceReason::kZdr:
       out->append("not zero-data-retention (zdr required by ");
       out->append(Source(t.a));
@@ -259,7 +275,7 @@ Json RenderPlan(const Catalog& catalog, const Plan& plan) {
     const Provider& p = catalog.provider_of(e);
     attempts.push_back(Json{{"index", i},
                             {"endpoint", a.endpoint},
-                            {"model", catalog.model(a.model).id},
+                            {"model", ModelName(catalog, plan, a.model, a.candidate)},
                             {"provider", p.slug},
                             {"provider_name", p.name},
                             {"tag", e.tag},
@@ -344,7 +360,7 @@ string RenderPlanText(const Catalog& catalog, const Plan& plan) {
     AppendInt(&out, static_cast<int64_t>(i));
     out += ",";
     AppendKey(&out, "model");
-    AppendQuoted(&out, catalog.model(a.model).id);
+    AppendQuoted(&out, ModelName(catalog, plan, a.model, a.candidate));
     out += ",";
     AppendKey(&out, "provider");
     AppendQuoted(&out, p.slug);
@@ -404,9 +420,10 @@ namespace {
 
 // Who decided that an excluded endpoint cannot serve, for the status of a request that no
 // endpoint can serve (see NoAttemptsError in planner_internal.h):
-//   kSelection   which endpoints may serve at all: the operator (a disabled endpoint), account
-//                policy (allowed / ignored providers) and the request's provider filters (only,
-//                ignore, order without fallbacks, the :free variant). Nothing left → 404.
+//   kSelection   which endpoints may serve at all: the catalog entry named (`<id>` the paid
+//                endpoints, `<id>:free` the free ones), the operator (a disabled endpoint),
+//                account policy (allowed / ignored providers) and the request's provider filters
+//                (only, ignore, order without fallbacks). Nothing left → 404.
 //   kRequirement an endpoint that may serve cannot serve this request: a hard requirement the
 //                client set, in the request or its account's policy (max_tokens, prompt length,
 //                max_price, quantizations, require_parameters, zdr, data_collection) → 400.
@@ -425,6 +442,7 @@ Blame BlameOf(TraceReason r) {
     case TraceReason::kIgnored:
     case TraceReason::kNotInOrder:
     case TraceReason::kNotFree:
+    case TraceReason::kFreeVariantOnly:
       return Blame::kSelection;
     case TraceReason::kZdr:
     case TraceReason::kDataCollection:
@@ -450,7 +468,7 @@ struct Tally {
   int64_t a_min = INT64_MAX, a_max = INT64_MIN;  // of TraceEntry::a
   int64_t b_min = INT64_MAX, b_max = INT64_MIN;  // of TraceEntry::b
   int64_t a_bits = 0;                            // a OR-ed (bit sets)
-  std::vector<string_view> names;                // distinct quantizations / BYOK-able providers
+  std::vector<string_view> names;  // distinct quantizations / BYOK-able providers / model ids
 };
 
 void AddName(std::vector<string_view>* names, string_view name) {
@@ -646,6 +664,15 @@ void AppendSelectionClause(string* out, TraceReason r, const Tally& t) {
       AppendEndpoints(out, t.count);
       out->append(" that are not free");
       return;
+    case TraceReason::kFreeVariantOnly:
+      AppendEndpoints(out, t.count);
+      out->append(t.count == 1 ? " is free, served only as " : " are free, served only as ");
+      for (size_t i = 0; i < t.names.size(); ++i) {
+        if (i) out->append(", ");
+        out->append(t.names[i]);
+        out->append(":free");
+      }
+      return;
     default:
       return;
   }
@@ -679,6 +706,8 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
         AddName(&s.names, e.quantization.empty() ? string_view("unknown") : string_view(e.quantization));
       } else if (t.reason == TraceReason::kDisabled && e.byok_only) {
         AddName(&s.names, catalog.provider_of(e).slug);
+      } else if (t.reason == TraceReason::kFreeVariantOnly) {
+        AddName(&s.names, catalog.model_of(e).id);
       }
     }
     any_requirement = any_requirement || BlameOf(t.reason) == Blame::kRequirement;
@@ -769,6 +798,16 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
     }
     AppendClauseSeparator(&msg, start);
     AppendSelectionClause(&msg, reason, tally[r]);
+  }
+  // Only the paid/free split left nothing: the model name is what to change (to `<id>:free`).
+  bool split_only = tally[static_cast<size_t>(TraceReason::kFreeVariantOnly)].count > 0;
+  for (size_t r = 0; r < kReasonCount && split_only; ++r) {
+    const TraceReason reason = static_cast<TraceReason>(r);
+    split_only = reason == TraceReason::kFreeVariantOnly || !tally[r].count ||
+                 BlameOf(reason) != Blame::kSelection;
+  }
+  if (field.empty() && split_only && plan.requested_models.size() == 1) {
+    field = request.model.empty() ? "models" : "model";
   }
   Status status = Status::NotFound(std::move(msg));
   if (!field.empty()) status.mutable_metadata() = Json{{"field", string(field)}};

@@ -110,14 +110,15 @@ TEST_CASE("prices are exact USD-per-token strings") {
   REQUIRE(llama != nullptr);
   CHECK((*llama)["pricing"]["prompt"] == "0.00000013");
   CHECK((*llama)["pricing"]["completion"] == "0.00000039");
-  // Only free endpoints: the first one's (zero) prices.
-  const Json* tiny = ModelEntry(models, "acme/tiny");
+  // Only free endpoints: only the free entry, at zero prices.
+  CHECK(ModelEntry(models, "acme/tiny") == nullptr);
+  const Json* tiny = ModelEntry(models, "acme/tiny:free");
   REQUIRE(tiny != nullptr);
   CHECK((*tiny)["pricing"]["prompt"] == "0");
 
   // Every price string parses back to the exact picodollar amount.
   for (const Endpoint& e : c.endpoints()) {
-    auto body = c.RenderEndpoints(c.model_of(e).id);
+    auto body = c.RenderEndpoints(c.model_of(e).id + (e.free ? ":free" : ""));
     REQUIRE(body.ok());
     for (const Json& row : (*body)["data"]["endpoints"]) {
       if (row["tag"] != e.tag) continue;
@@ -137,21 +138,27 @@ TEST_CASE("GET /models filters") {
   using V = std::vector<std::string>;
 
   // Default: text output (every small-catalog model produces text), newest first.
+  // A free entry follows its paid one (acme/tiny has only free endpoints: only its free entry).
   CHECK(ids({}) == V{"google/gemini-2.5-flash-image", "google/gemini-2.5-flash",
                      "anthropic/claude-sonnet-4", "meta-llama/llama-3.3-70b-instruct",
-                     "openai/gpt-4o-mini", "acme/tiny"});
+                     "meta-llama/llama-3.3-70b-instruct:free", "openai/gpt-4o-mini",
+                     "acme/tiny:free"});
 
   ModelsQuery tools;
   tools.supported_parameters = {"tools"};
   CHECK(ids(tools) == V{"google/gemini-2.5-flash", "anthropic/claude-sonnet-4",
                         "meta-llama/llama-3.3-70b-instruct", "openai/gpt-4o-mini"});
 
-  // All must be supported, by the union of the model's endpoints (llama: tools from DeepInfra,
-  // seed from the fleet). A comma-separated element counts as a list.
+  // All must be supported, by the union of the entry's endpoints: llama's paid entry has tools
+  // (DeepInfra) but not seed, its free entry seed (the fleet) but not tools, so neither is
+  // listed. A comma-separated element counts as a list.
   ModelsQuery tools_seed;
   tools_seed.supported_parameters = {"tools,seed"};
-  CHECK(ids(tools_seed) ==
-        V{"google/gemini-2.5-flash", "meta-llama/llama-3.3-70b-instruct", "openai/gpt-4o-mini"});
+  CHECK(ids(tools_seed) == V{"google/gemini-2.5-flash", "openai/gpt-4o-mini"});
+  ModelsQuery seed;
+  seed.supported_parameters = {"seed"};
+  CHECK(ids(seed) == V{"google/gemini-2.5-flash", "meta-llama/llama-3.3-70b-instruct:free",
+                       "openai/gpt-4o-mini"});
   ModelsQuery unknown_param;
   unknown_param.supported_parameters = {"tools", "telepathy"};
   CHECK(ids(unknown_param).empty());
@@ -172,7 +179,7 @@ TEST_CASE("GET /models filters") {
   CHECK(ids(audio_out).empty());
   ModelsQuery all_out;
   all_out.output_modalities = {"all"};
-  CHECK(ids(all_out).size() == 6);
+  CHECK(ids(all_out).size() == 7);
 
   ModelsQuery combined;
   combined.supported_parameters = {"tools"};
@@ -189,8 +196,10 @@ TEST_CASE("disabled endpoints disappear from the bodies") {
   REQUIRE(c.ApplyOverlay(*overlay).ok());
 
   Json models = c.RenderModels({});
-  CHECK(ModelEntry(models, "acme/tiny") == nullptr);  // no enabled endpoint left
-  auto tiny = c.RenderEndpoints("acme/tiny");
+  CHECK(ModelEntry(models, "acme/tiny:free") == nullptr);  // no enabled endpoint left
+  CHECK(ModelEntry(models, "meta-llama/llama-3.3-70b-instruct:free") == nullptr);
+  CHECK(ModelEntry(models, "meta-llama/llama-3.3-70b-instruct") != nullptr);
+  auto tiny = c.RenderEndpoints("acme/tiny:free");
   REQUIRE_FALSE(tiny.ok());
   CHECK(tiny.status().code() == Code::kNotFound);
 
@@ -236,6 +245,66 @@ TEST_CASE("GET /models/{id}/endpoints: lookup by id or canonical slug, 404 other
   }
 }
 
+TEST_CASE("the free variant is its own entry: /models and /models/{id}:free/endpoints") {
+  Catalog c = Small();
+  Json models = c.RenderModels({});
+  // llama: the paid entry at DeepInfra's prices over its paid endpoints; the free entry at zero
+  // over the fleet's, with its own name, context length, parameters and link.
+  const Json* paid = ModelEntry(models, "meta-llama/llama-3.3-70b-instruct");
+  const Json* free = ModelEntry(models, "meta-llama/llama-3.3-70b-instruct:free");
+  REQUIRE(paid != nullptr);
+  REQUIRE(free != nullptr);
+  CHECK((*paid)["name"] == "Meta: Llama 3.3 70B Instruct");
+  CHECK((*paid)["context_length"] == 131072);
+  CHECK((*paid)["supported_parameters"] == Json{"max_tokens", "temperature", "tools"});
+  CHECK((*free)["name"] == "Meta: Llama 3.3 70B Instruct (free)");
+  CHECK((*free)["canonical_slug"] == "meta-llama/llama-3.3-70b-instruct");
+  CHECK((*free)["context_length"] == 65536);
+  CHECK((*free)["top_provider"]["max_completion_tokens"] == 8192);
+  CHECK((*free)["supported_parameters"] == Json{"max_tokens", "seed"});
+  for (const char* k : {"prompt", "completion", "request", "image", "internal_reasoning"}) {
+    INFO(k);
+    CHECK((*free)["pricing"][k] == "0");
+  }
+  CHECK((*free)["links"]["details"] == "/api/v1/models/meta-llama/llama-3.3-70b-instruct:free/endpoints");
+
+  // Each entry's endpoints, by id or canonical slug.
+  auto tags = [](const Json& body) {
+    std::vector<std::string> out;
+    for (const Json& e : body["data"]["endpoints"]) out.push_back(e["tag"].get<std::string>());
+    return out;
+  };
+  auto paid_rows = c.RenderEndpoints("meta-llama/llama-3.3-70b-instruct");
+  REQUIRE(paid_rows.ok());
+  CHECK(tags(*paid_rows) == std::vector<std::string>{"deepinfra", "deepinfra/turbo"});
+  auto free_rows = c.RenderEndpoints("meta-llama/llama-3.3-70b-instruct:free");
+  REQUIRE(free_rows.ok());
+  CHECK(tags(*free_rows) == std::vector<std::string>{"fleet"});
+  CHECK((*free_rows)["data"]["id"] == "meta-llama/llama-3.3-70b-instruct:free");
+  CHECK((*free_rows)["data"]["name"] == "Meta: Llama 3.3 70B Instruct (free)");
+  const Json& row = (*free_rows)["data"]["endpoints"][0];
+  CHECK(row["name"] == "Sandbox Fleet | meta-llama/llama-3.3-70b-instruct:free");
+  CHECK(row["model_id"] == "meta-llama/llama-3.3-70b-instruct");
+  CHECK(row["pricing"]["prompt"] == "0");
+  CHECK(row["context_length"] == 65536);
+  auto by_slug = c.RenderEndpoints("openai/gpt-4o-mini-2024-07-18:free");  // no free endpoint
+  REQUIRE_FALSE(by_slug.ok());
+  CHECK(by_slug.status().http_status() == 404);
+  auto tiny_free = c.RenderEndpoints("acme/tiny:free");
+  REQUIRE(tiny_free.ok());
+  CHECK(tags(*tiny_free) == std::vector<std::string>{"fleet"});
+
+  // A model whose endpoints are all free has no paid entry; the 404 names the free one.
+  auto tiny = c.RenderEndpoints("acme/tiny");
+  REQUIRE_FALSE(tiny.ok());
+  CHECK(tiny.status().http_status() == 404);
+  CHECK(tiny.status().message() == "No endpoints found for acme/tiny (its free endpoints: acme/tiny:free)");
+  for (const char* bad : {":free", "acme/tiny:free:free", "acme/tiny:FREE"}) {
+    INFO(bad);
+    CHECK(c.RenderEndpoints(bad).status().http_status() == 404);
+  }
+}
+
 TEST_CASE("GET /models/{id}/endpoints carries live stats from the callback") {
   Catalog c = Small();
   int calls = 0;
@@ -252,9 +321,9 @@ TEST_CASE("GET /models/{id}/endpoints carries live stats from the callback") {
   };
   auto body = c.RenderEndpoints("meta-llama/llama-3.3-70b-instruct", stats);
   REQUIRE(body.ok());
-  CHECK(calls == 3);
+  CHECK(calls == 2);  // the paid entry's two endpoints (the fleet's is llama:free's)
   const Json& rows = (*body)["data"]["endpoints"];
-  REQUIRE(rows.size() == 3);
+  REQUIRE(rows.size() == 2);
   const Json& turbo = rows[1];
   REQUIRE(turbo["tag"] == "deepinfra/turbo");
   CHECK(turbo["uptime_last_5m"] == 100.0);

@@ -285,6 +285,8 @@ TEST_CASE("validation: every bad input names its path") {
   // Models.
   ExpectInvalid([](Json& d) { d["models"][0].erase("name"); }, "models[0].name");
   ExpectInvalid([](Json& d) { d["models"][0]["id"] = "has space"; }, "models[0].id");
+  // `<id>:free` is the free entry of model `<id>`, never a model of its own.
+  ExpectInvalid([](Json& d) { d["models"][0]["id"] = "acme/tiny:free"; }, "models[0].id");
   ExpectInvalid([](Json& d) { d["models"][1]["id"] = "acme/tiny"; }, "models[1].id");
   ExpectInvalid([](Json& d) { d["models"][0]["context_length"] = -5; }, "models[0].context_length");
   ExpectInvalid([](Json& d) { d["models"][0]["context_length"] = 1.5; },
@@ -565,6 +567,7 @@ TEST_CASE("overlay: base URL overrides") {
   CHECK(c.FindProvider("openai")->uses_max_completion_tokens);
   CHECK(c.FindProvider("openai")->api_key_env == "OPENAI_API_KEY");
 
+  ExpectOverlayInvalid(R"({"models":[{"id":"openai/gpt-4o-mini:free"}]})", "overlay.models[0].id");
   ExpectOverlayInvalid(R"({"base_urls":{"nope":"http://127.0.0.1:1/v1"}})",
                        "overlay.base_urls.nope");
   ExpectOverlayInvalid(R"({"base_urls":{"openai":"file:///etc/passwd"}})",

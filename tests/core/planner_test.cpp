@@ -74,10 +74,12 @@ TEST_CASE("load balancing: weighted first choice, fallbacks by ascending price, 
   CHECK(firsts == std::set<std::string>{"a", "b", "c"});
 }
 
-TEST_CASE("free endpoints get a small positive price floor and dominate the draw") {
+TEST_CASE("zero prices get a small positive price floor and dominate the draw") {
+  // A zero-priced endpoint the catalog does not call free (say, the operator's own vLLM) serves
+  // the paid id, and wins the draw.
   Catalog cat = TestCatalog(Json::parse(R"([
     {"model":"m/x","tag":"paid","prompt":"0.1"},
-    {"model":"m/x","tag":"gratis","prompt":"0","completion":"0"}])"));
+    {"model":"m/x","tag":"gratis","prompt":"0","completion":"0","free":false}])"));
   int gratis_first = 0;
   for (uint64_t seed = 0; seed < 100; ++seed) {
     PlanCall call;
@@ -88,6 +90,22 @@ TEST_CASE("free endpoints get a small positive price floor and dominate the draw
     gratis_first += Tags(cat, *p)[0] == "gratis";
   }
   CHECK(gratis_first == 100);  // weight ratio (1e5/1e3)² = 10⁴ : 1
+
+  // The free endpoints of a `:free` plan all weigh the floor: equal shares.
+  Catalog free = TestCatalog(Json::parse(R"([
+    {"model":"m/x","tag":"y","prompt":"0","completion":"0"},
+    {"model":"m/x","tag":"z","prompt":"0","completion":"0"}])"));
+  std::set<std::string> firsts;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    PlanCall call;
+    call.seed = seed;
+    auto p = PlanFor(free, Req("m/x:free"), call);
+    REQUIRE(p.ok());
+    REQUIRE(p->attempts.size() == 2);
+    CHECK(p->attempts[0].weight_ppm == 500'000);
+    firsts.insert(Tags(free, *p)[0]);
+  }
+  CHECK(firsts == std::set<std::string>{"y", "z"});
 }
 
 TEST_CASE("BYOK endpoints come first and are marked") {
@@ -438,7 +456,7 @@ TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {
     call.seed = seed;
     auto floor = PlanFor(cat, Req("m/x:floor"), call);
     REQUIRE(floor.ok());
-    CHECK(Tags(cat, *floor) == Tags_{"z", "a", "b"});
+    CHECK(Tags(cat, *floor) == Tags_{"a", "b"});  // the paid entry's endpoints: z is m/x:free's
     CHECK(floor->attempts[0].sort == SortBy::kPrice);
   }
 
@@ -464,6 +482,175 @@ TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {
   auto auto_router = ParseRequest(Req("openrouter/auto"));
   REQUIRE_FALSE(auto_router.ok());
   CHECK(auto_router.status().http_status() == 400);
+}
+
+namespace {
+
+// a $1 and b $2 paid, y and z free (listed between them, so index order proves nothing).
+Catalog PaidAndFree() {
+  return TestCatalog(Json::parse(R"([
+    {"model":"m/x","tag":"a","prompt":"1"},
+    {"model":"m/x","tag":"y","prompt":"0","completion":"0"},
+    {"model":"m/x","tag":"b","prompt":"2"},
+    {"model":"m/x","tag":"z","prompt":"0","completion":"0"}])"));
+}
+
+Tags_ Sorted(Tags_ tags) {
+  std::sort(tags.begin(), tags.end());
+  return tags;
+}
+
+// A rendered plan's field over its attempts or trace entries.
+std::vector<std::string> Column(const Json& rows, const char* key) {
+  std::vector<std::string> out;
+  for (const Json& r : rows) out.push_back(r[key].is_string() ? r[key].get<std::string>() : "-");
+  return out;
+}
+
+std::string ModelsReq(const std::string& models_json) {
+  return R"({"models":)" + models_json + R"(,"messages":[{"role":"user","content":"Hello there!"}]})";
+}
+
+}  // namespace
+
+TEST_CASE(":free is its own entry: the paid id routes to paid endpoints only, <id>:free to free") {
+  Catalog cat = PaidAndFree();
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    PlanCall call;
+    call.seed = seed;
+    // Every draw: free endpoints would win 10⁴ : 1 if they were candidates of the paid id.
+    for (const char* name : {"m/x", "m/x:nitro", "m/x:floor"}) {
+      INFO(name << " seed " << seed);
+      auto p = PlanFor(cat, Req(name), call);
+      REQUIRE(p.ok());
+      CHECK(Sorted(Tags(cat, *p)) == Tags_{"a", "b"});
+      CHECK(HasTrace(cat, *p, TraceReason::kFreeVariantOnly, "y"));
+      CHECK(HasTrace(cat, *p, TraceReason::kFreeVariantOnly, "z"));
+    }
+    auto free = PlanFor(cat, Req("m/x:free"), call);
+    REQUIRE(free.ok());
+    CHECK(Sorted(Tags(cat, *free)) == Tags_{"y", "z"});
+    CHECK(HasTrace(cat, *free, TraceReason::kNotFree, "a"));
+    CHECK(HasTrace(cat, *free, TraceReason::kNotFree, "b"));
+  }
+
+  // The trace says where a free endpoint is served; the rendered plan names each entry.
+  auto paid = PlanFor(cat, Req("m/x"));
+  REQUIRE(paid.ok());
+  Json j = RenderPlan(cat, *paid);
+  CHECK(Column(j["attempts"], "model") == std::vector<std::string>{"m/x", "m/x"});
+  bool seen = false;
+  for (const Json& t : j["trace"]) {
+    if (t["tag"] != "y") continue;
+    seen = true;
+    CHECK(t["decision"] == "excluded");
+    CHECK(t["model"] == "m/x");
+    CHECK(t["reason"] == "free endpoint: served only as m/x:free");
+  }
+  CHECK(seen);
+  auto free = PlanFor(cat, Req("m/x:free"));
+  REQUIRE(free.ok());
+  Json f = RenderPlan(cat, *free);
+  CHECK(Column(f["attempts"], "model") == std::vector<std::string>{"m/x:free", "m/x:free"});
+  for (const std::string& m : Column(f["trace"], "model")) CHECK(m == "m/x:free");
+  CHECK(RenderPlanText(cat, *free) == Dump(f));
+  // :nitro and :floor are ways to order the paid entry, so they keep its name.
+  auto floor = PlanFor(cat, Req("m/x:floor"));
+  REQUIRE(floor.ok());
+  CHECK(Column(RenderPlan(cat, *floor)["attempts"], "model") == std::vector<std::string>{"m/x", "m/x"});
+}
+
+TEST_CASE("a paid id whose endpoints are all free is a 404 naming <id>:free") {
+  Catalog cat = TestCatalog(Json::parse(R"([
+    {"model":"m/x","tag":"y","prompt":"0","completion":"0"},
+    {"model":"m/x","tag":"z","prompt":"0","completion":"0"}])"));
+  auto r = PlanFor(cat, Req("m/x"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().http_status() == 404);
+  CHECK(r.status().message() ==
+        "no endpoint of m/x is allowed for this request: 2 endpoints are free, served only as m/x:free");
+  CHECK(FindString(r.status().metadata(), "field") == "model");
+  CHECK(ErrorReasons(r.status()) == std::vector<std::string>{"y: free endpoint: served only as m/x:free",
+                                                             "z: free endpoint: served only as m/x:free"});
+  // Named in `models`, the field says so.
+  auto listed = PlanFor(cat, ModelsReq(R"(["m/x"])"));
+  REQUIRE_FALSE(listed.ok());
+  CHECK(FindString(listed.status().metadata(), "field") == "models");
+  // The free entry serves them.
+  auto free = PlanFor(cat, Req("m/x:free"));
+  REQUIRE(free.ok());
+  CHECK(Sorted(Tags(cat, *free)) == Tags_{"y", "z"});
+
+  // With another selection rule to blame as well, both are named and no single field is.
+  Catalog mixed = PaidAndFree();
+  auto ignored = PlanFor(mixed, Req("m/x", R"("provider":{"ignore":["a","b"]})"));
+  REQUIRE_FALSE(ignored.ok());
+  CHECK(ignored.status().http_status() == 404);
+  CHECK(ignored.status().message() ==
+        "no endpoint of m/x is allowed for this request: 2 endpoints are free, served only as m/x:free; "
+        "provider.ignore rules out 2 endpoints");
+  CHECK(FindString(ignored.status().metadata(), "field") == std::nullopt);
+  // A requirement that rules out the paid endpoints is still the client's 400: the free ones
+  // were never candidates.
+  auto too_long = PlanFor(mixed, Req("m/x", R"("max_tokens":200000)"));
+  REQUIRE_FALSE(too_long.ok());
+  CHECK(too_long.status().http_status() == 400);
+  CHECK(FindString(too_long.status().metadata(), "field") == "max_tokens");
+  // A free endpoint the operator disabled is still the free entry's, not "disabled" under the
+  // paid id.
+  Catalog off = PaidAndFree();
+  REQUIRE(off.ApplyOverlayText(R"({"disable":[{"model":"m/x","tag":"y"}]})").ok());
+  auto p = PlanFor(off, Req("m/x"));
+  REQUIRE(p.ok());
+  CHECK(HasTrace(off, *p, TraceReason::kFreeVariantOnly, "y"));
+  CHECK_FALSE(HasTrace(off, *p, TraceReason::kDisabled));
+}
+
+TEST_CASE("models mixing <id> and <id>:free fall back between the entries, each at its own price") {
+  Catalog cat = PaidAndFree();
+  Usage usage;
+  usage.prompt_tokens = 1000;
+  usage.completion_tokens = 100;
+  auto charge = [&](const Attempt& a) {
+    auto cost = ComputeCost(usage, cat.PricesFor(cat.endpoint(a.endpoint), usage.prompt_tokens));
+    REQUIRE(cost.ok());
+    return cost->charged;
+  };
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    PlanCall call;
+    call.seed = seed;
+    auto paid_first = PlanFor(cat, ModelsReq(R"(["m/x","m/x:free"])"), call);
+    REQUIRE(paid_first.ok());
+    Tags_ tags = Tags(cat, *paid_first);
+    REQUIRE(tags.size() == 4);
+    CHECK(Sorted({tags[0], tags[1]}) == Tags_{"a", "b"});
+    CHECK(Sorted({tags[2], tags[3]}) == Tags_{"y", "z"});
+    Json j = RenderPlan(cat, *paid_first);
+    CHECK(Column(j["attempts"], "model") == std::vector<std::string>{"m/x", "m/x", "m/x:free", "m/x:free"});
+    // 1000 prompt tokens at $1/M or $2/M; the free endpoints charge nothing.
+    for (const Attempt& a : paid_first->attempts) {
+      const std::string& tag = cat.endpoint(a.endpoint).tag;
+      INFO(tag);
+      CHECK(charge(a) == (tag == "a" ? 1'000'000'000 : tag == "b" ? 2'000'000'000 : 0));
+      CHECK(a.candidate == (tag == "a" || tag == "b" ? 0 : 1));
+    }
+
+    auto free_first = PlanFor(cat, ModelsReq(R"(["m/x:free","m/x"])"), call);
+    REQUIRE(free_first.ok());
+    tags = Tags(cat, *free_first);
+    REQUIRE(tags.size() == 4);
+    CHECK(Sorted({tags[0], tags[1]}) == Tags_{"y", "z"});
+    CHECK(Sorted({tags[2], tags[3]}) == Tags_{"a", "b"});
+    CHECK(Column(RenderPlan(cat, *free_first)["attempts"], "model") ==
+          std::vector<std::string>{"m/x:free", "m/x:free", "m/x", "m/x"});
+    CHECK(charge(free_first->attempts[0]) == 0);
+    CHECK(charge(free_first->attempts[3]) > 0);
+  }
+  // `model` + `models` name the two entries the same way.
+  auto both = PlanFor(cat, Req("m/x", R"("models":["m/x:free"])"));
+  REQUIRE(both.ok());
+  CHECK(Column(RenderPlan(cat, *both)["attempts"], "model") ==
+        std::vector<std::string>{"m/x", "m/x", "m/x:free", "m/x:free"});
 }
 
 TEST_CASE("outage deprioritisation: degraded endpoints go last, in their own order") {
@@ -901,6 +1088,31 @@ TEST_CASE("no endpoint because of the request itself: 400 naming the cause, neve
   REQUIRE_FALSE(models.ok());
   CHECK(models.status().http_status() == 400);
   CHECK(models.status().message().rfind("no endpoint of m/nope, m/x can serve this request: max_tokens 99999999", 0) == 0);
+}
+
+TEST_CASE("the default catalog: paid llama never draws a free tier; llama:free only does") {
+  auto cat = Catalog::Default();
+  REQUIRE(cat.ok());
+  const std::string llama = "meta-llama/llama-3.3-70b-instruct";
+  size_t paid_endpoints = 0, free_endpoints = 0;
+  for (uint32_t i : cat->FindModel(llama)->endpoints) {
+    (cat->endpoint(i).free ? free_endpoints : paid_endpoints) += cat->endpoint(i).enabled;
+  }
+  REQUIRE(free_endpoints >= 2);  // llama, github-models, nvidia, openrouter/free when generated
+  REQUIRE(paid_endpoints >= 2);
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    PlanCall call;
+    call.seed = seed;
+    auto paid = PlanFor(*cat, Req(llama), call);
+    REQUIRE(paid.ok());
+    CHECK(paid->attempts.size() == paid_endpoints);
+    for (const Attempt& a : paid->attempts) CHECK_FALSE(cat->endpoint(a.endpoint).free);
+    CHECK(cat->endpoint(paid->attempts[0].endpoint).prices.prompt > 0);
+    auto free = PlanFor(*cat, Req(llama + ":free"), call);
+    REQUIRE(free.ok());
+    CHECK(free->attempts.size() == free_endpoints);
+    for (const Attempt& a : free->attempts) CHECK(cat->endpoint(a.endpoint).free);
+  }
 }
 
 TEST_CASE("the default catalog: max_tokens 99999999 is a 400, not a 503") {

@@ -123,7 +123,7 @@ struct Endpoint {
   std::vector<PriceTier> tiers;  // strictly ascending by min_prompt_tokens (all > 0)
   ParamSet params;
   std::vector<std::string> supported_parameters;
-  bool free = false;             // prompt and completion cost nothing (the `:free` variant)
+  bool free = false;             // served as `<model id>:free` only, never under the paid id
   DataPolicy data_policy;        // resolved: endpoint override or the provider's policy
   bool enabled = true;           // an overlay may disable an endpoint
   // Disabled except for accounts that hold their own key for its provider (overlay
@@ -188,12 +188,17 @@ class Catalog {
   const Prices& PricesFor(const Endpoint& e, int64_t prompt_tokens) const;
 
   // Response bodies of the models API, shaped like OpenRouter's (prices as USD-per-token
-  // decimal strings, formatted exactly from picodollars). Only enabled endpoints are shown; a
-  // model without one is not listed. /models lists the newest first (by `created`).
+  // decimal strings, formatted exactly from picodollars). Only enabled endpoints are shown. As
+  // on OpenRouter a model is two entries: `<id>` over its paid endpoints and `<id>:free` over
+  // its free ones ("<name> (free)", zero prices, the context length of its longest free
+  // endpoint), each listed when it has an enabled endpoint, exactly what the planner routes
+  // each name to. /models lists the newest first (by `created`), a free entry after its paid one.
   Json RenderModels(const ModelsQuery& query) const;                        // GET /models
   // GET /models/{author}/{slug}/endpoints. `model_id` is an id or a canonical slug (the
-  // `links.details` of /models uses the latter, as OpenRouter does). Uptime, latency and
-  // throughput come from `stats` (null fields without it). kNotFound for unknown models.
+  // `links.details` of /models uses the latter, as OpenRouter does), either with `:free` for
+  // the free entry. Uptime, latency and throughput come from `stats` (null fields without it).
+  // kNotFound for unknown models and entries without an enabled endpoint (a paid id whose
+  // endpoints are all free names `<id>:free` in the message).
   Result<Json> RenderEndpoints(std::string_view model_id) const;
   Result<Json> RenderEndpoints(std::string_view model_id, const EndpointStatsFn& stats) const;
   Json RenderProviders() const;                                             // GET /providers

@@ -16,12 +16,19 @@
 //      max_tokens, then endpoints meeting preferred latency/throughput;
 //   6. sort (price | throughput | latency) when asked (or :floor / :nitro); otherwise, unless
 //      provider.order is set, load balancing: the first attempt is a weighted draw (weight ∝
-//      1/price², free endpoints at kFreePriceFloor) among the endpoints sharing the best rank
+//      1/price², zero prices at kFreePriceFloor) among the endpoints sharing the best rank
 //      under 1–5, and every other endpoint follows in ascending price. Price order for the
 //      fallbacks (not repeated draws without replacement) because after a failure the cheapest
 //      survivor minimises expected cost, the order is easy to read in a trace, and it costs one
 //      PRNG draw per model.
 //   Ties break by price, then catalog endpoint index.
+//
+// Which endpoints a model name covers: `<id>` (and `<id>:nitro`, `<id>:floor`) its paid endpoints,
+// `<id>:free` its free ones (Endpoint::free), as on OpenRouter, where the free variant is its own
+// catalog entry. Paid traffic never lands on a rate-limited free tier that may train on prompts;
+// `models: ["<id>", "<id>:free"]` (either order) falls back from one entry to the other, each
+// attempt billed at its own endpoint's prices. The rendered plan names a free-variant attempt's
+// model `<id>:free`.
 //
 // Thread-safety: MakePlan is const on everything it reads. Stickiness is not thread-safe; one
 // per router handle.
@@ -118,10 +125,12 @@ enum class TraceDecision : uint8_t { kIncluded, kExcluded, kOrdered };
 enum class TraceReason : uint8_t {
   // model level (endpoint == kNoEndpoint)
   kModelNotFound, kModelNotAllowed, kModelNoEndpoints,
-  // endpoint exclusions: selection, which endpoints may serve at all (operator, account policy,
-  // provider filters, :free) → 404 when nothing is left
+  // endpoint exclusions: selection, which endpoints may serve at all (the catalog entry
+  // requested: `<id>` is the paid endpoints, `<id>:free` the free ones; operator, account
+  // policy, provider filters) → 404 when nothing is left
+  kNotFree,            // a paid endpoint under `<id>:free`
+  kFreeVariantOnly,    // a free endpoint under the paid id (or :nitro, :floor): `<id>:free` only
   kDisabled, kNotAllowedByAccount, kIgnoredByAccount, kNotInOnly, kIgnored, kNotInOrder,
-  kNotFree,
   // endpoint exclusions: requirements of the request or the account's data policy → 400 when
   // nothing is left and one of these excluded an endpoint (no exclusion is about availability:
   // degraded endpoints are ordered last, never excluded, so the planner never answers 503)
@@ -143,7 +152,7 @@ enum class TraceReason : uint8_t {
 };
 
 // Planning constants. Prices are prompt + completion picodollars per token.
-inline constexpr Picos kFreePriceFloor = 1000;            // $0.001/M: free endpoints still weigh
+inline constexpr Picos kFreePriceFloor = 1000;            // $0.001/M: zero prices still weigh
 inline constexpr Picos kMaxPlanningPrice = 10'000'000'000;  // $10,000/M: keeps weights in range
 // max_tokens above this prefers endpoints whose max_completion_tokens is known (many providers
 // silently cap unknown limits at 4096).
@@ -188,8 +197,10 @@ struct PlanOptions {
 //        an endpoint offers ("max_tokens 99999999 is above the max_completion_tokens of 24
 //        endpoints (the largest is 131072)"); metadata.field names the request field when a
 //        single one is to blame ("max_tokens", "messages", "provider.max_price.prompt", ...).
-//   404: no such model, or the selection rules leave no endpoint: disabled here, account policy,
-//        provider.only / ignore / order with allow_fallbacks false, :free. Provider slugs in
+//   404: no such model, or the selection rules leave no endpoint: the paid/free split (a paid id
+//        whose endpoints are all free names `<id>:free`; `<id>:free` without a free endpoint),
+//        disabled here, account policy, provider.only / ignore / order with allow_fallbacks
+//        false (metadata.field "model" when only the split is to blame). Provider slugs in
 //        provider.only / provider.order that name nothing in the catalog are quoted in the
 //        message (metadata.field "provider.only" / "provider.order").
 // Error metadata has `reasons`: [{model, tag, reason}] for every exclusion.
