@@ -176,9 +176,8 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
         {"links", {{"details", "/api/v1/models/" + m.canonical_slug + std::string(suffix) + "/endpoints"}}},
     });
   }
-  // One page holds the whole list: no next page (a host that pages sets links.next itself).
-  const size_t total = data.size();
-  return Json{{"data", std::move(data)}, {"links", {{"next", nullptr}}}, {"total_count", total}};
+  // Paging (links, total_count) is the host's: the edge worker adds it (js/src/worker/api.js).
+  return Json{{"data", std::move(data)}};
 }
 
 Result<Json> Catalog::RenderEndpoints(std::string_view model_id) const {

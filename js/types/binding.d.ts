@@ -52,13 +52,10 @@ export interface ModelsQuery {
   category?: string;
 }
 
-/** The body of GET /models in OpenRouter's shape: the whole list on one page. */
+/** The models of GET /models (the edge worker adds OpenRouter's paging: links, total_count). */
 export interface ModelsList {
   /** One entry per model: id, name, pricing, architecture, supported_parameters, ... */
   data: JsonObject[];
-  links: { next: string | null };
-  /** How many models match the query (data.length). */
-  total_count: number;
 }
 
 /** One attempt's outcome for health: sy_router_observe. */

@@ -54,30 +54,27 @@ function pageParam(url, name) {
 }
 
 /**
- * GET /models: the core's body ({data, links: {next: null}, total_count}). With ?offset= and/or
- * ?limit= (as OpenRouter's SDK pages), one page of it, links.next naming the following page.
+ * GET /models: the core's list ({data}) as OpenRouter pages it: {data, links: {next},
+ * total_count}. Without ?offset= / ?limit= one page holds every model (links.next null); with
+ * them (OpenRouter's SDK pages with limit), links.next names the following page.
  */
 export async function listModels(url, env, services) {
   const router = await services.runtime.router(env);
   const q = modelsQuery(url, ['supported_parameters', 'input_modalities', 'output_modalities', 'category']);
   const offset = pageParam(url, 'offset') ?? 0;
   const limit = pageParam(url, 'limit');
-  if (offset === 0 && limit === undefined) {
-    return cachedBody(router, `models:${JSON.stringify(q)}`, () => router.models(q));
-  }
   return cachedBody(router, `models:${JSON.stringify(q)}:${offset}:${limit}`, () => {
-    const body = router.models(q);
-    const end = limit === undefined ? body.data.length : Math.min(body.data.length, offset + limit);
-    body.data = body.data.slice(offset, end);
+    const all = router.models(q).data;
+    const end = limit === undefined ? all.length : Math.min(all.length, offset + limit);
     let next = null;
-    if (end < body.total_count) {
+    if (end < all.length) {
       const u = new URL(url.pathname, 'http://x');
       for (const [k, v] of url.searchParams) if (k !== 'offset') u.searchParams.append(k, v);
       u.searchParams.set('offset', String(end));
       next = u.pathname + u.search;
     }
-    body.links = { next };
-    return body;
+    const data = offset === 0 && end === all.length ? all : all.slice(offset, end);
+    return { data, links: { next }, total_count: all.length };
   });
 }
 
@@ -85,7 +82,7 @@ export async function listModels(url, env, services) {
 export async function countModels(url, env, services) {
   const router = await services.runtime.router(env);
   const q = modelsQuery(url, ['output_modalities']);
-  return cachedBody(router, `count:${JSON.stringify(q)}`, () => ({ data: { count: router.models(q).total_count } }));
+  return cachedBody(router, `count:${JSON.stringify(q)}`, () => ({ data: { count: router.models(q).data.length } }));
 }
 
 export async function modelEndpoints(model, env, services) {
