@@ -460,7 +460,7 @@ async function buffered(job) {
   if (served) {
     const { attempt, r } = served;
     job.ctx.waitUntil(settle(job, attempt, {
-      priced: r.priced, usage: r.usage, finish_reason: r.finish_reason, native_finish_reason: r.native_finish_reason,
+      priced: r.priced, finish_reason: r.finish_reason, native_finish_reason: r.native_finish_reason,
       latency_ms: r.latencyMs, generation_time_ms: 0, streamed: false, cancelled: false,
     }));
     job.services.health?.maybeSync(job.env, job.ctx, job.router);
@@ -676,7 +676,7 @@ async function streamed(job) {
       if (!committed) out.emit(new Uint8Array(0), false);
       try { controller.close(); } catch { /* client gone */ }
       await settle(job, attempt, {
-        priced: s.priced, usage: s.usage, finish_reason: s.finish_reason, native_finish_reason: s.native_finish_reason,
+        priced: s.priced, finish_reason: s.finish_reason, native_finish_reason: s.native_finish_reason,
         latency_ms: r.firstByteAt ? r.firstByteAt - job.started : null,
         generation_time_ms: r.firstByteAt ? r.ended - r.firstByteAt : 0,
         streamed: true, cancelled: out.gone,
@@ -776,7 +776,7 @@ function settle(job, attempt, g) {
   // `priced` is the usage and cost the core computed once for this generation — the very value
   // behind the client's usage.cost — so the ledger charges what the client was told.
   const command = {
-    id: job.genId, ...(g.priced ? { priced: g.priced } : { usage: g.usage }), endpoint: attempt.endpoint, byok: attempt.byok,
+    id: job.genId, priced: g.priced, endpoint: attempt.endpoint, byok: attempt.byok,
     ...(g.finish_reason ? { finish_reason: g.finish_reason } : {}),
     generation,
   };
