@@ -572,8 +572,7 @@ class CatalogBuilder {
     if (!IsModelId(id)) return Bad(w / "id", "must be 1-256 characters without whitespace");
     if (id.size() > 5 && std::string_view(id).substr(id.size() - 5) == ":free") {
       // `<id>:free` names the model's free endpoints (the planner and /models derive it).
-      return Bad(w / "id", "must not end in \":free\": the free variant is the model's endpoints "
-                           "with \"free\": true");
+      return Bad(w / "id", "must not end in \":free\"");
     }
     auto existing = c.model_by_id_.find(std::string_view(id));
     if (existing != c.model_by_id_.end() && !overlay) {

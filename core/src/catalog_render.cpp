@@ -106,21 +106,21 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
   bool any_output =
       std::find(want_outputs.begin(), want_outputs.end(), "all") != want_outputs.end();
 
-  // Two entries per model, as on OpenRouter: `<id>` over its paid endpoints and `<id>:free`
-  // over its free ones (Endpoint::free), each listed when it has an enabled endpoint. Newest
-  // first, as OpenRouter lists them; a free variant right after its paid entry.
-  std::vector<std::pair<const Model*, bool>> order;  // (model, free variant)
-  order.reserve(2 * models_.size());
-  for (const Model& m : models_) order.push_back({&m, false}), order.push_back({&m, true});
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    if (a.first->created != b.first->created) return a.first->created > b.first->created;
-    return a.first->id != b.first->id ? a.first->id < b.first->id : a.second < b.second;
+  // Newest first, as OpenRouter lists them.
+  std::vector<const Model*> order;
+  order.reserve(models_.size());
+  for (const Model& m : models_) order.push_back(&m);
+  std::sort(order.begin(), order.end(), [](const Model* a, const Model* b) {
+    return a->created != b->created ? a->created > b->created : a->id < b->id;
   });
 
   Json data = Json::array();
   std::vector<std::string_view> params;
-  for (const auto& [model, free_variant] : order) {
-    const Model& m = *model;
+  // Two entries per model, as on OpenRouter: `<id>` over its paid endpoints, then `<id>:free`
+  // over its free ones (Endpoint::free), each listed when it has an enabled endpoint.
+  for (size_t k = 0; k < 2 * order.size(); ++k) {
+    const Model& m = *order[k / 2];
+    const bool free_variant = k % 2 == 1;
     // The endpoint that represents the entry: the cheapest paid one; of the free ones, the one
     // with the longest context (the free entry's context length, as OpenRouter's is its own).
     const Endpoint* shown = nullptr;
@@ -136,7 +136,6 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
       params.insert(params.end(), e.supported_parameters.begin(), e.supported_parameters.end());
     }
     if (!shown) continue;  // nothing to route to
-    const std::string_view suffix = free_variant ? ":free" : "";
     if (params.empty()) params.assign(m.supported_parameters.begin(), m.supported_parameters.end());
     std::sort(params.begin(), params.end());
     params.erase(std::unique(params.begin(), params.end()), params.end());
@@ -151,13 +150,15 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
                             [&](std::string_view x) { return Contains(m.output_modalities, x); }));
     if (!ok) continue;
 
+    std::string id = m.id, name = m.name;
+    if (free_variant) id += ":free", name += " (free)";
     Json supported = Json::array();
     for (std::string_view p : params) supported.push_back(std::string(p));
     data.push_back(Json{
-        {"id", m.id + std::string(suffix)},
+        {"id", std::move(id)},
         {"canonical_slug", m.canonical_slug},
         {"hugging_face_id", nullptr},
-        {"name", free_variant ? m.name + " (free)" : m.name},
+        {"name", std::move(name)},
         {"created", m.created},
         {"description", m.description},
         {"context_length", free_variant ? shown->context_length : m.context_length},
@@ -173,7 +174,7 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
         {"supported_voices", nullptr},
         {"knowledge_cutoff", nullptr},
         {"expiration_date", nullptr},
-        {"links", {{"details", "/api/v1/models/" + m.canonical_slug + std::string(suffix) + "/endpoints"}}},
+        {"links", {{"details", "/api/v1/models/" + m.canonical_slug + (free_variant ? ":free/endpoints" : "/endpoints")}}},
     });
   }
   // Paging (links, total_count) is the host's: the edge worker adds it (js/src/worker/api.js).
@@ -208,7 +209,8 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     if (!free_variant && listed(true)) message += " (its free endpoints: " + m->id + ":free)";
     return Status::NotFound(std::move(message));
   }
-  const std::string suffix(free_variant ? kFree : std::string_view());
+  std::string id = m->id, name = m->name;
+  if (free_variant) id += ":free", name += " (free)";
 
   Json list = Json::array();
   for (uint32_t i : m->endpoints) {
@@ -238,7 +240,7 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     // wire format, so an endpoint that takes tool_choice takes all four.
     const bool tool_choice = Contains(e.supported_parameters, "tool_choice");
     list.push_back(Json{
-        {"name", p.name + " | " + m->id + suffix},
+        {"name", p.name + " | " + id},
         {"model_id", m->canonical_slug},
         {"model_name", m->name},
         {"context_length", e.context_length},
@@ -263,8 +265,8 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
     for (const char* form : {"auto", "function", "none", "required"}) choices[form] = tool_choice;
   }
   return Json{{"data",
-               {{"id", m->id + suffix},
-                {"name", free_variant ? m->name + " (free)" : m->name},
+               {{"id", std::move(id)},
+                {"name", std::move(name)},
                 {"created", m->created},
                 {"description", m->description},
                 {"architecture", Architecture(*m)},

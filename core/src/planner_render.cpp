@@ -689,6 +689,7 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
   Json reasons = Json::array();
   Tally tally[kReasonCount];
   bool any_requirement = false;
+  bool other_selection = false;  // a selection reason besides the paid/free split
   for (const TraceEntry& t : plan.trace) {
     if (t.decision != TraceDecision::kExcluded) continue;
     Json tag = t.endpoint != kNoEndpoint ? Json(catalog.endpoint(t.endpoint).tag) : Json(nullptr);
@@ -711,6 +712,8 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
       }
     }
     any_requirement = any_requirement || BlameOf(t.reason) == Blame::kRequirement;
+    other_selection = other_selection || (BlameOf(t.reason) == Blame::kSelection &&
+                                          t.reason != TraceReason::kFreeVariantOnly);
   }
   string models;
   for (const string& m : plan.requested_models) {
@@ -800,13 +803,7 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
     AppendSelectionClause(&msg, reason, tally[r]);
   }
   // Only the paid/free split left nothing: the model name is what to change (to `<id>:free`).
-  bool split_only = tally[static_cast<size_t>(TraceReason::kFreeVariantOnly)].count > 0;
-  for (size_t r = 0; r < kReasonCount && split_only; ++r) {
-    const TraceReason reason = static_cast<TraceReason>(r);
-    split_only = reason == TraceReason::kFreeVariantOnly || !tally[r].count ||
-                 BlameOf(reason) != Blame::kSelection;
-  }
-  if (field.empty() && split_only && plan.requested_models.size() == 1) {
+  if (field.empty() && !other_selection && plan.requested_models.size() == 1) {
     field = request.model.empty() ? "models" : "model";
   }
   Status status = Status::NotFound(std::move(msg));
