@@ -81,9 +81,9 @@ for (const build of BUILDS) {
       const { Router } = await api();
       const fromText = new Router({ catalog: SMALL });
       const fromObject = new Router({ catalog: JSON.parse(SMALL), presets: {} });
-      assert.equal(fromText.models().data.length, 6);
+      assert.equal(fromText.models().data.length, 7);  // 6 models, one of them also as <id>:free
       assert.deepEqual(fromText.models(), fromObject.models());
-      assert.ok(fromText.models({ supported_parameters: ['tools'] }).data.length < 6);
+      assert.ok(fromText.models({ supported_parameters: ['tools'] }).data.length < 7);
       assert.equal(fromText.endpoints('openai/gpt-4o-mini', 5).data.endpoints.length, 2);
       assert.equal(fromText.providers().data.length, 5);
       fromText.free();

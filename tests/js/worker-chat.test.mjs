@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { parseSse, startWorker, user } from './worker-harness.mjs';
 
-const MODEL = 'openai/gpt-4o-mini'; // served by openai, openrouter, digitalocean, github-models
+const MODEL = 'openai/gpt-4o-mini'; // served by openai, openrouter, digitalocean (github-models: its :free entry)
 let w;
 let client;
 
@@ -296,7 +296,7 @@ describe('streams after the first byte', { timeout: 50_000 }, () => {
 
   test('the SDK surfaces a cut stream as a typed error', async () => {
     const stream = await client.chat.completions.create({
-      model: LLAMA, stream: true, messages: user('y [[sandbox:fault=cut:2]]'), provider: { only: ['nvidia'] },
+      model: `${LLAMA}:free`, stream: true, messages: user('y [[sandbox:fault=cut:2]]'), provider: { only: ['nvidia'] },
     });
     await assert.rejects(async () => { for await (const _ of stream) { /* drain */ } }, OpenAI.APIError);
   });
@@ -339,7 +339,7 @@ describe('streams after the first byte', { timeout: 50_000 }, () => {
     w.fleet.server.on('request', watch);
     try {
       const res = await rawChat({
-        model: LLAMA, stream: true, messages: user('x [[sandbox:tokens=200;tps=20]]'), provider: { only: ['llama'] },
+        model: `${LLAMA}:free`, stream: true, messages: user('x [[sandbox:tokens=200;tps=20]]'), provider: { only: ['llama'] },
       });
       const id = res.headers.get('x-generation-id');
       const reader = res.body.getReader();
