@@ -200,9 +200,9 @@ struct PlanOptions {
 //   404: no such model, or the selection rules leave no endpoint: the paid/free split (a paid id
 //        whose endpoints are all free names `<id>:free`; `<id>:free` without a free endpoint),
 //        disabled here, account policy, provider.only / ignore / order with allow_fallbacks
-//        false (metadata.field "model" when only the split is to blame). Provider slugs in
-//        provider.only / provider.order that name nothing in the catalog are quoted in the
-//        message (metadata.field "provider.only" / "provider.order").
+//        false (metadata.field "model" or "models" when only the split is to blame). Provider
+//        slugs in provider.only / provider.order that name nothing in the catalog are quoted in
+//        the message (metadata.field "provider.only" / "provider.order").
 // Error metadata has `reasons`: [{model, tag, reason}] for every exclusion.
 Result<Plan> MakePlan(const Catalog& catalog, const Request& request, const PolicyContext& context,
                       const Health& health, const PlanOptions& options);
