@@ -54,7 +54,7 @@ export interface ModelsQuery {
 
 /** The models of GET /models (the edge worker adds OpenRouter's paging: links, total_count). */
 export interface ModelsList {
-  /** One entry per model: id, name, pricing, architecture, supported_parameters, ... */
+  /** One entry per catalog entry (a model's paid endpoints as `<id>`, its free ones as `<id>:free`): id, name, pricing, architecture, supported_parameters, ... */
   data: JsonObject[];
 }
 
@@ -99,6 +99,7 @@ export interface PlanInput {
 export interface PlanAttempt {
   index: number;
   endpoint: number;
+  /** The catalog entry: the model id, or `<id>:free` when the request named the free variant. */
   model: string;
   provider: string;
   provider_name: string;
