@@ -439,7 +439,7 @@ async function main(argv) {
       body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 32 }),
     });
     const body = await r.json();
-    check = r.ok ? `ok: ${body.provider} answered "${body.choices?.[0]?.message?.content}"`
+    check = r.ok ? `ok: ${body.provider} answered "${body.choices?.[0]?.message?.content}" (cost $${body.usage?.cost})`
                  : `FAILED: HTTP ${r.status} ${JSON.stringify(body.error ?? body)}`;
   } catch (e) {
     check = `FAILED: ${e.message}`;
