@@ -372,6 +372,17 @@ Status ParseProvider(const Json& body, ProviderPreferences* p) {
   if (!v) return Status::Ok();
   if (!v->is_object()) return TypeError("provider", "an object", *v);
   const Json& o = *v;
+  // Every preference read below; any other member is a 400 naming it, not a wish silently ignored.
+  static constexpr string_view kFields[] = {
+      "order", "only", "ignore", "allow_fallbacks", "require_parameters", "zdr",
+      "enforce_distillable_text", "data_collection", "quantizations", "sort", "max_price",
+      "preferred_max_latency", "preferred_min_throughput"};
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    if (std::find(std::begin(kFields), std::end(kFields), it.key()) == std::end(kFields)) {
+      string f = "provider." + it.key();
+      return Bad(f, f + " is not a known provider preference");
+    }
+  }
   SY_RETURN_IF_ERROR(GetStringList(o, "order", "provider.order", kMaxProviderList, &p->order));
   SY_RETURN_IF_ERROR(GetStringList(o, "only", "provider.only", kMaxProviderList, &p->only));
   SY_RETURN_IF_ERROR(GetStringList(o, "ignore", "provider.ignore", kMaxProviderList, &p->ignore));

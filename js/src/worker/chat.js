@@ -91,7 +91,6 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const config = runtime.settings(env);
   const caller = await services.auth.authenticate(request, env, 'inference');
   const { value: body, text } = await readJsonObject(request, config.maxBodyBytes, config.bodyTimeoutMs);
-  checkProvider(body.provider);
   const router = await runtime.router(env);
 
   const now = Date.now();
@@ -154,22 +153,6 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   }
 
   return job.stream ? streamed(job) : buffered(job);
-}
-
-// The fields of `provider` the core reads (core/src/request.cpp, ParseProvider); any other is a
-// 400 naming it rather than a preference silently ignored.
-const PROVIDER_FIELDS = new Set([
-  'order', 'only', 'ignore', 'allow_fallbacks', 'require_parameters', 'zdr', 'enforce_distillable_text',
-  'data_collection', 'quantizations', 'sort', 'max_price', 'preferred_max_latency', 'preferred_min_throughput',
-]);
-
-function checkProvider(provider) {
-  if (provider === null || typeof provider !== 'object' || Array.isArray(provider)) return; // the core says why
-  for (const k of Object.keys(provider)) {
-    if (!PROVIDER_FIELDS.has(k)) {
-      throw new HttpError(400, `provider.${k} is not a known provider preference (known: ${[...PROVIDER_FIELDS].join(', ')})`, { field: `provider.${k}` });
-    }
-  }
 }
 
 /** The path of the first number in `v` that JSON.parse read as ±Infinity, or null. */
