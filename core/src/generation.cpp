@@ -32,19 +32,6 @@ Json RenderGeneration(const GenerationRecord& r) {
                          {"error_type", StringOrNull(p.error_type)}});
     if (!p.latency_ms) responses.back().erase("latency");  // a number when present, never null
   }
-  const Cost& c = r.cost;
-  Json components = {{"prompt", FormatUsd(c.prompt)},
-                     {"cache_read", FormatUsd(c.cache_read)},
-                     {"cache_write", FormatUsd(c.cache_write)},
-                     {"cache_write_1h", FormatUsd(c.cache_write_1h)},
-                     {"completion", FormatUsd(c.completion)},
-                     {"reasoning", FormatUsd(c.reasoning)},
-                     {"request", FormatUsd(c.request)},
-                     {"image", FormatUsd(c.image)},
-                     {"list", FormatUsd(c.list)},
-                     {"upstream", FormatUsd(c.upstream)},
-                     {"charged", FormatUsd(c.charged)},
-                     {"insured", c.insured}};
   Json data = {
       {"id", r.id},
       {"model", r.model},
@@ -77,7 +64,7 @@ Json RenderGeneration(const GenerationRecord& r) {
       {"session_id", StringOrNull(r.session_id)},
       {"workspace_id", StringOrNull(r.workspace_id)},
       {"created_at", FormatIsoUtc(r.created_at_ms)},
-      {"cost_components", std::move(components)},
+      {"cost_components", CostToJson(r.cost)},
       {"pricing_tier", r.tier_min_prompt_tokens > 0
                            ? Json{{"min_prompt_tokens", r.tier_min_prompt_tokens}}
                            : Json(nullptr)},

@@ -364,6 +364,28 @@ Picos Usd(const Json& v) {
   return *r;
 }
 
+// A new account with `credits` (USD) granted and an API key whose hash is `key`.
+sy_ledger_t* FundedLedger(const sy_router_t* router, const std::string& key, const char* credits) {
+  sy_ledger_t* ledger = nullptr;
+  REQUIRE(sy_ledger_new("", 0, &ledger) == SY_OK);
+  LedgerApply(ledger, router, {{"op", "grant"}, {"id", "g"}, {"amount", credits}, {"now_ms", 1}});
+  LedgerApply(ledger, router, {{"op", "create_key"}, {"hash", key}, {"name", "k"}, {"now_ms", 1}});
+  return ledger;
+}
+
+// Holds credits for generation `id` (`prompt` tokens, up to 5000 out) on catalog endpoint `endpoint`.
+void Reserve(sy_ledger_t* ledger, const sy_router_t* router, const std::string& key,
+             const std::string& id, int64_t now_ms, int64_t prompt, int endpoint) {
+  LedgerApply(ledger, router,
+              {{"op", "reserve"},
+               {"id", id},
+               {"key_hash", key},
+               {"now_ms", now_ms},
+               {"estimated_prompt_tokens", prompt},
+               {"max_tokens", 5000},
+               {"attempts", {{{"endpoint", endpoint}}}}});
+}
+
 }  // namespace
 
 TEST_CASE("charged == reported == recorded, to the picodollar, every wire, buffered and streamed") {
@@ -380,10 +402,7 @@ TEST_CASE("charged == reported == recorded, to the picodollar, every wire, buffe
     const std::string config = CatalogConfig(base, tier);
     sy_router_t* router = nullptr;
     REQUIRE(sy_router_new(config.data(), config.size(), &router) == SY_OK);
-    sy_ledger_t* ledger = nullptr;
-    REQUIRE(sy_ledger_new("", 0, &ledger) == SY_OK);
-    LedgerApply(ledger, router, {{"op", "grant"}, {"id", "g"}, {"amount", "1000000"}, {"now_ms", 1}});
-    LedgerApply(ledger, router, {{"op", "create_key"}, {"hash", key}, {"name", "k"}, {"now_ms", 1}});
+    sy_ledger_t* ledger = FundedLedger(router, key, "1000000");
     Picos spent = 0;
 
     for (int i = 0; i < 60; ++i) {
@@ -409,14 +428,7 @@ TEST_CASE("charged == reported == recorded, to the picodollar, every wire, buffe
 
       // Charged: settle the streamed one (each generation once), as the worker does.
       const std::string id = "gen-" + std::to_string(n);
-      LedgerApply(ledger, router,
-                  {{"op", "reserve"},
-                   {"id", id},
-                   {"key_hash", key},
-                   {"now_ms", 1000 + n},
-                   {"estimated_prompt_tokens", c.prompt()},
-                   {"max_tokens", 5000},
-                   {"attempts", {{{"endpoint", wire}}}}});
+      Reserve(ledger, router, key, id, 1000 + n, c.prompt(), wire);
       Json settled = Parse(LedgerApply(ledger, router,
                                        {{"op", "settle"},
                                         {"id", id},
@@ -468,18 +480,9 @@ TEST_CASE("the issue's example is charged $0.1041141") {
   c.output = 503;
   Run run = Streamed(router, 1, c, 1);
   REQUIRE(Usd(run.priced["cost"]["charged"]) == 104'114'100'000);  // $0.1041141
-  sy_ledger_t* ledger = nullptr;
-  REQUIRE(sy_ledger_new("", 0, &ledger) == SY_OK);
   const std::string key(64, 'b');
-  LedgerApply(ledger, router, {{"op", "grant"}, {"id", "g"}, {"amount", "10"}, {"now_ms", 1}});
-  LedgerApply(ledger, router, {{"op", "create_key"}, {"hash", key}, {"name", "k"}, {"now_ms", 1}});
-  LedgerApply(ledger, router,
-              {{"op", "reserve"},
-               {"id", "gen-x"},
-               {"key_hash", key},
-               {"now_ms", 10},
-               {"estimated_prompt_tokens", 76'688},
-               {"attempts", {{{"endpoint", 1}}}}});
+  sy_ledger_t* ledger = FundedLedger(router, key, "10");
+  Reserve(ledger, router, key, "gen-x", 10, 76'688, 1);
   Json settled = Parse(LedgerApply(ledger, router,
                                    {{"op", "settle"},
                                     {"id", "gen-x"},
@@ -501,18 +504,9 @@ TEST_CASE("settle refuses a priced usage that does not add up") {
   c.uncached = 1000;
   c.output = 100;
   Run run = Buffered(router, 0, c, 1);
-  sy_ledger_t* ledger = nullptr;
-  REQUIRE(sy_ledger_new("", 0, &ledger) == SY_OK);
   const std::string key(64, 'c');
-  LedgerApply(ledger, router, {{"op", "grant"}, {"id", "g"}, {"amount", "10"}, {"now_ms", 1}});
-  LedgerApply(ledger, router, {{"op", "create_key"}, {"hash", key}, {"name", "k"}, {"now_ms", 1}});
-  LedgerApply(ledger, router,
-              {{"op", "reserve"},
-               {"id", "gen-y"},
-               {"key_hash", key},
-               {"now_ms", 10},
-               {"estimated_prompt_tokens", 1000},
-               {"attempts", {{{"endpoint", 0}}}}});
+  sy_ledger_t* ledger = FundedLedger(router, key, "10");
+  Reserve(ledger, router, key, "gen-y", 10, 1000, 0);
   struct Case {
     const char* what;
     const char* field;

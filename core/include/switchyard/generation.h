@@ -79,8 +79,9 @@ struct GenerationRecord {
 // streamed, cancelled, finish_reason, native_finish_reason, provider_responses, origin,
 // http_referer, app_id, external_user, session_id, workspace_id, created_at}} with amounts as
 // USD numbers, as OpenRouter renders it; plus what a client needs to recompute the charge:
-// native_tokens_cache_write / _1h, cost_components (each price component at list price, exact
-// decimal USD strings, summing to `list`) and pricing_tier ({min_prompt_tokens} or null).
+// native_tokens_cache_write / _1h, cost_components (the Cost as CostToJson writes it: each price
+// component at list price as exact decimal USD strings, summing to `list`, then upstream,
+// charged, ...) and pricing_tier ({min_prompt_tokens} or null).
 Json RenderGeneration(const GenerationRecord& record);
 
 // Lossless form for state export (amounts as exact decimal strings) and its inverse. The
