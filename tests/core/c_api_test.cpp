@@ -334,6 +334,53 @@ TEST_CASE("attempt request and buffered response") {
   sy_router_free(router);
 }
 
+TEST_CASE("a response to the free variant names it, buffered and streamed") {
+  sy_router_t* router = NewRouter(SmallCatalogConfig());
+  const std::string completion =
+      R"({"id":"c","object":"chat.completion","created":1,"model":"llama-3.3-70b",)"
+      R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":3,"completion_tokens":1}})";
+  const std::string head = R"({"status":200,"headers":{"content-type":"application/json"}})";
+  for (const char* model : {"meta-llama/llama-3.3-70b-instruct:free",
+                            "meta-llama/llama-3.3-70b-instruct"}) {
+    INFO(model);
+    const bool free = std::string_view(model).find(":free") != std::string_view::npos;
+    for (bool stream : {false, true}) {
+      const std::string input = std::string(R"({"request":{"model":")") + model +
+                                R"(","messages":[{"role":"user","content":"hi"}],"stream":)" +
+                                (stream ? "true" : "false") +
+                                R"(},"now_ms":1000000,"seed":7,"generation_id":"gen-free"})";
+      sy_plan_t* plan = NewPlan(router, input);
+      Json result = AsJson(PlanResult(plan));
+      REQUIRE_FALSE(result["attempts"].empty());
+      std::string client;
+      if (!stream) {
+        REQUIRE(sy_plan_attempt_response(plan, 0, head.data(), head.size(), completion.data(),
+                                         completion.size()) == SY_OK);
+        client = PlanResult(plan);
+      } else {
+        sy_stream_t* s = nullptr;
+        const std::string sse_head = R"({"status":200,"headers":{"content-type":"text/event-stream"}})";
+        REQUIRE(sy_plan_stream_open(plan, 0, sse_head.data(), sse_head.size(), &s) == SY_OK);
+        const std::string chunk =
+            R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"x",)"
+            R"("choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]})"
+            "\n\ndata: [DONE]\n\n";
+        REQUIRE(sy_stream_feed(s, chunk.data(), chunk.size()) == SY_OK);
+        client = StreamResult(s);
+        sy_stream_free(s);
+      }
+      INFO(client);
+      const std::string named = std::string(R"("model":")") + model + "\"";
+      REQUIRE(client.find(named) != std::string::npos);
+      // The paid id never names the variant.
+      if (!free) REQUIRE(client.find(":free") == std::string::npos);
+      sy_plan_free(plan);
+    }
+  }
+  sy_router_free(router);
+}
+
 TEST_CASE("attempt request: a half-open endpoint's trial keeps the next plans away from it") {
   sy_router_t* router = NewRouter(SmallCatalogConfig());
   const std::string input =

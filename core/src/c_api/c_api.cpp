@@ -348,6 +348,12 @@ switchyard::AttemptSpec SpecFor(const sy_plan_t& plan, const Attempt& attempt) {
   const switchyard::Endpoint& endpoint = plan.catalog->endpoint(attempt.endpoint);
   switchyard::AttemptSpec spec =
       switchyard::MakeAttemptSpec(*plan.catalog, endpoint, plan.input.request.raw);
+  // The free variant is its own catalog entry: its responses name it (`<id>:free`).
+  const auto& models = plan.input.request.models;
+  if (attempt.candidate < models.size() &&
+      models[attempt.candidate].variant == switchyard::Variant::kFree) {
+    spec.model_id += ":free";
+  }
   spec.stream = plan.plan.stream;
   spec.generation_id = plan.host.generation_id;
   spec.created = plan.host.created;
