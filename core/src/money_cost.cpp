@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "switchyard/catalog.h"
 #include "switchyard/json.h"
@@ -258,43 +259,40 @@ Result<Usage> ParseUsageJson(const Json& json) {
   return u;
 }
 
+namespace {
+
+// Every amount of a Cost, by its JSON name: the price components first (they add up to `list`).
+constexpr size_t kCostComponents = 8;
+constexpr std::pair<const char*, Picos Cost::*> kCostAmounts[] = {
+    {"prompt", &Cost::prompt},
+    {"cache_read", &Cost::cache_read},
+    {"cache_write", &Cost::cache_write},
+    {"cache_write_1h", &Cost::cache_write_1h},
+    {"completion", &Cost::completion},
+    {"reasoning", &Cost::reasoning},
+    {"request", &Cost::request},
+    {"image", &Cost::image},
+    {"list", &Cost::list},
+    {"upstream", &Cost::upstream},
+    {"upstream_prompt", &Cost::upstream_prompt},
+    {"upstream_completions", &Cost::upstream_completions},
+    {"charged", &Cost::charged},
+    {"cache_discount", &Cost::cache_discount}};
+
+}  // namespace
+
 Json CostToJson(const Cost& c) {
-  return {{"prompt", FormatUsd(c.prompt)},
-          {"cache_read", FormatUsd(c.cache_read)},
-          {"cache_write", FormatUsd(c.cache_write)},
-          {"cache_write_1h", FormatUsd(c.cache_write_1h)},
-          {"completion", FormatUsd(c.completion)},
-          {"reasoning", FormatUsd(c.reasoning)},
-          {"request", FormatUsd(c.request)},
-          {"image", FormatUsd(c.image)},
-          {"list", FormatUsd(c.list)},
-          {"upstream", FormatUsd(c.upstream)},
-          {"upstream_prompt", FormatUsd(c.upstream_prompt)},
-          {"upstream_completions", FormatUsd(c.upstream_completions)},
-          {"charged", FormatUsd(c.charged)},
-          {"cache_discount", FormatUsd(c.cache_discount)},
-          {"is_byok", c.is_byok},
-          {"insured", c.insured}};
+  Json out = Json::object();
+  for (const auto& [name, member] : kCostAmounts) out[name] = FormatUsd(c.*member);
+  out["is_byok"] = c.is_byok;
+  out["insured"] = c.insured;
+  return out;
 }
 
 Result<Cost> CostFromJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("cost must be an object", "cost");
   Cost c;
-  std::pair<const char*, Picos*> fields[] = {{"prompt", &c.prompt},
-                                             {"cache_read", &c.cache_read},
-                                             {"cache_write", &c.cache_write},
-                                             {"cache_write_1h", &c.cache_write_1h},
-                                             {"completion", &c.completion},
-                                             {"reasoning", &c.reasoning},
-                                             {"request", &c.request},
-                                             {"image", &c.image},
-                                             {"list", &c.list},
-                                             {"upstream", &c.upstream},
-                                             {"upstream_prompt", &c.upstream_prompt},
-                                             {"upstream_completions", &c.upstream_completions},
-                                             {"charged", &c.charged},
-                                             {"cache_discount", &c.cache_discount}};
-  for (auto& [name, out] : fields) {
+  for (const auto& [name, member] : kCostAmounts) {
     const Json* v = Find(j, name);
     if (v == nullptr) {
       return Status::InvalidArgument(std::string("cost.") + name + " is missing",
@@ -306,7 +304,7 @@ Result<Cost> CostFromJson(const Json& j) {
                                          std::string(amount.status().message()),
                                      std::string("cost.") + name);
     }
-    *out = *amount;
+    c.*member = *amount;
   }
   c.is_byok = FindBool(j, "is_byok").value_or(false);
   c.insured = FindBool(j, "insured").value_or(false);
@@ -342,8 +340,8 @@ Result<PricedUsage> PricedUsageFromJson(const Json& j) {
                                    "priced.cost");
   };
   __int128 sum = 0;
-  for (Picos part : {c.prompt, c.cache_read, c.cache_write, c.cache_write_1h, c.completion,
-                     c.reasoning, c.request, c.image}) {
+  for (size_t i = 0; i < kCostComponents; ++i) {
+    const Picos part = c.*kCostAmounts[i].second;
     if (part < 0) return bad("a component is negative");
     sum += part;
   }
