@@ -364,6 +364,15 @@ Picos Usd(const Json& v) {
   return *r;
 }
 
+// A router whose three endpoints (one per wire) all have prices `p`, tier included.
+sy_router_t* RouterWith(const PriceSet& p) {
+  PriceSet base[3] = {p, p, p}, tier[3] = {p, p, p};
+  const std::string config = CatalogConfig(base, tier);
+  sy_router_t* router = nullptr;
+  REQUIRE(sy_router_new(config.data(), config.size(), &router) == SY_OK);
+  return router;
+}
+
 // A new account with `credits` (USD) granted and an API key whose hash is `key`.
 sy_ledger_t* FundedLedger(const sy_router_t* router, const std::string& key, const char* credits) {
   sy_ledger_t* ledger = nullptr;
@@ -469,10 +478,7 @@ TEST_CASE("the issue's example is charged $0.1041141") {
   // claude-sonnet-4.5 on Anthropic, streamed: input 76,688 (62,687 cache reads, 11,920 one-hour
   // writes), output 503, per million 3 / 0.3 read / 6 one-hour write / 15 output.
   PriceSet p{3'000'000, 15'000'000, 300'000, 3'750'000, 6'000'000, 15'000'000, 0};
-  PriceSet base[3] = {p, p, p}, tier[3] = {p, p, p};
-  const std::string config = CatalogConfig(base, tier);
-  sy_router_t* router = nullptr;
-  REQUIRE(sy_router_new(config.data(), config.size(), &router) == SY_OK);
+  sy_router_t* router = RouterWith(p);
   Counts c;
   c.read = 62'687;
   c.write1h = 11'920;
@@ -496,10 +502,7 @@ TEST_CASE("the issue's example is charged $0.1041141") {
 
 TEST_CASE("settle refuses a priced usage that does not add up") {
   PriceSet p{1'000'000, 2'000'000, 100'000, 1'250'000, 2'000'000, 2'000'000, 0};
-  PriceSet base[3] = {p, p, p}, tier[3] = {p, p, p};
-  const std::string config = CatalogConfig(base, tier);
-  sy_router_t* router = nullptr;
-  REQUIRE(sy_router_new(config.data(), config.size(), &router) == SY_OK);
+  sy_router_t* router = RouterWith(p);
   Counts c;
   c.uncached = 1000;
   c.output = 100;
@@ -509,18 +512,29 @@ TEST_CASE("settle refuses a priced usage that does not add up") {
   Reserve(ledger, router, key, "gen-y", 10, 1000, 0);
   struct Case {
     const char* what;
-    const char* field;
-    Json value;
+    void (*spoil)(Json* priced);
+    const char* error;  // what the refusal names
   } cases[] = {
-      {"charged above upstream", "charged", "1"},
-      {"a negative component", "completion", "-0.0001"},
-      {"list not the sum", "list", "0.5"},
-      {"upstream above list", "upstream", "0.5"},
+      {"charged above upstream", [](Json* p) { (*p)["cost"]["charged"] = "1"; }, "charged"},
+      {"a negative component", [](Json* p) { (*p)["cost"]["completion"] = "-0.0001"; },
+       "negative"},
+      {"list not the sum", [](Json* p) { (*p)["cost"]["list"] = "0.5"; }, "list"},
+      {"upstream above list", [](Json* p) { (*p)["cost"]["upstream"] = "0.5"; }, "upstream"},
+      {"an amount missing", [](Json* p) { (*p)["cost"].erase("upstream_prompt"); },
+       "cost.upstream_prompt"},
+      {"an amount that is not a decimal", [](Json* p) { (*p)["cost"]["prompt"] = "cheap"; },
+       "cost.prompt"},
+      {"a negative tier", [](Json* p) { (*p)["tier_min_prompt_tokens"] = -1; },
+       "tier_min_prompt_tokens"},
+      {"a negative token count", [](Json* p) { (*p)["usage"]["cached_tokens"] = -5; },
+       "cached_tokens"},
+      {"no cost", [](Json* p) { p->erase("cost"); }, "priced.cost"},
+      {"not an object", [](Json* p) { *p = Json("priced"); }, "priced"},
   };
   for (const Case& k : cases) {
     INFO(k.what);
     Json bad = run.priced;
-    bad["cost"][k.field] = k.value;
+    k.spoil(&bad);
     std::string text = Json{{"op", "settle"},
                             {"id", "gen-y"},
                             {"now_ms", 20},
@@ -532,7 +546,7 @@ TEST_CASE("settle refuses a priced usage that does not add up") {
     const char* out = sy_ledger_result(ledger, &size);
     std::string error = Text(out, size);
     INFO(error);
-    REQUIRE(error.find("priced") != std::string::npos);
+    REQUIRE(error.find(k.error) != std::string::npos);
   }
   // The good one still settles, once.
   Json ok = Parse(LedgerApply(ledger, router,
