@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "switchyard/catalog.h"
-#include "switchyard/json.h"
-#include "switchyard/ledger.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/json/json.h"
+#include "switchyard/ledger/ledger.h"
 
 using namespace switchyard;
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "switchyard/catalog.h"
-#include "switchyard/health.h"
-#include "switchyard/json.h"
-#include "switchyard/planner.h"
-#include "switchyard/request.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/health/health.h"
+#include "switchyard/json/json.h"
+#include "switchyard/routing/planner.h"
+#include "switchyard/request/request.h"
 
 using namespace switchyard;
 

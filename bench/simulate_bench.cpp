@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "switchyard/catalog.h"
-#include "switchyard/json.h"
-#include "switchyard/simulate.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/json/json.h"
+#include "switchyard/simulate/simulate.h"
 
 using namespace switchyard;
 

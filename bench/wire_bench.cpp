@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "switchyard/json.h"
+#include "switchyard/json/json.h"
 #include "switchyard/wire/wire.h"
 
 using namespace switchyard;

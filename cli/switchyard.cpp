@@ -18,11 +18,11 @@
 #include <random>
 #include <string>
 
-#include "switchyard/catalog.h"
-#include "switchyard/health.h"
-#include "switchyard/json.h"
-#include "switchyard/planner.h"
-#include "switchyard/simulate.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/health/health.h"
+#include "switchyard/json/json.h"
+#include "switchyard/routing/planner.h"
+#include "switchyard/simulate/simulate.h"
 
 namespace sy = switchyard;
 

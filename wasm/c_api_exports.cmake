@@ -1,8 +1,8 @@
 # The export lists of the wasm builds, read from the C headers: every SY_API(sy_...) declaration
-# is one export. Both builds export core/include/switchyard/c_api.h; the browser build also
+# is one export. Both builds export core/include/switchyard/c_api/c_api.h; the browser build also
 # c_sim.h (the simulator). The headers are the single source of truth; the JS test
 # tests/js/exports.test.mjs checks each built .wasm against the same headers.
-set(SY_C_API_DIR ${CMAKE_SOURCE_DIR}/core/include/switchyard)
+set(SY_C_API_DIR ${CMAKE_SOURCE_DIR}/core/include/switchyard/c_api)
 
 # sy_c_api_exports(<out-var> [header ...]): the names, in header order
 # ("sy_abi_version;sy_alloc;..."); the headers default to c_api.h.

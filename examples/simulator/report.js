@@ -1,4 +1,4 @@
-// report.js: a simulation report (core/include/switchyard/simulate.h) as page content: the
+// report.js: a simulation report (core/include/switchyard/simulate/simulate.h) as page content: the
 // totals, the per-provider and per-class tables, and the first requests with their attempts.
 // Every number shown carries its raw value in data-value, so tests read what was rendered.
 import { providerColors } from './charts.js';

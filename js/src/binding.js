@@ -1,4 +1,4 @@
-// binding.js: the one JS binding over the C ABI of core/include/switchyard/c_api.h, plus the
+// binding.js: the one JS binding over the C ABI of core/include/switchyard/c_api/c_api.h, plus the
 // simulator's entry point of c_sim.h where the build has it.
 //
 // It is written against "a WebAssembly instance's exports": the sy_* functions and `memory`.
@@ -302,7 +302,7 @@ function makeApi(core, abiVersion) {
 
     /**
      * Runs a routing simulation (scenario: object or JSON text, see core/include/switchyard/
-     * simulate.h) against this router's catalog and presets, with fresh health: the router's
+     * simulate/simulate.h) against this router's catalog and presets, with fresh health: the router's
      * own health is neither read nor changed. Returns the report. Only builds with c_sim.h
      * (the Emscripten one) simulate; elsewhere this throws code "unavailable".
      */

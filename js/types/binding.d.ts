@@ -1,4 +1,4 @@
-// Types of the binding over the C ABI (core/include/switchyard/c_api.h, and c_sim.h where the
+// Types of the binding over the C ABI (core/include/switchyard/c_api/c_api.h, and c_sim.h where the
 // build has it). Every loader (browser, Node, workerd) resolves to a SwitchyardApi.
 
 export declare const ABI_VERSION: 1;
@@ -214,7 +214,7 @@ export interface SimTrafficClass {
   cached_fraction?: number;
 }
 
-/** sy_router_simulate's input: see core/include/switchyard/simulate.h. */
+/** sy_router_simulate's input: see core/include/switchyard/simulate/simulate.h. */
 export interface SimScenario {
   /** A non-negative integer; default 1. */
   seed?: number;
@@ -236,7 +236,7 @@ export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'timeout' | 'con
 
 export interface SimLatency { p50: number; p90: number; p99: number; max: number }
 
-/** sy_router_simulate's report: see core/include/switchyard/simulate.h. */
+/** sy_router_simulate's report: see core/include/switchyard/simulate/simulate.h. */
 export interface SimReport {
   requests: number;
   succeeded: number;

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "switchyard/json_value.h"
+#include "switchyard/json/json_value.h"
 
 namespace switchyard::json_oracle {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "switchyard/json_value.h"
+#include "switchyard/json/json_value.h"
 
 namespace switchyard {
 // Catch2 prints values it compares or INFO()s through operator<<; the core has no <ostream>.

@@ -1,7 +1,7 @@
 // switchyard::Json against nlohmann/json on arbitrary bytes: both parsers must accept and reject
 // the same inputs, accepted inputs must give the same values (number kinds included, doubles bit
 // for bit) and the same dump() text, and our dump must parse back to the same value and text.
-// Any disagreement traps. Allowed differences (see tests/core/base_json_value_test.cpp):
+// Any disagreement traps. Allowed differences (see tests/core/json/base_json_value_test.cpp):
 //  - ours refuses nesting deeper than 512 (nlohmann has no limit);
 //  - nlohmann stops reading at a NUL byte after the value (ours: trailing garbage);
 //  - a double nlohmann's Grisu2 writes longer or off by one digit: ours is the shortest correctly
@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_oracle.h"
-#include "switchyard/json_value.h"
+#include "switchyard/json/json_value.h"
 
 using switchyard::Json;
 using namespace switchyard::json_oracle;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "switchyard/json.h"
+#include "switchyard/json/json.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/gemini.h"
 #include "switchyard/wire/wire.h"

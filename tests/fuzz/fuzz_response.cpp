@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "switchyard/json.h"
+#include "switchyard/json/json.h"
 #include "switchyard/wire/wire.h"
 
 using namespace switchyard;

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "switchyard/catalog.h"
-#include "switchyard/json.h"
-#include "switchyard/simulate.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/json/json.h"
+#include "switchyard/simulate/simulate.h"
 
 using namespace switchyard;
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "switchyard/sse.h"
+#include "switchyard/wire/sse.h"
 
 namespace {
 

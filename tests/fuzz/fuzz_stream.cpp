@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "switchyard/sse.h"
+#include "switchyard/wire/sse.h"
 #include "switchyard/wire/wire.h"
 
 using namespace switchyard;

@@ -1,5 +1,5 @@
 // Golden plans through the C ABI: every tests/fixtures/plans/*.json (format at the top of
-// tests/core/planner_golden_test.cpp) gives the expected plan, or error body, in BOTH wasm
+// tests/core/routing/planner_golden_test.cpp) gives the expected plan, or error body, in BOTH wasm
 // builds; the native Catch2 suite checks the same files, so all three builds agree.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -50,7 +50,7 @@ export function missing(build) {
 
 /** The SY_API(sy_...) names declared in one public C header (default c_api.h), in order. */
 export function headerFunctions(header = 'c_api.h') {
-  const text = readFileSync(join(ROOT, 'core/include/switchyard', header), 'utf8');
+  const text = readFileSync(join(ROOT, 'core/include/switchyard/c_api', header), 'utf8');
   return [...new Set([...text.matchAll(/SY_API\((sy_[a-z0-9_]+)\)/g)].map((m) => m[1]))];
 }
 

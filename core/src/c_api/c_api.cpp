@@ -8,7 +8,7 @@
 // before nlohmann sees it (Find* lookups, type checks), so malformed input is a 400, never an
 // abort. A NULL handle is a host bug: the call returns SY_INVALID_ARGUMENT and explains itself
 // in sy_last_error().
-#include "switchyard/c_api.h"
+#include "switchyard/c_api/c_api.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -22,13 +22,13 @@
 #include <vector>
 
 #include "c_api/handles.h"
-#include "switchyard/catalog.h"
-#include "switchyard/health.h"
-#include "switchyard/json.h"
-#include "switchyard/ledger.h"
-#include "switchyard/money.h"
-#include "switchyard/planner.h"
-#include "switchyard/status.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/health/health.h"
+#include "switchyard/json/json.h"
+#include "switchyard/ledger/ledger.h"
+#include "switchyard/money/money.h"
+#include "switchyard/routing/planner.h"
+#include "switchyard/base/status.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/wire.h"
 

@@ -1,9 +1,9 @@
 // c_sim.cpp: sy_router_simulate (c_sim.h). A file of its own so that a build linking only
 // c_api.h's functions (the WASI worker) never pulls the simulator in.
-#include "switchyard/c_sim.h"
+#include "switchyard/c_api/c_sim.h"
 
 #include "c_api/handles.h"
-#include "switchyard/simulate.h"
+#include "switchyard/simulate/simulate.h"
 
 using switchyard::Json;
 

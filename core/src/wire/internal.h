@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "switchyard/json.h"
-#include "switchyard/sse.h"
+#include "switchyard/json/json.h"
+#include "switchyard/wire/sse.h"
 #include "switchyard/wire/wire.h"
 #include "wire/json_view.h"
 

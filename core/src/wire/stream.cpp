@@ -4,7 +4,7 @@
 // lookups and one append, with no allocation once the buffers have grown.
 #include <algorithm>
 
-#include "switchyard/request.h"
+#include "switchyard/request/request.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/wire.h"
 #include "wire/internal.h"

@@ -30,7 +30,7 @@
 
 #include <cstdint>
 
-#include "switchyard/status.h"
+#include "switchyard/base/status.h"
 
 namespace switchyard {
 

@@ -32,7 +32,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
-#include "switchyard/status.h"
+#include "switchyard/base/status.h"
 
 namespace switchyard {
 

@@ -34,9 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include "switchyard/catalog.h"
-#include "switchyard/status.h"
-#include "switchyard/usage.h"
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/base/status.h"
+#include "switchyard/money/usage.h"
 
 namespace switchyard {
 

@@ -1,0 +1,45 @@
+// json.h: the core's rules for JSON from outside (requests, provider responses, host input).
+//
+// nlohmann/json runs in no-exception mode. Untrusted text is checked for size and nesting depth
+// *before* nlohmann sees it (its parser recurses, so unbounded depth would exhaust the wasm
+// stack), then parsed with allow_exceptions=false. Lookups on untrusted values use Find*(),
+// which never throw or abort on a missing key or a wrong type.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "switchyard/base/status.h"
+
+namespace switchyard {
+
+struct JsonLimits {
+  size_t max_bytes = 16u << 20;  // 16 MiB: room for a few base64 images, not for abuse
+  int max_depth = 64;            // deeper than any real chat request or provider response
+};
+
+// Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax),
+// with `what` naming the document in the message ("request body", "provider response").
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {},
+                       std::string_view what = "JSON body");
+
+// Maximum nesting depth of arrays/objects in `text` (strings are skipped correctly), or -1
+// when it exceeds `limit` (scanning stops early).
+int JsonDepth(std::string_view text, int limit);
+
+// Lookups that tolerate any shape: nullptr / nullopt when absent or of another type.
+const Json* Find(const Json& object, std::string_view key);
+const Json* FindObject(const Json& object, std::string_view key);
+const Json* FindArray(const Json& object, std::string_view key);
+std::optional<std::string_view> FindString(const Json& object, std::string_view key);
+std::optional<int64_t> FindInt(const Json& object, std::string_view key);
+std::optional<double> FindNumber(const Json& object, std::string_view key);
+std::optional<bool> FindBool(const Json& object, std::string_view key);
+
+// Compact serialisation that never aborts on invalid UTF-8 (replaces it with U+FFFD).
+std::string Dump(const Json& value);
+
+}  // namespace switchyard

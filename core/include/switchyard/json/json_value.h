@@ -1,0 +1,341 @@
+// json_value.h: the core's JSON value (switchyard::Json).
+//
+// Why not nlohmann/json: it is header-only templates, and every call site instantiates and
+// inlines its lookups, conversions and destructors. In the two wasm builds that was most of the
+// code (the modules were ~2.1 MB raw / 455 KB gzipped) and most of the edge worker's CPU time per
+// request (a std::map node and a std::string per key). This class keeps the slice of
+// nlohmann's interface the core uses, with the same observable behaviour (tested against
+// nlohmann in tests/core/json/base_json_value_test.cpp), but out of line and with flat storage:
+//
+//  - objects are vectors of (key, value) sorted by key: lookups are binary searches, iteration
+//    and serialisation are in key order (as nlohmann's std::map-backed objects), a duplicate key
+//    in parsed text keeps the last value;
+//  - numbers are int64 (negative integers), uint64 (non-negative integers) or double, and compare
+//    by value across the three;
+//  - parse() never throws or aborts: invalid text gives a `discarded` value;
+//  - dump() writes compact JSON (or indented), numbers in nlohmann's format (shortest round trip,
+//    "1.0" for integral doubles, NaN/Inf as null), and replaces invalid UTF-8 with U+FFFD.
+//
+// Unlike nlohmann's std::map, inserting a member may move the other members: a reference to a
+// member (j["a"]) must not be held across an insertion into the same object, and
+// j["b"] = j["a"] is wrong (copy first: Json a = j["a"]; j["b"] = a; or j.Set("b", j["a"])).
+//
+// Access that would be undefined in nlohmann (get<std::string>() of a number, operator[] of a
+// missing key on a const object, back() of an empty array) returns an empty/null value here
+// instead of trapping; callers check types first anyway (json.h's Find* helpers).
+//
+// Thread-safety: a plain value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace switchyard {
+
+class Json {
+ public:
+  // nlohmann's names and order.
+  enum class value_t : uint8_t {
+    null, object, array, string, boolean, number_integer, number_unsigned, number_float, binary,
+    discarded
+  };
+  enum class error_handler_t : uint8_t { strict, replace, ignore };  // dump(): always "replace"
+
+  using array_t = std::vector<Json>;
+  using member_t = std::pair<std::string, Json>;
+  using object_t = std::vector<member_t>;  // sorted by key, keys unique
+
+  // ---- construction --------------------------------------------------------------------------
+  Json() noexcept : type_(value_t::null) { v_.u = 0; }
+  Json(std::nullptr_t) noexcept : Json() {}
+  Json(value_t type);  // the empty value of that type
+  // Booleans, numbers and strings are constructor templates, as in nlohmann: a template is never
+  // viable for a braced argument, so Json({"a"}) and Json({1.5}) are one-element arrays (the
+  // initializer-list constructor) with every compiler. With plain Json(const char*) and
+  // Json(double), clang (both wasm builds) picks those instead and makes "a" and 1.5.
+  template <typename T, std::enable_if_t<std::is_same_v<T, bool>, int> = 0>
+  Json(T b) noexcept : type_(value_t::boolean) { v_.u = 0; v_.b = b; }
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                                             std::is_signed_v<T>, int> = 0>
+  Json(T i) noexcept : type_(value_t::number_integer) { v_.i = static_cast<int64_t>(i); }
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                                             std::is_unsigned_v<T>, int> = 0>
+  Json(T u) noexcept : type_(value_t::number_unsigned) { v_.u = static_cast<uint64_t>(u); }
+  template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+  Json(T d) noexcept : type_(value_t::number_float) { v_.d = static_cast<double>(d); }
+  // std::string (moved from when an rvalue), then anything that converts to std::string_view
+  // (string literals, const char* (null: ""), string_view).
+  template <typename T, std::enable_if_t<std::is_same_v<std::decay_t<T>, std::string>, int> = 0>
+  Json(T&& s) : Json(StringTag{}, std::forward<T>(s)) {}
+  template <typename T, std::enable_if_t<!std::is_same_v<std::decay_t<T>, std::string> &&
+                                             !std::is_same_v<T, std::nullptr_t> &&
+                                             std::is_convertible_v<const T&, std::string_view>, int> = 0>
+  Json(const T& s) : Json(StringTag{}, View(s)) {}
+  Json(array_t a);
+  // An array, except that a list whose every element is a two-element array starting with a
+  // string is an object (nlohmann's rule): Json{{"a", 1}, {"b", 2}} is {"a":1,"b":2}.
+  Json(std::initializer_list<Json> list);
+  template <typename T, std::enable_if_t<std::is_constructible_v<Json, const T&>, int> = 0>
+  Json(const std::vector<T>& items) : Json(value_t::array) {
+    reserve(items.size());
+    for (const T& item : items) push_back(Json(item));
+  }
+  template <typename T, std::enable_if_t<std::is_constructible_v<Json, const T&>, int> = 0>
+  Json(const std::map<std::string, T>& items) : Json(value_t::object) {
+    for (const auto& [k, v] : items) (*this)[k] = Json(v);
+  }
+
+  static Json array(std::initializer_list<Json> items = {});
+  static Json object(std::initializer_list<Json> members = {});  // each a {"key", value} pair
+
+  Json(const Json& other);
+  Json(Json&& other) noexcept : type_(other.type_), v_(other.v_) {
+    other.type_ = value_t::null;
+    other.v_.u = 0;
+  }
+  Json& operator=(const Json& other);
+  Json& operator=(Json&& other) noexcept;
+  ~Json() { if (type_ == value_t::string || type_ == value_t::array || type_ == value_t::object) Destroy(); }
+
+  // ---- parsing and serialisation -------------------------------------------------------------
+  // Strict RFC 8259 (valid UTF-8, no trailing commas, no comments; a leading UTF-8 BOM is skipped,
+  // as nlohmann does); nesting deeper than 512 is refused. Never aborts: failure is a value with is_discarded(). The trailing arguments are
+  // nlohmann's (callback, allow_exceptions) and are ignored.
+  static Json parse(std::string_view text, std::nullptr_t = nullptr, bool = false);
+  template <typename It>
+  static Json parse(It first, It last, std::nullptr_t = nullptr, bool = false) {
+    return parse(std::string_view(&*first, static_cast<size_t>(last - first)));
+  }
+  // indent < 0: compact. Invalid UTF-8 in strings becomes U+FFFD.
+  std::string dump(int indent = -1, char indent_char = ' ', bool ensure_ascii = false,
+                   error_handler_t = error_handler_t::replace) const;
+  void DumpTo(std::string& out) const;  // compact, appended
+
+  // ---- type ------------------------------------------------------------------------------------
+  value_t type() const noexcept { return type_; }
+  const char* type_name() const noexcept;
+  bool is_null() const noexcept { return type_ == value_t::null; }
+  bool is_boolean() const noexcept { return type_ == value_t::boolean; }
+  bool is_string() const noexcept { return type_ == value_t::string; }
+  bool is_array() const noexcept { return type_ == value_t::array; }
+  bool is_object() const noexcept { return type_ == value_t::object; }
+  bool is_number() const noexcept { return is_number_integer() || type_ == value_t::number_float; }
+  bool is_number_integer() const noexcept {
+    return type_ == value_t::number_integer || type_ == value_t::number_unsigned;
+  }
+  bool is_number_unsigned() const noexcept { return type_ == value_t::number_unsigned; }
+  bool is_number_float() const noexcept { return type_ == value_t::number_float; }
+  bool is_discarded() const noexcept { return type_ == value_t::discarded; }
+  bool is_primitive() const noexcept { return !is_array() && !is_object() && !is_discarded(); }
+  bool is_structured() const noexcept { return is_array() || is_object(); }
+
+  // ---- scalar access -------------------------------------------------------------------------
+  // Numbers convert between the three kinds with static_cast; any other mismatch gives 0 / false
+  // / "" (callers check the type first).
+  template <typename T>
+  T get() const {
+    if constexpr (std::is_same_v<T, Json>) {
+      return *this;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return type_ == value_t::boolean && v_.b;
+    } else if constexpr (std::is_integral_v<T>) {
+      if (type_ == value_t::number_integer) return static_cast<T>(v_.i);
+      if (type_ == value_t::number_unsigned) return static_cast<T>(v_.u);
+      if (type_ == value_t::number_float) {
+        // Out of range (or NaN) would be undefined behaviour: saturate instead.
+        double d = v_.d;
+        if (!(d == d)) return 0;
+        if (d <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+        if (d >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+        return static_cast<T>(d);
+      }
+      return 0;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return static_cast<T>(AsDouble());
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      return StringRef();
+    } else {
+      static_assert(std::is_same_v<T, std::string>, "Json::get: unsupported type");
+    }
+  }
+  template <typename Ref>
+  Ref get_ref() const {
+    static_assert(std::is_same_v<Ref, const std::string&>, "Json::get_ref: const std::string& only");
+    return StringRef();
+  }
+
+  // ---- containers ----------------------------------------------------------------------------
+  size_t size() const noexcept;   // null: 0, object/array: elements, others: 1
+  bool empty() const noexcept;    // null: true, object/array: no elements, others: false
+  void clear() noexcept;          // the empty value of the same type
+  void reserve(size_t n);         // arrays
+
+  // Objects. The non-const operator[] turns null into an object and inserts a null member; the
+  // const one returns a null for a missing key.
+  Json& operator[](std::string_view key);
+  const Json& operator[](std::string_view key) const;
+  // Arrays. The non-const operator[] turns null into an array and grows it.
+  Json& operator[](size_t index);
+  const Json& operator[](size_t index) const;
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, size_t>, int> = 0>
+  Json& operator[](T index) { return (*this)[static_cast<size_t>(index)]; }
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, size_t>, int> = 0>
+  const Json& operator[](T index) const { return (*this)[static_cast<size_t>(index)]; }
+
+  bool contains(std::string_view key) const { return Lookup(key) != nullptr; }
+  size_t count(std::string_view key) const { return contains(key) ? 1 : 0; }
+  size_t erase(std::string_view key);
+  // Sets `key` (objects; null becomes an object). Faster than operator[] for a known-new key
+  // appended in sorted order.
+  Json& Set(std::string_view key, Json value);
+  // The member's value when present and of the default's kind of type, else the default.
+  template <typename T>
+  auto value(std::string_view key, const T& default_value) const {
+    using R = std::conditional_t<std::is_convertible_v<T, std::string_view> &&
+                                     !std::is_same_v<T, std::nullptr_t>,
+                                 std::string, T>;
+    const Json* v = Lookup(key);
+    if (!v) return R(default_value);
+    if constexpr (std::is_same_v<R, Json>) {
+      return *v;
+    } else if constexpr (std::is_same_v<R, std::string>) {
+      return v->is_string() ? v->StringRef() : R(default_value);
+    } else if constexpr (std::is_same_v<R, bool>) {
+      return v->is_boolean() ? v->v_.b : default_value;
+    } else {
+      return v->is_number() ? v->get<R>() : default_value;
+    }
+  }
+  void update(const Json& other);  // objects: copies other's members over this one's
+
+  void push_back(Json value);      // arrays (null becomes an array)
+  void push_back(member_t member); // objects
+  // push_back({"key", value}) on an object adds a member; otherwise the list is one value.
+  void push_back(std::initializer_list<Json> list);
+  template <typename... Args>
+  Json& emplace_back(Args&&... args) {
+    push_back(Json(std::forward<Args>(args)...));
+    return back();
+  }
+  Json& front();
+  const Json& front() const;
+  Json& back();
+  const Json& back() const;
+
+  // Direct access for code that walks the storage.
+  const array_t* array_ptr() const noexcept { return type_ == value_t::array ? v_.a : nullptr; }
+  const object_t* object_ptr() const noexcept { return type_ == value_t::object ? v_.o : nullptr; }
+
+  // ---- iteration -------------------------------------------------------------------------------
+  // Over an array's elements or an object's values (in key order; key() names the member).
+  // Null and scalars have no elements.
+  template <bool Const>
+  class Iter {
+   public:
+    using J = std::conditional_t<Const, const Json, Json>;
+    using M = std::conditional_t<Const, const member_t, member_t>;
+    using difference_type = std::ptrdiff_t;
+    using value_type = Json;
+    using pointer = J*;
+    using reference = J&;
+    using iterator_category = std::forward_iterator_tag;
+
+    Iter() = default;
+    Iter(J* a, M* m) : a_(a), m_(m) {}
+    template <bool C = Const, std::enable_if_t<C, int> = 0>
+    Iter(const Iter<false>& other) : a_(other.a_), m_(other.m_) {}
+
+    J& operator*() const { return m_ ? m_->second : *a_; }
+    J* operator->() const { return &**this; }
+    Iter& operator++() { if (m_) ++m_; else ++a_; return *this; }
+    Iter operator++(int) { Iter t = *this; ++*this; return t; }
+    bool operator==(const Iter& o) const { return a_ == o.a_ && m_ == o.m_; }
+    bool operator!=(const Iter& o) const { return !(*this == o); }
+    // The member's key (objects); "" for array elements.
+    const std::string& key() const { return m_ ? m_->first : EmptyString(); }
+    J& value() const { return **this; }
+
+   private:
+    friend class Json;
+    friend class Iter<!Const>;
+    J* a_ = nullptr;
+    M* m_ = nullptr;
+  };
+  using iterator = Iter<false>;
+  using const_iterator = Iter<true>;
+
+  iterator begin() noexcept;
+  iterator end() noexcept;
+  const_iterator begin() const noexcept;
+  const_iterator end() const noexcept;
+  const_iterator cbegin() const noexcept { return begin(); }
+  const_iterator cend() const noexcept { return end(); }
+  iterator find(std::string_view key);
+  const_iterator find(std::string_view key) const;
+
+  friend bool operator==(const Json& a, const Json& b) noexcept;
+  friend bool operator!=(const Json& a, const Json& b) noexcept { return !(a == b); }
+  // Comparisons with scalars and strings (j["n"] == 1, j["role"] == "user") without building a
+  // temporary for the common cases.
+  friend bool operator==(const Json& a, std::string_view s) noexcept {
+    return a.type_ == value_t::string && *a.v_.s == s;
+  }
+  friend bool operator==(const Json& a, const char* s) noexcept { return a == std::string_view(s); }
+  friend bool operator==(const Json& a, const std::string& s) noexcept { return a == std::string_view(s); }
+  friend bool operator==(const Json& a, std::nullptr_t) noexcept { return a.is_null(); }
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  friend bool operator==(const Json& a, T b) noexcept { return a == Json(b); }
+
+  static const std::string& EmptyString() noexcept;
+
+  // The member's value or nullptr (not an object, or no such key).
+  const Json* Lookup(std::string_view key) const noexcept;
+  Json* Lookup(std::string_view key) noexcept;
+
+ private:
+  struct StringTag {};
+  Json(StringTag, std::string_view s);
+  Json(StringTag, std::string&& s);
+  template <typename T>
+  static std::string_view View(const T& s) noexcept {
+    if constexpr (std::is_convertible_v<const T&, const char*>) {
+      const char* p = s;
+      return p ? std::string_view(p) : std::string_view();
+    } else {
+      return std::string_view(s);
+    }
+  }
+  void Destroy() noexcept;
+  // Moves out of an element of an initializer list (see type_).
+  static Json Take(const Json& element) noexcept;
+  Json& SetMoved(std::string&& key, Json&& value);
+  double AsDouble() const noexcept;
+  const std::string& StringRef() const noexcept;
+  static const Json& Null() noexcept;
+  // For the parser (json_value.cpp).
+  friend class JsonParser;
+
+  // Mutable only so that an initializer list's elements (const temporaries made for the list)
+  // can be moved from instead of deep-copied: see Json::Take in json_value.cpp. No const member
+  // function changes them.
+  mutable value_t type_;
+  mutable union {
+    bool b;
+    int64_t i;
+    uint64_t u;
+    double d;
+    std::string* s;
+    array_t* a;
+    object_t* o;
+  } v_;
+};
+
+}  // namespace switchyard

@@ -1,0 +1,95 @@
+#include "switchyard/json/json.h"
+
+namespace switchyard {
+
+int JsonDepth(std::string_view text, int limit) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[': case '{':
+        if (++depth > max_depth) {
+          max_depth = depth;
+          if (max_depth > limit) return -1;
+        }
+        break;
+      case ']': case '}': --depth; break;
+      default: break;
+    }
+  }
+  return max_depth;
+}
+
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what) {
+  if (text.size() > limits.max_bytes) {
+    return Status::TooLarge(std::string(what) + " is " + std::to_string(text.size()) +
+                            " bytes; the limit is " + std::to_string(limits.max_bytes))
+        .With("limit_bytes", limits.max_bytes);
+  }
+  if (JsonDepth(text, limits.max_depth) < 0) {
+    return Status::TooLarge(std::string(what) + " nests deeper than " +
+                            std::to_string(limits.max_depth) + " levels")
+        .With("limit_depth", limits.max_depth);
+  }
+  Json value = Json::parse(text);
+  if (value.is_discarded()) {
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON");
+  }
+  return value;
+}
+
+const Json* Find(const Json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  return object.Lookup(key);
+}
+const Json* FindObject(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  return v && v->is_object() ? v : nullptr;
+}
+const Json* FindArray(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  return v && v->is_array() ? v : nullptr;
+}
+std::optional<std::string_view> FindString(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string_view(v->get_ref<const std::string&>());
+}
+std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  if (!v) return std::nullopt;
+  // nlohmann's is_number_integer() is also true for unsigned values: test unsigned first so a
+  // value above INT64_MAX is rejected instead of wrapping negative.
+  if (v->is_number_unsigned()) {
+    uint64_t u = v->get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (v->is_number_integer()) return v->get<int64_t>();
+  return std::nullopt;
+}
+std::optional<double> FindNumber(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->get<double>();
+}
+std::optional<bool> FindBool(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  if (!v || !v->is_boolean()) return std::nullopt;
+  return v->get<bool>();
+}
+
+std::string Dump(const Json& value) {
+  std::string out;
+  value.DumpTo(out);
+  return out;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,933 @@
+// Request parsing and validation: every rule here answers a 400 naming the field, so a client
+// can fix its request without guessing. Values are type-checked before nlohmann's get<>.
+#include "switchyard/request/request.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace switchyard {
+namespace {
+
+using std::string;
+using std::string_view;
+
+Status Bad(string_view field, string message) {
+  return Status::InvalidArgument(std::move(message), field);
+}
+
+string Idx(string_view base, size_t i) {
+  string s(base);
+  s += '[';
+  s += std::to_string(i);
+  s += ']';
+  return s;
+}
+
+string Join(string_view a, string_view b) {
+  string s(a);
+  s += '.';
+  s += b;
+  return s;
+}
+
+// UTF-8 code points (continuation bytes are not counted): "characters" for length limits and
+// the token estimate, the same in every build.
+size_t CharCount(string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+const char* TypeName(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "an integer";
+    case Json::value_t::number_float: return "a number";
+    default: return "an invalid value";
+  }
+}
+
+Status TypeError(string_view field, const char* expected, const Json& got) {
+  return Bad(field, string(field) + " must be " + expected + ", not " + TypeName(got));
+}
+
+// A present, non-null member (null means "not given" for every optional field).
+const Json* Member(const Json& obj, string_view key) {
+  const Json* v = Find(obj, key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+Status GetBool(const Json& obj, string_view key, string_view field, std::optional<bool>* out) {
+  const Json* v = Member(obj, key);
+  if (!v) return Status::Ok();
+  if (!v->is_boolean()) return TypeError(field, "a boolean", *v);
+  *out = v->get<bool>();
+  return Status::Ok();
+}
+
+Status GetString(const Json& obj, string_view key, string_view field,
+                 std::optional<string_view>* out) {
+  const Json* v = Member(obj, key);
+  if (!v) return Status::Ok();
+  if (!v->is_string()) return TypeError(field, "a string", *v);
+  *out = string_view(v->get_ref<const string&>());
+  return Status::Ok();
+}
+
+bool IsInteger(const Json& v) { return v.is_number_integer() || v.is_number_unsigned(); }
+
+int64_t AsInt(const Json& v) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    return u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
+  }
+  return v.get<int64_t>();
+}
+
+Status GetInt(const Json& obj, string_view key, string_view field, int64_t lo, int64_t hi,
+              std::optional<int64_t>* out) {
+  const Json* v = Member(obj, key);
+  if (!v) return Status::Ok();
+  if (!IsInteger(*v)) return TypeError(field, "an integer", *v);
+  int64_t x = AsInt(*v);
+  if (x < lo || x > hi) {
+    return Bad(field, string(field) + " must be between " + std::to_string(lo) + " and " +
+                          std::to_string(hi));
+  }
+  *out = x;
+  return Status::Ok();
+}
+
+string FormatBound(double x) {
+  // Bounds are small literals (-2, 0, 1, 2): print them without a trailing ".000000".
+  if (x == static_cast<double>(static_cast<int64_t>(x))) return std::to_string(static_cast<int64_t>(x));
+  return std::to_string(x);
+}
+
+Status GetNumber(const Json& obj, string_view key, string_view field, double lo, double hi,
+                 std::optional<double>* out) {
+  const Json* v = Member(obj, key);
+  if (!v) return Status::Ok();
+  if (!v->is_number()) return TypeError(field, "a number", *v);
+  double x = v->get<double>();
+  if (!(x >= lo && x <= hi)) {
+    return Bad(field, string(field) + " must be between " + FormatBound(lo) + " and " +
+                          FormatBound(hi));
+  }
+  *out = x;
+  return Status::Ok();
+}
+
+// An array of non-empty strings of at most `max` entries.
+Status GetStringList(const Json& obj, string_view key, string_view field, size_t max,
+                     std::vector<string>* out) {
+  const Json* v = Member(obj, key);
+  if (!v) return Status::Ok();
+  if (!v->is_array()) return TypeError(field, "an array of strings", *v);
+  if (v->size() > max) {
+    return Bad(field, string(field) + " has " + std::to_string(v->size()) +
+                          " entries; the limit is " + std::to_string(max));
+  }
+  out->clear();
+  out->reserve(v->size());
+  for (size_t i = 0; i < v->size(); ++i) {
+    const Json& e = (*v)[i];
+    if (!e.is_string()) return TypeError(Idx(field, i), "a string", e);
+    const string& s = e.get_ref<const string&>();
+    if (s.empty()) return Bad(Idx(field, i), Idx(field, i) + " must not be empty");
+    out->push_back(s);
+  }
+  return Status::Ok();
+}
+
+string Lower(string_view s) {
+  string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// ---- presets -------------------------------------------------------------------------------
+
+// Merges `over` onto `base` (base = preset, over = request): objects merge key by key, anything
+// else replaces.
+void MergeOver(Json& base, const Json& over) {
+  for (auto it = over.begin(); it != over.end(); ++it) {
+    auto slot = base.find(it.key());
+    if (slot != base.end() && slot->is_object() && it->is_object()) {
+      MergeOver(*slot, *it);
+    } else {
+      base[it.key()] = *it;
+    }
+  }
+}
+
+constexpr string_view kPresetPrefix = "@preset/";
+
+Status ApplyPreset(Json& body, const RequestOptions& options, string* preset_name) {
+  string name;
+  string_view field;
+  bool from_model = false;
+  if (auto m = FindString(body, "model"); m && m->substr(0, kPresetPrefix.size()) == kPresetPrefix) {
+    name = string(m->substr(kPresetPrefix.size()));
+    field = "model";
+    from_model = true;
+  } else if (const Json* p = Member(body, "preset")) {
+    if (!p->is_string()) return TypeError("preset", "a string", *p);
+    name = p->get<string>();
+    field = "preset";
+  } else {
+    return Status::Ok();
+  }
+  if (name.empty() || name.size() > 128) {
+    return Bad(field, "the preset name must have 1 to 128 characters");
+  }
+  const Json* preset = options.presets ? FindObject(*options.presets, name) : nullptr;
+  if (!preset) {
+    return Status::NotFound("preset \"" + name + "\" not found").With("field", string(field));
+  }
+  Json merged = *preset;
+  merged.erase("preset");  // a preset does not name another preset
+  if (from_model) body.erase("model");
+  MergeOver(merged, body);
+  body = std::move(merged);
+  *preset_name = std::move(name);
+  return Status::Ok();
+}
+
+// ---- messages and the token estimate -------------------------------------------------------
+
+bool IsSystemRole(string_view role) { return role == "system" || role == "developer"; }
+
+Status ValidateContentParts(const Json& content, const string& field) {
+  for (size_t j = 0; j < content.size(); ++j) {
+    const Json& part = content[j];
+    string pf = Idx(field, j);
+    if (!part.is_object()) return TypeError(pf, "an object", part);
+    auto type = FindString(part, "type");
+    if (!type) return Bad(Join(pf, "type"), Join(pf, "type") + " must be a string");
+    if (*type == "text") {
+      const Json* t = Find(part, "text");
+      if (!t || !t->is_string()) return Bad(Join(pf, "text"), Join(pf, "text") + " must be a string");
+    } else if (*type == "image_url") {
+      const Json* u = Find(part, "image_url");
+      bool ok = u && (u->is_string() || (u->is_object() && FindString(*u, "url")));
+      if (!ok) return Bad(Join(pf, "image_url"), Join(pf, "image_url") + " must have a string url");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateMessages(const Json& messages) {
+  static constexpr string_view kRoles[] = {"system", "developer", "user", "assistant", "tool",
+                                           "function"};
+  if (messages.empty()) return Bad("messages", "messages must not be empty");
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Json& m = messages[i];
+    string f = Idx("messages", i);
+    if (!m.is_object()) return TypeError(f, "an object", m);
+    const Json* role = Find(m, "role");
+    if (!role || !role->is_string()) {
+      return Bad(Join(f, "role"), Join(f, "role") + " must be a string");
+    }
+    const string& r = role->get_ref<const string&>();
+    if (std::find(std::begin(kRoles), std::end(kRoles), r) == std::end(kRoles)) {
+      return Bad(Join(f, "role"), Join(f, "role") + " \"" + r +
+                                      "\" is not one of system, developer, user, assistant, tool");
+    }
+    const Json* content = Find(m, "content");
+    string cf = Join(f, "content");
+    if (content && !content->is_null()) {
+      if (content->is_array()) {
+        SY_RETURN_IF_ERROR(ValidateContentParts(*content, cf));
+      } else if (!content->is_string()) {
+        return TypeError(cf, "a string or an array of content parts", *content);
+      }
+    } else if (r != "assistant") {
+      return Bad(cf, cf + " is required for role \"" + r + "\"");
+    }
+    if (const Json* calls = Member(m, "tool_calls"); calls && !calls->is_array()) {
+      return TypeError(Join(f, "tool_calls"), "an array", *calls);
+    }
+  }
+  return Status::Ok();
+}
+
+// Characters of every string in a JSON value (keys included): tool definitions are sent to the
+// model as text, so they count towards the prompt.
+int64_t StringChars(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::string: return static_cast<int64_t>(CharCount(v.get_ref<const string&>()));
+    case Json::value_t::array: {
+      int64_t n = 0;
+      for (const Json& e : v) n += StringChars(e);
+      return n;
+    }
+    case Json::value_t::object: {
+      int64_t n = 0;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        n += static_cast<int64_t>(CharCount(it.key())) + StringChars(*it);
+      }
+      return n;
+    }
+    default: return 0;
+  }
+}
+
+int64_t CeilDiv4(int64_t chars) { return (chars + 3) / 4; }
+
+// Text of a message's content (string, or the text parts joined), appended to `out`.
+void AppendText(const Json& message, string* out) {
+  const Json* content = Find(message, "content");
+  if (!content) return;
+  if (content->is_string()) {
+    *out += content->get_ref<const string&>();
+  } else if (content->is_array()) {
+    for (const Json& part : *content) {
+      if (auto t = FindString(part, "text")) *out += *t;
+    }
+  }
+}
+
+uint64_t ConversationHash(const Json& messages) {
+  const Json* system = nullptr;
+  const Json* first = nullptr;
+  for (const Json& m : messages) {
+    auto role = FindString(m, "role");
+    if (!role) continue;
+    if (IsSystemRole(*role)) {
+      if (!system) system = &m;
+    } else if (!first) {
+      first = &m;
+    }
+    if (system && first) break;
+  }
+  string text = "S";
+  if (system) AppendText(*system, &text);
+  text += '\0';
+  text += 'U';
+  if (first) AppendText(*first, &text);
+  return Fnv1a64(text);
+}
+
+// ---- provider preferences ------------------------------------------------------------------
+
+Status ParseCutoffs(const Json& provider, string_view key, double scale, PercentileCutoffs* out) {
+  string field = Join("provider", key);
+  const Json* v = Member(provider, key);
+  if (!v) return Status::Ok();
+  if (v->is_number()) {
+    double x = v->get<double>();
+    if (!(x >= 0 && x <= 1e9)) return Bad(field, field + " must be a non-negative number");
+    out->p50 = x * scale;
+    return Status::Ok();
+  }
+  if (!v->is_object()) return TypeError(field, "a number or an object {p50,p75,p90,p99}", *v);
+  std::optional<double>* slots[] = {&out->p50, &out->p75, &out->p90, &out->p99};
+  const char* names[] = {"p50", "p75", "p90", "p99"};
+  for (int i = 0; i < 4; ++i) {
+    std::optional<double> x;
+    SY_RETURN_IF_ERROR(GetNumber(*v, names[i], Join(field, names[i]), 0, 1e9, &x));
+    if (x) *slots[i] = *x * scale;
+  }
+  return Status::Ok();
+}
+
+Status ParseMaxPrice(const Json& provider, MaxPrice* out) {
+  const Json* v = Member(provider, "max_price");
+  if (!v) return Status::Ok();
+  if (!v->is_object()) return TypeError("provider.max_price", "an object", *v);
+  struct Slot {
+    const char* key;
+    std::optional<Picos>* out;
+    bool per_million;
+  } slots[] = {{"prompt", &out->prompt, true},
+               {"completion", &out->completion, true},
+               {"request", &out->request, false},
+               {"image", &out->image, false}};
+  for (const Slot& s : slots) {
+    const Json* x = Member(*v, s.key);
+    if (!x) continue;
+    string field = Join("provider.max_price", s.key);
+    if (!x->is_number() && !x->is_string()) return TypeError(field, "a number or decimal string", *x);
+    Result<Picos> usd = ParseUsdJson(*x);
+    if (!usd.ok() || *usd < 0) {
+      return Bad(field, field + " must be a non-negative amount in USD");
+    }
+    // Per-million prices become picodollars per token (floor: a cap never loosens).
+    *s.out = s.per_million ? *usd / 1'000'000 : *usd;
+  }
+  return Status::Ok();
+}
+
+Status ParseProvider(const Json& body, ProviderPreferences* p) {
+  const Json* v = Member(body, "provider");
+  if (!v) return Status::Ok();
+  if (!v->is_object()) return TypeError("provider", "an object", *v);
+  const Json& o = *v;
+  // Every preference read below; any other member is a 400 naming it, not a wish silently ignored.
+  static constexpr string_view kFields[] = {
+      "order", "only", "ignore", "allow_fallbacks", "require_parameters", "zdr",
+      "enforce_distillable_text", "data_collection", "quantizations", "sort", "max_price",
+      "preferred_max_latency", "preferred_min_throughput"};
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    if (std::find(std::begin(kFields), std::end(kFields), it.key()) == std::end(kFields)) {
+      string f = "provider." + it.key();
+      return Bad(f, f + " is not a known provider preference");
+    }
+  }
+  SY_RETURN_IF_ERROR(GetStringList(o, "order", "provider.order", kMaxProviderList, &p->order));
+  SY_RETURN_IF_ERROR(GetStringList(o, "only", "provider.only", kMaxProviderList, &p->only));
+  SY_RETURN_IF_ERROR(GetStringList(o, "ignore", "provider.ignore", kMaxProviderList, &p->ignore));
+  std::optional<bool> b;
+  SY_RETURN_IF_ERROR(GetBool(o, "allow_fallbacks", "provider.allow_fallbacks", &b));
+  if (b) p->allow_fallbacks = *b;
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(o, "require_parameters", "provider.require_parameters", &b));
+  if (b) p->require_parameters = *b;
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(o, "zdr", "provider.zdr", &b));
+  if (b) p->zdr = *b;
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(o, "enforce_distillable_text", "provider.enforce_distillable_text", &b));
+
+  std::optional<string_view> s;
+  SY_RETURN_IF_ERROR(GetString(o, "data_collection", "provider.data_collection", &s));
+  if (s) {
+    if (*s == "deny") p->data_collection_deny = true;
+    else if (*s != "allow") {
+      return Bad("provider.data_collection", "provider.data_collection must be \"allow\" or \"deny\"");
+    }
+  }
+
+  SY_RETURN_IF_ERROR(GetStringList(o, "quantizations", "provider.quantizations", kMaxProviderList,
+                                   &p->quantizations));
+  static constexpr string_view kQuant[] = {"int4", "int8", "fp4", "fp6", "fp8", "fp16", "bf16",
+                                           "fp32", "unknown"};
+  for (size_t i = 0; i < p->quantizations.size(); ++i) {
+    string q = Lower(p->quantizations[i]);
+    if (std::find(std::begin(kQuant), std::end(kQuant), q) == std::end(kQuant)) {
+      string f = Idx("provider.quantizations", i);
+      return Bad(f, f + " \"" + p->quantizations[i] +
+                        "\" is not one of int4, int8, fp4, fp6, fp8, fp16, bf16, fp32, unknown");
+    }
+    p->quantizations[i] = std::move(q);
+  }
+
+  if (const Json* sort = Member(o, "sort")) {
+    const Json* by = sort;
+    string by_field = "provider.sort";
+    if (sort->is_object()) {
+      by = Member(*sort, "by");
+      by_field = "provider.sort.by";
+      if (const Json* part = Member(*sort, "partition")) {
+        if (!part->is_string()) return TypeError("provider.sort.partition", "a string", *part);
+        const string& ps = part->get_ref<const string&>();
+        if (ps == "none") p->sort_partition_none = true;
+        else if (ps != "model") {
+          return Bad("provider.sort.partition",
+                     "provider.sort.partition must be \"model\" or \"none\"");
+        }
+      }
+      if (!by) return Bad(by_field, "provider.sort.by is required");
+    }
+    if (!by->is_string()) return TypeError(by_field, "a string", *by);
+    const string& bs = by->get_ref<const string&>();
+    if (bs == "price") p->sort = SortBy::kPrice;
+    else if (bs == "throughput") p->sort = SortBy::kThroughput;
+    else if (bs == "latency") p->sort = SortBy::kLatency;
+    else return Bad(by_field, by_field + " must be \"price\", \"throughput\" or \"latency\"");
+  }
+
+  SY_RETURN_IF_ERROR(ParseMaxPrice(o, &p->max_price));
+  // Latency cutoffs are seconds on the wire; health reports milliseconds.
+  SY_RETURN_IF_ERROR(ParseCutoffs(o, "preferred_max_latency", 1000.0, &p->preferred_max_latency_ms));
+  SY_RETURN_IF_ERROR(ParseCutoffs(o, "preferred_min_throughput", 1.0, &p->preferred_min_throughput));
+  return Status::Ok();
+}
+
+// ---- reasoning -----------------------------------------------------------------------------
+
+Status ParseReasoning(const Json& body, Reasoning* r) {
+  std::optional<string_view> shorthand;
+  SY_RETURN_IF_ERROR(GetString(body, "reasoning_effort", "reasoning_effort", &shorthand));
+  if (shorthand) {
+    auto e = ParseReasoningEffort(*shorthand);
+    if (!e) {
+      return Bad("reasoning_effort",
+                 "reasoning_effort must be none, minimal, low, medium, high or xhigh");
+    }
+    r->present = true;
+    r->effort = e;
+  }
+  const Json* v = Member(body, "reasoning");
+  if (!v) return Status::Ok();
+  if (!v->is_object()) return TypeError("reasoning", "an object", *v);
+  r->present = true;
+  std::optional<string_view> effort;
+  SY_RETURN_IF_ERROR(GetString(*v, "effort", "reasoning.effort", &effort));
+  if (effort) {
+    auto e = ParseReasoningEffort(*effort);
+    if (!e) {
+      return Bad("reasoning.effort",
+                 "reasoning.effort must be none, minimal, low, medium, high or xhigh");
+    }
+    r->effort = e;
+  }
+  std::optional<int64_t> max_tokens;
+  SY_RETURN_IF_ERROR(GetInt(*v, "max_tokens", "reasoning.max_tokens", 0, kMaxTokensLimit, &max_tokens));
+  r->max_tokens = max_tokens;
+  std::optional<bool> b;
+  SY_RETURN_IF_ERROR(GetBool(*v, "exclude", "reasoning.exclude", &b));
+  if (b) r->exclude = *b;
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(*v, "enabled", "reasoning.enabled", &b));
+  r->enabled = b;
+  return Status::Ok();
+}
+
+// ---- tools and response format -------------------------------------------------------------
+
+Status ParseTools(const Json& body, Request* req) {
+  if (const Json* tools = Member(body, "tools")) {
+    if (!tools->is_array()) return TypeError("tools", "an array", *tools);
+    for (size_t i = 0; i < tools->size(); ++i) {
+      const Json& t = (*tools)[i];
+      string f = Idx("tools", i);
+      if (!t.is_object()) return TypeError(f, "an object", t);
+      auto type = FindString(t, "type");
+      if (!type) return Bad(Join(f, "type"), Join(f, "type") + " must be a string");
+      if (*type == "function") {
+        const Json* fn = FindObject(t, "function");
+        if (!fn) return Bad(Join(f, "function"), Join(f, "function") + " must be an object");
+        auto name = FindString(*fn, "name");
+        if (!name || name->empty()) {
+          return Bad(Join(f, "function.name"), Join(f, "function.name") + " must be a non-empty string");
+        }
+      }
+    }
+    req->has_tools = !tools->empty();
+  }
+  // Deprecated OpenAI `functions` count as tools.
+  if (const Json* fns = Member(body, "functions")) {
+    if (!fns->is_array()) return TypeError("functions", "an array", *fns);
+    req->has_tools = req->has_tools || !fns->empty();
+  }
+  if (req->has_tools) req->params.set(static_cast<size_t>(Param::kTools));
+
+  if (const Json* tc = Member(body, "tool_choice")) {
+    if (tc->is_string()) {
+      const string& s = tc->get_ref<const string&>();
+      if (s == "none") req->tool_choice = ToolChoice::kNone;
+      else if (s == "auto") req->tool_choice = ToolChoice::kAuto;
+      else if (s == "required") req->tool_choice = ToolChoice::kRequired;
+      else return Bad("tool_choice", "tool_choice must be \"none\", \"auto\", \"required\" or an object");
+    } else if (tc->is_object()) {
+      const Json* fn = FindObject(*tc, "function");
+      std::optional<string_view> name;
+      if (fn) name = FindString(*fn, "name");
+      if (FindString(*tc, "type") != string_view("function") || !name || name->empty()) {
+        return Bad("tool_choice",
+                   "tool_choice object must be {\"type\":\"function\",\"function\":{\"name\":...}}");
+      }
+      req->tool_choice = ToolChoice::kFunction;
+      req->tool_choice_function = string(*name);
+    } else {
+      return TypeError("tool_choice", "a string or an object", *tc);
+    }
+    req->params.set(static_cast<size_t>(Param::kToolChoice));
+  }
+
+  if (const Json* rf = Member(body, "response_format")) {
+    if (!rf->is_object()) return TypeError("response_format", "an object", *rf);
+    auto type = FindString(*rf, "type");
+    if (!type) return Bad("response_format.type", "response_format.type must be a string");
+    if (*type == "json_schema") {
+      if (!FindObject(*rf, "json_schema")) {
+        return Bad("response_format.json_schema", "response_format.json_schema must be an object");
+      }
+      req->params.set(static_cast<size_t>(Param::kResponseFormat));
+      req->params.set(static_cast<size_t>(Param::kStructuredOutputs));
+    } else if (*type == "json_object") {
+      req->params.set(static_cast<size_t>(Param::kResponseFormat));
+    } else if (*type != "text") {
+      return Bad("response_format.type",
+                 "response_format.type must be \"text\", \"json_object\" or \"json_schema\"");
+    }
+    req->response_format = string(*type);
+  }
+  return Status::Ok();
+}
+
+// ---- sampling parameters -------------------------------------------------------------------
+
+Status ParseSampling(const Json& body, Request* req) {
+  auto use = [req](Param p) { req->params.set(static_cast<size_t>(p)); };
+  struct NumberRule {
+    const char* key;
+    double lo, hi;
+    Param param;
+  };
+  static constexpr NumberRule kNumbers[] = {
+      {"temperature", 0, 2, Param::kTemperature},
+      {"top_p", 0, 1, Param::kTopP},
+      {"min_p", 0, 1, Param::kMinP},
+      {"top_a", 0, 1, Param::kTopA},
+      {"frequency_penalty", -2, 2, Param::kFrequencyPenalty},
+      {"presence_penalty", -2, 2, Param::kPresencePenalty},
+      {"repetition_penalty", 0, 2, Param::kRepetitionPenalty},
+  };
+  for (const NumberRule& r : kNumbers) {
+    std::optional<double> x;
+    SY_RETURN_IF_ERROR(GetNumber(body, r.key, r.key, r.lo, r.hi, &x));
+    if (x) use(r.param);
+  }
+  std::optional<int64_t> i;
+  SY_RETURN_IF_ERROR(GetInt(body, "top_k", "top_k", 0, 1'000'000, &i));
+  if (i) use(Param::kTopK);
+  i.reset();
+  SY_RETURN_IF_ERROR(GetInt(body, "seed", "seed", INT64_MIN, INT64_MAX, &i));
+  if (i) use(Param::kSeed);
+  i.reset();
+  SY_RETURN_IF_ERROR(GetInt(body, "top_logprobs", "top_logprobs", 0, 20, &i));
+  if (i) use(Param::kTopLogprobs);
+  i.reset();
+  SY_RETURN_IF_ERROR(GetInt(body, "n", "n", 1, 128, &i));
+
+  std::optional<bool> b;
+  SY_RETURN_IF_ERROR(GetBool(body, "logprobs", "logprobs", &b));
+  if (b && *b) use(Param::kLogprobs);
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(body, "parallel_tool_calls", "parallel_tool_calls", &b));
+  if (b) use(Param::kParallelToolCalls);
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(body, "structured_outputs", "structured_outputs", &b));
+  if (b && *b) use(Param::kStructuredOutputs);
+  b.reset();
+  SY_RETURN_IF_ERROR(GetBool(body, "include_reasoning", "include_reasoning", &b));  // deprecated
+  if (b) use(Param::kIncludeReasoning);
+
+  if (const Json* stop = Member(body, "stop")) {
+    if (stop->is_array()) {
+      if (stop->size() > 16) return Bad("stop", "stop has more than 16 sequences");
+      for (size_t k = 0; k < stop->size(); ++k) {
+        if (!(*stop)[k].is_string()) return TypeError(Idx("stop", k), "a string", (*stop)[k]);
+      }
+    } else if (!stop->is_string()) {
+      return TypeError("stop", "a string or an array of strings", *stop);
+    }
+    use(Param::kStop);
+  }
+  if (const Json* lb = Member(body, "logit_bias")) {
+    if (!lb->is_object()) return TypeError("logit_bias", "an object", *lb);
+    for (auto it = lb->begin(); it != lb->end(); ++it) {
+      if (!it->is_number()) return TypeError(Join("logit_bias", it.key()), "a number", *it);
+    }
+    use(Param::kLogitBias);
+  }
+  if (const Json* w = Member(body, "web_search_options")) {
+    if (!w->is_object()) return TypeError("web_search_options", "an object", *w);
+    use(Param::kWebSearchOptions);
+  }
+  if (const Json* p = Member(body, "prediction")) {
+    if (!p->is_object()) return TypeError("prediction", "an object", *p);
+    use(Param::kPrediction);
+  }
+  std::optional<string_view> s;
+  SY_RETURN_IF_ERROR(GetString(body, "verbosity", "verbosity", &s));
+  if (s) {
+    if (*s != "low" && *s != "medium" && *s != "high") {
+      return Bad("verbosity", "verbosity must be \"low\", \"medium\" or \"high\"");
+    }
+    use(Param::kVerbosity);
+  }
+  return Status::Ok();
+}
+
+// Fields the router accepts and passes through, type-checked only.
+Status CheckPassThrough(const Json& body) {
+  struct Rule {
+    const char* key;
+    Json::value_t type;
+    const char* expected;
+  };
+  static constexpr Rule kRules[] = {
+      {"usage", Json::value_t::object, "an object"},            // deprecated {include}
+      {"route", Json::value_t::string, "a string"},             // deprecated
+      {"stream_options", Json::value_t::object, "an object"},
+      {"prompt_cache_key", Json::value_t::string, "a string"},
+      {"cache_control", Json::value_t::object, "an object"},
+      {"service_tier", Json::value_t::string, "a string"},
+      {"plugins", Json::value_t::array, "an array"},
+      {"modalities", Json::value_t::array, "an array"},
+  };
+  for (const Rule& r : kRules) {
+    const Json* v = Member(body, r.key);
+    if (v && v->type() != r.type) return TypeError(r.key, r.expected, *v);
+  }
+  if (const Json* u = Member(body, "usage")) {
+    std::optional<bool> include;
+    SY_RETURN_IF_ERROR(GetBool(*u, "include", "usage.include", &include));
+  }
+  if (const Json* plugins = Member(body, "plugins")) {
+    for (size_t i = 0; i < plugins->size(); ++i) {
+      const Json& p = (*plugins)[i];
+      if (!p.is_object() || !FindString(p, "id")) {
+        return Bad(Idx("plugins", i), Idx("plugins", i) + " must be an object with a string id");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// ---- models --------------------------------------------------------------------------------
+
+ModelRef MakeRef(string_view requested) {
+  ModelRef ref;
+  ref.requested = string(requested);
+  ref.id = ref.requested;
+  size_t slash = requested.rfind('/');
+  size_t colon = requested.rfind(':');
+  if (colon != string_view::npos && (slash == string_view::npos || colon > slash) &&
+      colon + 1 < requested.size()) {
+    ref.suffix = string(requested.substr(colon + 1));
+    ref.id = string(requested.substr(0, colon));
+    if (ref.suffix == "free") ref.variant = Variant::kFree;
+    else if (ref.suffix == "nitro") ref.variant = Variant::kNitro;
+    else if (ref.suffix == "floor") ref.variant = Variant::kFloor;
+    else ref.variant = Variant::kOther;
+  }
+  return ref;
+}
+
+Status CheckModelName(string_view name, string_view field) {
+  if (name.empty()) return Bad(field, string(field) + " must not be empty");
+  if (name.size() > 256) return Bad(field, string(field) + " is longer than 256 characters");
+  if (name == "openrouter/auto" || name == "openrouter/free") {
+    return Bad(field, "\"" + string(name) +
+                          "\" (automatic model choice) is not supported yet; name a model");
+  }
+  if (name.substr(0, kPresetPrefix.size()) == kPresetPrefix) {
+    return Bad(field, "a preset can only be named in `model` or `preset`");
+  }
+  return Status::Ok();
+}
+
+Status ParseModels(const Json& body, Request* req) {
+  std::optional<string_view> model;
+  SY_RETURN_IF_ERROR(GetString(body, "model", "model", &model));
+  std::vector<string> models;
+  SY_RETURN_IF_ERROR(GetStringList(body, "models", "models", kMaxModels, &models));
+  if (!model && models.empty()) {
+    return Bad("model", "model is required (or a non-empty models list)");
+  }
+  auto add = [req](string_view name) {
+    for (const ModelRef& m : req->models) {
+      if (m.requested == name) return;
+    }
+    req->models.push_back(MakeRef(name));
+  };
+  if (model) {
+    SY_RETURN_IF_ERROR(CheckModelName(*model, "model"));
+    req->model = string(*model);
+    add(*model);
+  }
+  for (size_t i = 0; i < models.size(); ++i) {
+    SY_RETURN_IF_ERROR(CheckModelName(models[i], Idx("models", i)));
+    add(models[i]);
+  }
+  if (req->models.size() > kMaxModels) {
+    return Bad("models", "at most " + std::to_string(kMaxModels) + " models may be given");
+  }
+  return Status::Ok();
+}
+
+// ---- session, user, metadata, transforms ---------------------------------------------------
+
+Status ParseIdentity(const Json& body, const RequestOptions& options, Request* req) {
+  std::optional<string_view> s;
+  SY_RETURN_IF_ERROR(GetString(body, "session_id", "session_id", &s));
+  string_view session = s ? *s : options.session_header;
+  if (CharCount(session) > kMaxSessionIdChars) {
+    return Bad("session_id", "session_id is longer than 256 characters");
+  }
+  req->session_id = string(session);
+
+  s.reset();
+  SY_RETURN_IF_ERROR(GetString(body, "user", "user", &s));
+  if (s) {
+    if (CharCount(*s) > kMaxUserChars) return Bad("user", "user is longer than 256 characters");
+    req->user = string(*s);
+  }
+
+  if (const Json* md = Member(body, "metadata")) {
+    if (!md->is_object()) return TypeError("metadata", "an object", *md);
+    if (md->size() > kMaxMetadataPairs) {
+      return Bad("metadata", "metadata has " + std::to_string(md->size()) +
+                                 " pairs; the limit is 16");
+    }
+    for (auto it = md->begin(); it != md->end(); ++it) {
+      string f = Join("metadata", it.key());
+      if (it.key().empty() || CharCount(it.key()) > kMaxMetadataKeyChars) {
+        return Bad(f, "metadata keys must have 1 to 64 characters");
+      }
+      if (!it->is_string()) return TypeError(f, "a string", *it);
+      const string& value = it->get_ref<const string&>();
+      if (CharCount(value) > kMaxMetadataValueChars) {
+        return Bad(f, f + " is longer than 512 characters");
+      }
+      req->metadata.emplace_back(it.key(), value);
+    }
+  }
+
+  SY_RETURN_IF_ERROR(GetStringList(body, "transforms", "transforms", 8, &req->transforms));
+  for (size_t i = 0; i < req->transforms.size(); ++i) {
+    if (req->transforms[i] != "middle-out") {
+      return Bad(Idx("transforms", i), "transform \"" + req->transforms[i] +
+                                           "\" is not supported (only \"middle-out\")");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// ---- public --------------------------------------------------------------------------------
+
+const char* ReasoningEffortName(ReasoningEffort effort) {
+  switch (effort) {
+    case ReasoningEffort::kNone: return "none";
+    case ReasoningEffort::kMinimal: return "minimal";
+    case ReasoningEffort::kLow: return "low";
+    case ReasoningEffort::kMedium: return "medium";
+    case ReasoningEffort::kHigh: return "high";
+    case ReasoningEffort::kXHigh: return "xhigh";
+  }
+  return "medium";
+}
+
+std::optional<ReasoningEffort> ParseReasoningEffort(string_view name) {
+  if (name == "none") return ReasoningEffort::kNone;
+  if (name == "minimal") return ReasoningEffort::kMinimal;
+  if (name == "low") return ReasoningEffort::kLow;
+  if (name == "medium") return ReasoningEffort::kMedium;
+  if (name == "high") return ReasoningEffort::kHigh;
+  if (name == "xhigh") return ReasoningEffort::kXHigh;
+  return std::nullopt;
+}
+
+const char* SortByName(SortBy sort) {
+  switch (sort) {
+    case SortBy::kNone: return "none";
+    case SortBy::kPrice: return "price";
+    case SortBy::kThroughput: return "throughput";
+    case SortBy::kLatency: return "latency";
+  }
+  return "none";
+}
+
+const char* VariantName(Variant variant) {
+  switch (variant) {
+    case Variant::kNone: return "";
+    case Variant::kFree: return "free";
+    case Variant::kNitro: return "nitro";
+    case Variant::kFloor: return "floor";
+    case Variant::kOther: return "other";
+  }
+  return "";
+}
+
+uint64_t Fnv1a64(string_view bytes, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+int64_t EstimatePromptTokens(const Json& request) {
+  int64_t tokens = kTokensReplyPriming;
+  if (const Json* messages = FindArray(request, "messages")) {
+    for (const Json& m : *messages) {
+      int64_t chars = 0, fixed = kTokensPerMessage;
+      const Json* content = Find(m, "content");
+      if (content && content->is_string()) {
+        chars += static_cast<int64_t>(CharCount(content->get_ref<const string&>()));
+      } else if (content && content->is_array()) {
+        for (const Json& part : *content) {
+          if (auto t = FindString(part, "text")) chars += static_cast<int64_t>(CharCount(*t));
+          else fixed += kTokensPerImage;  // images, audio, files: a fixed count each
+        }
+      }
+      if (const Json* calls = FindArray(m, "tool_calls")) chars += StringChars(*calls);
+      if (auto name = FindString(m, "name")) chars += static_cast<int64_t>(CharCount(*name));
+      tokens += fixed + CeilDiv4(chars);
+    }
+  } else if (auto prompt = FindString(request, "prompt")) {
+    tokens += CeilDiv4(static_cast<int64_t>(CharCount(*prompt)));
+  }
+  if (const Json* tools = FindArray(request, "tools")) tokens += CeilDiv4(StringChars(*tools));
+  return tokens;
+}
+
+Result<Request> ParseRequest(string_view body, const RequestOptions& options) {
+  SY_ASSIGN_OR_RETURN(Json doc, ParseJson(body, options.limits, "request body"));
+  return ParseRequestJson(std::move(doc), options);
+}
+
+Result<Request> ParseRequestJson(Json body, const RequestOptions& options) {
+  if (!body.is_object()) return Bad("", "the request body must be a JSON object");
+  Request req;
+  SY_RETURN_IF_ERROR(ApplyPreset(body, options, &req.preset));
+  const Json& b = body;
+
+  SY_RETURN_IF_ERROR(ParseModels(b, &req));
+
+  // messages (chat) or prompt (legacy completions)
+  if (const Json* messages = Member(b, "messages")) {
+    if (!messages->is_array()) return TypeError("messages", "an array", *messages);
+    SY_RETURN_IF_ERROR(ValidateMessages(*messages));
+    req.conversation_hash = ConversationHash(*messages);
+  } else if (const Json* prompt = Member(b, "prompt")) {
+    if (!prompt->is_string()) return TypeError("prompt", "a string", *prompt);
+    req.conversation_hash = Fnv1a64(string("U") + prompt->get<string>());
+  } else {
+    return Bad("messages", "messages is required");
+  }
+
+  std::optional<bool> stream;
+  SY_RETURN_IF_ERROR(GetBool(b, "stream", "stream", &stream));
+  req.stream = stream.value_or(false);
+
+  std::optional<int64_t> max_tokens, max_completion;
+  SY_RETURN_IF_ERROR(GetInt(b, "max_tokens", "max_tokens", 1, kMaxTokensLimit, &max_tokens));
+  SY_RETURN_IF_ERROR(GetInt(b, "max_completion_tokens", "max_completion_tokens", 1, kMaxTokensLimit,
+                            &max_completion));
+  req.max_tokens = max_completion ? max_completion : max_tokens;
+  if (req.max_tokens) req.params.set(static_cast<size_t>(Param::kMaxTokens));
+
+  SY_RETURN_IF_ERROR(ParseTools(b, &req));
+  SY_RETURN_IF_ERROR(ParseSampling(b, &req));
+  SY_RETURN_IF_ERROR(ParseReasoning(b, &req.reasoning));
+  if (req.reasoning.present && req.reasoning.enabled != std::optional<bool>(false) &&
+      req.reasoning.effort != std::optional<ReasoningEffort>(ReasoningEffort::kNone)) {
+    req.params.set(static_cast<size_t>(Param::kReasoning));
+  }
+  SY_RETURN_IF_ERROR(ParseProvider(b, &req.provider));
+  SY_RETURN_IF_ERROR(ParseIdentity(b, options, &req));
+  SY_RETURN_IF_ERROR(CheckPassThrough(b));
+
+  req.estimated_prompt_tokens = EstimatePromptTokens(b);
+  req.raw = std::move(body);
+  return req;
+}
+
+}  // namespace switchyard

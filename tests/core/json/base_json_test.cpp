@@ -1,0 +1,72 @@
+#include "test_support.h"
+
+#include "switchyard/json/json.h"
+#include "switchyard/base/status.h"
+
+using namespace switchyard;
+
+TEST_CASE("ParseJson accepts valid JSON and rejects garbage with 400") {
+  auto ok = ParseJson(R"({"a":[1,2,{"b":"c"}]})");
+  REQUIRE(ok.ok());
+  CHECK((*ok)["a"][2]["b"] == "c");
+
+  for (const char* bad : {"", "{", "{\"a\":}", "[1,2", "nul", "{\"a\":1}x", "\"\\x\""}) {
+    auto r = ParseJson(bad);
+    INFO(bad);
+    CHECK_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kInvalidArgument);
+    CHECK(r.status().http_status() == 400);
+  }
+}
+
+TEST_CASE("ParseJson enforces size and depth limits with 413") {
+  JsonLimits limits;
+  limits.max_bytes = 10;
+  auto big = ParseJson(R"({"aaaaaaaaaa":1})", limits);
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.status().code() == Code::kTooLarge);
+
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  auto d = ParseJson(deep);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().http_status() == 413);
+
+  // Brackets inside strings do not count towards depth.
+  std::string in_string = "{\"s\":\"" + std::string(500, '[') + "\"}";
+  CHECK(ParseJson(in_string).ok());
+  CHECK(JsonDepth(R"({"a":"\"[[[","b":[{}]})", 64) == 3);
+}
+
+TEST_CASE("Find helpers tolerate wrong shapes") {
+  Json j = {{"s", "x"}, {"n", 3}, {"f", 1.5}, {"b", true}, {"o", Json::object()}, {"a", Json::array()}};
+  CHECK(FindString(j, "s") == std::string_view("x"));
+  CHECK_FALSE(FindString(j, "n").has_value());
+  CHECK(FindInt(j, "n") == 3);
+  CHECK_FALSE(FindInt(j, "f").has_value());
+  Json big = Json::parse("{\"u\":18446744073709551615,\"m\":9223372036854775807,\"neg\":-5}");
+  CHECK_FALSE(FindInt(big, "u").has_value());  // above INT64_MAX: rejected, never wrapped
+  CHECK(FindInt(big, "m") == INT64_MAX);
+  CHECK(FindInt(big, "neg") == -5);
+  CHECK(FindNumber(j, "f") == 1.5);
+  CHECK(FindBool(j, "b") == true);
+  CHECK(FindObject(j, "o") != nullptr);
+  CHECK(FindArray(j, "o") == nullptr);
+  CHECK(FindArray(j, "a") != nullptr);
+  CHECK(Find(Json::array(), "x") == nullptr);
+  CHECK(Find(j, "missing") == nullptr);
+}
+
+TEST_CASE("ErrorBody renders the documented error shape") {
+  Status s = Status::InvalidArgument("messages must be an array", "messages");
+  Json body = ErrorBody(s);
+  CHECK(body["error"]["code"] == 400);
+  CHECK(body["error"]["message"] == "messages must be an array");
+  CHECK(body["error"]["metadata"]["field"] == "messages");
+  Json plain = ErrorBody(Status::NotFound("no such model"));
+  CHECK(plain["error"]["code"] == 404);
+  CHECK_FALSE(plain["error"].contains("metadata"));
+  Status with = Status::Upstream("provider failed").With("provider_name", "Groq");
+  CHECK(ErrorBody(with)["error"]["metadata"]["provider_name"] == "Groq");
+  CHECK(Dump(Json("\xff")) == "\"\xEF\xBF\xBD\"");
+}

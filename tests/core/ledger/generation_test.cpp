@@ -1,0 +1,191 @@
+// Generation records: the GET /generation body, the lossless JSON form, host details with bad
+// input, and rollups (render, export, pruning).
+#include "test_support.h"
+
+#include "switchyard/ledger/generation.h"
+#include "switchyard/json/json.h"
+#include "switchyard/ledger/ledger.h"
+
+using namespace switchyard;
+
+namespace {
+
+GenerationRecord Sample() {
+  GenerationRecord r;
+  r.id = "gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG";
+  r.model = "anthropic/claude-sonnet-4";
+  r.provider_name = "Anthropic";
+  r.latency_ms = 1250;
+  r.generation_time_ms = 1200;
+  r.streamed = true;
+  r.finish_reason = "stop";
+  r.native_finish_reason = "end_turn";
+  r.provider_responses = {{"Amazon Bedrock", 529, 300, "overloaded"}, {"Anthropic", 200, 950, ""}};
+  r.origin = "https://example.com/";
+  r.http_referer = "https://example.com/";
+  r.app_title = "Example";
+  r.app_id = 12345;
+  r.external_user = "user-123";
+  r.session_id = "sess-1";
+  r.key_hash = std::string(64, 'a');
+  r.workspace_id = "ws_1";
+  r.usage.prompt_tokens = 1200;
+  r.usage.completion_tokens = 300;
+  r.usage.cached_tokens = 1000;
+  r.usage.reasoning_tokens = 120;
+  r.usage.known = true;
+  r.cost.charged = 5'400'000'000;  // $0.0054
+  r.cost.upstream = 5'400'000'000;
+  r.cost.cache_discount = 2'700'000'000;
+  r.cost.list = 5'400'000'000;
+  r.created_at_ms = DaysFromCivil(2026, 8, 1) * kMsPerDay + 3'600'000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("RenderGeneration has OpenRouter's fields and values") {
+  Json body = RenderGeneration(Sample());
+  REQUIRE(body.contains("data"));
+  const Json& d = body["data"];
+  for (const char* field : {"id",
+                            "model",
+                            "provider_name",
+                            "total_cost",
+                            "usage",
+                            "upstream_inference_cost",
+                            "cache_discount",
+                            "is_byok",
+                            "tokens_prompt",
+                            "tokens_completion",
+                            "native_tokens_prompt",
+                            "native_tokens_completion",
+                            "native_tokens_reasoning",
+                            "native_tokens_cached",
+                            "latency",
+                            "generation_time",
+                            "streamed",
+                            "cancelled",
+                            "finish_reason",
+                            "native_finish_reason",
+                            "provider_responses",
+                            "origin",
+                            "http_referer",
+                            "app_id",
+                            "external_user",
+                            "session_id",
+                            "workspace_id",
+                            "created_at"}) {
+    INFO(field);
+    CHECK(d.contains(field));
+  }
+  CHECK(d["total_cost"].get<double>() == 0.0054);
+  CHECK(d["usage"].get<double>() == 0.0054);
+  CHECK(d["cache_discount"].get<double>() == 0.0027);
+  CHECK(d["tokens_prompt"] == 1200);
+  CHECK(d["native_tokens_cached"] == 1000);
+  CHECK(d["native_tokens_reasoning"] == 120);
+  CHECK(d["latency"] == 1250);
+  CHECK(d["provider_responses"].size() == 2);
+  CHECK(d["provider_responses"][0]["status"] == 529);
+  CHECK(d["provider_responses"][1]["provider_name"] == "Anthropic");
+  CHECK(d["created_at"] == "2026-08-01T01:00:00.000Z");
+  CHECK(d["app_id"] == 12345);
+
+  GenerationRecord bare;
+  bare.id = "gen-x";
+  Json b = RenderGeneration(bare)["data"];
+  CHECK(b["cache_discount"].is_null());  // no caching happened
+  CHECK(b["finish_reason"].is_null());
+  CHECK(b["latency"].is_null());
+  CHECK(b["http_referer"].is_null());
+  CHECK(b["workspace_id"].is_null());
+}
+
+TEST_CASE("GenerationToJson / GenerationFromJson round-trip losslessly") {
+  GenerationRecord r = Sample();
+  r.cost.is_byok = true;
+  r.cost.cache_write_1h = 7;
+  r.usage.cache_write_1h_tokens = 3;
+  Result<GenerationRecord> back = GenerationFromJson(Json::parse(Dump(GenerationToJson(r))));
+  REQUIRE(back.ok());
+  CHECK(*back == r);
+}
+
+TEST_CASE("ReadGenerationDetails reads host fields and rejects bad types") {
+  GenerationRecord r;
+  REQUIRE(ReadGenerationDetails(Json::parse(R"({"model":"m/x","provider_name":"X","latency":12.7,
+      "generation_time_ms":30,"streamed":true,"cancelled":true,"x_title":"App",
+      "provider_responses":[{"provider_name":"X","status":200,"latency":10}],"unknown":1})"),
+                                &r)
+              .ok());
+  CHECK(r.model == "m/x");
+  CHECK(r.latency_ms == 12);
+  CHECK(r.generation_time_ms == 30);
+  CHECK(r.cancelled);
+  CHECK(r.app_title == "App");
+  CHECK(r.app() == "App");
+  CHECK(r.provider_responses.size() == 1);
+  for (const char* bad :
+       {R"([])", R"({"model":5})", R"({"latency":"fast"})", R"({"provider_responses":{}})",
+        R"({"provider_responses":[1]})", R"({"session_id":["x"]})"}) {
+    INFO(bad);
+    GenerationRecord x;
+    CHECK(ReadGenerationDetails(Json::parse(bad), &x).code() != Code::kOk);
+  }
+  GenerationRecord big;
+  CHECK(ReadGenerationDetails(Json{{"origin", std::string(5000, 'o')}}, &big).code() ==
+        Code::kTooLarge);
+  CHECK_FALSE(GenerationFromJson(Json::parse(R"({"usage":{"prompt_tokens":-1}})")).ok());
+  CHECK_FALSE(GenerationFromJson(Json::parse(R"({"cost":{"charged":"x"}})")).ok());
+}
+
+TEST_CASE("rollups aggregate by every dimension and UTC day, export canonically, prune") {
+  Rollups rollups;
+  GenerationRecord a = Sample();
+  GenerationRecord b = Sample();
+  b.model = "openai/gpt-4o";
+  b.provider_name = "OpenAI";
+  b.app_title.clear();  // attributed to the referer
+  b.cost.is_byok = true;
+  b.cost.charged = 270'000'000;
+  GenerationRecord c = Sample();
+  c.created_at_ms += kMsPerDay;  // next UTC day
+  c.workspace_id.clear();
+  for (const GenerationRecord* r : {&a, &b, &c}) rollups.Add(*r);
+  const int64_t day = UtcDay(a.created_at_ms);
+  CHECK(rollups.Get(RollupBy::kDay, "", day)->requests == 2);
+  CHECK(rollups.Get(RollupBy::kDay, "", day)->cost == 5'400'000'000 + 270'000'000);
+  CHECK(rollups.Get(RollupBy::kDay, "", day)->byok_upstream == 5'400'000'000);
+  CHECK(rollups.Get(RollupBy::kModel, "openai/gpt-4o", day)->requests == 1);
+  CHECK(rollups.Get(RollupBy::kProvider, "Anthropic", day + 1)->requests == 1);
+  CHECK(rollups.Get(RollupBy::kApp, "Example", day)->requests == 1);
+  CHECK(rollups.Get(RollupBy::kApp, "https://example.com/", day)->requests == 1);
+  CHECK(rollups.Get(RollupBy::kWorkspace, "ws_1", day)->requests == 2);
+  CHECK_FALSE(rollups.Get(RollupBy::kWorkspace, "ws_1", day + 1).has_value());
+  CHECK(rollups.Get(RollupBy::kKey, a.key_hash, day)->cached_tokens == 2000);
+
+  Json rendered = rollups.Render(RollupBy::kProvider, day, day);
+  REQUIRE(rendered["data"].size() == 2);
+  CHECK(rendered["data"][0]["provider"] == "Anthropic");
+  CHECK(rendered["data"][0]["cost"] == "0.0054");
+  CHECK(rendered["data"][1]["provider"] == "OpenAI");
+
+  // Canonical export: the same totals built in another order export the same JSON.
+  Rollups other;
+  for (const GenerationRecord* r : {&c, &b, &a}) other.Add(*r);
+  CHECK(other.ToJson() == rollups.ToJson());
+  Result<Rollups> back = Rollups::FromJson(Json::parse(Dump(rollups.ToJson())));
+  REQUIRE(back.ok());
+  CHECK(back->ToJson() == rollups.ToJson());
+  Rollups copy = rollups;  // copies rebuild their own name index
+  copy.Add(a);
+  CHECK(copy.Get(RollupBy::kDay, "", day)->requests == 3);
+  CHECK(rollups.Get(RollupBy::kDay, "", day)->requests == 2);
+  CHECK_FALSE(Rollups::FromJson(Json::parse(R"([{"by":"colour","day":1,"name":"x"}])")).ok());
+  CHECK_FALSE(Rollups::FromJson(Json::parse(R"({})")).ok());
+
+  rollups.PruneBefore(day + 1);
+  CHECK_FALSE(rollups.Get(RollupBy::kDay, "", day).has_value());
+  CHECK(rollups.Get(RollupBy::kDay, "", day + 1)->requests == 1);
+}
