@@ -4,9 +4,8 @@
 // on failure, into the handle's result buffer, returning the status code. Nothing here decides
 // anything about routing, money or wire formats; that all lives in the modules.
 //
-// No exceptions exist in this build (-fno-exceptions, JSON_NOEXCEPTION): every input is checked
-// before nlohmann sees it (Find* lookups, type checks), so malformed input is a 400, never an
-// abort. A NULL handle is a host bug: the call returns SY_INVALID_ARGUMENT and explains itself
+// No exceptions exist in this build (-fno-exceptions): every input is parsed by ParseJson and
+// read through Find* lookups and type checks, so malformed input is a 400, never an abort. A NULL handle is a host bug: the call returns SY_INVALID_ARGUMENT and explains itself
 // in sy_last_error().
 #include "switchyard/c_api/c_api.h"
 

@@ -1,11 +1,12 @@
 // catalog_json_tape.h: a read-only JSON document as one flat array of nodes pointing into the
 // source text, for loading the catalog quickly at every worker isolate start.
 //
-// Why not nlohmann/json here: building its DOM (a std::map per object, a std::string per
-// string) for the ~1 MB default catalog and freeing it again cost ~10 ms natively and ~30 ms in
-// wasm, several times the work of reading the catalog itself. The tape makes one allocation
+// Why not a DOM here: when the core parsed with nlohmann/json, building its DOM (a std::map per
+// object, a std::string per string) for the ~1 MB default catalog and freeing it again cost
+// ~10 ms natively and ~30 ms in wasm, several times the work of reading the catalog itself (the
+// core's own Json, json_value.h, has since replaced nlohmann at run time). The tape makes one allocation
 // for all nodes, copies no strings (a string without escapes is a view of the text) and frees
-// in one go. It validates as strictly as nlohmann (grammar, UTF-8, escapes, surrogate pairs)
+// in one go. It validates as strictly as Json::parse (grammar, UTF-8, escapes, surrogate pairs)
 // and enforces the same size and depth limits; parsing is recursive only up to that depth.
 //
 // Ownership: a tape borrows the text, which must outlive it and every JsonValue taken from it.

@@ -4,8 +4,8 @@
 //
 // Prices leave the core as USD-per-token decimal strings formatted exactly from integer
 // picodollars (2.5 USD per million tokens is 2,500,000 pUSD per token → "0.0000025"); no
-// double is involved. Live statistics come in through a callback so that this module does not
-// link the health module (which itself depends on the catalog).
+// double is involved. Live statistics come in through a callback: the host owns the health state
+// (health.h, a module below this one), the catalog only renders it.
 #include <algorithm>
 
 #include "switchyard/catalog/catalog.h"

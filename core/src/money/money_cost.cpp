@@ -1,6 +1,6 @@
-// The cost of one generation, rounding and the credit-purchase fee (rules in money.h). Lives in
-// the base module so the wire translators (usage.cost in responses) and the ledger (what is
-// charged) price a generation with the very same function.
+// The cost of one generation, rounding and the credit-purchase fee (rules in money.h). In the
+// money module, below both the wire translators (usage.cost in responses) and the ledger (what is
+// charged), so they price a generation with the very same function.
 #include <algorithm>
 #include <cstdio>
 #include <string>

@@ -1,5 +1,6 @@
 // Request parsing and validation: every rule here answers a 400 naming the field, so a client
-// can fix its request without guessing. Values are type-checked before nlohmann's get<>.
+// can fix its request without guessing. Values are type-checked before they are read (Find*,
+// is_*()), never read as a type they are not.
 #include "switchyard/request/request.h"
 
 #include <algorithm>

@@ -304,9 +304,9 @@ Json RenderPlan(const Catalog& catalog, const Plan& plan) {
 
 namespace {
 
-// Appends a JSON string literal the way Dump() writes one (nlohmann: ensure_ascii off, control
+// Appends a JSON string literal the way Dump() writes one (no ASCII escaping of UTF-8, control
 // characters escaped, \u00xx in lower-case hex). Strings here are valid UTF-8: catalog text is
-// validated on load, request text was parsed by nlohmann, reasons are ours.
+// validated on load, request text was validated by the parser, reasons are ours.
 void AppendQuoted(string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
@@ -341,7 +341,7 @@ void AppendKey(string* out, std::string_view key) {
 
 }  // namespace
 
-// Keys in sorted order, as nlohmann's std::map-backed objects serialise them.
+// Keys in sorted order, as Json objects (sorted by key) serialise them.
 string RenderPlanText(const Catalog& catalog, const Plan& plan) {
   string out, scratch;
   out.reserve(256 + plan.attempts.size() * 256 + plan.trace.size() * 160);

@@ -1,6 +1,6 @@
 // json_view.h (wire-internal): an allocation-free reader over JSON text, for the per-chunk
-// stream path where building an nlohmann tree for every provider chunk would cost more than
-// the whole translation budget.
+// stream path where building a JSON DOM for every provider chunk would cost more than the whole
+// translation budget.
 //
 // JsonView::Parse validates a whole document once (grammar, string escapes, nesting depth);
 // every accessor afterwards walks the validated text without re-checking. Given a JsonTape,

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "switchyard/catalog/catalog.h"
-#include "switchyard/health/health.h"  // EndpointHealth only: the catalog does not link the health module
+#include "switchyard/health/health.h"  // EndpointHealth: what the statistics callback returns
 #include "switchyard/json/json.h"
 
 using namespace switchyard;

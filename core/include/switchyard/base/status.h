@@ -1,5 +1,9 @@
 // status.h: errors as values for the whole core.
 //
+// The base folder (core/src/base/, core/include/switchyard/base/) owns what every module speaks:
+// Status, Result<T> and the one error body clients see. With the JSON folder it forms the `base`
+// module, the bottom layer (a Status's metadata is a Json; parsing JSON returns a Result).
+//
 // The core is built with exceptions off, so every fallible function returns a `Status` or a
 // `Result<T>`. A Status carries a `Code` (which maps to one HTTP status of the documented error
 // shape), a human-readable message and optional metadata (the `error.metadata` object that

@@ -1,4 +1,6 @@
 /* c_api.h: the one way into the Switchyard core from a host (JS in a browser, Node or workerd).
+ * The c_api module (core/src/c_api/) owns every extern "C" entry point: this header's and the
+ * simulator's (c_sim.h).
  *
  * The same functions are exported by the Emscripten build (npm package) and by the WASI build
  * (edge worker), and a test compares each .wasm's export list with the SY_API functions here.

@@ -2,6 +2,10 @@
 // limits, capabilities and data policies. The planner, the wire translators and the ledger all
 // read this one structure; nothing else knows where prices come from.
 //
+// The catalog module (core/src/catalog/) owns this structure, its loading (catalog.cpp, with its
+// validating reader catalog_json_tape.h), overlays and the bodies of GET /models, /providers and
+// /models/{id}/endpoints (catalog_render.cpp).
+//
 // A Catalog is built from the project's catalog JSON (core/data/catalog.json, format in
 // core/data/FORMAT.md), either the embedded default or one the host supplies, and can be
 // overlaid at run time (custom providers, self-hosted base URLs, price overrides). Once built it
@@ -34,7 +38,7 @@
 
 namespace switchyard {
 
-struct EndpointHealth;  // health.h; only RenderEndpoints' callback uses it (no link dependency)
+struct EndpointHealth;  // health.h; only RenderEndpoints' callback uses it
 
 enum class WireFormat : uint8_t { kOpenAI, kAnthropic, kGemini };
 const char* WireFormatName(WireFormat wire);                       // "openai", ...
@@ -121,7 +125,7 @@ struct ModelsQuery {
 };
 
 // Live statistics of one endpoint (by catalog index) for RenderEndpoints; nullopt = no data.
-// The catalog does not link the health module (health depends on catalog); callers pass
+// The catalog holds no health state (the host keeps a Health per isolate); callers pass
 //   [&](uint32_t i) { return health.Get(i, now_ms); }
 using EndpointStatsFn = std::function<std::optional<EndpointHealth>(uint32_t endpoint_index)>;
 

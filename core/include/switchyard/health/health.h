@@ -1,6 +1,9 @@
 // health.h: what the router has seen of each endpoint lately: latency, throughput, errors,
 // outages, a circuit breaker and Retry-After cooldowns.
 //
+// The health module (core/src/health/) owns these statistics and nothing else. It knows endpoints
+// only by catalog index, so it sits below the catalog, whose /endpoints rendering shows them.
+//
 // Health is a pure function of the events the host reports and the `now_ms` it passes: no clock
 // of its own, no randomness, so a snapshot replayed anywhere gives the same answers. The worker
 // keeps one per isolate and shares snapshots through a Durable Object (ExportDelta/Merge/Rebase).

@@ -1,9 +1,15 @@
 // json.h: the core's rules for JSON from outside (requests, provider responses, host input).
 //
-// nlohmann/json runs in no-exception mode. Untrusted text is checked for size and nesting depth
-// *before* nlohmann sees it (its parser recurses, so unbounded depth would exhaust the wasm
-// stack), then parsed with allow_exceptions=false. Lookups on untrusted values use Find*(),
-// which never throw or abort on a missing key or a wrong type.
+// The JSON folder (core/src/json/, core/include/switchyard/json/) owns the core's JSON: the Json
+// value with its parser and writer (json_value.h), and these rules. It builds into the `base`
+// module together with status.h, since each needs the other (see core/CMakeLists.txt). The
+// lazy stream reader of the wire translators is wire's own (core/src/wire/json_view.h).
+// nlohmann/json is not part of the core: the tests and the fuzz target use it as the oracle.
+//
+// Untrusted text is checked for size and nesting depth *before* it is parsed (Json::parse
+// recurses, so unbounded depth would exhaust the wasm stack); parsing never throws or aborts, and
+// a syntax error is a Status. Lookups on untrusted values use Find*(), which never abort on a
+// missing key or a wrong type.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,8 @@
-// ledger.h: one account's money — credits, API keys, workspaces, guardrails, reservations and
+// ledger.h: the ledger module (core/src/ledger/) owns accounts and what they spend: this header
+// and generation.h (per-generation records and rollups). Amounts and prices are the money
+// module's; the ledger resolves catalog endpoints to their prices, so it sits above the catalog.
+//
+// One account's money — credits, API keys, workspaces, guardrails, reservations and
 // generation records — as exact integers (money.h), with every input (time included) an argument.
 //
 // How a request spends money:

@@ -1,6 +1,10 @@
 // money.h: exact amounts of US dollars and the cost of one generation. Never a float on a money
 // path.
 //
+// The money module (core/src/money/) owns amounts (Picos) and their decimal text, prices (Prices,
+// PriceTier: the catalog stores them, the ledger and the wire translators charge by them), token
+// usage (usage.h) and the cost of one generation. Accounts and settlement are the ledger's.
+//
 // Unit: the picodollar (1e-12 USD), in int64. $0.01 per million tokens is 1e-8 USD per token =
 // 10,000 picodollars per token, so every catalog price (at most 6 decimals per million tokens)
 // is an exact integer per token, and int64 holds balances up to ~$9.2 million. Products of

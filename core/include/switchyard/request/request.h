@@ -1,6 +1,9 @@
 // request.h: an OpenAI chat-completions request with OpenRouter's router extensions, parsed from
 // untrusted JSON and validated (REFERENCE §2).
 //
+// The request module (core/src/request/) owns the client's request as the router reads it. The
+// planner routes it and the wire translators send it, so it sits below both.
+//
 // ParseRequest checks size and nesting before parsing, then every field the router or a wire
 // translator reads: a bad type or a value out of range is a 400 (Code::kInvalidArgument) whose
 // metadata names the offending field ("provider.sort.by", "messages[2].role"); a body over the

@@ -1,6 +1,9 @@
-// planner.h: the routing decision. Given a validated Request, the caller's policy, the health
-// of every endpoint, the time and a seed, the planner returns the ordered attempts to make and a
-// trace explaining every inclusion, exclusion and ordering decision (REFERENCE §2–3).
+// planner.h: the routing module (core/src/routing/) owns the routing decision: this planner, its
+// explanation (planner_render.cpp) and prompt-cache stickiness (planner_stickiness.cpp).
+//
+// Given a validated Request, the caller's policy, the health of every endpoint, the time and a
+// seed, the planner returns the ordered attempts to make and a trace explaining every inclusion,
+// exclusion and ordering decision (REFERENCE §2–3).
 //
 // Pure: the same (catalog, request, policy, health, stickiness, now_ms, seed) give the same plan
 // in every build, native or wasm (integer weights, a private splitmix64 PRNG, no libm). The

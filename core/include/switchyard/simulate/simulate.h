@@ -1,7 +1,9 @@
-// simulate.h: the routing simulator. A discrete-event simulation of traffic against simulated
-// providers, decided by the production planner, health (outage rule, circuit breaker, Retry-After
-// cooldowns), prompt-cache stickiness and cost code: a team tries a routing policy here before it
-// meets real traffic, and what the simulator says is what the router would do.
+// simulate.h: the simulate module (core/src/simulate/) owns the routing simulator.
+//
+// A discrete-event simulation of traffic against simulated providers, decided by the production
+// planner, health (outage rule, circuit breaker, Retry-After cooldowns), prompt-cache stickiness
+// and cost code: a team tries a routing policy here before it meets real traffic, and what the
+// simulator says is what the router would do.
 //
 // Pure like the rest of the core: the scenario carries the seed and the start time, and the same
 // (catalog, scenario) give the same report in every build (native, Emscripten, WASI). Random

@@ -1,7 +1,11 @@
-// wire/wire.h: one attempt on the wire. Builds the upstream HTTP request for a planned attempt in
-// the endpoint's wire format (OpenAI-compatible, Anthropic Messages, Google Gemini) and turns the
-// upstream answer, buffered or streamed, into the client's format (OpenAI chat completions, or
-// Anthropic Messages for clients of POST /messages), with normalised usage and an outcome:
+// wire/wire.h: one attempt on the wire. The wire module (core/src/wire/) owns every provider
+// format (openai.h, anthropic.h, gemini.h), Server-Sent Events (sse.h), stream translation and
+// upstream error classification; this header is its entry point.
+//
+// Builds the upstream HTTP request for a planned attempt in the endpoint's wire format
+// (OpenAI-compatible, Anthropic Messages, Google Gemini) and turns the upstream answer, buffered or
+// streamed, into the client's format (OpenAI chat completions, or Anthropic Messages for clients of
+// POST /messages), with normalised usage and an outcome:
 //   done  - the client gets this answer;
 //   retry - this provider failed in a way the next attempt may not (5xx, 429, 408, 529, provider
 //           401/403, garbage, an error before the first streamed byte): try the next attempt;
