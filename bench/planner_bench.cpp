@@ -16,8 +16,8 @@
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/health/health.h"
 #include "switchyard/json/json.h"
-#include "switchyard/routing/planner.h"
 #include "switchyard/request/request.h"
+#include "switchyard/routing/planner.h"
 
 using namespace switchyard;
 

@@ -21,13 +21,13 @@
 #include <vector>
 
 #include "c_api/handles.h"
+#include "switchyard/base/status.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/health/health.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
 #include "switchyard/money/money.h"
 #include "switchyard/routing/planner.h"
-#include "switchyard/base/status.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/wire.h"
 

@@ -19,13 +19,13 @@
 #include <string_view>
 #include <utility>
 
+#include "switchyard/base/status.h"
 #include "switchyard/c_api/c_api.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/health/health.h"
 #include "switchyard/ledger/ledger.h"
 #include "switchyard/money/money.h"
 #include "switchyard/routing/planner.h"
-#include "switchyard/base/status.h"
 #include "switchyard/wire/wire.h"
 
 namespace switchyard::capi {

@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "switchyard/json/json.h"
 #include "switchyard/base/status.h"
+#include "switchyard/json/json.h"
 
 namespace switchyard::internal {
 

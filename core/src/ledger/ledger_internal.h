@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "switchyard/base/status.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
 #include "switchyard/money/money.h"
-#include "switchyard/base/status.h"
 
 namespace switchyard::internal {
 

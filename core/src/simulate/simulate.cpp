@@ -14,9 +14,9 @@
 #include "switchyard/health/health.h"
 #include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
-#include "switchyard/routing/planner.h"
-#include "switchyard/request/request.h"
 #include "switchyard/money/usage.h"
+#include "switchyard/request/request.h"
+#include "switchyard/routing/planner.h"
 
 namespace switchyard {
 

@@ -1,7 +1,7 @@
 #include "test_support.h"
 
-#include "switchyard/json/json.h"
 #include "switchyard/base/status.h"
+#include "switchyard/json/json.h"
 
 using namespace switchyard;
 

@@ -2,8 +2,8 @@
 // input, and rollups (render, export, pruning).
 #include "test_support.h"
 
-#include "switchyard/ledger/generation.h"
 #include "switchyard/json/json.h"
+#include "switchyard/ledger/generation.h"
 #include "switchyard/ledger/ledger.h"
 
 using namespace switchyard;

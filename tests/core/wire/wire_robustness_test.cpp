@@ -9,9 +9,9 @@
 #include <variant>
 #include <vector>
 
-#include "switchyard/wire/sse.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/gemini.h"
+#include "switchyard/wire/sse.h"
 #include "wire_fixture_support.h"
 
 namespace switchyard::testing {

@@ -33,8 +33,8 @@
 #include <utility>
 #include <vector>
 
-#include "switchyard/money/money.h"
 #include "switchyard/base/status.h"
+#include "switchyard/money/money.h"
 
 namespace switchyard {
 

@@ -26,8 +26,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "switchyard/money/money.h"
 #include "switchyard/base/status.h"
+#include "switchyard/money/money.h"
 #include "switchyard/money/usage.h"
 
 namespace switchyard {

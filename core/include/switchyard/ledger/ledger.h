@@ -60,9 +60,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "switchyard/base/status.h"
 #include "switchyard/ledger/generation.h"
 #include "switchyard/money/money.h"
-#include "switchyard/base/status.h"
 #include "switchyard/money/usage.h"
 
 namespace switchyard {

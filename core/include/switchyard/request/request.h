@@ -29,10 +29,10 @@
 #include <utility>
 #include <vector>
 
+#include "switchyard/base/status.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
-#include "switchyard/base/status.h"
 
 namespace switchyard {
 

@@ -45,10 +45,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "switchyard/base/status.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/health/health.h"
 #include "switchyard/request/request.h"
-#include "switchyard/base/status.h"
 
 namespace switchyard {
 

@@ -95,9 +95,9 @@
 #include <string>
 #include <vector>
 
+#include "switchyard/base/status.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json_value.h"
-#include "switchyard/base/status.h"
 
 namespace switchyard {
 

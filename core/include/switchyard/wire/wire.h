@@ -38,8 +38,8 @@
 #include <utility>
 #include <vector>
 
-#include "switchyard/catalog/catalog.h"
 #include "switchyard/base/status.h"
+#include "switchyard/catalog/catalog.h"
 #include "switchyard/money/usage.h"
 
 namespace switchyard {
