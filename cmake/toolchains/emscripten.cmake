@@ -23,7 +23,9 @@ if(NOT EMSCRIPTEN_ROOT)
     set(EMSCRIPTEN_ROOT /usr/share/emscripten)
   endif()
 endif()
-# try_compile projects re-read this file; they see the same root.
+# Cached, so that a re-configure without the environment keeps the same Emscripten; try_compile
+# projects re-read this file and get the same root.
+set(EMSCRIPTEN_ROOT "${EMSCRIPTEN_ROOT}" CACHE PATH "Emscripten's folder (emcc, cmake/)")
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES EMSCRIPTEN_ROOT)
 
 set(sy_emscripten_platform ${EMSCRIPTEN_ROOT}/cmake/Modules/Platform/Emscripten.cmake)

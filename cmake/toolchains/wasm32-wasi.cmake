@@ -14,11 +14,13 @@ set(CMAKE_SYSTEM_NAME Generic)          # CMake 3.25 has no WASI platform module
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
 set(SY_WASI ON CACHE BOOL "Building for wasm32-wasi" FORCE)
 
-# A cache variable wins over the environment; try_compile projects re-read this file and see the
-# same values through CMAKE_TRY_COMPILE_PLATFORM_VARIABLES.
+# A cache variable wins over the environment. A value from the environment is cached, so that a
+# re-configure without it (cmake --build after a CMakeLists.txt change, from another shell) keeps
+# the same toolchain; try_compile projects re-read this file and get the values through
+# CMAKE_TRY_COMPILE_PLATFORM_VARIABLES.
 foreach(var WASI_SDK_PREFIX WASI_SYSROOT SY_WASI_LLVM_VERSION)
   if(NOT DEFINED ${var} AND DEFINED ENV{${var}} AND NOT "$ENV{${var}}" STREQUAL "")
-    set(${var} "$ENV{${var}}")
+    set(${var} "$ENV{${var}}" CACHE STRING "wasm32-wasi toolchain: from the environment")
   endif()
 endforeach()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES WASI_SDK_PREFIX WASI_SYSROOT SY_WASI_LLVM_VERSION)
