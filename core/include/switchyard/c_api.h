@@ -62,6 +62,7 @@ typedef struct sy_router_t sy_router_t;
 typedef struct sy_plan_t sy_plan_t;
 typedef struct sy_stream_t sy_stream_t;
 typedef struct sy_ledger_t sy_ledger_t;
+typedef struct sy_session_t sy_session_t;
 
 /* ---- memory and version ---------------------------------------------------------------- */
 SY_API(sy_abi_version) uint32_t sy_abi_version(void);
@@ -129,6 +130,40 @@ SY_API(sy_stream_finish) sy_status_t sy_stream_finish(sy_stream_t* stream, const
 SY_API(sy_stream_result) const char* sy_stream_result(const sy_stream_t* stream, size_t* size);
 SY_API(sy_stream_summary) sy_status_t sy_stream_summary(sy_stream_t* stream);
 SY_API(sy_stream_free) void sy_stream_free(sy_stream_t* stream);
+
+/* ---- session: one request's life (session.h) -------------------------------------------
+ * Every host runs a request the same way: create a session (it plans), then loop on
+ * sy_session_next until it answers a final step, doing what each step says:
+ *
+ *   s = sy_router_session(router, input)        result: the plan (as sy_plan_result)
+ *   loop: step = sy_session_next(s, {"now_ms":N,"committed":bool})
+ *     "attempt": fetch step.request (+ the secret step.request.auth names) under step.limits;
+ *        buffered: sy_session_respond(s, head | failure, body)
+ *        streamed: sy_session_stream_open(s, head | failure); for each chunk
+ *                  forward(sy_session_stream_feed(s, bytes)) until sy_session_stream_ended(s);
+ *                  forward(sy_session_stream_finish(s, {"now_ms","first_content_ms"} | failure))
+ *     "respond": send {status, headers, body}; settle step.settle (or release when null); stop
+ *     "end":     send step.tail, close the stream; settle step.settle (or release); stop
+ *
+ * input: sy_router_plan's input, plus "limits":{"connect_ms","first_token_ms","idle_ms",
+ * "total_ms","max_response_bytes"} (phase deadlines handed to every attempt) and "record":
+ * {"origin","http_referer","app_title","external_user","session_id"} (generation record
+ * fields). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
+ * "connection"|"too_large"|"cancelled"|"unavailable","phase":"head"|"first_token"|"idle"|"total",
+ * "message":"..","now_ms":N}. Steps and results: session.h. On a failed create *out is NULL and
+ * the router's result buffer has the error body. stream_feed/stream_finish results are client
+ * bytes (not JSON); the others are JSON. */
+SY_API(sy_router_session) sy_status_t sy_router_session(sy_router_t* router, const char* input, size_t size, sy_session_t** out);
+SY_API(sy_session_free) void sy_session_free(sy_session_t* session);
+SY_API(sy_session_result) const char* sy_session_result(const sy_session_t* session, size_t* size);
+SY_API(sy_session_next) sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t size);
+SY_API(sy_session_respond) sy_status_t sy_session_respond(sy_session_t* session,
+    const char* report, size_t report_size, const char* body, size_t body_size);
+SY_API(sy_session_stream_open) sy_status_t sy_session_stream_open(sy_session_t* session, const char* report, size_t size);
+SY_API(sy_session_stream_feed) sy_status_t sy_session_stream_feed(sy_session_t* session, const char* bytes, size_t size);
+/* 1 when the stream needs no more upstream bytes (it ended or failed), else 0 (NULL: 1). */
+SY_API(sy_session_stream_ended) int32_t sy_session_stream_ended(const sy_session_t* session);
+SY_API(sy_session_stream_finish) sy_status_t sy_session_stream_finish(sy_session_t* session, const char* report, size_t size);
 
 /* ---- ledger: one account's credits, keys, budgets, reservations, generations ----------- */
 /* state: a snapshot from sy_ledger_export, or empty for a new account. */
