@@ -141,6 +141,10 @@ struct SessionHost {
 // "browser","format","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
 // "max_response_bytes"},"record":{..}}; all optional). Errors name the field.
 Result<SessionHost> ParseSessionHost(const Json& input);
+// Defaults that depend on the parsed input, so the same input gives the same bytes in every
+// build: generation_id "gen-" + the seed in hex, created now_ms / 1000, user_salt the context's
+// account_id (when no hashed_user is given).
+void DefaultSessionHost(const PlanInput& input, SessionHost* host);
 
 // A response head from the host, or an attempt that got none.
 //   {"status":N,"headers":{name:value}|[[name,value],..],"now_ms":N}
@@ -187,7 +191,8 @@ class Session {
   // "settle" is the ledger's settle command for the generation ({"id","priced","endpoint",
   // "byok","finish_reason","generation":{..}}), or null when nothing was generated (release
   // the hold). "observed": the health events told since the previous step.
-  Json Next(int64_t now_ms, bool committed);
+  // Errors: an attempt still waiting for its report (400).
+  Result<Json> Next(int64_t now_ms, bool committed);
 
   // A buffered attempt's answer (or failure). {"outcome":"done"|"retry"|"fail"|"cancelled"}.
   Result<Json> Respond(const AttemptReport& report, std::string_view body);

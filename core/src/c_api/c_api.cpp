@@ -287,54 +287,6 @@ Result<std::shared_ptr<RouterState>> NewRouterState(const Json& config) {
 
 
 using switchyard::Attempt;
-using switchyard::capi::AttemptHost;
-
-// The host's fields of sy_router_plan's input, beside the planner's: {"generation_id":"gen-..",
-// "created":<unix s>,"user_salt":"..","hashed_user":"u_..","browser":bool,
-// "format":"openai"|"anthropic"}. All optional.
-Result<AttemptHost> ReadAttemptHost(const Json& input) {
-  AttemptHost host;
-  for (auto [key, out] : {std::pair<const char*, std::string*>{"generation_id", &host.generation_id},
-                          {"user_salt", &host.user_salt},
-                          {"hashed_user", &host.hashed_user}}) {
-    const Json* v = switchyard::Find(input, key);
-    if (v == nullptr || v->is_null()) continue;
-    if (!v->is_string()) return Status::InvalidArgument(std::string(key) + " must be a string", key);
-    *out = v->get<std::string>();
-  }
-  if (host.generation_id.size() > 256) {
-    return Status::InvalidArgument("generation_id is longer than 256 characters", "generation_id");
-  }
-  host.created = -1;
-  SY_RETURN_IF_ERROR(ReadInt(input, "created", /*required=*/false, &host.created));
-  SY_RETURN_IF_ERROR(ReadBool(input, "browser", &host.browser));
-  if (const Json* f = switchyard::Find(input, "format"); f && !f->is_null()) {
-    if (f->is_string() && *f == "openai") {
-      host.client_format = switchyard::ClientFormat::kOpenAI;
-    } else if (f->is_string() && *f == "anthropic") {
-      host.client_format = switchyard::ClientFormat::kAnthropic;
-    } else {
-      return Status::InvalidArgument("format must be \"openai\" or \"anthropic\"", "format");
-    }
-  }
-  return host;
-}
-
-// Defaults that depend on the parsed input: ids and times derive from the seed and now_ms, so
-// that the same input gives the same bytes in every build.
-void DefaultAttemptHost(const switchyard::PlanInput& input, AttemptHost* host) {
-  if (host->generation_id.empty()) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = "gen-";
-    for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(input.seed >> shift) & 0xf];
-    host->generation_id = std::move(id);
-  }
-  if (host->created < 0) host->created = input.now_ms / 1000;
-  if (host->hashed_user.empty() && host->user_salt.empty()) {
-    host->user_salt = input.context.account_id;
-  }
-}
-
 Result<const Attempt*> AttemptAt(const sy_plan_t& plan, uint32_t index) {
   if (index >= plan.plan.attempts.size()) {
     return Status::NotFound("attempt " + std::to_string(index) + " does not exist; the plan has " +
@@ -449,6 +401,41 @@ Json CostFields(const switchyard::PricedUsage& priced) {
   Json fields = Json::object();
   switchyard::WriteCostFields(priced.cost, &fields);
   return fields;
+}
+
+// One request planned: the input parsed (a /messages body mapped to the chat request it means),
+// the host's fields read, the plan made against the router's health and stickiness.
+struct Planned {
+  switchyard::PlanInput input;
+  switchyard::SessionHost host;
+  switchyard::Plan plan;
+};
+
+Result<Planned> PlanRequest(RouterState& state, const char* input, size_t size) {
+  SY_ASSIGN_OR_RETURN(Json document, ParseObject(input, size, "plan input", /*empty_ok=*/false));
+  SY_ASSIGN_OR_RETURN(switchyard::SessionHost host, switchyard::ParseSessionHost(document));
+  if (host.client_format == switchyard::ClientFormat::kAnthropic) {
+    // A POST /messages body: the planner and the translators take the chat request it maps to.
+    auto it = document.find("request");
+    if (it != document.end()) {
+      SY_ASSIGN_OR_RETURN(Json chat, switchyard::AnthropicToChat(*it));
+      *it = std::move(chat);
+    }
+  }
+  // The session's own fields are not the planner's.
+  document.erase("limits");
+  document.erase("record");
+  const Json* presets = state.presets.is_object() ? &state.presets : nullptr;
+  SY_ASSIGN_OR_RETURN(switchyard::PlanInput parsed,
+                      switchyard::ParsePlanInputJson(std::move(document), presets));
+  switchyard::PlanOptions options;
+  options.now_ms = parsed.now_ms;
+  options.seed = parsed.seed;
+  options.stickiness = &state.stickiness;
+  SY_ASSIGN_OR_RETURN(switchyard::Plan plan, switchyard::MakePlan(*state.catalog, parsed.request,
+                                                                  parsed.context, state.health,
+                                                                  options));
+  return Planned{std::move(parsed), std::move(host), std::move(plan)};
 }
 
 }  // namespace
@@ -591,42 +578,17 @@ sy_status_t sy_router_plan(sy_router_t* router, const char* input, size_t size, 
     return Fail(router->result, Status::InvalidArgument("sy_router_plan: out is NULL"));
   }
   *out = nullptr;
-  Result<Json> document = ParseObject(input, size, "plan input", /*empty_ok=*/false);
-  if (!document.ok()) return Fail(router->result, document.status());
-  Result<AttemptHost> host = ReadAttemptHost(*document);
-  if (!host.ok()) return Fail(router->result, host.status());
-  if (host->client_format == switchyard::ClientFormat::kAnthropic) {
-    // A POST /messages body: the planner and the translators take the chat request it maps to.
-    auto it = document->find("request");
-    if (it != document->end()) {
-      Result<Json> chat = switchyard::AnthropicToChat(*it);
-      if (!chat.ok()) return Fail(router->result, chat.status());
-      *it = std::move(*chat);
-    }
-  }
-
-  const std::shared_ptr<RouterState>& state = router->state;
-  const Json* presets = state->presets.is_object() ? &state->presets : nullptr;
-  Result<switchyard::PlanInput> parsed =
-      switchyard::ParsePlanInputJson(std::move(*document), presets);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  DefaultAttemptHost(*parsed, &*host);
-
-  switchyard::PlanOptions options;
-  options.now_ms = parsed->now_ms;
-  options.seed = parsed->seed;
-  options.stickiness = &state->stickiness;
-  Result<switchyard::Plan> plan = switchyard::MakePlan(*state->catalog, parsed->request,
-                                                       parsed->context, state->health, options);
-  if (!plan.ok()) return Fail(router->result, plan.status());
+  Result<Planned> planned = PlanRequest(*router->state, input, size);
+  if (!planned.ok()) return Fail(router->result, planned.status());
 
   sy_plan_t* handle = new (std::nothrow) sy_plan_t();
   if (handle == nullptr) return Fail(router->result, Status::Internal("out of memory"));
-  handle->router = state;
-  handle->catalog = state->catalog;
-  handle->input = std::move(*parsed);
-  handle->host = std::move(*host);
-  handle->plan = std::move(*plan);
+  handle->router = router->state;
+  handle->catalog = router->state->catalog;
+  handle->input = std::move(planned->input);
+  handle->host = std::move(planned->host);
+  switchyard::DefaultSessionHost(handle->input, &handle->host);
+  handle->plan = std::move(planned->plan);
   handle->result = switchyard::RenderPlanText(*handle->catalog, handle->plan);  // == Dump(RenderPlan), ~6x faster
   router->result.clear();
   *out = handle;
@@ -804,6 +766,101 @@ sy_status_t sy_stream_summary(sy_stream_t* stream) {
 }
 
 void sy_stream_free(sy_stream_t* stream) { delete stream; }
+
+// ---- session: one request's life (session.h); each entry reads its input and calls Session ----
+
+sy_status_t sy_router_session(sy_router_t* router, const char* input, size_t size,
+                              sy_session_t** out) {
+  if (router == nullptr) return NullHandle("sy_router_session");
+  if (out == nullptr) {
+    return Fail(router->result, Status::InvalidArgument("sy_router_session: out is NULL"));
+  }
+  *out = nullptr;
+  Result<Planned> planned = PlanRequest(*router->state, input, size);
+  if (!planned.ok()) return Fail(router->result, planned.status());
+  RouterState& state = *router->state;
+  std::string plan_text = switchyard::RenderPlanText(*state.catalog, planned->plan);
+  Result<std::unique_ptr<switchyard::Session>> session = switchyard::Session::Create(
+      state.catalog, &state.health, &state.stickiness, std::move(planned->input),
+      std::move(planned->host), std::move(planned->plan));
+  if (!session.ok()) return Fail(router->result, session.status());
+  sy_session_t* handle = new (std::nothrow) sy_session_t();
+  if (handle == nullptr) return Fail(router->result, Status::Internal("out of memory"));
+  handle->router = router->state;
+  handle->session = std::move(*session);
+  handle->result = std::move(plan_text);
+  router->result.clear();
+  *out = handle;
+  return SY_OK;
+}
+
+void sy_session_free(sy_session_t* session) { delete session; }
+
+const char* sy_session_result(const sy_session_t* session, size_t* size) {
+  return ResultBuffer(session ? &session->result : nullptr, size);
+}
+
+sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_next");
+  Result<Json> in = ParseObject(input, size, "next input", /*empty_ok=*/false);
+  if (!in.ok()) return Fail(session->result, in.status());
+  int64_t now_ms = 0;
+  bool committed = false;
+  Status status = ReadInt(*in, "now_ms", /*required=*/true, &now_ms);
+  if (status.ok()) status = ReadBool(*in, "committed", &committed);
+  if (!status.ok()) return Fail(session->result, status);
+  return Reply(session->result, session->session->Next(now_ms, committed));
+}
+
+namespace {
+Result<switchyard::AttemptReport> ReadReport(const char* report, size_t size, int64_t now_ms) {
+  SY_ASSIGN_OR_RETURN(Json json, ParseObject(report, size, "attempt report", /*empty_ok=*/true));
+  return switchyard::ParseAttemptReport(json, now_ms);
+}
+}  // namespace
+
+sy_status_t sy_session_respond(sy_session_t* session, const char* report, size_t report_size,
+                               const char* body, size_t body_size) {
+  if (session == nullptr) return NullHandle("sy_session_respond");
+  Result<switchyard::AttemptReport> r = ReadReport(report, report_size, 0);
+  if (!r.ok()) return Fail(session->result, r.status());
+  Result<std::string_view> bytes = InputText(body, body_size, "response body");
+  if (!bytes.ok()) return Fail(session->result, bytes.status());
+  return Reply(session->result, session->session->Respond(*r, *bytes));
+}
+
+sy_status_t sy_session_stream_open(sy_session_t* session, const char* report, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_stream_open");
+  Result<switchyard::AttemptReport> r = ReadReport(report, size, 0);
+  if (!r.ok()) return Fail(session->result, r.status());
+  Status status = session->session->OpenStream(*r);
+  if (!status.ok()) return Fail(session->result, status);
+  session->result = "{}";
+  return SY_OK;
+}
+
+sy_status_t sy_session_stream_feed(sy_session_t* session, const char* bytes, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_stream_feed");
+  Result<std::string_view> text = InputText(bytes, size, "stream bytes");
+  if (!text.ok()) return Fail(session->result, text.status());
+  std::string_view client = session->session->Feed(*text);
+  session->result.assign(client.data(), client.size());
+  return SY_OK;
+}
+
+int32_t sy_session_stream_ended(const sy_session_t* session) {
+  return session == nullptr || session->session->StreamEnded() ? 1 : 0;
+}
+
+sy_status_t sy_session_stream_finish(sy_session_t* session, const char* report, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_stream_finish");
+  Result<switchyard::AttemptReport> r = ReadReport(report, size, 0);
+  if (!r.ok()) return Fail(session->result, r.status());
+  Result<std::string_view> tail = session->session->FinishStream(*r);
+  if (!tail.ok()) return Fail(session->result, tail.status());
+  session->result.assign(tail->data(), tail->size());
+  return SY_OK;
+}
 
 // ---- ledger ----------------------------------------------------------------------------------
 

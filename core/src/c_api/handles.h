@@ -25,6 +25,7 @@
 #include "switchyard/ledger.h"
 #include "switchyard/money.h"
 #include "switchyard/planner.h"
+#include "switchyard/session.h"
 #include "switchyard/status.h"
 #include "switchyard/wire/wire.h"
 
@@ -35,17 +36,6 @@ struct RouterState {
   Health health;
   Stickiness stickiness;
   Json presets;                      // {name: preset} from the router config, or null
-};
-
-// What the host tells the plan about the attempts it will make (fields of sy_router_plan's
-// input beside the planner's own): see ReadAttemptHost in c_api.cpp.
-struct AttemptHost {
-  std::string generation_id;     // the client-visible id; default "gen-" + seed in hex
-  int64_t created = 0;           // unix seconds; default now_ms / 1000
-  std::string hashed_user;       // `user` already hashed by the host, or
-  std::string user_salt;         // a salt for HashUser; default the context's account_id
-  bool browser = false;          // the upstream call is made from a web page
-  ClientFormat client_format = ClientFormat::kOpenAI;
 };
 
 // Helpers shared by the c_api/*.cpp files (defined in c_api.cpp).
@@ -73,7 +63,7 @@ struct sy_plan_t {
   std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
   std::shared_ptr<const switchyard::Catalog> catalog;      // the catalog the plan indexes
   switchyard::PlanInput input;
-  switchyard::capi::AttemptHost host;
+  switchyard::SessionHost host;
   switchyard::Plan plan;
   std::string result;
 };
@@ -89,6 +79,12 @@ struct sy_stream_t {
   bool finished = false;
   std::optional<switchyard::PricedUsage> priced;  // set by sy_stream_finish: what to settle
   std::string result;            // client bytes of the last feed/finish, or a JSON body
+};
+
+struct sy_session_t {
+  std::shared_ptr<switchyard::capi::RouterState> router;   // keeps health and stickiness alive
+  std::unique_ptr<switchyard::Session> session;
+  std::string result;            // JSON, or client bytes after a stream feed/finish
 };
 
 struct sy_ledger_t {
