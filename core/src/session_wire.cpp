@@ -543,6 +543,17 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
   }
   s.finished = true;
   Json settle = s.Settlement();
+  if (s.lifecycle.served() && !s.priced) {
+    // The client left before any answer: nothing to send it, nothing to settle.
+    Status gone(Code::kTimeout, "the client closed the request");
+    return Json{{"step", s.plan.stream ? "end" : "respond"},
+                {"status", 499},
+                {"headers", {{"content-type", "application/json"}}},
+                {"body", Dump(ClientError(s.host.client_format, gone))},
+                {"tail", ""},
+                {"settle", nullptr},
+                {"observed", observed()}};
+  }
   if (s.lifecycle.served()) {
     if (s.plan.stream) {
       return Json{{"step", "end"}, {"tail", ""}, {"settle", std::move(settle)}, {"observed", observed()}};
@@ -714,6 +725,12 @@ Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
   } else {
     Json body = summary.error_body.empty() ? ErrorBody(summary.error)
                                            : ParsedOrNull(summary.error_body);
+    if (report.failure == "timeout" || report.failure == "too_large") {
+      // The deadline or cap the host enforced, in words (the translator only knows it was cut).
+      if (auto e = body.find("error"); e != body.end() && e->is_object()) {
+        (*e)["message"] = s.FailureMessage(report);
+      }
+    }
     const int status = summary.error_status ? summary.error_status : s.stream_head_status;
     s.NoteByokRejection(status, &body);
     s.RememberFailure(status, std::move(body), summary.retry_after_ms);

@@ -362,3 +362,31 @@ TEST_CASE("the session refuses calls out of order and bad reports, naming what i
   REQUIRE(sy_session_stream_ended(nullptr) == 1);
   sy_session_free(nullptr);
 }
+
+TEST_CASE("a stream cut by a deadline before content: the core words the phase it missed") {
+  Router router;
+  Session session(router, std::string(R"({"model":"openai/gpt-4o-mini","stream":true,)") + kMessages +
+                              R"(,"provider":{"order":["openai"],"allow_fallbacks":false}})",
+                  R"(,"limits":{"first_token_ms":321})");
+  session.Next(kT0);
+  session.Open(Head(200, kT0 + 5));
+  REQUIRE(session.Feed(": keep-alive\n\n").empty());
+  REQUIRE(session.Finish(R"({"failure":"timeout","phase":"first_token","now_ms":1767225600330})").empty());
+  Json step = session.Next(kT0 + 331);
+  REQUIRE(step["step"] == "respond");
+  REQUIRE(step["status"] == 408);
+  REQUIRE(AsJson(step["body"].get<std::string>())["error"]["message"] == "Provider sent no content within 321 ms");
+  // The stream reached the provider, which sent nothing useful in time: Health hears a timeout.
+  REQUIRE(step["observed"][0]["timeout"] == true);
+}
+
+TEST_CASE("a client that leaves before any answer: nothing is settled, Health is not told") {
+  Router router;
+  Session session(router, std::string(R"({"model":"openai/gpt-4o-mini","stream":true,)") + kMessages + "}");
+  session.Next(kT0);
+  session.Open(R"({"failure":"cancelled","now_ms":1767225600100})");
+  Json step = session.Next(kT0 + 101);
+  REQUIRE(step["step"] == "end");
+  REQUIRE(step["settle"].is_null());
+  REQUIRE(step["observed"].empty());
+}

@@ -438,6 +438,11 @@ Result<Planned> PlanRequest(RouterState& state, const char* input, size_t size) 
   return Planned{std::move(parsed), std::move(host), std::move(plan)};
 }
 
+Result<switchyard::AttemptReport> ReadReport(const char* report, size_t size) {
+  SY_ASSIGN_OR_RETURN(Json json, ParseObject(report, size, "attempt report", /*empty_ok=*/true));
+  return switchyard::ParseAttemptReport(json, 0);
+}
+
 }  // namespace
 
 extern "C" {
@@ -812,17 +817,10 @@ sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t siz
   return Reply(session->result, session->session->Next(now_ms, committed));
 }
 
-namespace {
-Result<switchyard::AttemptReport> ReadReport(const char* report, size_t size, int64_t now_ms) {
-  SY_ASSIGN_OR_RETURN(Json json, ParseObject(report, size, "attempt report", /*empty_ok=*/true));
-  return switchyard::ParseAttemptReport(json, now_ms);
-}
-}  // namespace
-
 sy_status_t sy_session_respond(sy_session_t* session, const char* report, size_t report_size,
                                const char* body, size_t body_size) {
   if (session == nullptr) return NullHandle("sy_session_respond");
-  Result<switchyard::AttemptReport> r = ReadReport(report, report_size, 0);
+  Result<switchyard::AttemptReport> r = ReadReport(report, report_size);
   if (!r.ok()) return Fail(session->result, r.status());
   Result<std::string_view> bytes = InputText(body, body_size, "response body");
   if (!bytes.ok()) return Fail(session->result, bytes.status());
@@ -831,7 +829,7 @@ sy_status_t sy_session_respond(sy_session_t* session, const char* report, size_t
 
 sy_status_t sy_session_stream_open(sy_session_t* session, const char* report, size_t size) {
   if (session == nullptr) return NullHandle("sy_session_stream_open");
-  Result<switchyard::AttemptReport> r = ReadReport(report, size, 0);
+  Result<switchyard::AttemptReport> r = ReadReport(report, size);
   if (!r.ok()) return Fail(session->result, r.status());
   Status status = session->session->OpenStream(*r);
   if (!status.ok()) return Fail(session->result, status);
@@ -854,7 +852,7 @@ int32_t sy_session_stream_ended(const sy_session_t* session) {
 
 sy_status_t sy_session_stream_finish(sy_session_t* session, const char* report, size_t size) {
   if (session == nullptr) return NullHandle("sy_session_stream_finish");
-  Result<switchyard::AttemptReport> r = ReadReport(report, size, 0);
+  Result<switchyard::AttemptReport> r = ReadReport(report, size);
   if (!r.ok()) return Fail(session->result, r.status());
   Result<std::string_view> tail = session->session->FinishStream(*r);
   if (!tail.ok()) return Fail(session->result, tail.status());
