@@ -22,6 +22,7 @@
 #include "switchyard/health.h"
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -632,40 +633,67 @@ bool IsProviderFailure(const HealthEvent& e) {
   return !IsClientError(e);  // 5xx, 408, 429, no response (0), and nonsense (1xx, 3xx, >= 600)
 }
 
-Result<HealthEvent> ParseHealthEvent(const Json& event) {
+Result<HealthEvent> ParseHealthEvent(const Json& event, size_t endpoint_count) {
   if (!event.is_object()) return Status::InvalidArgument("health event must be an object");
-  HealthEvent e;
-  auto int_field = [&](const char* key, int64_t lo, int64_t hi, bool required,
-                       int64_t& out) -> Status {
+  // Integers; JS hosts measure time with performance.now(), so a finite fraction is accepted
+  // and truncated toward zero (not for the endpoint, an index).
+  constexpr int64_t kBig = int64_t{1} << 53;  // beyond any real time, duration or token count
+  auto int_field = [&](const char* key, int64_t lo, bool required, int64_t& out) -> Status {
     const Json* v = Find(event, key);
-    if (!v) {
+    if (v == nullptr || v->is_null()) {
       return required ? Status::InvalidArgument(std::string("health event needs ") + key, key)
                       : Status::Ok();
     }
     std::optional<int64_t> i = AsInt(*v);
-    if (!i || *i < lo || *i > hi) {
+    if (!i && v->is_number_float()) {
+      double d = v->get<double>();
+      if (std::isfinite(d) && d > -static_cast<double>(kBig) && d < static_cast<double>(kBig)) {
+        i = static_cast<int64_t>(d);
+      }
+    }
+    if (!v->is_number()) {
+      return Status::InvalidArgument(std::string("health event: ") + key + " must be a number", key);
+    }
+    if (!i || *i < lo || *i > kBig) {
       return Status::InvalidArgument(std::string("health event: ") + key + " is out of range", key);
     }
     out = *i;
     return Status::Ok();
   };
-  constexpr int64_t kBig = int64_t{1} << 53;  // beyond any real duration or token count
-  int64_t endpoint = 0, status = e.http_status;
-  SY_RETURN_IF_ERROR(int_field("endpoint", 0, kMaxHealthEndpoints - 1, true, endpoint));
-  SY_RETURN_IF_ERROR(int_field("now_ms", -kBig, kBig, true, e.now_ms));
-  SY_RETURN_IF_ERROR(int_field("http_status", 0, 999, false, status));
-  SY_RETURN_IF_ERROR(int_field("latency_ms", -1, kBig, false, e.latency_ms));
-  SY_RETURN_IF_ERROR(int_field("duration_ms", -1, kBig, false, e.duration_ms));
-  SY_RETURN_IF_ERROR(int_field("output_tokens", 0, kBig, false, e.output_tokens));
-  SY_RETURN_IF_ERROR(int_field("retry_after_ms", 0, kBig, false, e.retry_after_ms));
+  HealthEvent e;
+  const Json* endpoint = Find(event, "endpoint");
+  if (endpoint == nullptr || endpoint->is_null()) {
+    return Status::InvalidArgument("health event needs endpoint", "endpoint");
+  }
+  if (!endpoint->is_number() || endpoint->is_number_float()) {
+    return Status::InvalidArgument("endpoint must be an integer index", "endpoint");
+  }
+  std::optional<int64_t> index = AsInt(*endpoint);
+  const size_t count = std::min<size_t>(endpoint_count, kMaxHealthEndpoints);
+  if (!index || *index < 0 || static_cast<uint64_t>(*index) >= count) {
+    return Status::NotFound("endpoint " + Dump(*endpoint) + " is not in the catalog (" +
+                            std::to_string(count) + " endpoints)")
+        .With("field", "endpoint");
+  }
+  int64_t status = e.http_status;
+  SY_RETURN_IF_ERROR(int_field("now_ms", -kBig, true, e.now_ms));
+  SY_RETURN_IF_ERROR(int_field("http_status", 0, false, status));
+  if (status > 999) {
+    return Status::InvalidArgument("http_status must be 0 (no response) or an HTTP status",
+                                   "http_status");
+  }
+  SY_RETURN_IF_ERROR(int_field("latency_ms", -1, false, e.latency_ms));
+  SY_RETURN_IF_ERROR(int_field("duration_ms", -1, false, e.duration_ms));
+  SY_RETURN_IF_ERROR(int_field("output_tokens", 0, false, e.output_tokens));
+  SY_RETURN_IF_ERROR(int_field("retry_after_ms", 0, false, e.retry_after_ms));
   for (const char* key : {"timeout", "connection_error"}) {
     const Json* v = Find(event, key);
-    if (v && !v->is_boolean()) {
+    if (v && !v->is_null() && !v->is_boolean()) {
       return Status::InvalidArgument(std::string("health event: ") + key + " must be a boolean",
                                      key);
     }
   }
-  e.endpoint = static_cast<uint32_t>(endpoint);
+  e.endpoint = static_cast<uint32_t>(*index);
   e.http_status = static_cast<int>(status);
   e.timeout = FindBool(event, "timeout").value_or(false);
   e.connection_error = FindBool(event, "connection_error").value_or(false);

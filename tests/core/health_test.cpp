@@ -845,9 +845,9 @@ TEST_CASE("ParseHealthEvent and EndpointHealthJson") {
   CHECK_FALSE(e->connection_error);
 
   for (const char* bad :
-       {R"([])", R"({"now_ms":1})", R"({"endpoint":1})", R"({"endpoint":-1,"now_ms":1})",
-        R"({"endpoint":70000,"now_ms":1})", R"({"endpoint":1,"now_ms":"1"})",
-        R"({"endpoint":1,"now_ms":1.5})", R"({"endpoint":1,"now_ms":1,"http_status":1000})",
+       {R"([])", R"({"now_ms":1})", R"({"endpoint":1})", R"({"endpoint":0.5,"now_ms":1})",
+        R"({"endpoint":1,"now_ms":"1"})", R"({"endpoint":1,"now_ms":1e300})",
+        R"({"endpoint":1,"now_ms":1,"http_status":1000})",
         R"({"endpoint":1,"now_ms":1,"timeout":"yes"})",
         R"({"endpoint":1,"now_ms":1,"output_tokens":-3})",
         R"({"endpoint":1,"now_ms":1,"retry_after_ms":-1})"}) {
@@ -856,6 +856,24 @@ TEST_CASE("ParseHealthEvent and EndpointHealthJson") {
     REQUIRE(d.ok());
     CHECK(ParseHealthEvent(*d).status().code() == Code::kInvalidArgument);
   }
+  // An index beyond the catalog's endpoints (or health's table) is not found, naming the count.
+  for (const char* missing : {R"({"endpoint":-1,"now_ms":1})", R"({"endpoint":70000,"now_ms":1})",
+                              R"({"endpoint":9,"now_ms":1})"}) {
+    INFO(missing);
+    auto d = ParseJson(missing);
+    REQUIRE(d.ok());
+    Status s = ParseHealthEvent(*d, 9).status();
+    CHECK(s.code() == Code::kNotFound);
+    CHECK(s.message().find("(9 endpoints)") != std::string::npos);
+  }
+  // JS hosts time with performance.now(): fractions are truncated.
+  auto frac = ParseJson(R"({"endpoint":2,"now_ms":1000.9,"latency_ms":10.5,"duration_ms":20.2})");
+  REQUIRE(frac.ok());
+  auto f = ParseHealthEvent(*frac, 9);
+  REQUIRE(f.ok());
+  CHECK(f->now_ms == 1000);
+  CHECK(f->latency_ms == 10);
+  CHECK(f->duration_ms == 20);
 
   Health h;
   h.Observe(Ok(1, kT0, 250, 1250, 40));

@@ -85,8 +85,12 @@ bool IsClientError(const HealthEvent& event);
 
 // {"endpoint":i,"now_ms":N,"http_status":200,"timeout":false,"connection_error":false,
 //  "latency_ms":N,"duration_ms":N,"output_tokens":N,"retry_after_ms":N}: endpoint and now_ms
-// required, the rest optional. kInvalidArgument names the offending field.
-Result<HealthEvent> ParseHealthEvent(const Json& event);
+// required, the rest optional; times and counts may be fractional (truncated: JS hosts time
+// with performance.now()). kInvalidArgument names the offending field; an endpoint index that
+// is not below `endpoint_count` (the catalog's endpoints) is kNotFound. The one parser of an
+// event: sy_router_observe and the tests use it.
+Result<HealthEvent> ParseHealthEvent(const Json& event,
+                                     size_t endpoint_count = kMaxHealthEndpoints);
 
 struct Percentiles {
   int64_t p50 = 0, p75 = 0, p90 = 0, p99 = 0;

@@ -177,48 +177,6 @@ Status ReadBool(const Json& object, std::string_view key, bool* out) {
   return Status::Ok();
 }
 
-// A catalog endpoint index from the host (attempts carry it as "endpoint"). Checked here
-// because Health grows its per-endpoint table to the index it is given.
-Status ReadEndpoint(const Json& object, const Catalog& catalog, uint32_t* out) {
-  if (const Json* v = switchyard::Find(object, "endpoint"); v && v->is_number_float()) {
-    return Status::InvalidArgument("endpoint must be an integer index", "endpoint");
-  }
-  int64_t index = -1;
-  SY_RETURN_IF_ERROR(ReadInt(object, "endpoint", /*required=*/true, &index));
-  if (index < 0 || static_cast<uint64_t>(index) >= catalog.endpoints().size()) {
-    return Status::NotFound("endpoint " + std::to_string(index) + " is not in the catalog (" +
-                            std::to_string(catalog.endpoints().size()) + " endpoints)")
-        .With("field", "endpoint");
-  }
-  *out = static_cast<uint32_t>(index);
-  return Status::Ok();
-}
-
-// {"endpoint":i,"now_ms":N,"http_status":200,"timeout":false,"connection_error":false,
-//  "latency_ms":N,"duration_ms":N,"output_tokens":N,"retry_after_ms":N}
-Result<switchyard::HealthEvent> ParseHealthEvent(const Json& event, const Catalog& catalog) {
-  switchyard::HealthEvent e;
-  SY_RETURN_IF_ERROR(ReadEndpoint(event, catalog, &e.endpoint));
-  SY_RETURN_IF_ERROR(ReadInt(event, "now_ms", true, &e.now_ms));
-  int64_t http_status = e.http_status;
-  SY_RETURN_IF_ERROR(ReadInt(event, "http_status", false, &http_status));
-  if (http_status < 0 || http_status > 999) {
-    return Status::InvalidArgument("http_status must be 0 (no response) or an HTTP status",
-                                   "http_status");
-  }
-  e.http_status = static_cast<int>(http_status);
-  SY_RETURN_IF_ERROR(ReadBool(event, "timeout", &e.timeout));
-  SY_RETURN_IF_ERROR(ReadBool(event, "connection_error", &e.connection_error));
-  SY_RETURN_IF_ERROR(ReadInt(event, "latency_ms", false, &e.latency_ms));
-  SY_RETURN_IF_ERROR(ReadInt(event, "duration_ms", false, &e.duration_ms));
-  SY_RETURN_IF_ERROR(ReadInt(event, "output_tokens", false, &e.output_tokens));
-  SY_RETURN_IF_ERROR(ReadInt(event, "retry_after_ms", false, &e.retry_after_ms));
-  if (e.output_tokens < 0 || e.retry_after_ms < 0) {
-    return Status::InvalidArgument("output_tokens and retry_after_ms must not be negative");
-  }
-  return e;
-}
-
 // A list filter of GET /models: an array of strings, or one comma-separated string as it
 // appears in the query string.
 Status ReadStringList(const Json& object, std::string_view key, std::vector<std::string>* out) {
@@ -541,7 +499,8 @@ sy_status_t sy_router_observe(sy_router_t* router, const char* event, size_t siz
   Result<Json> parsed = ParseObject(event, size, "health event", /*empty_ok=*/false);
   if (!parsed.ok()) return Fail(router->result, parsed.status());
   RouterState& state = *router->state;
-  Result<switchyard::HealthEvent> e = ParseHealthEvent(*parsed, *state.catalog);
+  Result<switchyard::HealthEvent> e =
+      switchyard::ParseHealthEvent(*parsed, state.catalog->endpoints().size());
   if (!e.ok()) return Fail(router->result, e.status());
   state.health.Observe(*e);
   return Succeed(router->result, Json::object());
