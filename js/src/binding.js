@@ -11,8 +11,8 @@
 // Per call: the input (JSON text or raw bytes) is copied into memory from sy_alloc, the function
 // runs, the handle's result buffer is decoded, the input freed. A non-zero status becomes a
 // thrown SwitchyardError carrying the documented error body. Handles (Router, Plan, Stream,
-// Ledger) own a core object: free() releases it at once, a FinalizationRegistry releases it
-// if the JS object is collected first, and free() twice is harmless.
+// Session, Ledger) own a core object: free() releases it at once, a FinalizationRegistry
+// releases it if the JS object is collected first, and free() twice is harmless.
 //
 // A trap inside the core (an abort, out of memory, a WASI stub refusing a call) leaves the
 // instance in an unknown state: the binding turns it into a SwitchyardError with code
@@ -62,8 +62,11 @@ export const C_API_FUNCTIONS = Object.freeze([
   'sy_router_endpoints', 'sy_router_providers', 'sy_router_observe', 'sy_router_health',
   'sy_router_health_merge', 'sy_router_plan', 'sy_plan_free', 'sy_plan_result',
   'sy_plan_attempt_request', 'sy_plan_attempt_response', 'sy_plan_stream_open', 'sy_stream_feed',
-  'sy_stream_finish', 'sy_stream_result', 'sy_stream_summary', 'sy_stream_free', 'sy_ledger_new',
-  'sy_ledger_free', 'sy_ledger_result', 'sy_ledger_apply', 'sy_ledger_export',
+  'sy_stream_finish', 'sy_stream_result', 'sy_stream_summary', 'sy_stream_free',
+  'sy_router_session', 'sy_session_free', 'sy_session_result', 'sy_session_next',
+  'sy_session_respond', 'sy_session_stream_open', 'sy_session_stream_feed',
+  'sy_session_stream_ended', 'sy_session_stream_finish',
+  'sy_ledger_new', 'sy_ledger_free', 'sy_ledger_result', 'sy_ledger_apply', 'sy_ledger_export',
 ]);
 
 /**
@@ -75,7 +78,7 @@ export const C_SIM_FUNCTIONS = Object.freeze(['sy_router_simulate']);
 
 /**
  * Binds the exports of one Switchyard instance. Returns the package API for that instance:
- * { Router, Plan, Stream, Ledger, SwitchyardError, abiVersion, hasSimulator, exports }.
+ * { Router, Plan, Stream, Session, Ledger, SwitchyardError, abiVersion, hasSimulator, exports }.
  */
 export function bind(exports) {
   for (const name of ['memory', ...C_API_FUNCTIONS]) {
@@ -291,6 +294,18 @@ function makeApi(core, abiVersion) {
       return new Plan(planPtr, this);
     }
 
+    /**
+     * Opens a Session on one request: input is plan()'s, plus `limits` (phase deadlines of every
+     * attempt) and `record` (generation record fields). The Session has planned already; drive
+     * it with next() until a final step (loop.js does, with fetch and timers).
+     */
+    session(input) {
+      const ptr = this.ptr;
+      const sessionPtr = core.withInput(toJsonBytes(input), (p, n) =>
+        core.construct((out) => core.call(x.sy_router_session, ptr, p, n, out), x.sy_router_result, ptr));
+      return new Session(sessionPtr, this);
+    }
+
     /** Reports one attempt's outcome: {endpoint, now_ms, http_status, latency_ms, ...}. */
     observe(event) { this.#run(x.sy_router_observe, event); }
 
@@ -388,6 +403,68 @@ function makeApi(core, abiVersion) {
     }
   }
 
+  // One request's life (c_api.h "session"): the core decides, the host does the I/O.
+  class Session extends Handle {
+    #plan;
+    constructor(ptr, router) {
+      super('Session', ptr, x.sy_session_free);
+      // Read now: the session's buffer is reused by its next call.
+      this.#plan = core.readJson(x.sy_session_result, ptr);
+      this.router = router;
+    }
+
+    /** The plan the session runs ({model, attempts, stream, estimated_prompt_tokens, ...}). */
+    get plan() { return this.#plan; }
+
+    /**
+     * The next step at input.now_ms; input.committed: the client already has a streamed
+     * response head. {step: "attempt", ...} | {step: "respond", ...} | {step: "end", ...}.
+     */
+    next(input) {
+      const ptr = this.ptr;
+      return core.withInput(toJsonBytes(input), (p, n) =>
+        core.command(core.call(x.sy_session_next, ptr, p, n), x.sy_session_result, ptr));
+    }
+
+    /** A buffered attempt's report (head or failure) and body bytes; returns {outcome, ...}. */
+    respond(report, body) {
+      const ptr = this.ptr;
+      const bodyBytes = toBytes(body, 'body');
+      return core.withInput(toJsonBytes(report), (rp, rn) =>
+        core.withInput(bodyBytes, (bp, bn) =>
+          core.command(core.call(x.sy_session_respond, ptr, rp, rn, bp, bn), x.sy_session_result, ptr)));
+    }
+
+    /** A streamed attempt's response head (or failure: that ends the attempt at once). */
+    streamOpen(report) {
+      const ptr = this.ptr;
+      return core.withInput(toJsonBytes(report), (p, n) =>
+        core.command(core.call(x.sy_session_stream_open, ptr, p, n), x.sy_session_result, ptr));
+    }
+
+    /** Upstream stream bytes (any split); returns the client bytes to forward (maybe empty). */
+    streamFeed(bytes) {
+      const ptr = this.ptr;
+      return core.withInput(toBytes(bytes, 'bytes'), (p, n) =>
+        core.command(core.call(x.sy_session_stream_feed, ptr, p, n), x.sy_session_result, ptr, true));
+    }
+
+    /** Whether the stream needs no more upstream bytes (it ended or failed). */
+    streamEnded() {
+      return core.call(x.sy_session_stream_ended, this.ptr) !== 0;
+    }
+
+    /**
+     * The upstream stream's end ({now_ms, first_content_ms}) or cut ({failure, phase, ...});
+     * returns the attempt's last client bytes.
+     */
+    streamFinish(report) {
+      const ptr = this.ptr;
+      return core.withInput(toJsonBytes(report), (p, n) =>
+        core.command(core.call(x.sy_session_stream_finish, ptr, p, n), x.sy_session_result, ptr, true));
+    }
+  }
+
   class Ledger extends Handle {
     #router;
     /**
@@ -431,7 +508,7 @@ function makeApi(core, abiVersion) {
   }
 
   return Object.freeze({
-    Router, Plan, Stream, Ledger, SwitchyardError, abiVersion,
+    Router, Plan, Stream, Session, Ledger, SwitchyardError, abiVersion,
     /** Whether this build exports c_sim.h, i.e. Router.simulate() works. */
     hasSimulator,
     /** The raw instance exports (the C ABI), for tools and tests. */
