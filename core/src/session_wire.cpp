@@ -17,44 +17,6 @@ namespace {
 
 constexpr size_t kRecordTextBytes = 256;  // the ledger's limit per generation text field
 
-// An integer field (ms, bytes, a status). JS hosts measure time with performance.now(), so a
-// finite fractional number is accepted and truncated toward zero.
-Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out) {
-  const Json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status::InvalidArgument(std::string(key) + " is required", key);
-  }
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(d);
-    return Status::Ok();
-  }
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(u);
-    return Status::Ok();
-  }
-  if (!v->is_number_integer()) {
-    return Status::InvalidArgument(std::string(key) + " must be a number", key);
-  }
-  *out = v->get<int64_t>();
-  return Status::Ok();
-}
-
-Status ReadBool(const Json& object, std::string_view key, bool* out) {
-  const Json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_boolean()) return Status::InvalidArgument(std::string(key) + " must be a boolean", key);
-  *out = v->get<bool>();
-  return Status::Ok();
-}
 
 // At most `max` bytes of UTF-8, cut at a character boundary.
 std::string ClipUtf8(std::string_view s, size_t max) {

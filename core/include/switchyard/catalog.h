@@ -139,6 +139,9 @@ struct ModelsQuery {
   std::vector<std::string> output_modalities;     // any one produced; empty = "text"; "all" = any
   std::string category;                            // accepted, not used for filtering yet
 };
+// {"supported_parameters":[..]|"a,b","input_modalities":..,"output_modalities":..,"category":".."}
+// (lists as arrays of strings or one comma-separated string); errors name the field.
+Result<ModelsQuery> ParseModelsQuery(const Json& query);
 
 // Live statistics of one endpoint (by catalog index) for RenderEndpoints; nullopt = no data.
 // The catalog does not link the health module (health depends on catalog); callers pass

@@ -136,86 +136,9 @@ using switchyard::capi::Reply;
 using switchyard::capi::ResultBuffer;
 using switchyard::capi::StatusCode;
 using switchyard::capi::Succeed;
+using switchyard::ReadBool;
+using switchyard::ReadInt;
 
-// An integer field in milliseconds, tokens or a status. JS hosts measure time with
-// performance.now(), so a finite fractional number is accepted and truncated toward zero.
-Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out) {
-  const Json* v = switchyard::Find(object, key);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status::InvalidArgument(std::string(key) + " is required", key);
-  }
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(u);
-    return Status::Ok();
-  }
-  if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
-    return Status::Ok();
-  }
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(d);
-    return Status::Ok();
-  }
-  return Status::InvalidArgument(std::string(key) + " must be a number", key);
-}
-
-Status ReadBool(const Json& object, std::string_view key, bool* out) {
-  const Json* v = switchyard::Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_boolean()) return Status::InvalidArgument(std::string(key) + " must be a boolean", key);
-  *out = v->get<bool>();
-  return Status::Ok();
-}
-
-// A list filter of GET /models: an array of strings, or one comma-separated string as it
-// appears in the query string.
-Status ReadStringList(const Json& object, std::string_view key, std::vector<std::string>* out) {
-  const Json* v = switchyard::Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (v->is_string()) {
-    std::string_view s = v->get_ref<const std::string&>();
-    while (!s.empty()) {
-      size_t comma = s.find(',');
-      std::string_view item = s.substr(0, comma);
-      if (!item.empty()) out->emplace_back(item);
-      if (comma == std::string_view::npos) break;
-      s.remove_prefix(comma + 1);
-    }
-    return Status::Ok();
-  }
-  if (!v->is_array()) {
-    return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
-  }
-  for (const Json& item : *v) {
-    if (!item.is_string()) {
-      return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
-    }
-    out->push_back(item.get<std::string>());
-  }
-  return Status::Ok();
-}
-
-Result<switchyard::ModelsQuery> ParseModelsQuery(const Json& query) {
-  switchyard::ModelsQuery q;
-  SY_RETURN_IF_ERROR(ReadStringList(query, "supported_parameters", &q.supported_parameters));
-  SY_RETURN_IF_ERROR(ReadStringList(query, "input_modalities", &q.input_modalities));
-  SY_RETURN_IF_ERROR(ReadStringList(query, "output_modalities", &q.output_modalities));
-  if (const Json* c = switchyard::Find(query, "category"); c && !c->is_null()) {
-    if (!c->is_string()) return Status::InvalidArgument("category must be a string", "category");
-    q.category = c->get<std::string>();
-  }
-  return q;
-}
 
 // Router config {"catalog": <document>|null, "overlay": {...}|null, "presets": {...}|null}.
 Result<std::shared_ptr<RouterState>> NewRouterState(const Json& config) {
@@ -465,7 +388,7 @@ sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size
   if (router == nullptr) return NullHandle("sy_router_models");
   Result<Json> parsed = ParseObject(query, size, "models query", /*empty_ok=*/true);
   if (!parsed.ok()) return Fail(router->result, parsed.status());
-  Result<switchyard::ModelsQuery> q = ParseModelsQuery(*parsed);
+  Result<switchyard::ModelsQuery> q = switchyard::ParseModelsQuery(*parsed);
   if (!q.ok()) return Fail(router->result, q.status());
   return Succeed(router->result, router->state->catalog->RenderModels(*q));
 }
