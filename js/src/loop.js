@@ -50,7 +50,8 @@ export async function runSession(session, host = {}) {
   const h = hostOf(host);
   let committed = false; // client bytes went out through onBytes
   let attempts = 0;
-  const most = (session.plan?.attempts?.length ?? 0) + 1;
+  // A guard against a session that never ends (a core bug): at most one step per planned attempt.
+  const most = Array.isArray(session.plan?.attempts) ? session.plan.attempts.length + 1 : Infinity;
   for (;;) {
     const step = session.next({ now_ms: h.now(), committed: committed || h.committed() === true });
     if (step.observed && step.observed.length) h.onObserved(step.observed);
@@ -148,9 +149,10 @@ function hostOf(host) {
 /**
  * The clock of one attempt: its upstream call's AbortController, stopped by the first phase
  * deadline that passes or by the client leaving. `reason`: "timeout" | "too_large" |
- * "cancelled" (null while running); `phase` names the deadline. `stopped` resolves to STOP when
- * it stops, so a pending fetch or read can be raced against it whatever the runtime does with an
- * aborted call.
+ * "cancelled" (null while running); `phase` names the deadline. Stopping aborts the call and
+ * cancels the body's reader, which ends a read in progress (a cancelled stream resolves its
+ * pending reads), whatever the runtime does with an aborted call; `stopped` resolves to STOP, so
+ * the call itself can be raced against it.
  */
 function attemptClock(limits, h) {
   const controller = new AbortController();
@@ -162,6 +164,7 @@ function attemptClock(limits, h) {
     phase: null,
     stopped: new Promise((resolve) => { resolveStopped = resolve; }),
     firstAt: 0, // first content (stream) / first body byte (buffered)
+    reader: null,
   };
   let lastByteAt = 0;
   const timers = { total: null, head: null, first: null, idle: null };
@@ -172,6 +175,13 @@ function attemptClock(limits, h) {
     c.clear();
     resolveStopped(STOP);
     try { controller.abort(); } catch { /* a fetch that is gone already */ }
+    c.reader?.cancel().catch(noop);
+  };
+  /** The body reader of the attempt: cancelled when the clock stops. */
+  c.reading = (reader) => {
+    c.reader = reader;
+    if (c.reason) reader.cancel().catch(noop);
+    return reader;
   };
   const ms = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, v) : null);
   const after = (v, phase) => {
@@ -259,16 +269,15 @@ async function call(step, secret, c, h) {
   return r;
 }
 
-/** One chunk of a body under the clock: {done, value}, or null when the clock stopped first. */
+/**
+ * One chunk of a body under the clock: {done, value}, or null when the clock stopped (it cancels
+ * the reader, which ends a pending read). Not a race per chunk: a long stream would pile up one
+ * reaction per read on the clock's promise.
+ */
 async function readChunk(reader, c) {
-  const pending = reader.read();
-  const r = await Promise.race([pending, c.stopped]);
-  if (r === STOP) {
-    pending.catch(noop);
-    reader.cancel().catch(noop);
-    return null;
-  }
-  return r;
+  if (c.reason) return null;
+  const r = await reader.read();
+  return c.reason ? null : r;
 }
 
 const headOf = (response, h) => ({ status: response.status, headers: [...response.headers], now_ms: h.now() });
@@ -291,7 +300,7 @@ async function bufferedAttempt(session, step, h) {
       const cap = step.limits?.max_response_bytes;
       const chunks = [];
       let size = 0;
-      reader = response.body ? response.body.getReader() : null;
+      reader = response.body ? c.reading(response.body.getReader()) : null;
       for (;;) {
         const chunk = reader ? await readChunk(reader, c) : { done: true };
         if (chunk === null) break; // stopped: reported below
@@ -350,13 +359,13 @@ async function streamedAttempt(session, step, h) {
   c.gotHead();
   let sent = false;
   let cut = null; // a failure report: the stream did not end by itself
+  const reader = response.body ? c.reading(response.body.getReader()) : null;
   try {
     session.streamOpen(headOf(response, h));
     const cap = step.limits?.max_response_bytes;
     // Until the first content, what the upstream may send is capped (a stream that sends
     // megabytes without content is broken); after it, the deadlines bound the stream.
     let unproductive = 0;
-    const reader = response.body ? response.body.getReader() : null;
     try {
       while (reader && !session.streamEnded()) {
         const chunk = await readChunk(reader, c);
@@ -385,11 +394,10 @@ async function streamedAttempt(session, step, h) {
     } catch (e) {
       if (e && e.name === 'SwitchyardError') throw e; // the core refused: not the upstream's fault
       cut = failureReport(c, h, e);
-    } finally {
-      if (reader) reader.cancel().catch(noop); // done with it either way (no-op once ended)
     }
   } finally {
     c.clear();
+    reader?.cancel().catch(noop); // done with it either way (a no-op once it ended)
   }
   const end = cut ?? { now_ms: h.now() };
   if (!cut && c.firstAt) end.first_content_ms = c.firstAt;

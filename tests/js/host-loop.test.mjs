@@ -244,12 +244,21 @@ const FAULTS = [
   { name: 'hung socket before the head', script: () => ({ hang: true }), statusAlone: 408, type: 'timeout', at: { buffered: L.first_token_ms, streamed: L.connect_ms } },
   { name: 'hung socket, a fetch that ignores abort', script: () => ({ hang: true, ignoreAbort: true }), statusAlone: 408, type: 'timeout', at: { buffered: L.first_token_ms, streamed: L.connect_ms } },
   { name: 'head, then no body', script: () => ({ head: 10, body: [], end: null }), statusAlone: 408, type: 'timeout', at: { buffered: L.first_token_ms, streamed: L.first_token_ms } },
+  // A runtime that never ends an aborted call's body: the loop cancels its reader.
+  { name: 'head, then no body, a fetch that ignores abort', script: () => ({ head: 10, body: [], end: null, ignoreAbort: true }), statusAlone: 408, type: 'timeout', at: { buffered: L.first_token_ms, streamed: L.first_token_ms } },
   { name: 'slow first token (past the first-byte deadline)', script: (stream) => ({ ...ok(stream), head: stream ? 5 : 500, body: ok(stream).body.map(([t, e]) => [t + 500, e]), end: 600 }), statusAlone: 408, type: 'timeout', at: { buffered: L.first_token_ms, streamed: L.first_token_ms } },
   {
     name: 'stall mid-way (bytes, then silence)',
     script: (stream) => stream
       ? { head: 5, body: sse(WORDS).slice(0, 3).map((e, i) => [10 + i, e]), end: null }
       : { head: 5, body: [[10, completion('hello there').slice(0, 40)]], end: null },
+    statusAlone: 408, type: 'timeout', after: true, at: { buffered: 10 + L.idle_ms, streamed: 12 + L.idle_ms },
+  },
+  {
+    name: 'stall mid-way, a fetch that ignores abort',
+    script: (stream) => stream
+      ? { head: 5, body: sse(WORDS).slice(0, 3).map((e, i) => [10 + i, e]), end: null, ignoreAbort: true }
+      : { head: 5, body: [[10, completion('hello there').slice(0, 40)]], end: null, ignoreAbort: true },
     statusAlone: 408, type: 'timeout', after: true, at: { buffered: 10 + L.idle_ms, streamed: 12 + L.idle_ms },
   },
   { name: 'connection reset before the head', script: () => ({ reset: true, at: 20 }), statusAlone: 502, type: 'connection_error', at: { buffered: 20, streamed: 20 } },
