@@ -75,6 +75,27 @@ Json ClientError(ClientFormat format, const Status& status) {
 
 }  // namespace
 
+Json ClientErrorBody(ClientFormat format, int http_status, std::string message, Json metadata) {
+  if (format == ClientFormat::kAnthropic) {
+    Code code = http_status == 400 ? Code::kInvalidArgument
+                : http_status == 401 ? Code::kUnauthorized
+                : http_status == 402 ? Code::kPaymentRequired
+                : http_status == 403 ? Code::kForbidden
+                : http_status == 404 ? Code::kNotFound
+                : http_status == 408 ? Code::kTimeout
+                : http_status == 409 ? Code::kConflict
+                : http_status == 413 ? Code::kTooLarge
+                : http_status == 429 ? Code::kRateLimited
+                : http_status == 503 || http_status == 529 ? Code::kUnavailable
+                : http_status >= 500 ? Code::kInternal
+                                     : Code::kInvalidArgument;
+    return AnthropicErrorBody(Status(code, std::move(message), std::move(metadata)));
+  }
+  Json error = {{"code", http_status}, {"message", std::move(message)}};
+  if (metadata.is_object() && !metadata.empty()) error["metadata"] = std::move(metadata);
+  return Json{{"error", std::move(error)}};
+}
+
 // ---- host input ---------------------------------------------------------------------------------
 
 Result<SessionHost> ParseSessionHost(const Json& input) {

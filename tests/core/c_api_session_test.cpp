@@ -390,3 +390,26 @@ TEST_CASE("a client that leaves before any answer: nothing is settled, Health is
   REQUIRE(step["settle"].is_null());
   REQUIRE(step["observed"].empty());
 }
+
+TEST_CASE("sy_router_error renders the host's own errors in the client's format") {
+  Router router;
+  auto render = [&](std::string input) {
+    REQUIRE(sy_router_error(router.router, input.data(), input.size()) == SY_OK);
+    return AsJson(router.Result());
+  };
+  Json a = render(R"({"format":"anthropic","status":402,"message":"Insufficient credits"})");
+  REQUIRE(a["type"] == "error");
+  REQUIRE(a["error"]["type"] == "billing_error");
+  REQUIRE(a["error"]["message"] == "Insufficient credits");
+  REQUIRE(render(R"({"format":"anthropic","status":529,"message":"x"})")["error"]["type"] == "overloaded_error");
+  REQUIRE(render(R"({"format":"anthropic","status":413,"message":"x"})")["error"]["type"] == "request_too_large");
+  REQUIRE(render(R"({"format":"anthropic","status":500,"message":"x"})")["error"]["type"] == "api_error");
+  Json o = render(R"({"status":405,"message":"Method not allowed","metadata":{"allow":"POST"}})");
+  REQUIRE(o["error"]["code"] == 405);
+  REQUIRE(o["error"]["metadata"]["allow"] == "POST");
+  for (std::string bad : {R"({"status":200,"message":"x"})", R"({"message":"x"})",
+                          R"({"format":"xml","status":400})"}) {
+    INFO(bad);
+    REQUIRE(sy_router_error(router.router, bad.data(), bad.size()) == SY_INVALID_ARGUMENT);
+  }
+}

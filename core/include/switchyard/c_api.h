@@ -83,6 +83,9 @@ SY_API(sy_router_overlay) sy_status_t sy_router_overlay(sy_router_t* router, con
 SY_API(sy_router_models) sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size);
 /* GET /models/{author}/{slug}/endpoints body; input: {"model":"author/slug","now_ms":N}. */
 SY_API(sy_router_endpoints) sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t size);
+/* An error body in the client's format for the host's own errors (before a session exists):
+ * input {"format":"openai"|"anthropic","status":N,"message":"..","metadata":{..}}. */
+SY_API(sy_router_error) sy_status_t sy_router_error(sy_router_t* router, const char* input, size_t size);
 /* GET /providers body. */
 SY_API(sy_router_providers) sy_status_t sy_router_providers(sy_router_t* router);
 /* Health: report one attempt's outcome ({"endpoint":i,"now_ms":N,"http_status":N,"timeout":b,

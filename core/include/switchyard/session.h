@@ -146,6 +146,12 @@ Result<SessionHost> ParseSessionHost(const Json& input);
 // account_id (when no hashed_user is given).
 void DefaultSessionHost(const PlanInput& input, SessionHost* host);
 
+// An error body in the client's format for an HTTP status the host chose (its own errors before
+// a session exists: authentication, a refused reservation, a bad route): the documented shape
+// {"error":{"code":status,"message","metadata"}}, or Anthropic's {"type":"error","error":{"type",
+// "message"}} for /messages clients, its type from the status (or metadata.error_type).
+Json ClientErrorBody(ClientFormat format, int http_status, std::string message, Json metadata);
+
 // A response head from the host, or an attempt that got none.
 //   {"status":N,"headers":{name:value}|[[name,value],..],"now_ms":N}
 //   {"failure":"timeout"|"connection"|"too_large"|"cancelled"|"unavailable",

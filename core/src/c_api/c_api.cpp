@@ -412,6 +412,24 @@ sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t s
   return Reply(router->result, state.catalog->RenderEndpoints(*model, stats));
 }
 
+sy_status_t sy_router_error(sy_router_t* router, const char* input, size_t size) {
+  if (router == nullptr) return NullHandle("sy_router_error");
+  Result<Json> in = ParseObject(input, size, "error input", /*empty_ok=*/false);
+  if (!in.ok()) return Fail(router->result, in.status());
+  Result<switchyard::SessionHost> host = switchyard::ParseSessionHost(*in);  // reads "format"
+  int64_t status = 0;
+  Status read = host.ok() ? ReadInt(*in, "status", /*required=*/true, &status) : host.status();
+  if (read.ok() && (status < 400 || status > 599)) {
+    read = Status::InvalidArgument("status must be an HTTP error status (400-599)", "status");
+  }
+  if (!read.ok()) return Fail(router->result, read);
+  const Json* metadata = switchyard::FindObject(*in, "metadata");
+  return Succeed(router->result,
+                 switchyard::ClientErrorBody(host->client_format, static_cast<int>(status),
+                                             std::string(switchyard::FindString(*in, "message").value_or("")),
+                                             metadata ? *metadata : Json()));
+}
+
 sy_status_t sy_router_providers(sy_router_t* router) {
   if (router == nullptr) return NullHandle("sy_router_providers");
   return Succeed(router->result, router->state->catalog->RenderProviders());
