@@ -217,7 +217,7 @@ export class Switchyard {
 
   // ---- one request ------------------------------------------------------------------------
 
-  async #request(body, format, { signal } = {}) {
+  async #request(body, format, { signal, onPlan } = {}) {
     if (body === null || typeof body !== 'object') throw new TypeError('switchyard: the request body must be an object');
     signal?.throwIfAborted?.();
     const now = this.#now();
@@ -239,6 +239,12 @@ export class Switchyard {
       throw this.#planError(e, id);
     }
     const p = session.plan;
+    try {
+      onPlan?.(p);
+    } catch (e) {
+      session.free();
+      throw e;
+    }
     try {
       this.#ledger.apply({
         op: 'reserve', id, key_hash: LOCAL_KEY_HASH, now_ms: now,

@@ -33,6 +33,8 @@ export interface SwitchyardOptions {
 export interface RequestOptions {
   /** Aborting cancels the upstream call; a stream's generated tokens are billed. */
   signal?: AbortSignal;
+  /** Called with the core's plan before the first attempt: {model, attempts, trace, ...}. */
+  onPlan?: (plan: JsonObject) => void;
 }
 
 /** OpenRouter's usage, with the cost in USD. */
