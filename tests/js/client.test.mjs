@@ -6,9 +6,10 @@
 // injected 500, across models (models[]) and across wire formats (an Anthropic-wire provider
 // serving a chat request, and messages.create), abort by AbortSignal (the upstream call is
 // cancelled, the record says cancelled, what was generated is billed), the budget (402 before any
-// call, and again once spending has used it up), providers without a key never called, a key
-// never sent to another origin, a clear error naming the missing keys, and the cost the edge
-// worker charges for the same request under workerd.
+// call, again once spending has used it up, and never passed by concurrent requests), an
+// in-band error after the first byte, providers without a key never called, a key never sent to
+// another origin, a clear error naming the missing keys, both wasm builds giving the same answer,
+// and the cost the edge worker charges for the same request under workerd.
 //
 // Run: node --test tests/js/client.test.mjs   (needs `make js`: js/dist)
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Switchyard, SwitchyardError } from '../../js/src/node.js';
 import { startFleet } from '../sandbox/fleet.mjs';
-import { ROOT } from './wasm-builds.mjs';
+import { BUILDS, ROOT, missing } from './wasm-builds.mjs';
 
 // The catalog's wire of each provider, for the fleet's route (gemini: /v1beta).
 const WIRES = Object.fromEntries(JSON.parse(readFileSync(`${ROOT}/core/data/catalog.json`, 'utf8')).providers.map((p) => [p.slug, p.wire]));
@@ -274,6 +275,34 @@ describe('Switchyard against the sandbox fleet', () => {
     sy.close();
   });
 
+  test('concurrent requests cannot spend past the budget: the worst case is held before each call', async () => {
+    fleet.reset();
+    const { sy, calls } = await client(['deepinfra'], { budget: { limit_usd: '0.00003' } });
+    const settled = await Promise.allSettled(Array.from({ length: 10 }, (_, i) =>
+      sy.chat.completions.create({ model: LLAMA, max_tokens: 20, messages: user(`concurrent ${i}`) })));
+    const served = settled.filter((r) => r.status === 'fulfilled');
+    const refused = settled.filter((r) => r.status === 'rejected');
+    assert.ok(served.length >= 1 && refused.length >= 1, `${served.length} served, ${refused.length} refused`);
+    for (const r of refused) assert.equal(r.reason.status, 402);
+    assert.equal(calls.length, served.length);
+    const b = sy.budget();
+    assert.ok(b.usage <= 0.00003, JSON.stringify(b));
+    sy.close();
+  });
+
+  test('an error after the first byte arrives in-band: the chunks so far, the error chunk, then a SwitchyardError', async () => {
+    fleet.reset();
+    const { sy } = await client(['groq']);
+    fleet.pushFault('groq', { error_in_200: true, after_chunks: 3 });
+    const stream = await sy.chat.completions.create({ model: LLAMA, stream: true, messages: user('in-band'), provider: { only: ['groq'] } });
+    const seen = [];
+    await assert.rejects(async () => { for await (const c of stream) seen.push(c); },
+      (e) => e instanceof SwitchyardError && e.status >= 500 && e.generationId === stream.generationId);
+    assert.ok(seen.some((c) => c.choices[0]?.delta?.content), 'no content before the error');
+    assert.ok(seen.some((c) => c.error), 'no error chunk');
+    sy.close();
+  });
+
   test('no provider with a key serves the model: 404 naming the missing keys, nothing called', async () => {
     const { sy, calls } = await client(['groq']);
     await assert.rejects(sy.chat.completions.create({ model: HAIKU, messages: user('hi') }), (e) => {
@@ -312,6 +341,26 @@ describe('Switchyard against the sandbox fleet', () => {
     await assert.rejects(Switchyard.create({ keys: { groq: '' } }), /keys\.groq must be a non-empty string/);
     await assert.rejects(Switchyard.create({ keys: { groq: 'k' }, baseUrls: { groq: 'ftp://x' } }), /must be http/);
   });
+});
+
+// The client runs on either wasm build (the package entries load the Emscripten one; `core`
+// takes any loaded instance): the same answer and cost from both.
+describe('either wasm build', () => {
+  const results = [];
+  for (const build of BUILDS) {
+    test(build.name, async () => {
+      assert.equal(missing(build), null, missing(build));
+      fleet.reset();
+      const sy = await Switchyard.create({ core: await build.load(), keys: { groq: 'k' }, baseUrls: { groq: baseFor(fleet.url, 'groq') } });
+      const body = { model: LLAMA, messages: user('either build') };
+      const r = await sy.chat.completions.create(body);
+      const last = (await collect(await sy.chat.completions.create({ ...body, stream: true }))).at(-1);
+      assert.equal(last.usage.cost, r.usage.cost);
+      results.push([r.choices[0].message.content, r.usage]);
+      if (results.length === 2) assert.deepEqual(results[0], results[1]);
+      sy.close();
+    });
+  }
 });
 
 // The same request through the edge worker (under workerd, with its sandbox fleet) and through
