@@ -4,7 +4,8 @@
 //   1. the package's browser entry imported by a page: a streamed chat, a fallback after an
 //      injected 500, an Anthropic-wire provider (whose direct-browser-access header must pass
 //      the preflight), a budget refusal — and, from the browser's own network log, every key
-//      went only to its provider's origin and path;
+//      went only to its provider's origin and path; a provider that sends no CORS headers fails
+//      with an error that says so, and the request falls back;
 //   2. a small app bundled with esbuild (--bundle --format=esm --platform=browser
 //      --conditions=browser --loader:.wasm=file), importing 'switchyard' as an npm dependency,
 //      loaded in the page: it streams a chat too.
@@ -156,6 +157,39 @@ test('the package in a page streams a chat from the fleet cross-origin, falls ba
   // Chromium logs the injected 500 as a failed resource; nothing else went wrong.
   assert.deepEqual(browser.errors.filter((e) => !/status of 500 .*\/groq\/v1\/chat\/completions/.test(e)), []);
   browser.errors.length = 0;
+});
+
+test('a provider that refuses cross-origin calls fails as such, and the request falls back', async () => {
+  const { page } = browser;
+  // A provider that answers, but without CORS headers: the page cannot read it.
+  const closed = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { res.writeHead(req.method === 'OPTIONS' ? 204 : 200, { 'content-type': 'application/json' }); res.end('{}'); });
+  });
+  await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+  try {
+    await page.goto(`${site.origin}/client-test.html`);
+    const out = await page.evaluate(async ({ keys, closedBase, deepinfraBase, model }) => {
+      const { Switchyard } = await import('/js/src/browser.js');
+      const sy = await Switchyard.create({ keys, baseUrls: { groq: closedBase, deepinfra: deepinfraBase } });
+      const r = await sy.chat.completions.create({ model, provider: { order: ['groq', 'deepinfra'] }, messages: [{ role: 'user', content: 'cors' }] });
+      const record = sy.generations.get(r.id);
+      let only = null;
+      try {
+        await sy.chat.completions.create({ model, provider: { only: ['groq'] }, messages: [{ role: 'user', content: 'cors only' }] });
+      } catch (e) {
+        only = { status: e.status, message: e.message };
+      }
+      return { provider: r.provider, attempts: record.provider_responses.map((p) => [p.provider_name, p.status]), only };
+    }, { keys: { groq: KEYS.groq, deepinfra: KEYS.deepinfra }, closedBase: `http://127.0.0.1:${closed.address().port}/v1`, deepinfraBase: base('deepinfra'), model: LLAMA });
+    assert.equal(out.provider, 'DeepInfra');
+    assert.equal(out.attempts[0][0], 'Groq');
+    assert.ok(out.only && out.only.status >= 500, JSON.stringify(out.only));
+    assert.match(out.only.message, /CORS/);
+  } finally {
+    closed.close();
+    browser.errors.length = 0; // Chromium logs the refused reads
+  }
 });
 
 test('a bundled app (esbuild, browser condition, .wasm as a file) streams a chat in the page', async () => {
