@@ -155,14 +155,25 @@ export class Switchyard {
 
     // The local ledger: credits aplenty, the budget is the one key's limit (reset daily,
     // weekly or monthly if asked), so a reservation that would pass it is refused with 402.
+    // options.ledger: a state from exportLedger() (spend so far, records), e.g. kept by the app in
+    // IndexedDB; the budget given now applies to it.
     const now = this.#now();
-    const ledger = new core.Ledger(null, { router });
-    ledger.apply({ op: 'configure', account_id: 'local', settings: { max_generations: options.maxGenerations ?? 1000 } });
-    ledger.apply({ op: 'grant', id: 'local-credits', amount: LOCAL_CREDITS_USD, now_ms: now, note: 'local ledger' });
-    ledger.apply({
-      op: 'create_key', hash: LOCAL_KEY_HASH, name: 'local', now_ms: now,
-      limit: budget?.limit_usd ?? null, limit_reset: budget?.reset ?? null,
-    });
+    const limits = { limit: budget?.limit_usd ?? null, limit_reset: budget?.reset ?? null, now_ms: now };
+    let ledger;
+    try {
+      ledger = new core.Ledger(options.ledger ?? null, { router });
+      if (options.ledger) {
+        ledger.apply({ op: 'update_key', hash: LOCAL_KEY_HASH, ...limits });
+      } else {
+        ledger.apply({ op: 'configure', account_id: 'local', settings: { max_generations: options.maxGenerations ?? 1000 } });
+        ledger.apply({ op: 'grant', id: 'local-credits', amount: LOCAL_CREDITS_USD, now_ms: now, note: 'local ledger' });
+        ledger.apply({ op: 'create_key', hash: LOCAL_KEY_HASH, name: 'local', ...limits });
+      }
+    } catch (e) {
+      ledger?.free();
+      router.free();
+      throw SwitchyardError.from(e);
+    }
     this.#ledger = ledger;
 
     const self = this;
@@ -206,7 +217,7 @@ export class Switchyard {
   health() { return this.#router.health(this.#now()); }
   restoreHealth(snapshot) { this.#router.mergeHealth(snapshot, this.#now()); }
 
-  /** The ledger's state (snapshot + log), e.g. to keep spend across page loads. */
+  /** The ledger's state, to keep spend and records across page loads (options.ledger). */
   exportLedger() { return this.#ledger.export(); }
 
   /** Releases the core objects. */

@@ -20,6 +20,8 @@ export interface SwitchyardOptions {
   catalog?: JsonObject | string;
   presets?: JsonObject;
   overlay?: JsonObject;
+  /** A ledger state from exportLedger(): spend so far and records (the budget given here applies). */
+  ledger?: JsonObject;
   /** Generation records kept in memory (default 1000). */
   maxGenerations?: number;
   /** Generation record fields (origin, http_referer, app_title). */

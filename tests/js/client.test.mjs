@@ -275,6 +275,19 @@ describe('Switchyard against the sandbox fleet', () => {
     sy.close();
   });
 
+  test('the ledger carries over: exportLedger() into a new Switchyard keeps spend and records', async () => {
+    fleet.reset();
+    const { sy } = await client(['groq'], { budget: { limit_usd: '1' } });
+    const r = await sy.chat.completions.create({ model: LLAMA, messages: user('keep me') });
+    const state = JSON.parse(JSON.stringify(sy.exportLedger())); // as an app would store it
+    sy.close();
+    const again = await Switchyard.create({ keys: { groq: 'k' }, baseUrls: { groq: baseFor(fleet.url, 'groq') }, budget: { limit_usd: '2' }, ledger: state });
+    assert.equal(again.budget().usage, r.usage.cost);
+    assert.equal(again.budget().limit, 2);
+    assert.equal(again.generations.get(r.id).total_cost, r.usage.cost);
+    again.close();
+  });
+
   test('concurrent requests cannot spend past the budget: the worst case is held before each call', async () => {
     fleet.reset();
     const { sy, calls } = await client(['deepinfra'], { budget: { limit_usd: '0.00003' } });
