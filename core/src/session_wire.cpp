@@ -96,6 +96,43 @@ Json ClientErrorBody(ClientFormat format, int http_status, std::string message, 
   return Json{{"error", std::move(error)}};
 }
 
+Result<Json> ClientErrorBodyFromJson(const Json& input) {
+  SY_ASSIGN_OR_RETURN(SessionHost host, ParseSessionHost(input));  // reads "format"
+  int64_t status = 0;
+  SY_RETURN_IF_ERROR(ReadInt(input, "status", /*required=*/true, &status));
+  if (status < 400 || status > 599) {
+    return Status::InvalidArgument("status must be an HTTP error status (400-599)", "status");
+  }
+  const Json* metadata = FindObject(input, "metadata");
+  return ClientErrorBody(host.client_format, static_cast<int>(status),
+                         std::string(FindString(input, "message").value_or("")),
+                         metadata ? *metadata : Json());
+}
+
+Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
+                                   const Stickiness* stickiness, const Json* presets, Json input) {
+  SY_ASSIGN_OR_RETURN(SessionHost host, ParseSessionHost(input));
+  if (host.client_format == ClientFormat::kAnthropic) {
+    // A POST /messages body: the planner and the translators take the chat request it maps to.
+    auto it = input.find("request");
+    if (it != input.end()) {
+      SY_ASSIGN_OR_RETURN(Json chat, AnthropicToChat(*it));
+      *it = std::move(chat);
+    }
+  }
+  // The session's own fields are not the planner's.
+  input.erase("limits");
+  input.erase("record");
+  SY_ASSIGN_OR_RETURN(PlanInput parsed, ParsePlanInputJson(std::move(input), presets));
+  PlanOptions options;
+  options.now_ms = parsed.now_ms;
+  options.seed = parsed.seed;
+  options.stickiness = stickiness;
+  SY_ASSIGN_OR_RETURN(Plan plan, MakePlan(catalog, parsed.request, parsed.context, health, options));
+  DefaultSessionHost(parsed, &host);
+  return PlannedRequest{std::move(parsed), std::move(host), std::move(plan)};
+}
+
 // ---- host input ---------------------------------------------------------------------------------
 
 Result<SessionHost> ParseSessionHost(const Json& input) {
@@ -470,11 +507,11 @@ const Plan& Session::plan() const { return impl_->plan; }
 
 Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Catalog> catalog,
                                                  Health* health, Stickiness* stickiness,
-                                                 PlanInput input, SessionHost host, Plan plan) {
+                                                 PlannedRequest planned) {
   if (catalog == nullptr) return Status::Internal("a session needs a catalog");
-  DefaultSessionHost(input, &host);
-  auto impl = std::make_unique<Impl>(std::move(catalog), std::move(input), std::move(host),
-                                     std::move(plan), health, stickiness);
+  auto impl = std::make_unique<Impl>(std::move(catalog), std::move(planned.input),
+                                     std::move(planned.host), std::move(planned.plan), health,
+                                     stickiness);
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
@@ -620,15 +657,17 @@ Status Session::OpenStream(const AttemptReport& report) {
   return Status::Ok();
 }
 
-std::string_view Session::Feed(std::string_view bytes) {
+Result<std::string_view> Session::Feed(std::string_view bytes) {
   Impl& s = *impl_;
-  if (!s.stream) return {};
+  if (!s.stream) return Status::InvalidArgument("no stream is open");
   return s.stream->Feed(bytes);
 }
 
 bool Session::StreamEnded() const {
   const Impl& s = *impl_;
-  return !s.stream || s.stream->summary().terminated;
+  // Ended: failed or finished, or the provider signalled its complete answer ([DONE],
+  // message_stop, a Gemini finish) — a connection it then holds open has nothing more to give.
+  return !s.stream || s.stream->summary().terminated || s.stream->summary().upstream_done;
 }
 
 Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
@@ -638,7 +677,11 @@ Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
     return Status::InvalidArgument("a stream that opened cannot end unavailable", "failure");
   }
   StreamTranslator& t = *s.stream;
-  const bool aborted = !report.failure.empty();
+  // A cut after the provider signalled its complete answer is a normal end (a provider holding
+  // the connection open past [DONE] until a deadline): the client gets its cost chunk and Health
+  // hears a success.
+  const bool aborted = !report.failure.empty() && !(t.summary().upstream_done &&
+                                                    report.failure != "cancelled");
   const Endpoint& endpoint = s.endpoint();
   const bool byok = s.attempt().byok();
   // The final usage chunk carries the cost, so the usage is priced first; CloseInput processes
@@ -664,11 +707,12 @@ Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
     if (priced.ok()) s.priced = std::move(*priced);
   }
 
+  const std::string_view cut = aborted ? std::string_view(report.failure) : std::string_view();
   const int64_t now = report.now_ms;
   const int64_t started = s.attempt_started_ms;
   int64_t first = report.first_content_ms;
   if (first < 0 && !s.bytes.empty()) first = now;  // the tail is the first content
-  const bool cancelled = report.failure == "cancelled";
+  const bool cancelled = cut == "cancelled";
   const bool done = summary.outcome == Outcome::kDone;
   const bool failed = !done && !cancelled;
   // What the router decided: served (200), or the status and type the failure was mapped to,
@@ -679,7 +723,7 @@ Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
   std::string error_type;
   if (failed) {
     error_type = !summary.error_type.empty() ? summary.error_type
-                 : report.failure == "timeout" ? "timeout"
+                 : cut == "timeout" ? "timeout"
                  : aborted ? "connection_error" : "";
   }
   s.Record(recorded, first >= 0 ? first - started : now - started, error_type);
@@ -692,8 +736,8 @@ Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
   o.client_saw_content = summary.first_byte_emitted;
   o.cancelled = cancelled;
   o.http_status = s.stream_head_status;
-  o.timeout = report.failure == "timeout";
-  o.connection_error = report.failure == "connection" || report.failure == "too_large";
+  o.timeout = cut == "timeout";
+  o.connection_error = cut == "connection" || cut == "too_large";
   o.latency_ms = first >= 0 ? first - started : -1;
   o.duration_ms = now - started;
   o.output_tokens = summary.usage.completion_tokens;
@@ -708,7 +752,7 @@ Result<std::string_view> Session::FinishStream(const AttemptReport& report) {
   } else {
     Json body = summary.error_body.empty() ? ErrorBody(summary.error)
                                            : ParsedOrNull(summary.error_body);
-    if (report.failure == "timeout" || report.failure == "too_large") {
+    if (cut == "timeout" || cut == "too_large") {
       // The deadline or cap the host enforced, in words (the translator only knows it was cut).
       if (auto e = body.find("error"); e != body.end() && e->is_object()) {
         (*e)["message"] = s.FailureMessage(report);

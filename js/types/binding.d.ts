@@ -129,28 +129,6 @@ export interface UpstreamRequest {
   auth: { header: string; prefix: string; env: string };
 }
 
-export type ResponseHead =
-  | { status: number; headers?: Record<string, string> | [string, string][]; latency_ms?: number; now_ms?: number }
-  | { transport_error: 'timeout' | 'connection' | string; message?: string; now_ms?: number };
-
-export interface AttemptOutcome {
-  outcome: 'done' | 'retry' | 'fail';
-  /** HTTP status for the client. */
-  status: number;
-  /** The client body (chat.completion, Anthropic message, or the error shape). */
-  body: Json;
-  usage: JsonObject;
-  finish_reason: string;
-  native_finish_reason: string;
-  error: JsonObject | null;
-  error_type: string;
-  retry_after_ms: number;
-  model_fallback_eligible: boolean;
-  /** outcome "done": the generation's usage and cost, priced once; settle exactly this. */
-  priced?: PricedUsage;
-  [key: string]: Json;
-}
-
 /**
  * A generation's usage and cost as the core priced it when the attempt ended (money.h): the
  * client's usage.cost comes from it and the ledger's `settle {priced}` charges it unchanged.
@@ -170,13 +148,6 @@ export interface PricedUsage {
   };
   /** The long-context tier that applied (its min_prompt_tokens); 0: base prices. */
   tier_min_prompt_tokens: number;
-}
-
-export interface StreamFinish {
-  /** The upstream stream was cut (timeout, disconnect). */
-  aborted?: boolean;
-  reason?: 'timeout' | 'connection' | string;
-  now_ms?: number;
 }
 
 /** A provider's simulated behaviour (simulate.h); "*" in SimScenario.providers is the default. */
@@ -288,6 +259,8 @@ export interface Router extends Handle {
   models(query?: ModelsQuery): ModelsList;
   endpoints(model: string, nowMs: number): JsonObject;
   providers(): JsonObject;
+  /** An error body in the client's format for a host's own error (status 400-599). */
+  errorBody(format: 'openai' | 'anthropic', status: number, message: string, metadata?: JsonObject): JsonObject;
   overlay(overlay: JsonObject | string): void;
   plan(input: PlanInput | string): Plan;
   /** Opens a Session on one request (it plans); the Session's plan is sy_router_plan's result. */
@@ -308,16 +281,6 @@ export interface Plan extends Handle {
   readonly attempts: PlanAttempt[];
   /** The Router this plan came from. */
   readonly router: Router;
-  attemptRequest(index: number): UpstreamRequest;
-  attemptResponse(index: number, head: ResponseHead, body?: Bytes | null): AttemptOutcome;
-  openStream(index: number, head: ResponseHead): Stream;
-}
-
-export interface Stream extends Handle {
-  /** Client bytes to forward (possibly empty). */
-  feed(bytes: Bytes): Uint8Array;
-  finish(options?: StreamFinish): Uint8Array;
-  summary(): JsonObject;
 }
 
 /** Phase deadlines handed to every attempt of a session (ms; bytes). */
@@ -431,7 +394,6 @@ export interface SwitchyardApi {
   readonly Router: new (config?: RouterConfig) => Router;
   readonly Ledger: new (state?: JsonObject | string | null, options?: { router?: Router }) => Ledger;
   readonly Plan: Function;
-  readonly Stream: Function;
   readonly Session: Function;
   readonly SwitchyardError: typeof SwitchyardError;
   readonly abiVersion: number;

@@ -208,6 +208,7 @@ TEST_CASE("a stream is served once content reached the client, and failures befo
   std::string client = session.Feed(body.substr(0, 40));
   REQUIRE(sy_session_stream_ended(session.s) == 0);
   client += session.Feed(body.substr(40));
+  REQUIRE(sy_session_stream_ended(session.s) == 1);  // [DONE]: nothing more to read
   REQUIRE(client.find("hel") != std::string::npos);
   client += session.Finish(R"({"now_ms":1767225602000,"first_content_ms":1767225601700})");
   REQUIRE(client.find("\"cost\"") != std::string::npos);  // the usage chunk carries the cost
@@ -412,4 +413,24 @@ TEST_CASE("sy_router_error renders the host's own errors in the client's format"
     INFO(bad);
     REQUIRE(sy_router_error(router.router, bad.data(), bad.size()) == SY_INVALID_ARGUMENT);
   }
+}
+
+TEST_CASE("a provider that holds the stream open after [DONE] until a deadline: a normal end") {
+  Router router;
+  Session session(router, std::string(R"({"model":"openai/gpt-4o-mini","stream":true,)") + kMessages +
+                              R"(,"provider":{"order":["openai"],"allow_fallbacks":false}})");
+  session.Next(kT0);
+  session.Open(Head(200, kT0 + 5));
+  std::string client = session.Feed(StreamBody());
+  REQUIRE(sy_session_stream_ended(session.s) == 1);
+  client += session.Finish(R"({"failure":"timeout","phase":"idle","now_ms":1767225630000,"first_content_ms":1767225600010})");
+  // The client's usage chunk carries the cost it is charged, and no error.
+  REQUIRE(client.find("\"cost\"") != std::string::npos);
+  REQUIRE(client.find("\"finish_reason\":\"error\"") == std::string::npos);
+  Json step = session.Next(kT0 + 30001, /*committed=*/true);
+  REQUIRE(step["settle"]["priced"]["usage"]["completion_tokens"] == 2);
+  REQUIRE(step["observed"][0]["http_status"] == 200);
+  REQUIRE(step["observed"][0]["timeout"] == false);
+  // No stream is open any more: feeding is refused.
+  REQUIRE(sy_session_stream_feed(session.s, "x", 1) == SY_INVALID_ARGUMENT);
 }

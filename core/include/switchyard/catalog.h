@@ -158,6 +158,9 @@ class Catalog {
   // the text the same way.
   static Result<Catalog> FromText(std::string_view text);
   static Result<Catalog> FromJson(const Json& document);
+  // A router's catalog from its config {"catalog": <document>|null, "overlay": {..}|null}: the
+  // document (or the embedded default) with the overlay applied. Errors name the field.
+  static Result<Catalog> FromConfig(const Json& config);
 
   // Overlay: {"providers":[{slug, ... partial or new}], "models":[{id, ... partial or new}],
   // "endpoints":[{model, tag, ... partial or new}], "base_urls":{"openai":"http://..."},

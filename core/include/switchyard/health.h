@@ -17,8 +17,8 @@
 //   move the breaker, except a success of an attempt that started after it opened (known from
 //   duration_ms): open endpoints are still tried last, as fallbacks, and such a success shows
 //   the provider is back, so it closes the circuit like a successful trial. "One trial" needs to know when attempts
-//   start: the host calls NoteAttemptStart as it sends each attempt (the C ABI does it in
-//   sy_plan_attempt_request); the first one sent while half-open is the trial, and until an
+//   start: Lifecycle::Start calls NoteAttemptStart as each attempt is sent (session.h: the
+//   Session hands the attempt to the host); the first one sent while half-open is the trial, and until an
 //   outcome for the endpoint arrives (or kTrialTimeoutMs passes) the endpoint reads as
 //   `trial_in_flight`, degraded, so other requests keep away from it instead of all piling onto a
 //   provider that may still be down. (Without it, every request went there while the trial ran,

@@ -152,6 +152,23 @@ void DefaultSessionHost(const PlanInput& input, SessionHost* host);
 // "message"}} for /messages clients, its type from the status (or metadata.error_type).
 Json ClientErrorBody(ClientFormat format, int http_status, std::string message, Json metadata);
 
+// {"format","status","message","metadata"} → ClientErrorBody (sy_router_error's input); status
+// 400-599.
+Result<Json> ClientErrorBodyFromJson(const Json& input);
+
+// One request planned: the planner's input (a /messages body mapped to the chat request it
+// means), the host's fields (defaults applied) and the plan.
+struct PlannedRequest {
+  PlanInput input;
+  SessionHost host;
+  Plan plan;
+};
+// Parses a plan/session input ({"request", "context", "now_ms", "seed", "format", "limits",
+// "record", ...}) and plans it against `health` and `stickiness` (read only). `presets`: the
+// router's, for requests that name one (may be null).
+Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
+                                   const Stickiness* stickiness, const Json* presets, Json input);
+
 // A response head from the host, or an attempt that got none.
 //   {"status":N,"headers":{name:value}|[[name,value],..],"now_ms":N}
 //   {"failure":"timeout"|"connection"|"too_large"|"cancelled"|"unavailable",
@@ -174,7 +191,7 @@ class Session {
   // `catalog` is the one the plan indexes; `health`/`stickiness` are the router's.
   static Result<std::unique_ptr<Session>> Create(std::shared_ptr<const Catalog> catalog,
                                                  Health* health, Stickiness* stickiness,
-                                                 PlanInput input, SessionHost host, Plan plan);
+                                                 PlannedRequest planned);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -205,9 +222,10 @@ class Session {
   // A streamed attempt's response head. A failure report ends the attempt at once (as Respond).
   Status OpenStream(const AttemptReport& report);
   // Upstream stream bytes in any split; returns the client bytes to forward (valid until the
-  // next call).
-  std::string_view Feed(std::string_view bytes);
-  // The stream needs no more upstream bytes (it ended or failed).
+  // next call). Errors: no stream is open (400).
+  Result<std::string_view> Feed(std::string_view bytes);
+  // The stream needs no more upstream bytes: it failed, finished, or the provider signalled its
+  // complete answer ([DONE], message_stop, a Gemini finish reason).
   bool StreamEnded() const;
   // End of the upstream stream (report without failure) or its cut (failure timeout /
   // connection / too_large / cancelled); report.first_content_ms says when content first went

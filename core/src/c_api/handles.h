@@ -49,6 +49,8 @@ sy_status_t Reply(std::string& out, const Result<Json>& body);
 // A call given a NULL handle: SY_INVALID_ARGUMENT, the error in LastError().
 sy_status_t NullHandle(const char* function);
 const char* ResultBuffer(const std::string* result, size_t* size);
+// The host's bytes as text: (NULL, 0) is empty, (NULL, n > 0) a host bug (400).
+Result<std::string_view> InputText(const char* data, size_t size, std::string_view what);
 // A JSON object from the host's (pointer, size); the empty input is {} when `empty_ok`.
 Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok);
 
@@ -60,25 +62,7 @@ struct sy_router_t {
 };
 
 struct sy_plan_t {
-  std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
-  std::shared_ptr<const switchyard::Catalog> catalog;      // the catalog the plan indexes
-  switchyard::PlanInput input;
-  switchyard::SessionHost host;
-  switchyard::Plan plan;
-  std::string result;
-};
-
-struct sy_stream_t {
-  std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
-  std::shared_ptr<const switchyard::Catalog> catalog;      // prices of `endpoint`
-  std::unique_ptr<switchyard::StreamTranslator> translator;
-  uint32_t endpoint = 0;
-  bool byok = false;
-  std::string sticky_key;
-  int64_t now_ms = 0;            // when the stream was opened (stickiness timestamp default)
-  bool finished = false;
-  std::optional<switchyard::PricedUsage> priced;  // set by sy_stream_finish: what to settle
-  std::string result;            // client bytes of the last feed/finish, or a JSON body
+  std::string result;            // the rendered plan: a plan handle only shows what would be tried
 };
 
 struct sy_session_t {

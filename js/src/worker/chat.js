@@ -37,21 +37,19 @@ function randomSeed() {
 
 // ---- client-format errors of the worker's own ---------------------------------------------------
 
-// The errors the worker raises before a Session exists (authentication, the body, the
-// reservation, an unknown route) in an Anthropic client's format for /messages. Everything after
-// that — every provider failure — reaches the client in the core's rendering (the Session's final
-// step). The C ABI has no call that renders an arbitrary status for a format, so this one map of
-// the worker's own statuses stays here.
-const ANTHROPIC_ERROR_TYPES = {
-  400: 'invalid_request_error', 401: 'authentication_error', 402: 'billing_error',
-  403: 'permission_error', 404: 'not_found_error', 408: 'timeout_error', 413: 'request_too_large',
-  429: 'rate_limit_error', 500: 'api_error', 503: 'overloaded_error',
-};
-
-/** An error body in the client's format (documented shape, or Anthropic's for /messages). */
-export function clientErrorBody(format, status, message, metadata) {
-  if (format === 'anthropic') {
-    return { type: 'error', error: { type: ANTHROPIC_ERROR_TYPES[status] ?? 'api_error', message } };
+/**
+ * An error body in the client's format for the worker's own errors (authentication, the body,
+ * the reservation, an unknown route): the documented shape, or for /messages Anthropic's,
+ * rendered by the core (sy_router_error) like every provider failure. Without a router (it
+ * failed to load) the documented shape.
+ */
+export function clientErrorBody(router, format, status, message, metadata) {
+  if (format === 'anthropic' && router && status >= 400 && status <= 599) {
+    try {
+      return router.errorBody(format, status, message, metadata);
+    } catch {
+      // fall through to the documented shape
+    }
   }
   return errorBody(status, message, metadata);
 }
@@ -276,7 +274,7 @@ async function streamed(job) {
         if (!committed) {
           committed = true;
           const he = toHttpError(failure);
-          decide(new Response(JSON.stringify(job.redact.value(clientErrorBody(job.format, he.status, he.message, he.metadata))),
+          decide(new Response(JSON.stringify(job.redact.value(clientErrorBody(job.router, job.format, he.status, he.message, he.metadata))),
             { status: he.status, headers: JSON_HEADERS }));
         }
       }
