@@ -203,7 +203,7 @@ export interface SimScenario {
   providers?: Record<string, SimProviderBehaviour>;
 }
 
-export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'timeout' | 'connection';
+export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'http_4xx' | 'timeout' | 'connection';
 
 export interface SimLatency { p50: number; p90: number; p99: number; max: number }
 
@@ -226,7 +226,7 @@ export interface SimReport {
   /** Arrival to the end of the successful attempt; null without successes. */
   latency_ms: SimLatency | null;
   /** Failed attempts by kind. */
-  failures: { http_429: number; http_5xx: number; timeout: number; connection: number };
+  failures: { http_429: number; http_5xx: number; http_4xx: number; timeout: number; connection: number };
   /** Sorted by attempts, then slug. */
   providers: {
     provider: string; name: string; attempts: number; succeeded: number; failed: number;
