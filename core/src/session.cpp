@@ -41,8 +41,8 @@ std::optional<HealthEvent> HealthEventOf(uint32_t endpoint, const AttemptOutcome
   return e;
 }
 
-Lifecycle::Lifecycle(const Plan& plan, Health* health, Stickiness* stickiness)
-    : plan_(plan), health_(health), stickiness_(stickiness) {}
+Lifecycle::Lifecycle(const Plan& plan, Health* health, Stickiness* stickiness, bool keep_observed)
+    : plan_(plan), health_(health), stickiness_(stickiness), keep_observed_(keep_observed) {}
 
 std::optional<uint32_t> Lifecycle::Next() {
   if (over_) return std::nullopt;
@@ -69,7 +69,7 @@ Verdict Lifecycle::End(uint32_t index, const AttemptOutcome& o, int64_t now_ms) 
   if (health_ != nullptr) {
     if (std::optional<HealthEvent> e = HealthEventOf(a.endpoint, o, now_ms)) {
       health_->Observe(*e);
-      observed_.push_back(*e);
+      if (keep_observed_) observed_.push_back(*e);
     }
   }
   next_ = index + 1;

@@ -309,7 +309,7 @@ struct Session::Impl {
         input(std::move(in)),
         host(std::move(h)),
         plan(std::move(p)),
-        lifecycle(plan, health, stickiness) {}
+        lifecycle(plan, health, stickiness, /*keep_observed=*/true) {}
 
   const Attempt& attempt() const { return plan.attempts[index]; }
   const Endpoint& endpoint() const { return catalog->endpoint(attempt().endpoint); }

@@ -18,7 +18,7 @@
 // instance in an unknown state: the binding turns it into a SwitchyardError with code
 // "internal" and refuses every later call on that instance. Load a new one to continue.
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 // Names and HTTP statuses by sy_status_t value (switchyard::CodeName / HttpStatus).
 const CODE_NAMES = [

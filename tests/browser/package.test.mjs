@@ -129,7 +129,7 @@ after(async () => {
 });
 
 test('the page loads the package: the .wasm comes as application/wasm from js/dist', () => {
-  assert.equal(pageResult.abiVersion, 1);
+  assert.equal(pageResult.abiVersion, 2);
   assert.equal(wasmResponses.length, 1, JSON.stringify(wasmResponses));
   assert.match(wasmResponses[0].url, /\/js\/dist\/switchyard\.wasm$/);
   assert.equal(wasmResponses[0].status, 200);

@@ -74,7 +74,7 @@ for (const build of BUILDS) {
 
     test('loads and reports the ABI version', async () => {
       const { abiVersion } = await api();
-      assert.equal(abiVersion, 1);
+      assert.equal(abiVersion, 2);
     });
 
     test('router: models, endpoints, providers, catalog as text or object', async () => {

@@ -41,7 +41,7 @@ extern "C" {
 #define SY_API(name) __attribute__((visibility("default")))
 #endif
 
-#define SY_ABI_VERSION 1
+#define SY_ABI_VERSION 2  /* 2: the per-attempt calls gave way to sy_session_* */
 
 /* Status codes: the same values as switchyard::Code. */
 typedef int32_t sy_status_t;

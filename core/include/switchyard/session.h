@@ -83,8 +83,10 @@ std::optional<HealthEvent> HealthEventOf(uint32_t endpoint, const AttemptOutcome
 
 class Lifecycle {
  public:
-  // `health` and `stickiness` may be null (not told). Borrows all three.
-  Lifecycle(const Plan& plan, Health* health, Stickiness* stickiness);
+  // `health` and `stickiness` may be null (not told). Borrows all three. `keep_observed`: keep
+  // the health events told for TakeObserved (a host that shares health across isolates); the
+  // simulator does not, and saves the allocation.
+  Lifecycle(const Plan& plan, Health* health, Stickiness* stickiness, bool keep_observed = false);
 
   // The attempt to run next, or nullopt when the request is over (served, given up, or no
   // attempt left). Skips the attempts of models the skip-model rule removed.
@@ -110,6 +112,7 @@ class Lifecycle {
   int attempts_made_ = 0;
   std::optional<uint32_t> served_;
   std::vector<uint8_t> skipped_;  // Request::models entries (Attempt::candidate) skipped
+  bool keep_observed_;
   std::vector<HealthEvent> observed_;
 };
 
