@@ -3,7 +3,7 @@
 //
 // Health is a pure function of the events the host reports and the `now_ms` it passes: no clock
 // of its own, no randomness, so a snapshot replayed anywhere gives the same answers. The worker
-// keeps one per isolate and shares snapshots through a Durable Object (ExportDelta/Merge/Rebase).
+// keeps one per isolate and shares events, not snapshots (below).
 //
 // Rules (REFERENCE §3):
 // - failures: 5xx, 429, 408, a timeout, a connection error, no response (status 0) and any other
@@ -35,17 +35,15 @@
 // An event at time t counts in a window of W at `now` iff floor(now/size) - floor(t/size) < W/size.
 // Percentiles are nearest-rank over the (at most 256) most recent samples with
 // now - 30 min < t. Events may arrive out of order; each lands in its own bucket while still in
-// range. Memory per endpoint is fixed: ~15 KB while it has data, plus up to 8 KB of own samples
-// not yet taken by ExportDelta; state is created lazily on the first event and freed by Prune
-// once everything in it has expired.
+// range. Memory per endpoint is fixed: ~15 KB while it has data; state is created lazily on the
+// first event and freed by Prune once everything in it has expired.
 //
-// Sharing across isolates (the intended, non-double-counting use):
-//   isolate: ExportDelta(now) → push to the Durable Object (only its own events since its last
-//            ExportDelta; merged-in data is never re-exported);
-//   object:  Merge(delta, now) for each push; serves Export(now), the combined snapshot;
-//   isolate: Rebase(combined, now): its counts become the combined snapshot plus its own events
-//            not yet exported, so nothing is counted twice however often it pulls.
-// Merge is additive: merging the same document twice counts it twice. Breaker states merge by
+// Sharing across isolates is by events: each isolate's Health observes its own attempts (the
+// Session's `observed` events), the worker relays those events through one Durable Object, and
+// each isolate observes the other isolates' events into its own Health (js/src/worker/health.js),
+// so every event counts once everywhere. Export/Merge move whole snapshots (a combined view, a
+// fresh router starting from another's): Merge is additive, so merging the same document twice
+// counts it twice. Breaker states merge by
 // "latest transition wins" (ties: the more restrictive), so a successful trial in one isolate
 // can close the circuit everywhere; cooldowns merge by taking the later end.
 //
@@ -133,18 +131,11 @@ class Health {
   // Snapshot document (format in health.cpp): {"health":1,"bucket_ms":[...],"endpoints":[...]}.
   // Export: everything this Health knows that still matters at now_ms (own and merged data).
   Json Export(int64_t now_ms) const;
-  // Only this Health's own observations since the previous ExportDelta (or construction), plus
-  // breaker/cooldown changes it made; then forgets them. Same format as Export.
-  Json ExportDelta(int64_t now_ms);
   // Adds another snapshot's counts and samples (samples re-bounded to the newest 256), merges
   // breaker and cooldown states. Data outside every window at now_ms is dropped. Invalid input
   // (wrong shape, version or bucket layout, times beyond now + 5 min, over-long arrays) is
   // rejected with kInvalidArgument and nothing changes.
   Status Merge(const Json& snapshot, int64_t now_ms);
-  // Replaces the counts and samples with `combined` (a Durable Object's Export of all deltas)
-  // plus this Health's own events not yet taken by ExportDelta; breaker and cooldown states are
-  // merged as in Merge. Atomic like Merge.
-  Status Rebase(const Json& combined, int64_t now_ms);
 
   // Frees endpoints whose data has all expired (older than a day, samples older than 30 min,
   // breaker closed and untouched for a day, cooldown over). Observe calls it as it goes.
