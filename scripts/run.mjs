@@ -407,7 +407,9 @@ async function main(argv) {
   process.on('exit', () => { try { stack.workerd.child.kill('SIGKILL'); } catch { /* gone */ } });
   // The simulator page: a static server in this process (it stops with it). It runs the
   // Emscripten build in the browser, so it works without the router; a busy port costs only it.
-  const simulator = await startSimulatorPage(simPort);
+  const simulator = await startSimulatorPage(simPort, {
+    sandboxUrl: stack.sandbox ? stack.fleet.url : null, workerUrl: stack.url, demoKey: stack.demoKey,
+  });
   let stopping = false;
   const shutdown = async (signal) => {
     if (stopping) return;
@@ -456,6 +458,7 @@ Switchyard edge worker (workerd) on ${stack.url}
   BYOK:       users' provider keys encrypted under ${byokSecret ? join(stack.dataDir, 'byok-secret') : 'SWITCHYARD_BYOK_SECRET'} (PUT /api/v1/byok/<provider>)
   self-check: ${check}
   simulator:  ${simulator.line}
+  playground: ${simulator.playground}
 
 curl ${base}/chat/completions \\
   -H "Authorization: Bearer ${stack.demoKey}" \\
@@ -477,17 +480,22 @@ Ctrl-C stops workerd${stack.sandbox ? ', the sandbox fleet' : ''} and the simula
  * Starts the routing simulator's page (examples/simulator/serve.mjs) on `port`. Returns
  * {server, line}: server null when it could not start, and the line `make run` prints for it.
  */
-async function startSimulatorPage(port) {
-  const { startSimulatorServer } = await import(pathToFileURL(join(ROOT, 'examples/simulator/serve.mjs')).href);
+async function startSimulatorPage(port, playground) {
+  const { startSimulatorServer, PLAYGROUND_PATH } = await import(pathToFileURL(join(ROOT, 'examples/simulator/serve.mjs')).href);
   let server;
   try {
-    server = await startSimulatorServer({ port });
+    server = await startSimulatorServer({ port, playground });
   } catch (e) {
-    return { server: null, line: `not started (${e.code ?? e.message}; set SWITCHYARD_SIM_PORT to another port)` };
+    const line = `not started (${e.code ?? e.message}; set SWITCHYARD_SIM_PORT to another port)`;
+    return { server: null, line, playground: line };
   }
   const dist = ['switchyard.mjs', 'switchyard.wasm'].filter((f) => !existsSync(join(ROOT, 'js/dist', f)));
   const note = dist.length ? `   (js/dist/${dist.join(', ')} missing: run make js)` : '';
-  return { server, line: `${server.url}   (routing simulator, in the browser)${note}` };
+  return {
+    server,
+    line: `${server.url}   (routing simulator, in the browser)${note}`,
+    playground: `${new URL(PLAYGROUND_PATH, server.url)}   (chat through the router in the page: your keys, or the sandbox)${note}`,
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

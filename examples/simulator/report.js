@@ -55,6 +55,7 @@ function renderTotals(r) {
   const f = r.failures;
   setOutput('failures-429', format.int(f.http_429), f.http_429);
   setOutput('failures-5xx', format.int(f.http_5xx), f.http_5xx);
+  setOutput('failures-4xx', format.int(f.http_4xx ?? 0), f.http_4xx ?? 0);
   setOutput('failures-timeout', format.int(f.timeout), f.timeout);
   setOutput('failures-connection', format.int(f.connection), f.connection);
 }
@@ -99,7 +100,7 @@ function renderClasses(r) {
 }
 
 const RESULT_TEXT = {
-  ok: 'ok', http_429: 'rate limited', http_5xx: 'server error', timeout: 'timed out',
+  ok: 'ok', http_429: 'rate limited', http_5xx: 'server error', http_4xx: 'request error', timeout: 'timed out',
   connection: 'connection refused',
 };
 

@@ -23,9 +23,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PAGE_PATH = '/examples/simulator/';
 
 // URL prefixes and the repository folders they map to (the same relative path).
-const SERVED = ['examples/simulator/', 'js/src/', 'js/dist/', 'node_modules/uplot/dist/'];
+const SERVED = ['examples/simulator/', 'examples/playground/', 'js/src/', 'js/dist/', 'node_modules/uplot/dist/'];
+export const PLAYGROUND_PATH = '/examples/playground/';
 
-function handler(root) {
+// `playground`: what the playground page learns from /examples/playground/config.json (the
+// sandbox fleet's URL, the local worker's URL and demo key), or null (404: real providers only).
+function handler(root, playground) {
   const folders = SERVED.map((prefix) => [`/${prefix}`, sirv(join(root, prefix), {
     dev: true,  // read the files on each request: `make js` may rebuild js/dist while it runs
     dotfiles: false,
@@ -49,6 +52,10 @@ function handler(root) {
     // NUL bytes and backslashes (raw or encoded) name no file here; refuse them before any
     // file-system call sees them.
     if (/%00|%5c|\\|\0/i.test(path)) return send(404, 'not found\n');
+    if (path === `${PLAYGROUND_PATH}config.json`) {
+      if (!playground) return send(404, 'not found\n');
+      return send(200, JSON.stringify(playground), { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    }
     const folder = folders.find(([prefix]) => path.startsWith(prefix));
     if (!folder) return send(404, 'not found\n');
     const [prefix, serve] = folder;
@@ -61,8 +68,8 @@ function handler(root) {
  * Starts the server; resolves with {url, port, server, close()} once it listens.
  * options: {port (0 = any free port; default 8788), host (default 127.0.0.1), root}
  */
-export function startSimulatorServer({ port = 8788, host = '127.0.0.1', root = ROOT } = {}) {
-  const server = createServer(handler(root));
+export function startSimulatorServer({ port = 8788, host = '127.0.0.1', root = ROOT, playground = null } = {}) {
+  const server = createServer(handler(root, playground));
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -10,15 +10,15 @@
 //
 // Per call: the input (JSON text or raw bytes) is copied into memory from sy_alloc, the function
 // runs, the handle's result buffer is decoded, the input freed. A non-zero status becomes a
-// thrown SwitchyardError carrying the documented error body. Handles (Router, Plan, Stream,
-// Ledger) own a core object: free() releases it at once, a FinalizationRegistry releases it
-// if the JS object is collected first, and free() twice is harmless.
+// thrown SwitchyardError carrying the documented error body. Handles (Router, Plan, Session,
+// Ledger) own a core object: free() releases it at once, a FinalizationRegistry
+// releases it if the JS object is collected first, and free() twice is harmless.
 //
 // A trap inside the core (an abort, out of memory, a WASI stub refusing a call) leaves the
 // instance in an unknown state: the binding turns it into a SwitchyardError with code
 // "internal" and refuses every later call on that instance. Load a new one to continue.
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 // Names and HTTP statuses by sy_status_t value (switchyard::CodeName / HttpStatus).
 const CODE_NAMES = [
@@ -59,11 +59,12 @@ export class SwitchyardError extends Error {
 export const C_API_FUNCTIONS = Object.freeze([
   'sy_abi_version', 'sy_alloc', 'sy_free', 'sy_last_error',
   'sy_router_new', 'sy_router_free', 'sy_router_result', 'sy_router_overlay', 'sy_router_models',
-  'sy_router_endpoints', 'sy_router_providers', 'sy_router_observe', 'sy_router_health',
+  'sy_router_endpoints', 'sy_router_error', 'sy_router_providers', 'sy_router_observe', 'sy_router_health',
   'sy_router_health_merge', 'sy_router_plan', 'sy_plan_free', 'sy_plan_result',
-  'sy_plan_attempt_request', 'sy_plan_attempt_response', 'sy_plan_stream_open', 'sy_stream_feed',
-  'sy_stream_finish', 'sy_stream_result', 'sy_stream_summary', 'sy_stream_free', 'sy_ledger_new',
-  'sy_ledger_free', 'sy_ledger_result', 'sy_ledger_apply', 'sy_ledger_export',
+  'sy_router_session', 'sy_session_free', 'sy_session_result', 'sy_session_next',
+  'sy_session_respond', 'sy_session_stream_open', 'sy_session_stream_feed',
+  'sy_session_stream_ended', 'sy_session_stream_finish',
+  'sy_ledger_new', 'sy_ledger_free', 'sy_ledger_result', 'sy_ledger_apply', 'sy_ledger_export',
 ]);
 
 /**
@@ -75,7 +76,7 @@ export const C_SIM_FUNCTIONS = Object.freeze(['sy_router_simulate']);
 
 /**
  * Binds the exports of one Switchyard instance. Returns the package API for that instance:
- * { Router, Plan, Stream, Ledger, SwitchyardError, abiVersion, hasSimulator, exports }.
+ * { Router, Plan, Session, Ledger, SwitchyardError, abiVersion, hasSimulator, exports }.
  */
 export function bind(exports) {
   for (const name of ['memory', ...C_API_FUNCTIONS]) {
@@ -274,6 +275,14 @@ function makeApi(core, abiVersion) {
     /** GET /models/{id}/endpoints body, with live health as of nowMs. */
     endpoints(model, nowMs) { return this.#run(x.sy_router_endpoints, { model, now_ms: nowMs }); }
 
+    /**
+     * An error body in the client's format ({error:{code,message,metadata}}, or Anthropic's for
+     * format "anthropic") for a host's own error with HTTP `status` (400-599).
+     */
+    errorBody(format, status, message, metadata) {
+      return this.#run(x.sy_router_error, { format, status, message, ...(metadata ? { metadata } : {}) });
+    }
+
     /** GET /providers body. */
     providers() {
       const ptr = this.ptr;
@@ -289,6 +298,18 @@ function makeApi(core, abiVersion) {
       const planPtr = core.withInput(toJsonBytes(input), (p, n) =>
         core.construct((out) => core.call(x.sy_router_plan, ptr, p, n, out), x.sy_router_result, ptr));
       return new Plan(planPtr, this);
+    }
+
+    /**
+     * Opens a Session on one request: input is plan()'s, plus `limits` (phase deadlines of every
+     * attempt) and `record` (generation record fields). The Session has planned already; drive
+     * it with next() until a final step (loop.js does, with fetch and timers).
+     */
+    session(input) {
+      const ptr = this.ptr;
+      const sessionPtr = core.withInput(toJsonBytes(input), (p, n) =>
+        core.construct((out) => core.call(x.sy_router_session, ptr, p, n, out), x.sy_router_result, ptr));
+      return new Session(sessionPtr, this);
     }
 
     /** Reports one attempt's outcome: {endpoint, now_ms, http_status, latency_ms, ...}. */
@@ -333,58 +354,67 @@ function makeApi(core, abiVersion) {
     /** The plan: {model, attempts:[...], trace:[...], sticky_key, ...}. */
     get result() { return this.#result; }
     get attempts() { return this.#result.attempts; }
+  }
 
-    /** The upstream HTTP request of attempt i: {method, url, headers, body, auth}. */
-    attemptRequest(index) {
+  // One request's life (c_api.h "session"): the core decides, the host does the I/O.
+  class Session extends Handle {
+    #plan;
+    constructor(ptr, router) {
+      super('Session', ptr, x.sy_session_free);
+      // Read now: the session's buffer is reused by its next call.
+      this.#plan = core.readJson(x.sy_session_result, ptr);
+      this.router = router;
+    }
+
+    /** The plan the session runs ({model, attempts, stream, estimated_prompt_tokens, ...}). */
+    get plan() { return this.#plan; }
+
+    /**
+     * The next step at input.now_ms; input.committed: the client already has a streamed
+     * response head. {step: "attempt", ...} | {step: "respond", ...} | {step: "end", ...}.
+     */
+    next(input) {
       const ptr = this.ptr;
-      return core.command(core.call(x.sy_plan_attempt_request, ptr, attemptIndex(index)), x.sy_plan_result, ptr);
+      return core.withInput(toJsonBytes(input), (p, n) =>
+        core.command(core.call(x.sy_session_next, ptr, p, n), x.sy_session_result, ptr));
+    }
+
+    /** A buffered attempt's report (head or failure) and body bytes; returns {outcome, ...}. */
+    respond(report, body) {
+      const ptr = this.ptr;
+      const bodyBytes = toBytes(body, 'body');
+      return core.withInput(toJsonBytes(report), (rp, rn) =>
+        core.withInput(bodyBytes, (bp, bn) =>
+          core.command(core.call(x.sy_session_respond, ptr, rp, rn, bp, bn), x.sy_session_result, ptr)));
+    }
+
+    /** A streamed attempt's response head (or failure: that ends the attempt at once). */
+    streamOpen(report) {
+      const ptr = this.ptr;
+      return core.withInput(toJsonBytes(report), (p, n) =>
+        core.command(core.call(x.sy_session_stream_open, ptr, p, n), x.sy_session_result, ptr));
+    }
+
+    /** Upstream stream bytes (any split); returns the client bytes to forward (maybe empty). */
+    streamFeed(bytes) {
+      const ptr = this.ptr;
+      return core.withInput(toBytes(bytes, 'bytes'), (p, n) =>
+        core.command(core.call(x.sy_session_stream_feed, ptr, p, n), x.sy_session_result, ptr, true));
+    }
+
+    /** Whether the stream needs no more upstream bytes (it ended or failed). */
+    streamEnded() {
+      return core.call(x.sy_session_stream_ended, this.ptr) !== 0;
     }
 
     /**
-     * Translates a buffered upstream response. head: {status, headers, latency_ms?, now_ms?} or
-     * {transport_error: "timeout"|"connection", message?}; body: bytes or text.
-     * Returns {outcome: "done"|"retry"|"fail", status, body, usage, error, ...}.
+     * The upstream stream's end ({now_ms, first_content_ms}) or cut ({failure, phase, ...});
+     * returns the attempt's last client bytes.
      */
-    attemptResponse(index, head, body) {
+    streamFinish(report) {
       const ptr = this.ptr;
-      const bodyBytes = toBytes(body, 'body');
-      return core.withInput(toJsonBytes(head), (hp, hn) =>
-        core.withInput(bodyBytes, (bp, bn) =>
-          core.command(core.call(x.sy_plan_attempt_response, ptr, attemptIndex(index), hp, hn, bp, bn),
-            x.sy_plan_result, ptr)));
-    }
-
-    /** Opens stream translation for attempt i with the upstream response head. */
-    openStream(index, head) {
-      const ptr = this.ptr;
-      const streamPtr = core.withInput(toJsonBytes(head), (p, n) =>
-        core.construct((out) => core.call(x.sy_plan_stream_open, ptr, attemptIndex(index), p, n, out),
-          x.sy_plan_result, ptr));
-      return new Stream(streamPtr);
-    }
-  }
-
-  class Stream extends Handle {
-    constructor(ptr) { super('Stream', ptr, x.sy_stream_free); }
-
-    /** Feeds upstream bytes (any split); returns the client bytes to forward (maybe empty). */
-    feed(bytes) {
-      const ptr = this.ptr;
-      return core.withInput(toBytes(bytes, 'bytes'), (p, n) =>
-        core.command(core.call(x.sy_stream_feed, ptr, p, n), x.sy_stream_result, ptr, true));
-    }
-
-    /** End of stream ({} ) or a cut one ({aborted: true, reason}); returns the last client bytes. */
-    finish(options = {}) {
-      const ptr = this.ptr;
-      return core.withInput(toJsonBytes(options), (p, n) =>
-        core.command(core.call(x.sy_stream_finish, ptr, p, n), x.sy_stream_result, ptr, true));
-    }
-
-    /** {terminated, outcome, first_byte_emitted, usage, finish_reason, error, ...}. */
-    summary() {
-      const ptr = this.ptr;
-      return core.command(core.call(x.sy_stream_summary, ptr), x.sy_stream_result, ptr);
+      return core.withInput(toJsonBytes(report), (p, n) =>
+        core.command(core.call(x.sy_session_stream_finish, ptr, p, n), x.sy_session_result, ptr, true));
     }
   }
 
@@ -431,7 +461,7 @@ function makeApi(core, abiVersion) {
   }
 
   return Object.freeze({
-    Router, Plan, Stream, Ledger, SwitchyardError, abiVersion,
+    Router, Plan, Session, Ledger, SwitchyardError, abiVersion,
     /** Whether this build exports c_sim.h, i.e. Router.simulate() works. */
     hasSimulator,
     /** The raw instance exports (the C ABI), for tools and tests. */
@@ -439,16 +469,6 @@ function makeApi(core, abiVersion) {
     /** Whether a trap has made this instance unusable. */
     get broken() { return core.broken !== null; },
   });
-}
-
-// An attempt index for a uint32_t parameter; anything else would silently wrap to another index.
-function attemptIndex(index) {
-  if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) {
-    throw new SwitchyardError(STATUS_INVALID_ARGUMENT, {
-      error: { code: 400, message: `attempt index must be a non-negative integer, not ${index}`, metadata: { field: 'index' } },
-    });
-  }
-  return index;
 }
 
 // The router config as JSON bytes. A catalog given as text is spliced in as is, so a large

@@ -9,7 +9,20 @@
 import { bind } from './binding.js';
 import { instantiateEmscripten } from './emscripten.js';
 
-export { bind, SwitchyardError, ABI_VERSION } from './binding.js';
+import { Switchyard as SwitchyardBase } from './client.js';
+
+export { bind, ABI_VERSION, SwitchyardError as SwitchyardCoreError } from './binding.js';
+export { SwitchyardError } from './client.js';
+
+/**
+ * The router with the user's own keys (client.js): `await Switchyard.create({keys, baseUrls?,
+ * budget?, fetch?})`. `wasm` / `factory` options load the core as load() does.
+ */
+export class Switchyard extends SwitchyardBase {
+  static loadCore(options = {}) {
+    return load({ wasm: options.wasm, factory: options.factory });
+  }
+}
 
 /**
  * @param {object} [options]

@@ -129,28 +129,6 @@ export interface UpstreamRequest {
   auth: { header: string; prefix: string; env: string };
 }
 
-export type ResponseHead =
-  | { status: number; headers?: Record<string, string> | [string, string][]; latency_ms?: number; now_ms?: number }
-  | { transport_error: 'timeout' | 'connection' | string; message?: string; now_ms?: number };
-
-export interface AttemptOutcome {
-  outcome: 'done' | 'retry' | 'fail';
-  /** HTTP status for the client. */
-  status: number;
-  /** The client body (chat.completion, Anthropic message, or the error shape). */
-  body: Json;
-  usage: JsonObject;
-  finish_reason: string;
-  native_finish_reason: string;
-  error: JsonObject | null;
-  error_type: string;
-  retry_after_ms: number;
-  model_fallback_eligible: boolean;
-  /** outcome "done": the generation's usage and cost, priced once; settle exactly this. */
-  priced?: PricedUsage;
-  [key: string]: Json;
-}
-
 /**
  * A generation's usage and cost as the core priced it when the attempt ended (money.h): the
  * client's usage.cost comes from it and the ledger's `settle {priced}` charges it unchanged.
@@ -170,13 +148,6 @@ export interface PricedUsage {
   };
   /** The long-context tier that applied (its min_prompt_tokens); 0: base prices. */
   tier_min_prompt_tokens: number;
-}
-
-export interface StreamFinish {
-  /** The upstream stream was cut (timeout, disconnect). */
-  aborted?: boolean;
-  reason?: 'timeout' | 'connection' | string;
-  now_ms?: number;
 }
 
 /** A provider's simulated behaviour (simulate.h); "*" in SimScenario.providers is the default. */
@@ -232,7 +203,7 @@ export interface SimScenario {
   providers?: Record<string, SimProviderBehaviour>;
 }
 
-export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'timeout' | 'connection';
+export type SimAttemptResult = 'ok' | 'http_429' | 'http_5xx' | 'http_4xx' | 'timeout' | 'connection';
 
 export interface SimLatency { p50: number; p90: number; p99: number; max: number }
 
@@ -255,7 +226,7 @@ export interface SimReport {
   /** Arrival to the end of the successful attempt; null without successes. */
   latency_ms: SimLatency | null;
   /** Failed attempts by kind. */
-  failures: { http_429: number; http_5xx: number; timeout: number; connection: number };
+  failures: { http_429: number; http_5xx: number; http_4xx: number; timeout: number; connection: number };
   /** Sorted by attempts, then slug. */
   providers: {
     provider: string; name: string; attempts: number; succeeded: number; failed: number;
@@ -288,8 +259,12 @@ export interface Router extends Handle {
   models(query?: ModelsQuery): ModelsList;
   endpoints(model: string, nowMs: number): JsonObject;
   providers(): JsonObject;
+  /** An error body in the client's format for a host's own error (status 400-599). */
+  errorBody(format: 'openai' | 'anthropic', status: number, message: string, metadata?: JsonObject): JsonObject;
   overlay(overlay: JsonObject | string): void;
   plan(input: PlanInput | string): Plan;
+  /** Opens a Session on one request (it plans); the Session's plan is sy_router_plan's result. */
+  session(input: SessionInput | string): Session;
   observe(event: HealthEvent): void;
   health(nowMs: number): JsonObject;
   mergeHealth(snapshot: JsonObject, nowMs: number): void;
@@ -306,16 +281,105 @@ export interface Plan extends Handle {
   readonly attempts: PlanAttempt[];
   /** The Router this plan came from. */
   readonly router: Router;
-  attemptRequest(index: number): UpstreamRequest;
-  attemptResponse(index: number, head: ResponseHead, body?: Bytes | null): AttemptOutcome;
-  openStream(index: number, head: ResponseHead): Stream;
 }
 
-export interface Stream extends Handle {
+/** Phase deadlines handed to every attempt of a session (ms; bytes). */
+export interface SessionLimits {
+  /** A stream's response head (default 15 000). */
+  connect_ms?: number;
+  /** A stream's first content; a buffered response's first byte (default 60 000). */
+  first_token_ms?: number;
+  /** The longest silence once bytes flow (default 30 000). */
+  idle_ms?: number;
+  /** The whole attempt (default 300 000). */
+  total_ms?: number;
+  /** A buffered body; what a stream may send before its first content (default 16 MiB). */
+  max_response_bytes?: number;
+}
+
+/** sy_router_session's input: sy_router_plan's, plus the attempts' limits and record fields. */
+export interface SessionInput extends PlanInput {
+  limits?: SessionLimits;
+  /** Generation record fields the host knows (strings, at most 256 bytes each are kept). */
+  record?: { origin?: string; http_referer?: string; app_title?: string; external_user?: string; session_id?: string };
+}
+
+/** What happened to one attempt: a response head, or no response. */
+export type AttemptReport =
+  | { status: number; headers?: Record<string, string> | [string, string][]; now_ms?: number; first_content_ms?: number }
+  | {
+      failure: 'timeout' | 'connection' | 'too_large' | 'cancelled' | 'unavailable';
+      /** Which deadline passed (failure "timeout"). */
+      phase?: 'head' | 'first_token' | 'idle' | 'total';
+      /** "unavailable": the client's message; "connection": what the runtime said. */
+      message?: string;
+      now_ms?: number;
+      /** A cut stream: when its first content went out. */
+      first_content_ms?: number;
+    };
+
+/** One attempt's deadlines, relative to its start (a missing one is no deadline). */
+export interface AttemptLimits {
+  head_ms?: number;
+  first_byte_ms?: number;
+  idle_ms?: number;
+  total_ms?: number;
+  max_response_bytes?: number;
+}
+
+export interface AttemptStep {
+  step: 'attempt';
+  index: number;
+  provider: string;
+  provider_name: string;
+  model: string;
+  byok: boolean;
+  stream: boolean;
+  /** Send it, adding the secret `auth` names. */
+  request: UpstreamRequest;
+  limits: AttemptLimits;
+  observed?: HealthEvent[];
+}
+
+/** The final HTTP response: a buffered answer, or an error before any streamed byte. */
+export interface RespondStep {
+  step: 'respond';
+  status: number;
+  headers: Record<string, string>;
+  /** The body text, in the client's format. */
+  body: string;
+  /** The ledger's settle command, or null: nothing was generated (release the hold). */
+  settle: JsonObject | null;
+  /** Health events told since the previous step. */
+  observed?: HealthEvent[];
+}
+
+/** A stream's end: send `tail` (an in-band error, or nothing) and close. */
+export interface EndStep {
+  step: 'end';
+  tail: string;
+  settle: JsonObject | null;
+  observed?: HealthEvent[];
+}
+
+export type SessionStep = AttemptStep | RespondStep | EndStep;
+
+/** One request's life (c_api.h "session"); js/src/loop.js drives it. */
+export interface Session extends Handle {
+  /** The plan (as Plan.result). */
+  readonly plan: PlanResult;
+  readonly router: Router;
+  next(input: { now_ms: number; committed?: boolean }): SessionStep;
+  /** A buffered attempt's report and body: {outcome: "done"|"retry"|"fail"|"cancelled", ...}. */
+  respond(report: AttemptReport, body?: Bytes | null): JsonObject;
+  /** A streamed attempt's head (a failure report ends the attempt at once). */
+  streamOpen(report: AttemptReport): Json;
   /** Client bytes to forward (possibly empty). */
-  feed(bytes: Bytes): Uint8Array;
-  finish(options?: StreamFinish): Uint8Array;
-  summary(): JsonObject;
+  streamFeed(bytes: Bytes): Uint8Array;
+  /** True when the stream needs no more upstream bytes. */
+  streamEnded(): boolean;
+  /** End ({now_ms, first_content_ms}) or cut (a failure report): the last client bytes. */
+  streamFinish(report: AttemptReport): Uint8Array;
 }
 
 export interface Ledger extends Handle {
@@ -330,7 +394,7 @@ export interface SwitchyardApi {
   readonly Router: new (config?: RouterConfig) => Router;
   readonly Ledger: new (state?: JsonObject | string | null, options?: { router?: Router }) => Ledger;
   readonly Plan: Function;
-  readonly Stream: Function;
+  readonly Session: Function;
   readonly SwitchyardError: typeof SwitchyardError;
   readonly abiVersion: number;
   /** Whether this build has the routing simulator (c_sim.h): the Emscripten build does. */

@@ -2,6 +2,10 @@
 //   node / browser:   load({ wasm?, factory? })   (the Emscripten build)
 //   workerd / worker: load(module?)              (the WASI build, a WebAssembly.Module)
 export * from './binding.js';
+export { SwitchyardError as SwitchyardCoreError } from './binding.js';
+// node / browser: the router with the user's own keys (the workerd condition has none).
+export { Switchyard, SwitchyardError } from './client.js';
+export type * from './client.js';
 import type { SwitchyardApi } from './binding.js';
 
 export interface LoadOptions {

@@ -55,24 +55,41 @@ async function exercise(sy, c) {
 
   const plan = router.plan(c.PLAN_OPENAI);
   out.plan = plan.result;
-  const upstream = plan.attemptRequest(0);
+  plan.free();
+  // One request's life, as a host drives it: the session hands out the attempt, takes the
+  // upstream's answer and gives the client's.
+  const t = c.PLAN_OPENAI.now_ms;
+  const json = { 'content-type': 'application/json' };
+  const answer = (input, head, body) => {
+    const session = router.session(input);
+    const step = session.next({ now_ms: t });
+    const outcome = session.respond({ ...head, now_ms: t + 10 }, body).outcome;
+    const final = session.next({ now_ms: t + 11 });
+    session.free();
+    return { step, outcome, status: final.status, headers: final.headers, body: JSON.parse(final.body) };
+  };
+  const openai = answer(c.PLAN_OPENAI, { status: 200, headers: json }, c.OPENAI_BODY);
+  const upstream = openai.step.request;
   out.upstream = { method: upstream.method, url: upstream.url, model: JSON.parse(upstream.body).model };
-  out.openai = plan.attemptResponse(0, { status: 200, headers: { 'content-type': 'application/json' } }, c.OPENAI_BODY);
-  const stream = plan.openStream(0, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  out.openai = { outcome: openai.outcome, status: openai.status, body: openai.body };
+
+  const streamed = router.session({ ...c.PLAN_OPENAI, request: { ...c.PLAN_OPENAI.request, stream: true } });
+  streamed.next({ now_ms: t });
+  streamed.streamOpen({ status: 200, headers: { 'content-type': 'text/event-stream' }, now_ms: t + 5 });
   const bytes = new TextEncoder().encode(c.OPENAI_STREAM);
   const decoder = new TextDecoder();
   let client = '';
-  for (let i = 0; i < bytes.length; i += 7) client += decoder.decode(stream.feed(bytes.subarray(i, i + 7)), { stream: true });
-  client += decoder.decode(stream.finish());
-  out.stream = { client, summary: stream.summary() };
-  stream.free();
-  plan.free();
+  for (let i = 0; i < bytes.length; i += 7) client += decoder.decode(streamed.streamFeed(bytes.subarray(i, i + 7)), { stream: true });
+  client += decoder.decode(streamed.streamFinish({ now_ms: t + 20 }));
+  const end = streamed.next({ now_ms: t + 21, committed: true });
+  out.stream = { client, step: end.step, settled: end.settle !== null };
+  streamed.free();
 
-  const claude = router.plan(c.PLAN_ANTHROPIC);
-  out.anthropicUrl = claude.attemptRequest(0).url;
-  out.anthropic = claude.attemptResponse(0, { status: 200, headers: { 'content-type': 'application/json' } }, c.ANTHROPIC_BODY);
-  out.anthropic429 = claude.attemptResponse(0, { status: 429, headers: { 'retry-after': '7' } }, c.ANTHROPIC_429);
-  claude.free();
+  const claude = answer(c.PLAN_ANTHROPIC, { status: 200, headers: json }, c.ANTHROPIC_BODY);
+  out.anthropicUrl = claude.step.request.url;
+  out.anthropic = { outcome: claude.outcome, status: claude.status, body: claude.body };
+  const limited = answer(c.PLAN_ANTHROPIC, { status: 429, headers: { 'retry-after': '7' } }, c.ANTHROPIC_429);
+  out.anthropic429 = { outcome: limited.outcome, status: limited.status, headers: limited.headers, body: limited.body };
 
   try {
     router.endpoints('no/such-model', c.PLAN_OPENAI.now_ms);
@@ -112,7 +129,7 @@ after(async () => {
 });
 
 test('the page loads the package: the .wasm comes as application/wasm from js/dist', () => {
-  assert.equal(pageResult.abiVersion, 1);
+  assert.equal(pageResult.abiVersion, 2);
   assert.equal(wasmResponses.length, 1, JSON.stringify(wasmResponses));
   assert.match(wasmResponses[0].url, /\/js\/dist\/switchyard\.wasm$/);
   assert.equal(wasmResponses[0].status, 200);
@@ -134,7 +151,7 @@ test('Router.plan() in the page, and the upstream request of its first attempt',
   assert.equal(upstream.model, 'gpt-4o-mini');
 });
 
-test('plan.attemptResponse() in the page translates canned upstream responses', () => {
+test('a session in the page translates canned upstream responses', () => {
   const { openai, anthropic, anthropic429, anthropicUrl } = pageResult;
   assert.equal(openai.outcome, 'done');
   assert.equal(openai.status, 200);
@@ -152,17 +169,19 @@ test('plan.attemptResponse() in the page translates canned upstream responses', 
   assert.ok(anthropic.body.usage.cost > 0);
 
   assert.equal(anthropic429.outcome, 'retry');
-  assert.equal(anthropic429.retry_after_ms, 7000);
+  assert.equal(anthropic429.status, 429);
+  assert.equal(anthropic429.headers['retry-after'], '7');
   assert.equal(anthropic429.body.error.code, 429);
 });
 
 test('a stream in the page: any split of the upstream bytes, one client stream', () => {
-  const { client, summary } = pageResult.stream;
+  const { client, step, settled } = pageResult.stream;
   const contents = [...client.matchAll(/^data: (\{.*\})$/gm)]
     .map((m) => JSON.parse(m[1]).choices?.[0]?.delta?.content ?? '').join('');
   assert.equal(contents, 'Hello');
   assert.match(client, /data: \[DONE\]\n\n$/);
-  assert.equal(summary.outcome, 'done');
+  assert.equal(step, 'end');
+  assert.ok(settled, 'a served stream is settled');
 });
 
 test('errors in the page are SwitchyardErrors', () => {

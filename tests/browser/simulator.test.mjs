@@ -40,7 +40,7 @@ function readReport() {
     totals[id] = { value: value(`total-${id}`), text: text(`total-${id}`) };
   }
   const failures = {};
-  for (const kind of ['429', '5xx', 'timeout', 'connection']) failures[kind] = Number(value(`failures-${kind}`));
+  for (const kind of ['429', '5xx', '4xx', 'timeout', 'connection']) failures[kind] = Number(value(`failures-${kind}`));
   return {
     totals,
     failures,

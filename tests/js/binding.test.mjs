@@ -74,7 +74,7 @@ for (const build of BUILDS) {
 
     test('loads and reports the ABI version', async () => {
       const { abiVersion } = await api();
-      assert.equal(abiVersion, 1);
+      assert.equal(abiVersion, 2);
     });
 
     test('router: models, endpoints, providers, catalog as text or object', async () => {
@@ -129,39 +129,64 @@ for (const build of BUILDS) {
       b.free();
     });
 
-    test('plans: result, attempts, requests; they outlive their router', async () => {
+    test('plans and sessions: result, attempts, the upstream request; they outlive their router', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });
       const plan = router.plan(PLAN_INPUT);
       assert.equal(plan.result.attempts.length, 1);
       assert.equal(plan.attempts[0].provider, 'openai');
-      const request = plan.attemptRequest(0);
-      assert.equal(request.method, 'POST');
-      assert.equal(JSON.parse(request.body).model, 'gpt-4o-mini');
-      expectError(() => plan.attemptRequest(5), 'not_found');
-      expectError(() => plan.attemptRequest(undefined), 'invalid_argument');
-      expectError(() => plan.attemptRequest(-1), 'invalid_argument');
+      plan.free();
+      const session = router.session(PLAN_INPUT);
+      assert.deepEqual(session.plan.attempts, router.plan(PLAN_INPUT).attempts);
+      const step = session.next({ now_ms: 1000 });
+      assert.equal(step.step, 'attempt');
+      assert.equal(step.request.method, 'POST');
+      assert.equal(JSON.parse(step.request.body).model, 'gpt-4o-mini');
+      assert.match(step.request.url, /^https:\/\/api\.openai\.com/);
+      // The attempt must be reported before another step.
+      expectError(() => session.next({ now_ms: 1001 }), 'invalid_argument', (e) => assert.match(e.message, /not been reported/));
+      expectError(() => session.respond({ status: 200 }, ''), 'invalid_argument', (e) => assert.match(e.message, /now_ms/));
       router.overlay(OVERLAY);
-      assert.match(router.plan(PLAN_INPUT).attemptRequest(0).url, /^http:\/\/127\.0\.0\.1:8790/);
+      const overlaid = router.session(PLAN_INPUT);
+      assert.match(overlaid.next({ now_ms: 1000 }).request.url, /^http:\/\/127\.0\.0\.1:8790/);
+      overlaid.free();
       router.free();
-      assert.match(plan.attemptRequest(0).url, /^https:\/\/api\.openai\.com/);
-      const outcome = plan.attemptResponse(0, { status: 200, headers: { 'content-type': 'application/json' } },
+      const outcome = session.respond({ status: 200, headers: { 'content-type': 'application/json' }, now_ms: 1040 },
         JSON.stringify({
           id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
           choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
           usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
         }));
       assert.equal(outcome.outcome, 'done');
-      assert.equal(outcome.status, 200);
-      assert.equal(plan.attemptResponse(0, { transport_error: 'timeout' }).outcome, 'retry');
-      plan.free();
+      const final = session.next({ now_ms: 1041 });
+      assert.equal(final.step, 'respond');
+      assert.equal(final.status, 200);
+      assert.equal(JSON.parse(final.body).choices[0].message.content, 'Hello');
+      assert.equal(final.settle.priced.usage.completion_tokens, 2);
+      assert.equal(final.settle.generation.provider_responses[0].latency_ms, 40);
+      session.free();
     });
 
-    test('streams: feed bytes in, client bytes out', async () => {
+    test('a session\'s timeout: retry, then the core words the final error', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });
-      const plan = router.plan({ ...PLAN_INPUT, request: { ...PLAN_INPUT.request, stream: true } });
-      const stream = plan.openStream(0, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+      const session = router.session({ ...PLAN_INPUT, limits: { first_token_ms: 777 } });
+      session.next({ now_ms: 1000 });
+      assert.equal(session.respond({ failure: 'timeout', phase: 'head', now_ms: 1777 }).outcome, 'retry');
+      const final = session.next({ now_ms: 1778 });
+      assert.equal(final.status, 408);
+      assert.equal(JSON.parse(final.body).error.message, 'Provider sent no response within 777 ms');
+      assert.equal(final.observed[0].timeout, true);
+      session.free();
+      router.free();
+    });
+
+    test('session streams: feed bytes in, client bytes out', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const session = router.session({ ...PLAN_INPUT, request: { ...PLAN_INPUT.request, stream: true } });
+      assert.equal(session.next({ now_ms: 1000 }).stream, true);
+      session.streamOpen({ status: 200, headers: { 'content-type': 'text/event-stream' }, now_ms: 1010 });
       const chunk = (delta, finish) => `data: ${JSON.stringify({
         id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini',
         choices: [{ index: 0, delta, finish_reason: finish }],
@@ -171,18 +196,18 @@ for (const build of BUILDS) {
       let client = '';
       const decoder = new TextDecoder();
       for (let i = 0; i < upstream.length; i += 5) {
-        const out = stream.feed(upstream.subarray(i, i + 5));
+        const out = session.streamFeed(upstream.subarray(i, i + 5));
         assert.ok(out instanceof Uint8Array);
         client += decoder.decode(out, { stream: true });
       }
-      client += decoder.decode(stream.finish());
+      client += decoder.decode(session.streamFinish({ now_ms: 1100, first_content_ms: 1020 }));
       assert.match(client, /Hel/);
       assert.match(client, /data: \[DONE\]/);
-      const summary = stream.summary();
-      assert.equal(summary.outcome, 'done');
-      expectError(() => stream.finish(), 'invalid_argument');
-      stream.free();
-      plan.free();
+      const final = session.next({ now_ms: 1101, committed: true });
+      assert.equal(final.step, 'end');
+      assert.equal(final.settle.generation.streamed, true);
+      expectError(() => session.streamFinish({ now_ms: 1102 }), 'invalid_argument');
+      session.free();
       router.free();
     });
 
@@ -226,7 +251,10 @@ for (const build of BUILDS) {
       plan.free();
       plan.free();
       assert.equal(plan.freed, true);
-      expectError(() => plan.attemptRequest(0), 'invalid_argument', (e) => assert.match(e.message, /freed/));
+      const session = router.session(PLAN_INPUT);
+      session.free();
+      session.free();
+      expectError(() => session.next({ now_ms: 1 }), 'invalid_argument', (e) => assert.match(e.message, /freed/));
       router.free();
       router.free();
       expectError(() => router.models(), 'invalid_argument');
@@ -237,9 +265,9 @@ for (const build of BUILDS) {
       const work = () => {
         const router = new Router({ catalog: SMALL });
         for (let i = 0; i < 20; i++) {
-          const plan = router.plan({ ...PLAN_INPUT, seed: i });
-          plan.attemptRequest(0);
-          plan.free();
+          const session = router.session({ ...PLAN_INPUT, seed: i });
+          session.next({ now_ms: 1000 });
+          session.free();
         }
         router.observe({ endpoint: 7, now_ms: 1000, http_status: 200 });
         router.free();

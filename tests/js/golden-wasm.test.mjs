@@ -29,22 +29,32 @@ function successBody(wire) {
   }
 }
 
-// Prior successes ("stickiness") are replayed the way a host produces them: a plan at that
-// time whose attempt on that endpoint succeeds.
+// Prior successes ("stickiness") are replayed the way a host produces them: a session at that
+// time whose attempt on that endpoint succeeds (the attempts before it report no key, which
+// Health does not hear of).
 function replayStickiness(router, fixture) {
   for (const record of fixture.stickiness ?? []) {
-    const plan = router.plan({ ...fixture.input, now_ms: record.now_ms });
+    const session = router.session({ ...fixture.input, now_ms: record.now_ms });
     try {
-      assert.equal(plan.result.sticky_key, record.sticky_key, `${fixture.file}: sticky key differs`);
-      const index = plan.attempts.findIndex((a) => a.endpoint === record.endpoint);
+      assert.equal(session.plan.sticky_key, record.sticky_key, `${fixture.file}: sticky key differs`);
+      const index = session.plan.attempts.findIndex((a) => a.endpoint === record.endpoint);
       assert.ok(index >= 0, `${fixture.file}: endpoint ${record.endpoint} is not among the attempts at ${record.now_ms}`);
-      const provider = fixture.catalog === 'default' ? null
-        : fixture.catalog.providers.find((p) => p.slug === plan.attempts[index].provider);
-      const outcome = plan.attemptResponse(index, { status: 200, headers: { 'content-type': 'application/json' }, now_ms: record.now_ms },
-        JSON.stringify(successBody(provider?.wire ?? 'openai')));
-      assert.equal(outcome.outcome, 'done', `${fixture.file}: the replayed success was ${JSON.stringify(outcome)}`);
+      for (;;) {
+        const step = session.next({ now_ms: record.now_ms });
+        assert.equal(step.step, 'attempt', `${fixture.file}: no attempt reached endpoint ${record.endpoint}`);
+        if (step.index !== index) {
+          session.respond({ failure: 'unavailable', now_ms: record.now_ms }, '');
+          continue;
+        }
+        const provider = fixture.catalog === 'default' ? null
+          : fixture.catalog.providers.find((p) => p.slug === step.provider);
+        const outcome = session.respond({ status: 200, headers: { 'content-type': 'application/json' }, now_ms: record.now_ms },
+          JSON.stringify(successBody(provider?.wire ?? 'openai')));
+        assert.equal(outcome.outcome, 'done', `${fixture.file}: the replayed success was ${JSON.stringify(outcome)}`);
+        break;
+      }
     } finally {
-      plan.free();
+      session.free();
     }
   }
 }

@@ -1,24 +1,25 @@
 // c_api.cpp: every extern "C" entry point of c_api.h, in one place (as duckdb-wasm's
 // webdb_api.cc). Each one does the same four things: check the handle, parse the host's bytes
 // with the core's limits (ParseJson), call the C++ API, and write the body, or ErrorBody(status)
-// on failure, into the handle's result buffer, returning the status code. Nothing here decides
-// anything about routing, money or wire formats; that all lives in the modules.
+// on failure, into the handle's result buffer, returning the status code (Run). Nothing here
+// decides anything about routing, money or wire formats, and no input other than the ABI's own
+// envelope ({"now_ms"}, a report's bytes) is read here: the modules parse their inputs
+// (ParseSessionHost, ParseHealthEvent, ParseModelsQuery, Catalog::FromConfig, Ledger::Apply).
 //
-// No exceptions exist in this build (-fno-exceptions): every input is parsed by ParseJson and
-// read through Find* lookups and type checks, so malformed input is a 400, never an abort. A NULL handle is a host bug: the call returns SY_INVALID_ARGUMENT and explains itself
-// in sy_last_error().
+// No exceptions exist in this build (-fno-exceptions): the core's Json parser reports malformed
+// input as a Status and lookups on untrusted values never throw (Find*), so malformed input is a
+// 400, never an abort. A NULL handle is a host bug: the call returns SY_INVALID_ARGUMENT and
+// explains itself in sy_last_error().
 #include "switchyard/c_api/c_api.h"
 
-#include <cmath>
 #include <cstdlib>
-#include <limits>
 #include <memory>
 #include <new>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <vector>
 
 #include "c_api/handles.h"
 #include "switchyard/base/status.h"
@@ -26,257 +27,39 @@
 #include "switchyard/health/health.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
-#include "switchyard/money/money.h"
-#include "switchyard/routing/planner.h"
-#include "switchyard/wire/anthropic.h"
-#include "switchyard/wire/wire.h"
+#include "switchyard/routing/session.h"
 
 using switchyard::Catalog;
-using switchyard::Code;
 using switchyard::Json;
 using switchyard::Result;
 using switchyard::Status;
 using switchyard::capi::RouterState;
 
-// The C status values are switchyard::Code's; a renumbering must fail to compile.
-static_assert(SY_OK == static_cast<int>(Code::kOk));
-static_assert(SY_INVALID_ARGUMENT == static_cast<int>(Code::kInvalidArgument));
-static_assert(SY_UNAUTHORIZED == static_cast<int>(Code::kUnauthorized));
-static_assert(SY_PAYMENT_REQUIRED == static_cast<int>(Code::kPaymentRequired));
-static_assert(SY_FORBIDDEN == static_cast<int>(Code::kForbidden));
-static_assert(SY_NOT_FOUND == static_cast<int>(Code::kNotFound));
-static_assert(SY_TIMEOUT == static_cast<int>(Code::kTimeout));
-static_assert(SY_TOO_LARGE == static_cast<int>(Code::kTooLarge));
-static_assert(SY_RATE_LIMITED == static_cast<int>(Code::kRateLimited));
-static_assert(SY_UPSTREAM == static_cast<int>(Code::kUpstream));
-static_assert(SY_UNAVAILABLE == static_cast<int>(Code::kUnavailable));
-static_assert(SY_INTERNAL == static_cast<int>(Code::kInternal));
-static_assert(SY_CONFLICT == static_cast<int>(Code::kConflict));
-static_assert(sizeof(size_t) == sizeof(void*), "the JS binding reads size_t out-params as pointers");
 
-// Shared with the other c_api/*.cpp files (declared in handles.h).
-namespace switchyard::capi {
+namespace {
+
+using switchyard::capi::Fail;
+using switchyard::capi::InputText;
+using switchyard::capi::LastError;
+using switchyard::capi::NullHandle;
+using switchyard::capi::ParseObject;
+using switchyard::capi::Reply;
+using switchyard::capi::ResultBuffer;
+using switchyard::capi::Succeed;
+using switchyard::ReadBool;
+using switchyard::ReadInt;
 
 // A ledger snapshot holds an account's keys, reservations and recent generations: it may be
 // larger than a request, and is host-produced (the host's own storage), so the size limit is
 // wider than ParseJson's default. Depth stays bounded.
 constexpr switchyard::JsonLimits kStateLimits{256u << 20, 64};
 
-// The one piece of process-wide state the contract allows: the error of the last failed
-// constructor or NULL-handle call (there is no handle to hold it). Read right away.
-std::string& LastError() {
-  static std::string* error = new std::string();  // never destroyed: no exit-time destructor
-  return *error;
-}
-
-sy_status_t StatusCode(const Status& status) { return static_cast<sy_status_t>(status.code()); }
-
-// Writes `status` as the documented error body {"error":{"code","message","metadata"}}.
-sy_status_t Fail(std::string& out, const Status& status) {
-  out = switchyard::Dump(switchyard::ErrorBody(status));
-  return StatusCode(status);
-}
-
-sy_status_t Succeed(std::string& out, const Json& body) {
-  out = switchyard::Dump(body);
-  return SY_OK;
-}
-
-sy_status_t Reply(std::string& out, const Result<Json>& body) {
-  return body.ok() ? Succeed(out, *body) : Fail(out, body.status());
-}
-
-sy_status_t NullHandle(const char* function) {
-  return Fail(LastError(), Status::InvalidArgument(std::string(function) + ": handle is NULL"));
-}
-
-const char* ResultBuffer(const std::string* result, size_t* size) {
-  if (result == nullptr) {
-    if (size) *size = 0;
-    return nullptr;
-  }
-  if (size) *size = result->size();
-  return result->data();
-}
-
-// The host's bytes as text. (NULL, 0) is the empty input; (NULL, n > 0) is a host bug.
-Result<std::string_view> InputText(const char* data, size_t size, std::string_view what) {
-  if (data == nullptr && size != 0) {
-    return Status::InvalidArgument(std::string(what) + " pointer is NULL with a non-zero size");
-  }
-  return std::string_view(data ? data : "", size);
-}
-
-// A JSON object from the host; the empty input is {} when `empty_ok`.
-Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok) {
-  SY_ASSIGN_OR_RETURN(std::string_view text, InputText(data, size, what));
-  if (text.empty()) {
-    if (empty_ok) return Json::object();
-    return Status::InvalidArgument(std::string(what) + " is empty; a JSON object is required");
-  }
-  SY_ASSIGN_OR_RETURN(Json value, switchyard::ParseJson(text, {}, what));
-  if (!value.is_object()) {
-    return Status::InvalidArgument(std::string(what) + " must be a JSON object");
-  }
-  return value;
-}
-
-}  // namespace switchyard::capi
-
-namespace {
-
-using switchyard::capi::Fail;
-using switchyard::capi::InputText;
-using switchyard::capi::kStateLimits;
-using switchyard::capi::LastError;
-using switchyard::capi::NullHandle;
-using switchyard::capi::ParseObject;
-using switchyard::capi::Reply;
-using switchyard::capi::ResultBuffer;
-using switchyard::capi::StatusCode;
-using switchyard::capi::Succeed;
-
-// An integer field in milliseconds, tokens or a status. JS hosts measure time with
-// performance.now(), so a finite fractional number is accepted and truncated toward zero.
-Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out) {
-  const Json* v = switchyard::Find(object, key);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status::InvalidArgument(std::string(key) + " is required", key);
-  }
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(u);
-    return Status::Ok();
-  }
-  if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
-    return Status::Ok();
-  }
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(d);
-    return Status::Ok();
-  }
-  return Status::InvalidArgument(std::string(key) + " must be a number", key);
-}
-
-Status ReadBool(const Json& object, std::string_view key, bool* out) {
-  const Json* v = switchyard::Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_boolean()) return Status::InvalidArgument(std::string(key) + " must be a boolean", key);
-  *out = v->get<bool>();
-  return Status::Ok();
-}
-
-// A catalog endpoint index from the host (attempts carry it as "endpoint"). Checked here
-// because Health grows its per-endpoint table to the index it is given.
-Status ReadEndpoint(const Json& object, const Catalog& catalog, uint32_t* out) {
-  if (const Json* v = switchyard::Find(object, "endpoint"); v && v->is_number_float()) {
-    return Status::InvalidArgument("endpoint must be an integer index", "endpoint");
-  }
-  int64_t index = -1;
-  SY_RETURN_IF_ERROR(ReadInt(object, "endpoint", /*required=*/true, &index));
-  if (index < 0 || static_cast<uint64_t>(index) >= catalog.endpoints().size()) {
-    return Status::NotFound("endpoint " + std::to_string(index) + " is not in the catalog (" +
-                            std::to_string(catalog.endpoints().size()) + " endpoints)")
-        .With("field", "endpoint");
-  }
-  *out = static_cast<uint32_t>(index);
-  return Status::Ok();
-}
-
-// {"endpoint":i,"now_ms":N,"http_status":200,"timeout":false,"connection_error":false,
-//  "latency_ms":N,"duration_ms":N,"output_tokens":N,"retry_after_ms":N}
-Result<switchyard::HealthEvent> ParseHealthEvent(const Json& event, const Catalog& catalog) {
-  switchyard::HealthEvent e;
-  SY_RETURN_IF_ERROR(ReadEndpoint(event, catalog, &e.endpoint));
-  SY_RETURN_IF_ERROR(ReadInt(event, "now_ms", true, &e.now_ms));
-  int64_t http_status = e.http_status;
-  SY_RETURN_IF_ERROR(ReadInt(event, "http_status", false, &http_status));
-  if (http_status < 0 || http_status > 999) {
-    return Status::InvalidArgument("http_status must be 0 (no response) or an HTTP status",
-                                   "http_status");
-  }
-  e.http_status = static_cast<int>(http_status);
-  SY_RETURN_IF_ERROR(ReadBool(event, "timeout", &e.timeout));
-  SY_RETURN_IF_ERROR(ReadBool(event, "connection_error", &e.connection_error));
-  SY_RETURN_IF_ERROR(ReadInt(event, "latency_ms", false, &e.latency_ms));
-  SY_RETURN_IF_ERROR(ReadInt(event, "duration_ms", false, &e.duration_ms));
-  SY_RETURN_IF_ERROR(ReadInt(event, "output_tokens", false, &e.output_tokens));
-  SY_RETURN_IF_ERROR(ReadInt(event, "retry_after_ms", false, &e.retry_after_ms));
-  if (e.output_tokens < 0 || e.retry_after_ms < 0) {
-    return Status::InvalidArgument("output_tokens and retry_after_ms must not be negative");
-  }
-  return e;
-}
-
-// A list filter of GET /models: an array of strings, or one comma-separated string as it
-// appears in the query string.
-Status ReadStringList(const Json& object, std::string_view key, std::vector<std::string>* out) {
-  const Json* v = switchyard::Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (v->is_string()) {
-    std::string_view s = v->get_ref<const std::string&>();
-    while (!s.empty()) {
-      size_t comma = s.find(',');
-      std::string_view item = s.substr(0, comma);
-      if (!item.empty()) out->emplace_back(item);
-      if (comma == std::string_view::npos) break;
-      s.remove_prefix(comma + 1);
-    }
-    return Status::Ok();
-  }
-  if (!v->is_array()) {
-    return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
-  }
-  for (const Json& item : *v) {
-    if (!item.is_string()) {
-      return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
-    }
-    out->push_back(item.get<std::string>());
-  }
-  return Status::Ok();
-}
-
-Result<switchyard::ModelsQuery> ParseModelsQuery(const Json& query) {
-  switchyard::ModelsQuery q;
-  SY_RETURN_IF_ERROR(ReadStringList(query, "supported_parameters", &q.supported_parameters));
-  SY_RETURN_IF_ERROR(ReadStringList(query, "input_modalities", &q.input_modalities));
-  SY_RETURN_IF_ERROR(ReadStringList(query, "output_modalities", &q.output_modalities));
-  if (const Json* c = switchyard::Find(query, "category"); c && !c->is_null()) {
-    if (!c->is_string()) return Status::InvalidArgument("category must be a string", "category");
-    q.category = c->get<std::string>();
-  }
-  return q;
-}
 
 // Router config {"catalog": <document>|null, "overlay": {...}|null, "presets": {...}|null}.
 Result<std::shared_ptr<RouterState>> NewRouterState(const Json& config) {
   auto state = std::make_shared<RouterState>();
-  const Json* document = switchyard::Find(config, "catalog");
-  if (document == nullptr || document->is_null()) {
-    SY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::Default());
-    state->catalog = std::make_shared<Catalog>(std::move(catalog));
-  } else {
-    if (!document->is_object()) {
-      return Status::InvalidArgument("catalog must be a catalog document (object) or null",
-                                     "catalog");
-    }
-    SY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::FromJson(*document));
-    state->catalog = std::make_shared<Catalog>(std::move(catalog));
-  }
-  if (const Json* overlay = switchyard::Find(config, "overlay"); overlay && !overlay->is_null()) {
-    if (!overlay->is_object()) return Status::InvalidArgument("overlay must be an object", "overlay");
-    SY_RETURN_IF_ERROR(state->catalog->ApplyOverlay(*overlay));
-  }
+  SY_ASSIGN_OR_RETURN(Catalog catalog, Catalog::FromConfig(config));
+  state->catalog = std::make_shared<Catalog>(std::move(catalog));
   if (const Json* presets = switchyard::Find(config, "presets"); presets && !presets->is_null()) {
     if (!presets->is_object()) return Status::InvalidArgument("presets must be an object", "presets");
     state->presets = *presets;
@@ -284,170 +67,44 @@ Result<std::shared_ptr<RouterState>> NewRouterState(const Json& config) {
   return state;
 }
 
-
-using switchyard::Attempt;
-using switchyard::capi::AttemptHost;
-
-// The host's fields of sy_router_plan's input, beside the planner's: {"generation_id":"gen-..",
-// "created":<unix s>,"user_salt":"..","hashed_user":"u_..","browser":bool,
-// "format":"openai"|"anthropic"}. All optional.
-Result<AttemptHost> ReadAttemptHost(const Json& input) {
-  AttemptHost host;
-  for (auto [key, out] : {std::pair<const char*, std::string*>{"generation_id", &host.generation_id},
-                          {"user_salt", &host.user_salt},
-                          {"hashed_user", &host.hashed_user}}) {
-    const Json* v = switchyard::Find(input, key);
-    if (v == nullptr || v->is_null()) continue;
-    if (!v->is_string()) return Status::InvalidArgument(std::string(key) + " must be a string", key);
-    *out = v->get<std::string>();
-  }
-  if (host.generation_id.size() > 256) {
-    return Status::InvalidArgument("generation_id is longer than 256 characters", "generation_id");
-  }
-  host.created = -1;
-  SY_RETURN_IF_ERROR(ReadInt(input, "created", /*required=*/false, &host.created));
-  SY_RETURN_IF_ERROR(ReadBool(input, "browser", &host.browser));
-  if (const Json* f = switchyard::Find(input, "format"); f && !f->is_null()) {
-    if (f->is_string() && *f == "openai") {
-      host.client_format = switchyard::ClientFormat::kOpenAI;
-    } else if (f->is_string() && *f == "anthropic") {
-      host.client_format = switchyard::ClientFormat::kAnthropic;
-    } else {
-      return Status::InvalidArgument("format must be \"openai\" or \"anthropic\"", "format");
-    }
-  }
-  return host;
-}
-
-// Defaults that depend on the parsed input: ids and times derive from the seed and now_ms, so
-// that the same input gives the same bytes in every build.
-void DefaultAttemptHost(const switchyard::PlanInput& input, AttemptHost* host) {
-  if (host->generation_id.empty()) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id = "gen-";
-    for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(input.seed >> shift) & 0xf];
-    host->generation_id = std::move(id);
-  }
-  if (host->created < 0) host->created = input.now_ms / 1000;
-  if (host->hashed_user.empty() && host->user_salt.empty()) {
-    host->user_salt = input.context.account_id;
+// Runs an entry point's work: a Result<Json> body (or a Status: {} on success) goes to `out`,
+// or its error body; returns the status code.
+template <typename F>
+sy_status_t Run(std::string& out, F&& work) {
+  auto result = work();
+  if constexpr (std::is_same_v<decltype(result), Status>) {
+    return result.ok() ? Succeed(out, Json::object()) : Fail(out, result);
+  } else {
+    return Reply(out, result);
   }
 }
 
-Result<const Attempt*> AttemptAt(const sy_plan_t& plan, uint32_t index) {
-  if (index >= plan.plan.attempts.size()) {
-    return Status::NotFound("attempt " + std::to_string(index) + " does not exist; the plan has " +
-                            std::to_string(plan.plan.attempts.size()) + " attempts")
-        .With("field", "index");
-  }
-  return &plan.plan.attempts[index];
+// A constructor's work: on failure its error goes to sy_last_error (there is no handle yet).
+template <typename F>
+sy_status_t Construct(F&& work) {
+  Status status = work();
+  return status.ok() ? SY_OK : Fail(LastError(), status);
 }
 
-switchyard::AttemptSpec SpecFor(const sy_plan_t& plan, const Attempt& attempt) {
-  const switchyard::Endpoint& endpoint = plan.catalog->endpoint(attempt.endpoint);
-  switchyard::AttemptSpec spec =
-      switchyard::MakeAttemptSpec(*plan.catalog, endpoint, plan.input.request.raw);
-  // The free variant is its own catalog entry: its responses name it (`<id>:free`).
-  const auto& models = plan.input.request.models;
-  if (attempt.candidate < models.size() &&
-      models[attempt.candidate].variant == switchyard::Variant::kFree) {
-    spec.model_id += ":free";
-  }
-  spec.stream = plan.plan.stream;
-  spec.generation_id = plan.host.generation_id;
-  spec.created = plan.host.created;
-  spec.hashed_user = plan.host.hashed_user;
-  spec.user_salt = plan.host.user_salt;
-  spec.browser = plan.host.browser;
-  spec.byok = attempt.byok();
-  spec.client_format = plan.host.client_format;
-  return spec;
-}
-
-// An upstream response head: {"status":N,"headers":{name:value}|[[name,value],..],
-// "latency_ms":N,"now_ms":N}, or a transport failure {"transport_error":"timeout"|"connection",
-// "message":".."}.
-struct ResponseHead {
-  int status = 0;
-  switchyard::Headers headers;
+// {"now_ms":N}: the input of calls that need only the time.
+Result<int64_t> NowMs(const char* input, size_t size, std::string_view what) {
+  SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, what, /*empty_ok=*/false));
   int64_t now_ms = 0;
-  std::string transport_error;
-  std::string message;
-};
-
-Status ReadHeaders(const Json& head, switchyard::Headers* out) {
-  const Json* headers = switchyard::Find(head, "headers");
-  if (headers == nullptr || headers->is_null()) return Status::Ok();
-  auto bad = [] {
-    return Status::InvalidArgument("headers must be an object of strings or an array of "
-                                   "[name, value] string pairs", "headers");
-  };
-  if (headers->is_object()) {
-    for (auto it = headers->begin(); it != headers->end(); ++it) {
-      if (!it.value().is_string()) return bad();
-      out->emplace_back(it.key(), it.value().get<std::string>());
-    }
-    return Status::Ok();
-  }
-  if (!headers->is_array()) return bad();
-  for (const Json& pair : *headers) {
-    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
-      return bad();
-    }
-    out->emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
-  }
-  return Status::Ok();
+  SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+  return now_ms;
 }
 
-Result<ResponseHead> ReadResponseHead(const Json& head, int64_t plan_now_ms) {
-  ResponseHead out;
-  out.now_ms = plan_now_ms;
-  SY_RETURN_IF_ERROR(ReadInt(head, "now_ms", /*required=*/false, &out.now_ms));
-  if (const Json* t = switchyard::Find(head, "transport_error"); t && !t->is_null()) {
-    if (!t->is_string() || t->get_ref<const std::string&>().empty()) {
-      return Status::InvalidArgument("transport_error must be \"timeout\" or \"connection\"",
-                                     "transport_error");
-    }
-    out.transport_error = t->get<std::string>();
-    if (std::optional<std::string_view> m = switchyard::FindString(head, "message")) {
-      out.message = std::string(*m);
-    }
-    return out;
-  }
-  int64_t status = 0;
-  SY_RETURN_IF_ERROR(ReadInt(head, "status", /*required=*/true, &status));
-  if (status < 100 || status > 999) {
-    return Status::InvalidArgument("status must be an HTTP status (100-999)", "status");
-  }
-  out.status = static_cast<int>(status);
-  SY_RETURN_IF_ERROR(ReadHeaders(head, &out.headers));
-  return out;
+// A request planned against the router's state (session.h's PlanRequest).
+Result<switchyard::PlannedRequest> Plan(RouterState& state, const char* input, size_t size) {
+  SY_ASSIGN_OR_RETURN(Json document, ParseObject(input, size, "plan input", /*empty_ok=*/false));
+  const Json* presets = state.presets.is_object() ? &state.presets : nullptr;
+  return switchyard::PlanRequest(*state.catalog, state.health, &state.stickiness, presets,
+                                 std::move(document));
 }
 
-// The generation's one priced usage (money.h): the endpoint's prices for this prompt size (the
-// long-context tier noted), priced once. The client's cost fields and the settlement both come
-// from it.
-Result<switchyard::PricedUsage> Price(const Catalog& catalog, const switchyard::Endpoint& endpoint,
-                                      bool byok, const switchyard::Usage& usage,
-                                      std::string_view finish_reason) {
-  switchyard::CostOptions options;
-  options.byok = byok;
-  options.finish_reason = finish_reason;
-  const switchyard::Prices& prices = catalog.PricesFor(endpoint, usage.prompt_tokens);
-  switchyard::PricedUsage priced;
-  priced.usage = usage;
-  for (const switchyard::PriceTier& t : endpoint.tiers) {
-    if (&t.prices == &prices) priced.tier_min_prompt_tokens = t.min_prompt_tokens;
-  }
-  SY_ASSIGN_OR_RETURN(priced.cost, switchyard::ComputeCost(usage, prices, options));
-  return priced;
-}
-
-// OpenRouter's cost fields ({"cost","is_byok","cost_details":{..}}) of a priced usage.
-Json CostFields(const switchyard::PricedUsage& priced) {
-  Json fields = Json::object();
-  switchyard::WriteCostFields(priced.cost, &fields);
-  return fields;
+Result<switchyard::AttemptReport> ReadReport(const char* report, size_t size) {
+  SY_ASSIGN_OR_RETURN(Json json, ParseObject(report, size, "attempt report", /*empty_ok=*/true));
+  return switchyard::ParseAttemptReport(json, 0);
 }
 
 }  // namespace
@@ -470,19 +127,14 @@ const char* sy_last_error(size_t* size) { return ResultBuffer(&LastError(), size
 // ---- router ------------------------------------------------------------------------------
 
 sy_status_t sy_router_new(const char* config, size_t size, sy_router_t** out) {
-  if (out == nullptr) {
-    return Fail(LastError(), Status::InvalidArgument("sy_router_new: out is NULL"));
-  }
+  if (out == nullptr) return Fail(LastError(), Status::InvalidArgument("sy_router_new: out is NULL"));
   *out = nullptr;
-  Result<Json> parsed = ParseObject(config, size, "router config", /*empty_ok=*/true);
-  if (!parsed.ok()) return Fail(LastError(), parsed.status());
-  Result<std::shared_ptr<RouterState>> state = NewRouterState(*parsed);
-  if (!state.ok()) return Fail(LastError(), state.status());
-  sy_router_t* router = new (std::nothrow) sy_router_t();
-  if (router == nullptr) return Fail(LastError(), Status::Internal("out of memory"));
-  router->state = std::move(*state);
-  *out = router;
-  return SY_OK;
+  return Construct([&]() -> Status {
+    SY_ASSIGN_OR_RETURN(Json parsed, ParseObject(config, size, "router config", /*empty_ok=*/true));
+    SY_ASSIGN_OR_RETURN(std::shared_ptr<RouterState> state, NewRouterState(parsed));
+    *out = new (std::nothrow) sy_router_t{std::move(state), std::string()};
+    return *out ? Status::Ok() : Status::Internal("out of memory");
+  });
 }
 
 void sy_router_free(sy_router_t* router) { delete router; }
@@ -493,49 +145,49 @@ const char* sy_router_result(const sy_router_t* router, size_t* size) {
 
 sy_status_t sy_router_overlay(sy_router_t* router, const char* overlay, size_t size) {
   if (router == nullptr) return NullHandle("sy_router_overlay");
-  Result<Json> parsed = ParseObject(overlay, size, "overlay", /*empty_ok=*/false);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  RouterState& state = *router->state;
-  if (state.catalog.use_count() == 1) {
-    // No plan holds this catalog: ApplyOverlay is atomic, so it can change it in place.
-    Status status = state.catalog->ApplyOverlay(*parsed);
-    if (!status.ok()) return Fail(router->result, status);
-  } else {
-    // Plans in flight index the current catalog; they keep it, new plans get the new one.
+  return Run(router->result, [&]() -> Status {
+    SY_ASSIGN_OR_RETURN(Json parsed, ParseObject(overlay, size, "overlay", /*empty_ok=*/false));
+    RouterState& state = *router->state;
+    // A catalog no plan or session holds is changed in place (ApplyOverlay is atomic); one in
+    // use keeps indexing what they planned against, and new requests get the new one.
+    if (state.catalog.use_count() == 1) return state.catalog->ApplyOverlay(parsed);
     auto next = std::make_shared<Catalog>(*state.catalog);
-    Status status = next->ApplyOverlay(*parsed);
-    if (!status.ok()) return Fail(router->result, status);
+    SY_RETURN_IF_ERROR(next->ApplyOverlay(parsed));
     state.catalog = std::move(next);
-  }
-  return Succeed(router->result, Json::object());
+    return Status::Ok();
+  });
 }
 
 sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size) {
   if (router == nullptr) return NullHandle("sy_router_models");
-  Result<Json> parsed = ParseObject(query, size, "models query", /*empty_ok=*/true);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  Result<switchyard::ModelsQuery> q = ParseModelsQuery(*parsed);
-  if (!q.ok()) return Fail(router->result, q.status());
-  return Succeed(router->result, router->state->catalog->RenderModels(*q));
+  return Run(router->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(Json parsed, ParseObject(query, size, "models query", /*empty_ok=*/true));
+    SY_ASSIGN_OR_RETURN(switchyard::ModelsQuery q, switchyard::ParseModelsQuery(parsed));
+    return router->state->catalog->RenderModels(q);
+  });
 }
 
 sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t size) {
   if (router == nullptr) return NullHandle("sy_router_endpoints");
-  Result<Json> parsed = ParseObject(input, size, "endpoints input", /*empty_ok=*/false);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  std::optional<std::string_view> model = switchyard::FindString(*parsed, "model");
-  if (!model) {
-    return Fail(router->result, Status::InvalidArgument("model (a string) is required", "model"));
-  }
-  int64_t now_ms = 0;
-  Status status = ReadInt(*parsed, "now_ms", /*required=*/true, &now_ms);
-  if (!status.ok()) return Fail(router->result, status);
-  const RouterState& state = *router->state;
-  const switchyard::Health& health = state.health;
-  switchyard::EndpointStatsFn stats = [&health, now_ms](uint32_t endpoint) {
-    return std::optional<switchyard::EndpointHealth>(health.Get(endpoint, now_ms));
-  };
-  return Reply(router->result, state.catalog->RenderEndpoints(*model, stats));
+  return Run(router->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "endpoints input", /*empty_ok=*/false));
+    std::optional<std::string_view> model = switchyard::FindString(in, "model");
+    if (!model) return Status::InvalidArgument("model (a string) is required", "model");
+    int64_t now_ms = 0;
+    SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+    const switchyard::Health& health = router->state->health;
+    return router->state->catalog->RenderEndpoints(*model, [&health, now_ms](uint32_t endpoint) {
+      return std::optional<switchyard::EndpointHealth>(health.Get(endpoint, now_ms));
+    });
+  });
+}
+
+sy_status_t sy_router_error(sy_router_t* router, const char* input, size_t size) {
+  if (router == nullptr) return NullHandle("sy_router_error");
+  return Run(router->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "error input", /*empty_ok=*/false));
+    return switchyard::ClientErrorBodyFromJson(in);
+  });
 }
 
 sy_status_t sy_router_providers(sy_router_t* router) {
@@ -545,90 +197,53 @@ sy_status_t sy_router_providers(sy_router_t* router) {
 
 sy_status_t sy_router_observe(sy_router_t* router, const char* event, size_t size) {
   if (router == nullptr) return NullHandle("sy_router_observe");
-  Result<Json> parsed = ParseObject(event, size, "health event", /*empty_ok=*/false);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  RouterState& state = *router->state;
-  Result<switchyard::HealthEvent> e = ParseHealthEvent(*parsed, *state.catalog);
-  if (!e.ok()) return Fail(router->result, e.status());
-  state.health.Observe(*e);
-  return Succeed(router->result, Json::object());
+  return Run(router->result, [&]() -> Status {
+    SY_ASSIGN_OR_RETURN(Json in, ParseObject(event, size, "health event", /*empty_ok=*/false));
+    RouterState& state = *router->state;
+    SY_ASSIGN_OR_RETURN(switchyard::HealthEvent e,
+                        switchyard::ParseHealthEvent(in, state.catalog->endpoints().size()));
+    state.health.Observe(e);
+    return Status::Ok();
+  });
 }
 
 sy_status_t sy_router_health(sy_router_t* router, const char* input, size_t size) {
   if (router == nullptr) return NullHandle("sy_router_health");
-  Result<Json> parsed = ParseObject(input, size, "health input", /*empty_ok=*/false);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  int64_t now_ms = 0;
-  Status status = ReadInt(*parsed, "now_ms", /*required=*/true, &now_ms);
-  if (!status.ok()) return Fail(router->result, status);
-  return Succeed(router->result, router->state->health.Export(now_ms));
+  return Run(router->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(int64_t now_ms, NowMs(input, size, "health input"));
+    return router->state->health.Export(now_ms);
+  });
 }
 
 sy_status_t sy_router_health_merge(sy_router_t* router, const char* input, size_t size) {
   if (router == nullptr) return NullHandle("sy_router_health_merge");
-  Result<Json> parsed = ParseObject(input, size, "health merge input", /*empty_ok=*/false);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  int64_t now_ms = 0;
-  Status status = ReadInt(*parsed, "now_ms", /*required=*/true, &now_ms);
-  if (!status.ok()) return Fail(router->result, status);
-  const Json* snapshot = switchyard::FindObject(*parsed, "snapshot");
-  if (snapshot == nullptr) {
-    return Fail(router->result,
-                Status::InvalidArgument("snapshot (an object from sy_router_health) is required",
-                                        "snapshot"));
-  }
-  status = router->state->health.Merge(*snapshot, now_ms);
-  if (!status.ok()) return Fail(router->result, status);
-  return Succeed(router->result, Json::object());
+  return Run(router->result, [&]() -> Status {
+    SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "health merge input", /*empty_ok=*/false));
+    int64_t now_ms = 0;
+    SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+    const Json* snapshot = switchyard::FindObject(in, "snapshot");
+    if (snapshot == nullptr) {
+      return Status::InvalidArgument("snapshot (an object from sy_router_health) is required",
+                                     "snapshot");
+    }
+    return router->state->health.Merge(*snapshot, now_ms);
+  });
 }
 
-// ---- plan ----------------------------------------------------------------------------------
+// ---- plan: what would be tried, without running it -------------------------------------------
 
 sy_status_t sy_router_plan(sy_router_t* router, const char* input, size_t size, sy_plan_t** out) {
+  if (out != nullptr) *out = nullptr;
   if (router == nullptr) return NullHandle("sy_router_plan");
-  if (out == nullptr) {
-    return Fail(router->result, Status::InvalidArgument("sy_router_plan: out is NULL"));
-  }
-  *out = nullptr;
-  Result<Json> document = ParseObject(input, size, "plan input", /*empty_ok=*/false);
-  if (!document.ok()) return Fail(router->result, document.status());
-  Result<AttemptHost> host = ReadAttemptHost(*document);
-  if (!host.ok()) return Fail(router->result, host.status());
-  if (host->client_format == switchyard::ClientFormat::kAnthropic) {
-    // A POST /messages body: the planner and the translators take the chat request it maps to.
-    auto it = document->find("request");
-    if (it != document->end()) {
-      Result<Json> chat = switchyard::AnthropicToChat(*it);
-      if (!chat.ok()) return Fail(router->result, chat.status());
-      *it = std::move(*chat);
-    }
-  }
-
-  const std::shared_ptr<RouterState>& state = router->state;
-  const Json* presets = state->presets.is_object() ? &state->presets : nullptr;
-  Result<switchyard::PlanInput> parsed =
-      switchyard::ParsePlanInputJson(std::move(*document), presets);
-  if (!parsed.ok()) return Fail(router->result, parsed.status());
-  DefaultAttemptHost(*parsed, &*host);
-
-  switchyard::PlanOptions options;
-  options.now_ms = parsed->now_ms;
-  options.seed = parsed->seed;
-  options.stickiness = &state->stickiness;
-  Result<switchyard::Plan> plan = switchyard::MakePlan(*state->catalog, parsed->request,
-                                                       parsed->context, state->health, options);
-  if (!plan.ok()) return Fail(router->result, plan.status());
-
-  sy_plan_t* handle = new (std::nothrow) sy_plan_t();
-  if (handle == nullptr) return Fail(router->result, Status::Internal("out of memory"));
-  handle->router = state;
-  handle->catalog = state->catalog;
-  handle->input = std::move(*parsed);
-  handle->host = std::move(*host);
-  handle->plan = std::move(*plan);
-  handle->result = switchyard::RenderPlanText(*handle->catalog, handle->plan);  // == Dump(RenderPlan), ~6x faster
+  if (out == nullptr) return Fail(router->result, Status::InvalidArgument("sy_router_plan: out is NULL"));
+  Status status = [&]() -> Status {
+    SY_ASSIGN_OR_RETURN(switchyard::PlannedRequest planned, Plan(*router->state, input, size));
+    // RenderPlanText == Dump(RenderPlan), ~6x faster.
+    *out = new (std::nothrow) sy_plan_t{switchyard::RenderPlanText(*router->state->catalog, planned.plan)};
+    return *out ? Status::Ok() : Status::Internal("out of memory");
+  }();
+  if (!status.ok()) return Fail(router->result, status);
   router->result.clear();
-  *out = handle;
   return SY_OK;
 }
 
@@ -638,193 +253,106 @@ const char* sy_plan_result(const sy_plan_t* plan, size_t* size) {
   return ResultBuffer(plan ? &plan->result : nullptr, size);
 }
 
-sy_status_t sy_plan_attempt_request(sy_plan_t* plan, uint32_t index) {
-  if (plan == nullptr) return NullHandle("sy_plan_attempt_request");
-  Result<const Attempt*> attempt = AttemptAt(*plan, index);
-  if (!attempt.ok()) return Fail(plan->result, attempt.status());
-  switchyard::AttemptSpec spec = SpecFor(*plan, **attempt);
-  Result<switchyard::UpstreamRequest> request = switchyard::BuildUpstreamRequest(spec);
-  if (!request.ok()) return Fail(plan->result, request.status());
-  // The host sends it now: a half-open endpoint's trial (health.h, the breaker rule).
-  plan->router->health.NoteAttemptStart((*attempt)->endpoint, plan->input.now_ms);
-  return Succeed(plan->result, switchyard::UpstreamRequestToJson(*request));
-}
+// ---- session: one request's life (session.h); each entry reads its input and calls Session ----
 
-sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index, const char* head,
-                                     size_t head_size, const char* body, size_t body_size) {
-  if (plan == nullptr) return NullHandle("sy_plan_attempt_response");
-  Result<const Attempt*> attempt = AttemptAt(*plan, index);
-  if (!attempt.ok()) return Fail(plan->result, attempt.status());
-  Result<Json> head_json = ParseObject(head, head_size, "response head", /*empty_ok=*/false);
-  if (!head_json.ok()) return Fail(plan->result, head_json.status());
-  Result<ResponseHead> parsed = ReadResponseHead(*head_json, plan->input.now_ms);
-  if (!parsed.ok()) return Fail(plan->result, parsed.status());
-  Result<std::string_view> bytes = InputText(body, body_size, "response body");
-  if (!bytes.ok()) return Fail(plan->result, bytes.status());
-
-  const Attempt& a = **attempt;
-  switchyard::AttemptSpec spec = SpecFor(*plan, a);
-  switchyard::AttemptResult result =
-      parsed->transport_error.empty()
-          ? switchyard::TranslateResponse(spec, parsed->status, parsed->headers, *bytes,
-                                          parsed->now_ms)
-          : switchyard::TransportFailure(spec, parsed->transport_error, parsed->message);
-  if (result.outcome != switchyard::Outcome::kDone) {
-    return Succeed(plan->result, switchyard::AttemptResultToJson(std::move(result), nullptr));
-  }
-  const switchyard::Endpoint& endpoint = plan->catalog->endpoint(a.endpoint);
-  Result<switchyard::PricedUsage> priced =
-      Price(*plan->catalog, endpoint, a.byok(), result.usage, result.finish_reason);
-  if (!priced.ok()) return Fail(plan->result, priced.status());
-  if (!plan->plan.sticky_key.empty()) {
-    plan->router->stickiness.RecordSuccess(plan->plan.sticky_key, endpoint, parsed->now_ms);
-  }
-  const Json cost = CostFields(*priced);
-  Json out = switchyard::AttemptResultToJson(std::move(result), &cost);
-  out["priced"] = switchyard::PricedUsageToJson(*priced);
-  return Succeed(plan->result, out);
-}
-
-sy_status_t sy_plan_stream_open(sy_plan_t* plan, uint32_t index, const char* head,
-                                size_t head_size, sy_stream_t** out) {
-  if (plan == nullptr) return NullHandle("sy_plan_stream_open");
-  if (out == nullptr) {
-    return Fail(plan->result, Status::InvalidArgument("sy_plan_stream_open: out is NULL"));
-  }
-  *out = nullptr;
-  Result<const Attempt*> attempt = AttemptAt(*plan, index);
-  if (!attempt.ok()) return Fail(plan->result, attempt.status());
-  Result<Json> head_json = ParseObject(head, head_size, "response head", /*empty_ok=*/false);
-  if (!head_json.ok()) return Fail(plan->result, head_json.status());
-  Result<ResponseHead> parsed = ReadResponseHead(*head_json, plan->input.now_ms);
-  if (!parsed.ok()) return Fail(plan->result, parsed.status());
-  if (!parsed->transport_error.empty()) {
-    return Fail(plan->result,
-                Status::InvalidArgument("a stream needs a response head; report transport "
-                                        "errors with sy_plan_attempt_response")
-                    .With("field", "transport_error"));
-  }
-
-  const Attempt& a = **attempt;
-  switchyard::AttemptSpec spec = SpecFor(*plan, a);
-  Result<std::unique_ptr<switchyard::StreamTranslator>> translator =
-      switchyard::StreamTranslator::Open(spec, parsed->status, parsed->headers, parsed->now_ms);
-  if (!translator.ok()) return Fail(plan->result, translator.status());
-
-  sy_stream_t* stream = new (std::nothrow) sy_stream_t();
-  if (stream == nullptr) return Fail(plan->result, Status::Internal("out of memory"));
-  stream->router = plan->router;
-  stream->catalog = plan->catalog;
-  stream->translator = std::move(*translator);
-  stream->endpoint = a.endpoint;
-  stream->byok = a.byok();
-  stream->sticky_key = plan->plan.sticky_key;
-  stream->now_ms = parsed->now_ms;
-  plan->result = "{}";
-  *out = stream;
+sy_status_t sy_router_session(sy_router_t* router, const char* input, size_t size,
+                              sy_session_t** out) {
+  if (out != nullptr) *out = nullptr;
+  if (router == nullptr) return NullHandle("sy_router_session");
+  if (out == nullptr) return Fail(router->result, Status::InvalidArgument("sy_router_session: out is NULL"));
+  Status status = [&]() -> Status {
+    RouterState& state = *router->state;
+    SY_ASSIGN_OR_RETURN(switchyard::PlannedRequest planned, Plan(state, input, size));
+    std::string plan_text = switchyard::RenderPlanText(*state.catalog, planned.plan);
+    SY_ASSIGN_OR_RETURN(std::unique_ptr<switchyard::Session> session,
+                        switchyard::Session::Create(state.catalog, &state.health, &state.stickiness,
+                                                    std::move(planned)));
+    *out = new (std::nothrow) sy_session_t{router->state, std::move(session), std::move(plan_text)};
+    return *out ? Status::Ok() : Status::Internal("out of memory");
+  }();
+  if (!status.ok()) return Fail(router->result, status);
+  router->result.clear();
   return SY_OK;
 }
 
-sy_status_t sy_stream_feed(sy_stream_t* stream, const char* bytes, size_t size) {
-  if (stream == nullptr) return NullHandle("sy_stream_feed");
-  Result<std::string_view> text = InputText(bytes, size, "stream bytes");
-  if (!text.ok()) return Fail(stream->result, text.status());
-  if (stream->finished) {
-    return Fail(stream->result, Status::InvalidArgument("the stream is finished"));
-  }
-  std::string_view client = stream->translator->Feed(*text);
-  stream->result.assign(client.data(), client.size());
+void sy_session_free(sy_session_t* session) { delete session; }
+
+const char* sy_session_result(const sy_session_t* session, size_t* size) {
+  return ResultBuffer(session ? &session->result : nullptr, size);
+}
+
+sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_next");
+  return Run(session->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "next input", /*empty_ok=*/false));
+    int64_t now_ms = 0;
+    bool committed = false;
+    SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+    SY_RETURN_IF_ERROR(ReadBool(in, "committed", &committed));
+    return session->session->Next(now_ms, committed);
+  });
+}
+
+sy_status_t sy_session_respond(sy_session_t* session, const char* report, size_t report_size,
+                               const char* body, size_t body_size) {
+  if (session == nullptr) return NullHandle("sy_session_respond");
+  return Run(session->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(switchyard::AttemptReport r, ReadReport(report, report_size));
+    SY_ASSIGN_OR_RETURN(std::string_view bytes, InputText(body, body_size, "response body"));
+    return session->session->Respond(r, bytes);
+  });
+}
+
+sy_status_t sy_session_stream_open(sy_session_t* session, const char* report, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_stream_open");
+  return Run(session->result, [&]() -> Status {
+    SY_ASSIGN_OR_RETURN(switchyard::AttemptReport r, ReadReport(report, size));
+    return session->session->OpenStream(r);
+  });
+}
+
+// The stream calls' results are client bytes, not JSON.
+sy_status_t sy_session_stream_feed(sy_session_t* session, const char* bytes, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_stream_feed");
+  Result<std::string_view> client = [&]() -> Result<std::string_view> {
+    SY_ASSIGN_OR_RETURN(std::string_view text, InputText(bytes, size, "stream bytes"));
+    return session->session->Feed(text);
+  }();
+  if (!client.ok()) return Fail(session->result, client.status());
+  session->result.assign(client->data(), client->size());
   return SY_OK;
 }
 
-sy_status_t sy_stream_finish(sy_stream_t* stream, const char* input, size_t size) {
-  if (stream == nullptr) return NullHandle("sy_stream_finish");
-  Result<Json> parsed = ParseObject(input, size, "stream finish input", /*empty_ok=*/true);
-  if (!parsed.ok()) return Fail(stream->result, parsed.status());
-  if (stream->finished) {
-    return Fail(stream->result, Status::InvalidArgument("the stream is already finished"));
-  }
-  bool aborted = false;
-  Status status = ReadBool(*parsed, "aborted", &aborted);
-  if (!status.ok()) return Fail(stream->result, status);
-  std::string reason;
-  if (const Json* r = switchyard::Find(*parsed, "reason"); r && !r->is_null()) {
-    if (!r->is_string()) {
-      return Fail(stream->result, Status::InvalidArgument("reason must be a string", "reason"));
-    }
-    reason = r->get<std::string>();
-  }
-  int64_t now_ms = stream->now_ms;
-  status = ReadInt(*parsed, "now_ms", /*required=*/false, &now_ms);
-  if (!status.ok()) return Fail(stream->result, status);
+int32_t sy_session_stream_ended(const sy_session_t* session) {
+  return session == nullptr || session->session->StreamEnded() ? 1 : 0;
+}
 
-  // The final usage chunk carries the cost, so the usage is priced first; CloseInput processes a
-  // last event without a trailing blank line (or a buffered JSON body) so the usage is final. An
-  // aborted stream sends the client no cost chunk; its usage is priced after Finish (which
-  // settles what was generated) for the settlement alone.
-  if (!aborted) stream->translator->CloseInput();
-  const switchyard::Endpoint& endpoint = stream->catalog->endpoint(stream->endpoint);
-  Json cost;
-  if (!aborted) {
-    const switchyard::StreamSummary& summary = stream->translator->summary();
-    Result<switchyard::PricedUsage> priced = Price(*stream->catalog, endpoint, stream->byok,
-                                                   summary.usage, summary.finish_reason);
-    if (!priced.ok()) return Fail(stream->result, priced.status());
-    cost = CostFields(*priced);
-    stream->priced = std::move(*priced);
-  }
-  std::string_view client =
-      stream->translator->Finish(aborted, reason, cost.is_object() ? &cost : nullptr);
-  stream->result.assign(client.data(), client.size());
-  stream->finished = true;
-  const switchyard::StreamSummary& final_summary = stream->translator->summary();
-  if (aborted) {
-    Result<switchyard::PricedUsage> priced =
-        Price(*stream->catalog, endpoint, stream->byok, final_summary.usage,
-              final_summary.finish_reason);
-    if (priced.ok()) stream->priced = std::move(*priced);
-  }
-  if (final_summary.terminated && final_summary.outcome == switchyard::Outcome::kDone &&
-      !stream->sticky_key.empty()) {
-    stream->router->stickiness.RecordSuccess(stream->sticky_key, endpoint, now_ms);
-  }
+sy_status_t sy_session_stream_finish(sy_session_t* session, const char* report, size_t size) {
+  if (session == nullptr) return NullHandle("sy_session_stream_finish");
+  Result<std::string_view> tail = [&]() -> Result<std::string_view> {
+    SY_ASSIGN_OR_RETURN(switchyard::AttemptReport r, ReadReport(report, size));
+    return session->session->FinishStream(r);
+  }();
+  if (!tail.ok()) return Fail(session->result, tail.status());
+  session->result.assign(tail->data(), tail->size());
   return SY_OK;
 }
-
-const char* sy_stream_result(const sy_stream_t* stream, size_t* size) {
-  return ResultBuffer(stream ? &stream->result : nullptr, size);
-}
-
-sy_status_t sy_stream_summary(sy_stream_t* stream) {
-  if (stream == nullptr) return NullHandle("sy_stream_summary");
-  Json summary = stream->translator->SummaryJson();
-  if (stream->priced) summary["priced"] = switchyard::PricedUsageToJson(*stream->priced);
-  return Succeed(stream->result, summary);
-}
-
-void sy_stream_free(sy_stream_t* stream) { delete stream; }
 
 // ---- ledger ----------------------------------------------------------------------------------
 
 sy_status_t sy_ledger_new(const char* state, size_t size, sy_ledger_t** out) {
-  if (out == nullptr) {
-    return Fail(LastError(), Status::InvalidArgument("sy_ledger_new: out is NULL"));
-  }
+  if (out == nullptr) return Fail(LastError(), Status::InvalidArgument("sy_ledger_new: out is NULL"));
   *out = nullptr;
-  Result<std::string_view> text = InputText(state, size, "ledger state");
-  if (!text.ok()) return Fail(LastError(), text.status());
-  Json parsed;  // null: a new account
-  if (!text->empty()) {
-    Result<Json> document = switchyard::ParseJson(*text, kStateLimits, "ledger state");
-    if (!document.ok()) return Fail(LastError(), document.status());
-    parsed = std::move(*document);
-  }
-  Result<switchyard::Ledger> ledger = switchyard::Ledger::FromState(parsed);
-  if (!ledger.ok()) return Fail(LastError(), ledger.status());
-  sy_ledger_t* handle = new (std::nothrow) sy_ledger_t{std::move(*ledger), std::string()};
-  if (handle == nullptr) return Fail(LastError(), Status::Internal("out of memory"));
-  *out = handle;
-  return SY_OK;
+  return Construct([&]() -> Status {
+    SY_ASSIGN_OR_RETURN(std::string_view text, InputText(state, size, "ledger state"));
+    Json parsed;  // null: a new account
+    if (!text.empty()) {
+      SY_ASSIGN_OR_RETURN(parsed, switchyard::ParseJson(text, kStateLimits, "ledger state"));
+    }
+    SY_ASSIGN_OR_RETURN(switchyard::Ledger ledger, switchyard::Ledger::FromState(parsed));
+    *out = new (std::nothrow) sy_ledger_t{std::move(ledger), std::string()};
+    return *out ? Status::Ok() : Status::Internal("out of memory");
+  });
 }
 
 void sy_ledger_free(sy_ledger_t* ledger) { delete ledger; }
@@ -836,10 +364,10 @@ const char* sy_ledger_result(const sy_ledger_t* ledger, size_t* size) {
 sy_status_t sy_ledger_apply(sy_ledger_t* ledger, const sy_router_t* router, const char* command,
                             size_t size) {
   if (ledger == nullptr) return NullHandle("sy_ledger_apply");
-  Result<Json> parsed = ParseObject(command, size, "ledger command", /*empty_ok=*/false);
-  if (!parsed.ok()) return Fail(ledger->result, parsed.status());
-  const Catalog* catalog = router ? router->state->catalog.get() : nullptr;
-  return Reply(ledger->result, ledger->ledger.Apply(*parsed, catalog));
+  return Run(ledger->result, [&]() -> Result<Json> {
+    SY_ASSIGN_OR_RETURN(Json in, ParseObject(command, size, "ledger command", /*empty_ok=*/false));
+    return ledger->ledger.Apply(in, router ? router->state->catalog.get() : nullptr);
+  });
 }
 
 sy_status_t sy_ledger_export(sy_ledger_t* ledger) {

@@ -26,6 +26,7 @@
 #include "switchyard/ledger/ledger.h"
 #include "switchyard/money/money.h"
 #include "switchyard/routing/planner.h"
+#include "switchyard/routing/session.h"
 #include "switchyard/wire/wire.h"
 
 namespace switchyard::capi {
@@ -35,17 +36,6 @@ struct RouterState {
   Health health;
   Stickiness stickiness;
   Json presets;                      // {name: preset} from the router config, or null
-};
-
-// What the host tells the plan about the attempts it will make (fields of sy_router_plan's
-// input beside the planner's own): see ReadAttemptHost in c_api.cpp.
-struct AttemptHost {
-  std::string generation_id;     // the client-visible id; default "gen-" + seed in hex
-  int64_t created = 0;           // unix seconds; default now_ms / 1000
-  std::string hashed_user;       // `user` already hashed by the host, or
-  std::string user_salt;         // a salt for HashUser; default the context's account_id
-  bool browser = false;          // the upstream call is made from a web page
-  ClientFormat client_format = ClientFormat::kOpenAI;
 };
 
 // Helpers shared by the c_api/*.cpp files (defined in c_api.cpp).
@@ -59,6 +49,8 @@ sy_status_t Reply(std::string& out, const Result<Json>& body);
 // A call given a NULL handle: SY_INVALID_ARGUMENT, the error in LastError().
 sy_status_t NullHandle(const char* function);
 const char* ResultBuffer(const std::string* result, size_t* size);
+// The host's bytes as text: (NULL, 0) is empty, (NULL, n > 0) a host bug (400).
+Result<std::string_view> InputText(const char* data, size_t size, std::string_view what);
 // A JSON object from the host's (pointer, size); the empty input is {} when `empty_ok`.
 Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok);
 
@@ -70,25 +62,13 @@ struct sy_router_t {
 };
 
 struct sy_plan_t {
-  std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
-  std::shared_ptr<const switchyard::Catalog> catalog;      // the catalog the plan indexes
-  switchyard::PlanInput input;
-  switchyard::capi::AttemptHost host;
-  switchyard::Plan plan;
-  std::string result;
+  std::string result;            // the rendered plan: a plan handle only shows what would be tried
 };
 
-struct sy_stream_t {
-  std::shared_ptr<switchyard::capi::RouterState> router;   // for stickiness on success
-  std::shared_ptr<const switchyard::Catalog> catalog;      // prices of `endpoint`
-  std::unique_ptr<switchyard::StreamTranslator> translator;
-  uint32_t endpoint = 0;
-  bool byok = false;
-  std::string sticky_key;
-  int64_t now_ms = 0;            // when the stream was opened (stickiness timestamp default)
-  bool finished = false;
-  std::optional<switchyard::PricedUsage> priced;  // set by sy_stream_finish: what to settle
-  std::string result;            // client bytes of the last feed/finish, or a JSON body
+struct sy_session_t {
+  std::shared_ptr<switchyard::capi::RouterState> router;   // keeps health and stickiness alive
+  std::unique_ptr<switchyard::Session> session;
+  std::string result;            // JSON, or client bytes after a stream feed/finish
 };
 
 struct sy_ledger_t {

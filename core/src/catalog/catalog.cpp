@@ -844,6 +844,21 @@ std::string_view Catalog::DefaultJson() { return internal::kDefaultCatalogJson; 
 
 Result<Catalog> Catalog::Default() { return FromText(internal::kDefaultCatalogJson); }
 
+Result<Catalog> Catalog::FromConfig(const Json& config) {
+  const Json* document = Find(config, "catalog");
+  if (document != nullptr && !document->is_null() && !document->is_object()) {
+    return Status::InvalidArgument("catalog must be a catalog document (object) or null", "catalog");
+  }
+  SY_ASSIGN_OR_RETURN(Catalog catalog, document == nullptr || document->is_null()
+                                           ? Default()
+                                           : FromJson(*document));
+  if (const Json* overlay = Find(config, "overlay"); overlay && !overlay->is_null()) {
+    if (!overlay->is_object()) return Status::InvalidArgument("overlay must be an object", "overlay");
+    SY_RETURN_IF_ERROR(catalog.ApplyOverlay(*overlay));
+  }
+  return catalog;
+}
+
 namespace {
 
 // Catalogs are configuration, but a host may pass one from anywhere: bounded size, and the

@@ -10,6 +10,7 @@
 
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/health/health.h"
+#include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {
@@ -286,6 +287,50 @@ Json Catalog::RenderProviders() const {
     });
   }
   return Json{{"data", std::move(data)}};
+}
+
+namespace {
+
+// A list filter of GET /models: an array of strings, or one comma-separated string as it
+// appears in the query string.
+Status ReadStringList(const Json& object, std::string_view key, std::vector<std::string>* out) {
+  const Json* v = Find(object, key);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (v->is_string()) {
+    std::string_view s = v->get_ref<const std::string&>();
+    while (!s.empty()) {
+      size_t comma = s.find(',');
+      std::string_view item = s.substr(0, comma);
+      if (!item.empty()) out->emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      s.remove_prefix(comma + 1);
+    }
+    return Status::Ok();
+  }
+  if (!v->is_array()) {
+    return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
+  }
+  for (const Json& item : *v) {
+    if (!item.is_string()) {
+      return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
+    }
+    out->push_back(item.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ModelsQuery> ParseModelsQuery(const Json& query) {
+  ModelsQuery q;
+  SY_RETURN_IF_ERROR(ReadStringList(query, "supported_parameters", &q.supported_parameters));
+  SY_RETURN_IF_ERROR(ReadStringList(query, "input_modalities", &q.input_modalities));
+  SY_RETURN_IF_ERROR(ReadStringList(query, "output_modalities", &q.output_modalities));
+  if (const Json* c = Find(query, "category"); c && !c->is_null()) {
+    if (!c->is_string()) return Status::InvalidArgument("category must be a string", "category");
+    q.category = c->get<std::string>();
+  }
+  return q;
 }
 
 }  // namespace switchyard

@@ -9,7 +9,7 @@
 // Samples (latency, throughput): the last 256 to arrive per metric, in a FIFO with a byte index
 // sorted by value, so nearest-rank percentiles are array reads (see SampleSet).
 //
-// Snapshot format, version 1 (Export, ExportDelta, Merge, Rebase):
+// Snapshot format, version 1 (Export, Merge):
 //   {"health":1, "bucket_ms":[1000,10000,900000],
 //    "endpoints":[{"endpoint":3,
 //      "buckets_1s":[bucket, attempts, failures, ...],   // flat triples, strictly ascending
@@ -23,6 +23,7 @@
 #include "switchyard/health/health.h"
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -307,21 +308,6 @@ class SampleSet {
   std::array<uint8_t, kMaxSamples> min_q_{};
   size_t head_ = 0, n_ = 0, qhead_ = 0, qn_ = 0;
   int64_t newest_ = 0;  // the latest sample time ever added (the expiry horizon)
-};
-
-// Own samples since the last ExportDelta: at most kMaxSamples, the oldest arrival overwritten.
-// Order does not matter (a snapshot sorts by time).
-struct PendingSamples {
-  std::vector<Sample> v;
-  size_t next = 0;
-  void Push(Sample x) {
-    if (v.size() < kMaxSamples) {
-      v.push_back(x);
-    } else {
-      v[next] = x;
-      next = (next + 1) % kMaxSamples;
-    }
-  }
 };
 
 // ---- breaker -------------------------------------------------------------------------------
@@ -613,11 +599,6 @@ void AddBuckets(R& ring, const std::vector<ParsedBucket>& buckets, int64_t now_m
   }
 }
 
-template <typename R>
-void CopyRing(const R& from, R& to, int64_t now_ms) {
-  from.ForEach(R::BucketOf(now_ms), [&](int64_t b, Count c) { to.Add(b, c.attempts, c.failures); });
-}
-
 }  // namespace
 
 // ---- classification and event parsing -----------------------------------------------------
@@ -633,40 +614,67 @@ bool IsProviderFailure(const HealthEvent& e) {
   return !IsClientError(e);  // 5xx, 408, 429, no response (0), and nonsense (1xx, 3xx, >= 600)
 }
 
-Result<HealthEvent> ParseHealthEvent(const Json& event) {
+Result<HealthEvent> ParseHealthEvent(const Json& event, size_t endpoint_count) {
   if (!event.is_object()) return Status::InvalidArgument("health event must be an object");
-  HealthEvent e;
-  auto int_field = [&](const char* key, int64_t lo, int64_t hi, bool required,
-                       int64_t& out) -> Status {
+  // Integers; JS hosts measure time with performance.now(), so a finite fraction is accepted
+  // and truncated toward zero (not for the endpoint, an index).
+  constexpr int64_t kBig = int64_t{1} << 53;  // beyond any real time, duration or token count
+  auto int_field = [&](const char* key, int64_t lo, bool required, int64_t& out) -> Status {
     const Json* v = Find(event, key);
-    if (!v) {
+    if (v == nullptr || v->is_null()) {
       return required ? Status::InvalidArgument(std::string("health event needs ") + key, key)
                       : Status::Ok();
     }
     std::optional<int64_t> i = AsInt(*v);
-    if (!i || *i < lo || *i > hi) {
+    if (!i && v->is_number_float()) {
+      double d = v->get<double>();
+      if (std::isfinite(d) && d > -static_cast<double>(kBig) && d < static_cast<double>(kBig)) {
+        i = static_cast<int64_t>(d);
+      }
+    }
+    if (!v->is_number()) {
+      return Status::InvalidArgument(std::string("health event: ") + key + " must be a number", key);
+    }
+    if (!i || *i < lo || *i > kBig) {
       return Status::InvalidArgument(std::string("health event: ") + key + " is out of range", key);
     }
     out = *i;
     return Status::Ok();
   };
-  constexpr int64_t kBig = int64_t{1} << 53;  // beyond any real duration or token count
-  int64_t endpoint = 0, status = e.http_status;
-  SY_RETURN_IF_ERROR(int_field("endpoint", 0, kMaxHealthEndpoints - 1, true, endpoint));
-  SY_RETURN_IF_ERROR(int_field("now_ms", -kBig, kBig, true, e.now_ms));
-  SY_RETURN_IF_ERROR(int_field("http_status", 0, 999, false, status));
-  SY_RETURN_IF_ERROR(int_field("latency_ms", -1, kBig, false, e.latency_ms));
-  SY_RETURN_IF_ERROR(int_field("duration_ms", -1, kBig, false, e.duration_ms));
-  SY_RETURN_IF_ERROR(int_field("output_tokens", 0, kBig, false, e.output_tokens));
-  SY_RETURN_IF_ERROR(int_field("retry_after_ms", 0, kBig, false, e.retry_after_ms));
+  HealthEvent e;
+  const Json* endpoint = Find(event, "endpoint");
+  if (endpoint == nullptr || endpoint->is_null()) {
+    return Status::InvalidArgument("health event needs endpoint", "endpoint");
+  }
+  if (!endpoint->is_number() || endpoint->is_number_float()) {
+    return Status::InvalidArgument("endpoint must be an integer index", "endpoint");
+  }
+  std::optional<int64_t> index = AsInt(*endpoint);
+  const size_t count = std::min<size_t>(endpoint_count, kMaxHealthEndpoints);
+  if (!index || *index < 0 || static_cast<uint64_t>(*index) >= count) {
+    return Status::NotFound("endpoint " + Dump(*endpoint) + " is not in the catalog (" +
+                            std::to_string(count) + " endpoints)")
+        .With("field", "endpoint");
+  }
+  int64_t status = e.http_status;
+  SY_RETURN_IF_ERROR(int_field("now_ms", -kBig, true, e.now_ms));
+  SY_RETURN_IF_ERROR(int_field("http_status", 0, false, status));
+  if (status > 999) {
+    return Status::InvalidArgument("http_status must be 0 (no response) or an HTTP status",
+                                   "http_status");
+  }
+  SY_RETURN_IF_ERROR(int_field("latency_ms", -1, false, e.latency_ms));
+  SY_RETURN_IF_ERROR(int_field("duration_ms", -1, false, e.duration_ms));
+  SY_RETURN_IF_ERROR(int_field("output_tokens", 0, false, e.output_tokens));
+  SY_RETURN_IF_ERROR(int_field("retry_after_ms", 0, false, e.retry_after_ms));
   for (const char* key : {"timeout", "connection_error"}) {
     const Json* v = Find(event, key);
-    if (v && !v->is_boolean()) {
+    if (v && !v->is_null() && !v->is_boolean()) {
       return Status::InvalidArgument(std::string("health event: ") + key + " must be a boolean",
                                      key);
     }
   }
-  e.endpoint = static_cast<uint32_t>(endpoint);
+  e.endpoint = static_cast<uint32_t>(*index);
   e.http_status = static_cast<int>(status);
   e.timeout = FindBool(event, "timeout").value_or(false);
   e.connection_error = FindBool(event, "connection_error").value_or(false);
@@ -703,28 +711,6 @@ struct Health::State {
   int64_t cooldown_until_ms = kNever;
   int64_t trial_since_ms = kNever;  // half-open: when the trial attempt was sent (local only)
 
-  // Own observations since the last ExportDelta.
-  struct Delta {
-    Counters counts;
-    PendingSamples latency, throughput;
-    bool breaker_changed = false, cooldown_changed = false;
-    // Forgets everything but keeps the sample buffers' capacity (no allocation per export).
-    void Reset() {
-      counts = Counters{};
-      latency.v.clear();
-      latency.next = 0;
-      throughput.v.clear();
-      throughput.next = 0;
-      breaker_changed = cooldown_changed = false;
-    }
-    bool Live(int64_t now_ms) const {
-      auto live = [&](const std::vector<Sample>& v) {
-        return std::any_of(v.begin(), v.end(),
-                           [&](const Sample& s) { return s.t_ms > now_ms - kSampleWindowMs; });
-      };
-      return counts.Live(now_ms) || live(latency.v) || live(throughput.v);
-    }
-  } pending;
 
   // Adds a validated snapshot entry (counts and samples additive; breaker and cooldown merged).
   void Apply(const ParsedEndpoint& pe, int64_t now_ms) {
@@ -741,9 +727,6 @@ struct Health::State {
 
   bool Dead(int64_t now_ms) const {
     if (counts.Live(now_ms) || latency.LiveAt(now_ms) || throughput.LiveAt(now_ms)) return false;
-    // Pending breaker/cooldown changes need no keeping here: if the breaker is stale and the
-    // cooldown over (checked below), they carry nothing worth exporting.
-    if (pending.Live(now_ms)) return false;
     // A breaker that nobody has touched for a day (even one still waiting for its trial) is
     // stale news; forgetting it bounds memory for endpoints that left the catalog.
     if (!breaker.Pristine() && breaker.changed_ms > now_ms - kDayMs) return false;
@@ -791,12 +774,10 @@ void Health::Observe(const HealthEvent& e) {
   State& s = Mutable(e.endpoint);
   const bool failure = IsProviderFailure(e);
   s.counts.Add(e.now_ms, 1, failure ? 1 : 0);
-  s.pending.counts.Add(e.now_ms, 1, failure ? 1 : 0);
 
   if (!failure && e.latency_ms >= 0) {
     Sample lat{e.now_ms, e.latency_ms};
     s.latency.Add(lat);
-    s.pending.latency.Push(lat);
     // Generation time after the first token; a non-streamed response arrives all at once, so
     // its whole duration is the generation time.
     int64_t gen_ms = e.duration_ms > e.latency_ms    ? e.duration_ms - e.latency_ms
@@ -806,20 +787,16 @@ void Health::Observe(const HealthEvent& e) {
       int64_t tokens = std::min<int64_t>(e.output_tokens, int64_t{1} << 40);
       Sample tp{e.now_ms, (tokens * 1000 + gen_ms / 2) / gen_ms};
       s.throughput.Add(tp);
-      s.pending.throughput.Push(tp);
     }
   }
 
   const int64_t started = e.duration_ms >= 0 ? e.now_ms - e.duration_ms : kNever;
-  if (s.breaker.OnOutcome(failure, e.now_ms, started)) s.pending.breaker_changed = true;
+  s.breaker.OnOutcome(failure, e.now_ms, started);
 
   if (failure && (e.retry_after_ms > 0 || e.http_status == 429)) {
     int64_t wait =
         e.retry_after_ms > 0 ? std::min(e.retry_after_ms, kMaxRetryAfterMs) : kRateLimitCooldownMs;
-    if (e.now_ms + wait > s.cooldown_until_ms) {
-      s.cooldown_until_ms = e.now_ms + wait;
-      s.pending.cooldown_changed = true;
-    }
+    s.cooldown_until_ms = std::max(s.cooldown_until_ms, e.now_ms + wait);
   }
 
   if (last_prune_ms_ == kNever || e.now_ms - last_prune_ms_ >= kPruneInterval) Prune(e.now_ms);
@@ -883,58 +860,9 @@ Json Health::Export(int64_t now_ms) const {
   return out;
 }
 
-Json Health::ExportDelta(int64_t now_ms) {
-  Json out = SnapshotShell();
-  Json& endpoints = out["endpoints"];
-  for (size_t i = 0; i < states_.size(); ++i) {
-    if (!states_[i]) continue;
-    State& s = *states_[i];
-    Json entry = Json::object();
-    bool any = AddCounts(entry, s.pending.counts, now_ms);
-    any |= AddSamples(entry, "latency", s.pending.latency.v, now_ms);
-    any |= AddSamples(entry, "throughput", s.pending.throughput.v, now_ms);
-    if (s.pending.breaker_changed && !s.breaker.Pristine()) {
-      entry["breaker"] = BreakerJson(s.breaker);
-      any = true;
-    }
-    if (s.pending.cooldown_changed && s.cooldown_until_ms > now_ms) {
-      entry["cooldown_until_ms"] = s.cooldown_until_ms;
-      any = true;
-    }
-    s.pending.Reset();
-    if (!any) continue;
-    entry["endpoint"] = i;
-    endpoints.push_back(std::move(entry));
-  }
-  return out;
-}
-
 Status Health::Merge(const Json& snapshot, int64_t now_ms) {
   SY_ASSIGN_OR_RETURN(std::vector<ParsedEndpoint> parsed, ParseSnapshot(snapshot, now_ms));
   for (const ParsedEndpoint& pe : parsed) Mutable(pe.endpoint).Apply(pe, now_ms);
-  return Status::Ok();
-}
-
-Status Health::Rebase(const Json& combined, int64_t now_ms) {
-  SY_ASSIGN_OR_RETURN(std::vector<ParsedEndpoint> parsed, ParseSnapshot(combined, now_ms));
-  // Validated: nothing can fail from here on. Keep breaker, cooldown and the own events not yet
-  // exported; take the combined counts and samples; put the own events back on top.
-  for (auto& sp : states_) {
-    if (!sp) continue;
-    sp->counts = Counters{};
-    sp->latency = SampleSet{};
-    sp->throughput = SampleSet{};
-  }
-  for (const ParsedEndpoint& pe : parsed) Mutable(pe.endpoint).Apply(pe, now_ms);
-  for (auto& sp : states_) {
-    if (!sp) continue;
-    State& s = *sp;
-    CopyRing(s.pending.counts.s1, s.counts.s1, now_ms);
-    CopyRing(s.pending.counts.s10, s.counts.s10, now_ms);
-    CopyRing(s.pending.counts.m15, s.counts.m15, now_ms);
-    s.latency.MergeFrom(s.pending.latency.v, now_ms);
-    s.throughput.MergeFrom(s.pending.throughput.v, now_ms);
-  }
   return Status::Ok();
 }
 
@@ -951,9 +879,7 @@ size_t Health::MemoryBytes() const {
   size_t bytes = sizeof(Health) + states_.capacity() * sizeof(std::unique_ptr<State>);
   for (const auto& sp : states_) {
     if (!sp) continue;
-    bytes +=
-        sizeof(State) +
-        (sp->pending.latency.v.capacity() + sp->pending.throughput.v.capacity()) * sizeof(Sample);
+    bytes += sizeof(State);
   }
   return bytes;
 }

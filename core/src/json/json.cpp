@@ -1,5 +1,8 @@
 #include "switchyard/json/json.h"
 
+#include <cmath>
+#include <limits>
+
 namespace switchyard {
 
 int JsonDepth(std::string_view text, int limit) {
@@ -84,6 +87,44 @@ std::optional<bool> FindBool(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
   if (!v || !v->is_boolean()) return std::nullopt;
   return v->get<bool>();
+}
+
+Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out) {
+  const Json* v = Find(object, key);
+  if (v == nullptr || v->is_null()) {
+    if (!required) return Status::Ok();
+    return Status::InvalidArgument(std::string(key) + " is required", key);
+  }
+  if (v->is_number_unsigned()) {
+    uint64_t u = v->get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Status::InvalidArgument(std::string(key) + " is out of range", key);
+    }
+    *out = static_cast<int64_t>(u);
+    return Status::Ok();
+  }
+  if (v->is_number_integer()) {
+    *out = v->get<int64_t>();
+    return Status::Ok();
+  }
+  if (v->is_number_float()) {
+    double d = v->get<double>();
+    // 2^63 is exactly representable; anything at or beyond it does not fit.
+    if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+      return Status::InvalidArgument(std::string(key) + " is out of range", key);
+    }
+    *out = static_cast<int64_t>(d);
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(std::string(key) + " must be a number", key);
+}
+
+Status ReadBool(const Json& object, std::string_view key, bool* out) {
+  const Json* v = Find(object, key);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_boolean()) return Status::InvalidArgument(std::string(key) + " must be a boolean", key);
+  *out = v->get<bool>();
+  return Status::Ok();
 }
 
 std::string Dump(const Json& value) {

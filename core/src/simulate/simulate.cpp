@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <queue>
 #include <string>
@@ -17,6 +18,8 @@
 #include "switchyard/money/usage.h"
 #include "switchyard/request/request.h"
 #include "switchyard/routing/planner.h"
+#include "switchyard/routing/session.h"
+#include "switchyard/wire/wire.h"
 
 namespace switchyard {
 
@@ -130,9 +133,24 @@ class Rng {
 
 // ---- the scenario ------------------------------------------------------------------------------
 
+// A failed attempt as the router classifies it (wire::ClassifyProviderError / TransportFailure):
+// what Lifecycle reads of it besides the HTTP status.
+struct SimError {
+  Outcome outcome = Outcome::kRetry;
+  int status = 502;  // the router's status for the attempt
+  std::string error_type;
+  bool model_fallback_eligible = false;
+};
+
+SimError SimErrorOf(ErrorClassification c) {
+  return SimError{c.outcome, c.client_status, std::move(c.error_type), c.model_fallback_eligible};
+}
+
 struct Outage {
   int64_t start_ms = 0, end_ms = 0;
   int status = 503;
+  std::string code;  // the provider's error code ("" none)
+  SimError error;    // status + code classified as the router does (HTTP answers only)
 };
 
 struct Behaviour {
@@ -261,7 +279,7 @@ Result<Behaviour> ReadBehaviour(const Json& b, const Behaviour& base, std::strin
       const Json& o = (*outages)[i];
       std::string ipath = opath + "[" + std::to_string(i) + "]";
       if (!o.is_object()) return Status::InvalidArgument(ipath + " must be an object", ipath);
-      SY_RETURN_IF_ERROR(OnlyKnown(o, ipath, {"start_ms", "end_ms", "status"}));
+      SY_RETURN_IF_ERROR(OnlyKnown(o, ipath, {"start_ms", "end_ms", "status", "code"}));
       if (!Find(o, "start_ms") || !Find(o, "end_ms"))
         return Status::InvalidArgument(ipath + " needs start_ms and end_ms", ipath);
       Outage outage;
@@ -271,12 +289,25 @@ Result<Behaviour> ReadBehaviour(const Json& b, const Behaviour& base, std::strin
       SY_RETURN_IF_ERROR(ReadInt(o, ipath, "status", 0, 599, &status));
       if (outage.end_ms <= outage.start_ms)
         return Status::InvalidArgument(ipath + ".end_ms must be after start_ms", ipath + ".end_ms");
-      if (status != 0 && status != 408 && status != 429 && (status < 500 || status > 599)) {
-        // An outage is a provider-side failure (Health ignores other 4xx: the client's fault).
+      if (status != 0 && (status < 400 || status > 599)) {
         return Status::InvalidArgument(
-            ipath + ".status must be 0 (connection refused), 408, 429 or 5xx", ipath + ".status");
+            ipath + ".status must be 0 (connection refused) or 400..599", ipath + ".status");
       }
       outage.status = static_cast<int>(status);
+      if (const Json* code = Find(o, "code")) {
+        std::string cpath = ipath + ".code";
+        if (!code->is_string() || code->get_ref<const std::string&>().size() > 64)
+          return Status::InvalidArgument(cpath + " must be a string of at most 64 bytes", cpath);
+        if (status == 0 || status == 408)  // no answer arrives: nothing carries a code
+          return Status::InvalidArgument(cpath + " needs an HTTP answer (a status other than 0 "
+                                         "or 408)", cpath);
+        outage.code = code->get_ref<const std::string&>();
+      }
+      // The router's own classification of that answer: outcome, error_type and whether the
+      // next `models` entry may follow (a 400 is the request's fault for every model; a 413 or a
+      // "context_length_exceeded" / "content_filter" code may not be for the next one).
+      if (status != 0 && status != 408)
+        outage.error = SimErrorOf(ClassifyProviderError(outage.status, outage.code));
       out.outages.push_back(outage);
     }
   }
@@ -407,15 +438,16 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
 
 // ---- the simulation ----------------------------------------------------------------------------
 
-enum class AttemptResult : uint8_t { kOk, kHttp429, kHttp5xx, kTimeout, kConnection };
+enum class SimResult : uint8_t { kOk, kHttp429, kHttp4xx, kHttp5xx, kTimeout, kConnection };
 
-const char* ResultName(AttemptResult r) {
+const char* ResultName(SimResult r) {
   switch (r) {
-    case AttemptResult::kOk: return "ok";
-    case AttemptResult::kHttp429: return "http_429";
-    case AttemptResult::kHttp5xx: return "http_5xx";
-    case AttemptResult::kTimeout: return "timeout";
-    case AttemptResult::kConnection: return "connection";
+    case SimResult::kOk: return "ok";
+    case SimResult::kHttp429: return "http_429";
+    case SimResult::kHttp4xx: return "http_4xx";
+    case SimResult::kHttp5xx: return "http_5xx";
+    case SimResult::kTimeout: return "timeout";
+    case SimResult::kConnection: return "connection";
   }
   return "connection";
 }
@@ -424,7 +456,7 @@ struct SampleAttempt {
   uint32_t endpoint;
   int64_t start_ms, end_ms;
   int status;
-  AttemptResult result;
+  SimResult result;
 };
 
 struct Sample {
@@ -436,18 +468,22 @@ struct Sample {
   Picos cost = 0;
 };
 
+// One request in flight. Slots are reused and never move (a deque), since the request's
+// Lifecycle borrows the plan the slot owns.
 struct InFlight {
   uint32_t cls = 0;
   int64_t arrive_us = 0;
-  std::vector<uint32_t> endpoints;  // the plan's attempts, in order
-  size_t next = 0;                  // index of the attempt running
-  std::string sticky_key;
+  Plan plan;                       // the request's plan, owned for its life
+  std::optional<Lifecycle> life;   // the production decisions over it (session.h)
+  bool sticky = false;             // the class has conversations: stickiness applies
   int64_t prompt_tokens = 0;
   int32_t sample = -1;
   // The attempt running.
+  uint32_t attempt = 0;            // index into plan.attempts
   int64_t start_us = 0;
-  int status = 0;
-  AttemptResult result = AttemptResult::kOk;
+  int status = 0;                  // the upstream's HTTP status, 0 when none arrived
+  SimResult result = SimResult::kOk;
+  const SimError* error = nullptr;  // how the router classifies it (not kOk)
   int64_t latency_ms = 0;
   int64_t retry_after_ms = 0;
 };
@@ -512,6 +548,15 @@ class Simulation {
     series_provider_failed_.resize(catalog.providers().size());
     classes_.resize(s_.traffic.size());
     window_.assign(catalog.providers().size(), {INT64_MIN, 0});
+    // The simulator's own failures, classified once by the router's classification.
+    error_500_ = SimErrorOf(ClassifyProviderError(500, ""));
+    error_429_ = SimErrorOf(ClassifyProviderError(429, ""));
+    for (auto [kind, error] : {std::pair{"timeout", &error_timeout_},
+                               std::pair{"connection", &error_connection_}}) {
+      AttemptResult r = TransportFailure(AttemptSpec{}, kind, "");
+      *error = SimError{r.outcome, r.client_status, std::move(r.error_type),
+                        r.model_fallback_eligible};
+    }
   }
 
   Result<Json> Run() {
@@ -564,9 +609,8 @@ class Simulation {
     return static_cast<uint32_t>(slots_.size() - 1);
   }
   void Release(uint32_t slot) {
-    InFlight& f = slots_[slot];
-    f.endpoints.clear();
-    f.sticky_key.clear();
+    // The plan's buffers stay with the slot until the next request's plan replaces them.
+    slots_[slot].life.reset();
     free_.push_back(slot);
   }
 
@@ -610,25 +654,29 @@ class Simulation {
     InFlight& f = slots_[slot];
     f.cls = cls;
     f.arrive_us = t_us;
-    f.next = 0;
     f.sample = sample;
-    if (c.conversations > 0) f.sticky_key = plan->sticky_key;
+    f.sticky = c.conversations > 0;
     f.prompt_tokens = c.prompt_tokens.value_or(plan->estimated_prompt_tokens);
-    f.endpoints.reserve(plan->attempts.size());
-    for (const Attempt& a : plan->attempts) f.endpoints.push_back(a.endpoint);
-    StartAttempt(slot, t_us);
+    f.plan = std::move(*plan);
+    // The router's lifecycle decides every attempt from here: which runs next (plan order minus
+    // skipped models), the half-open trial, what Health hears, stickiness on success.
+    f.life.emplace(f.plan, &health_, f.sticky ? &stickiness_ : nullptr);
+    std::optional<uint32_t> first = f.life->Next();
+    StartAttempt(slot, *first, t_us);  // a plan with attempts has a first one
   }
 
   const Behaviour& BehaviourOf(uint32_t provider) const { return s_.by_provider[provider]; }
 
   // Draws the attempt's outcome from its provider's behaviour at its start and schedules its end.
-  void StartAttempt(uint32_t slot, int64_t t_us) {
+  void StartAttempt(uint32_t slot, uint32_t attempt, int64_t t_us) {
     InFlight& f = slots_[slot];
-    const Endpoint& endpoint = catalog_.endpoint(f.endpoints[f.next]);
+    f.attempt = attempt;
+    const uint32_t endpoint_index = f.plan.attempts[attempt].endpoint;
+    const Endpoint& endpoint = catalog_.endpoint(endpoint_index);
     uint32_t provider = endpoint.provider;
     const Behaviour& b = BehaviourOf(provider);
     Tally& tally = providers_[provider];
-    health_.NoteAttemptStart(f.endpoints[f.next], NowMs(t_us));
+    f.life->Start(attempt, NowMs(t_us));
     ++tally.attempts;
     ++attempts_;
     ++SeriesOf(series_provider_attempts_, provider)[Bucket(t_us)];
@@ -637,6 +685,7 @@ class Simulation {
     f.start_us = t_us;
     f.retry_after_ms = 0;
     f.latency_ms = 0;
+    f.error = nullptr;
     // A fast answer (outage, 429): a tenth of the median latency, at least 1 ms.
     int64_t fast_us = std::max<int64_t>(1000, static_cast<int64_t>(b.latency_ms * 100.0));
     int64_t duration_us = 0;
@@ -649,19 +698,25 @@ class Simulation {
     }
     if (outage) {
       f.status = outage->status;
-      f.result = outage->status == 0     ? AttemptResult::kConnection
-                 : outage->status == 429 ? AttemptResult::kHttp429
-                                         : AttemptResult::kHttp5xx;  // (408 below)
-      if (outage->status == 408) {
-        f.result = AttemptResult::kTimeout;
+      duration_us = fast_us;
+      if (outage->status == 0) {
+        f.result = SimResult::kConnection;
+        f.error = &error_connection_;
+      } else if (outage->status == 408) {  // hangs until the deadline: no answer arrives
+        f.result = SimResult::kTimeout;
         f.status = 0;
+        f.error = &error_timeout_;
         duration_us = s_.timeout_ms * 1000;
       } else {
-        duration_us = fast_us;
+        f.result = outage->status == 429 ? SimResult::kHttp429
+                   : outage->status < 500 ? SimResult::kHttp4xx
+                                          : SimResult::kHttp5xx;
+        f.error = &outage->error;
       }
     } else if (b.capacity_rps && OverCapacity(provider, rel_ms, *b.capacity_rps)) {
       f.status = 429;
-      f.result = AttemptResult::kHttp429;
+      f.result = SimResult::kHttp429;
+      f.error = &error_429_;
       f.retry_after_ms = b.retry_after_ms;
       duration_us = fast_us;
     } else {
@@ -670,17 +725,19 @@ class Simulation {
       int64_t ttft_us = static_cast<int64_t>(std::min(ttft_ms * 1000.0, 4e15));
       if (u <= b.timeout_rate || ttft_us >= s_.timeout_ms * 1000) {
         f.status = 0;
-        f.result = AttemptResult::kTimeout;
+        f.result = SimResult::kTimeout;
+        f.error = &error_timeout_;
         duration_us = s_.timeout_ms * 1000;
       } else if (u <= b.timeout_rate + b.error_rate) {
         f.status = 500;
-        f.result = AttemptResult::kHttp5xx;
+        f.result = SimResult::kHttp5xx;
+        f.error = &error_500_;
         duration_us = ttft_us;
       } else {
         const TrafficClass& c = s_.traffic[f.cls];
         double gen_us = static_cast<double>(c.completion_tokens) * 1e6 / b.tokens_per_s;
         f.status = 200;
-        f.result = AttemptResult::kOk;
+        f.result = SimResult::kOk;
         duration_us = ttft_us + static_cast<int64_t>(std::min(gen_us, 4e15));
         bool stream = c.request.stream;
         f.latency_ms = (stream ? ttft_us : duration_us) / 1000;
@@ -702,50 +759,64 @@ class Simulation {
     return false;
   }
 
+  // The attempt's drawn end as the classified outcome Lifecycle reads (the one the wire layer
+  // makes from bytes in the router). Reuses one object: no allocation per attempt.
+  const AttemptOutcome& OutcomeOf(const InFlight& f, int64_t t_us) {
+    AttemptOutcome& o = outcome_;
+    const bool ok = f.result == SimResult::kOk;
+    o.outcome = ok ? Outcome::kDone : f.error->outcome;
+    o.status = ok ? 200 : f.error->status;
+    if (ok) o.error_type.clear();
+    else o.error_type = f.error->error_type;
+    o.model_fallback_eligible = !ok && f.error->model_fallback_eligible;
+    o.http_status = f.status;
+    o.timeout = f.result == SimResult::kTimeout;
+    o.connection_error = f.result == SimResult::kConnection;
+    o.latency_ms = ok ? f.latency_ms : -1;
+    o.duration_ms = (t_us - f.start_us) / 1000;
+    o.output_tokens = ok ? s_.traffic[f.cls].completion_tokens : 0;
+    o.retry_after_ms = f.retry_after_ms;
+    return o;
+  }
+
   Status EndAttempt(uint32_t slot, int64_t t_us) {
     InFlight& f = slots_[slot];
-    uint32_t endpoint_index = f.endpoints[f.next];
+    const Attempt& attempt = f.plan.attempts[f.attempt];
+    uint32_t endpoint_index = attempt.endpoint;
     const Endpoint& endpoint = catalog_.endpoint(endpoint_index);
     const TrafficClass& c = s_.traffic[f.cls];
     Tally& tally = providers_[endpoint.provider];
     int64_t now_ms = NowMs(t_us);
 
-    HealthEvent event;
-    event.endpoint = endpoint_index;
-    event.now_ms = now_ms;
-    event.http_status = f.status;
-    event.timeout = f.result == AttemptResult::kTimeout;
-    event.connection_error = f.result == AttemptResult::kConnection;
-    event.duration_ms = (t_us - f.start_us) / 1000;
-    event.retry_after_ms = f.retry_after_ms;
-    if (f.result == AttemptResult::kOk) {
-      event.latency_ms = f.latency_ms;
-      event.output_tokens = c.completion_tokens;
-    }
-    health_.Observe(event);
-
     if (f.sample >= 0 && samples_[f.sample].attempts.size() < 16) {
       samples_[f.sample].attempts.push_back(
           {endpoint_index, f.start_us / 1000, t_us / 1000, f.status, f.result});
     }
+    // A cache hit: the conversation's previous success was on this very endpoint, recently
+    // enough for stickiness still to remember it (its idle limit stands in for the cache's).
+    // Looked up before Lifecycle records this success.
+    bool cache_hit = false;
+    if (f.result == SimResult::kOk && f.sticky) {
+      std::optional<uint32_t> warm = stickiness_.Lookup(f.plan.sticky_key, attempt.model, now_ms);
+      cache_hit = warm && *warm == endpoint_index;
+    }
+    const AttemptOutcome& outcome = OutcomeOf(f, t_us);
+    const Verdict verdict = f.life->End(f.attempt, outcome, now_ms);
     ClassTally& ctally = classes_[f.cls];
     size_t bucket = Bucket(f.arrive_us);
-    if (f.result == AttemptResult::kOk) {
+    const bool fell_back = f.life->attempts_made() > 1;
+
+    if (f.result == SimResult::kOk) {  // kServed: the simulator's client never leaves
       Usage usage;
       usage.prompt_tokens = f.prompt_tokens;
       usage.completion_tokens = c.completion_tokens;
       const Prices& prices = catalog_.PricesFor(endpoint, f.prompt_tokens);
-      // A cache hit: the conversation's previous success was on this very endpoint, recently
-      // enough for stickiness still to remember it (its idle limit stands in for the cache's).
-      if (!f.sticky_key.empty()) {
-        std::optional<uint32_t> warm = stickiness_.Lookup(f.sticky_key, endpoint.model, now_ms);
-        if (warm && *warm == endpoint_index) {
-          ++ctally.cache_hits;
-          ++cache_hits_;
-          if (prices.has_cache_read) {
-            usage.cached_tokens = static_cast<int64_t>(
-                static_cast<double>(f.prompt_tokens) * c.cached_fraction);
-          }
+      if (cache_hit) {
+        ++ctally.cache_hits;
+        ++cache_hits_;
+        if (prices.has_cache_read) {
+          usage.cached_tokens = static_cast<int64_t>(
+              static_cast<double>(f.prompt_tokens) * c.cached_fraction);
         }
       }
       Result<Cost> cost = ComputeCost(usage, prices, CostOptions{});
@@ -757,17 +828,16 @@ class Simulation {
       ctally.cost += charged;
       series_cost_[bucket] += charged;
       ++tally.succeeded;
-      tally.latencies.push_back(ClampMs(event.duration_ms));
+      tally.latencies.push_back(ClampMs(outcome.duration_ms));
       ++succeeded_;
       ++ctally.succeeded;
       ++series_succeeded_[bucket];
-      if (f.next > 0) {
+      if (fell_back) {
         ++fallbacks_;
         ++ctally.fallbacks;
       }
       ctally.latencies.push_back(ClampMs((t_us - f.arrive_us) / 1000));
       latencies_.push_back(ClampMs((t_us - f.arrive_us) / 1000));
-      if (!f.sticky_key.empty()) stickiness_.RecordSuccess(f.sticky_key, endpoint, now_ms);
       if (f.sample >= 0) {
         samples_[f.sample].outcome = "ok";
         samples_[f.sample].cost = charged;
@@ -777,30 +847,34 @@ class Simulation {
     }
 
     ++tally.failed;
-    if (f.result == AttemptResult::kHttp429) ++tally.rate_limited;
     switch (f.result) {
-      case AttemptResult::kHttp429: ++fail_429_; break;
-      case AttemptResult::kHttp5xx: ++fail_5xx_; break;
-      case AttemptResult::kTimeout: ++fail_timeout_; break;
-      case AttemptResult::kConnection: ++fail_connection_; break;
-      case AttemptResult::kOk: break;
+      case SimResult::kHttp429: ++fail_429_; ++tally.rate_limited; break;
+      case SimResult::kHttp4xx: ++fail_4xx_; break;
+      case SimResult::kHttp5xx: ++fail_5xx_; break;
+      case SimResult::kTimeout: ++fail_timeout_; break;
+      case SimResult::kConnection: ++fail_connection_; break;
+      case SimResult::kOk: break;
     }
     ++SeriesOf(series_provider_failed_, endpoint.provider)[Bucket(f.start_us)];
-    if (f.next + 1 < f.endpoints.size()) {
-      ++f.next;
-      StartAttempt(slot, t_us);
+    if (verdict == Verdict::kNextAttempt) {
+      std::optional<uint32_t> next = f.life->Next();
+      StartAttempt(slot, *next, t_us);  // kNextAttempt: Lifecycle has one
       return Status::Ok();
     }
     ++failed_;
     ++ctally.failed;
-    if (f.next > 0) {
+    if (fell_back) {
       ++fallbacks_;
       ++ctally.fallbacks;
     }
     ++series_failed_[bucket];
     if (f.sample >= 0) {
       samples_[f.sample].outcome = "failed";
-      samples_[f.sample].error = "every attempt failed";
+      samples_[f.sample].error =
+          outcome.outcome != Outcome::kFail ? std::string("every attempt failed")
+          : outcome.model_fallback_eligible
+              ? f.error->error_type + ": no other model to try"
+              : f.error->error_type + ": the request's own fault, not retried";
     }
     Release(slot);
     return Status::Ok();
@@ -845,6 +919,7 @@ class Simulation {
     report["cost_usd"] = FormatUsd(cost_);
     report["latency_ms"] = LatencyJson(latencies_, true);
     report["failures"] = Json{{"http_429", fail_429_},
+                              {"http_4xx", fail_4xx_},
                               {"http_5xx", fail_5xx_},
                               {"timeout", fail_timeout_},
                               {"connection", fail_connection_}};
@@ -942,13 +1017,15 @@ class Simulation {
   int64_t end_us_ = 0;
   int64_t arrivals_ = 0;
   bool truncated_ = false;
-  std::vector<InFlight> slots_;
+  std::deque<InFlight> slots_;  // stable addresses: each Lifecycle borrows its slot's plan
   std::vector<uint32_t> free_;
   std::vector<std::pair<int64_t, int64_t>> window_;  // per provider: (second, accepted attempts)
 
   int64_t requests_ = 0, succeeded_ = 0, failed_ = 0, attempts_ = 0, fallbacks_ = 0,
           no_route_ = 0, events_ = 0, cache_hits_ = 0;
-  int64_t fail_429_ = 0, fail_5xx_ = 0, fail_timeout_ = 0, fail_connection_ = 0;
+  int64_t fail_429_ = 0, fail_4xx_ = 0, fail_5xx_ = 0, fail_timeout_ = 0, fail_connection_ = 0;
+  SimError error_500_, error_429_, error_timeout_, error_connection_;
+  AttemptOutcome outcome_;  // reused for every attempt's end
   Picos cost_ = 0;
   std::vector<int32_t> latencies_;
   std::vector<Tally> providers_;

@@ -335,3 +335,20 @@ Json FailureBody(const AttemptContext& ctx, const Failure& f) {
 }
 
 }  // namespace switchyard::wire
+
+namespace switchyard {
+
+ErrorClassification ClassifyProviderError(int http_status, std::string_view code) {
+  wire::ProviderError e;
+  e.status = http_status;
+  e.code = wire::Lower(code);  // as ExtractBodyError stores a body's code
+  wire::Failure f = wire::Classify(wire::AttemptContext{}, e);
+  ErrorClassification out;
+  out.outcome = f.outcome;
+  out.client_status = HttpStatus(f.code);
+  out.error_type = std::move(f.error_type);
+  out.model_fallback_eligible = f.model_fallback_eligible;
+  return out;
+}
+
+}  // namespace switchyard

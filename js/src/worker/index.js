@@ -53,7 +53,8 @@ export function createWorker({ wasm, providers }) {
         // Errors may quote what they were given (a key, a provider's text): redacted, like logs.
         const redactor = requestRedactor(services.runtime.config ?? null, callerToken(request), null);
         if (err.status >= 500) console.error(redactor.text(`switchyard: ${request.method} ${request.url}: ${e && e.stack ? e.stack : e}`));
-        const body = redactor.value(clientErrorBody(format, err.status, err.message, err.metadata));
+        const router = format === 'anthropic' ? await services.runtime.router(env).catch(() => null) : null;
+        const body = redactor.value(clientErrorBody(router, format, err.status, err.message, err.metadata));
         return json(body, err.status, { ...headers, ...err.headers });
       }
     },

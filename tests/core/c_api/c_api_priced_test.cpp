@@ -1,5 +1,6 @@
 // One priced usage, end to end through the C ABI: what a generation is charged is what its client
-// was told. For random usage in each upstream wire format (OpenAI, Anthropic, Gemini), buffered
+// was told. Each generation is one session (sy_router_session .. sy_session_next's final step),
+// and what is charged is that step's settle command, applied to the ledger as a host does. For random usage in each upstream wire format (OpenAI, Anthropic, Gemini), buffered
 // and streamed, at random prices for every component (prompt, cache read, 5-minute and 1-hour
 // cache writes, completion, reasoning, per-request fee) with a long-context tier:
 //   reported  (usage.cost in the client body / final chunk)
@@ -8,6 +9,7 @@
 //   == an independent recomputation from the native token counts, to the picodollar,
 // and streamed == buffered. Without the one priced usage the ledger re-priced the client-shaped
 // usage, whose cache_write_tokens merges 1-hour writes, and charged them at the 5-minute price.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -263,76 +265,110 @@ std::string StreamBody(int wire, const Counts& c) {
 }
 
 struct Run {
-  Json priced;       // the priced usage the core returned
+  Json priced;       // the priced usage of the final step's settle command
+  Json settle;       // that settle command, as the host hands it to the ledger
   double reported;   // usage.cost the client saw
   bool ok = false;
 };
 
-std::string PlanInput(int wire, bool stream, int n) {
+constexpr int64_t kNow = 1'800'000'000'000;
+
+std::string SessionInput(int wire, bool stream, int n) {
   Json request = {{"model", "test/priced"},
                   {"messages", {{{"role", "user"}, {"content", "price me"}}}},
                   {"max_tokens", 5000},
                   {"provider", {{"only", {kProviders[wire]}}}}};
   if (stream) request["stream"] = true;
   return Json{{"request", request},
-              {"now_ms", 1'800'000'000'000},
+              {"now_ms", kNow},
               {"seed", 7},
               {"generation_id", "gen-" + std::to_string(n)}}
       .dump();
 }
 
+std::string SessionResult(const sy_session_t* s) {
+  size_t size = 0;
+  const char* out = sy_session_result(s, &size);
+  return Text(out, size);
+}
+
+// A session for generation n on `wire`'s endpoint, its one attempt handed out.
+sy_session_t* OpenSession(sy_router_t* router, int wire, bool stream, int n) {
+  const std::string input = SessionInput(wire, stream, n);
+  sy_session_t* s = nullptr;
+  REQUIRE(sy_router_session(router, input.data(), input.size(), &s) == SY_OK);
+  const std::string next = "{\"now_ms\":" + std::to_string(kNow) + "}";
+  REQUIRE(sy_session_next(s, next.data(), next.size()) == SY_OK);
+  Json step = Parse(SessionResult(s));
+  INFO(step.dump());
+  REQUIRE(step["step"] == "attempt");
+  REQUIRE(step["provider"] == kProviders[wire]);
+  REQUIRE(step["stream"] == stream);
+  return s;
+}
+
+// The session's final step ("respond" or "end"), with a settle command for the endpoint of `wire`
+// (the catalog's endpoint i is wire i).
+Json FinalStep(sy_session_t* s, int wire, bool committed, const char* kind) {
+  const std::string next = "{\"now_ms\":" + std::to_string(kNow + 200) +
+                           (committed ? ",\"committed\":true}" : "}");
+  REQUIRE(sy_session_next(s, next.data(), next.size()) == SY_OK);
+  Json step = Parse(SessionResult(s));
+  INFO(step.dump());
+  REQUIRE(step["step"] == kind);
+  REQUIRE(step["settle"].is_object());
+  REQUIRE(step["settle"]["endpoint"] == wire);
+  REQUIRE(step["settle"]["byok"] == false);
+  return step;
+}
+
 Run Buffered(sy_router_t* router, int wire, const Counts& c, int n) {
   Run run;
-  std::string input = PlanInput(wire, false, n);
-  sy_plan_t* plan = nullptr;
-  REQUIRE(sy_router_plan(router, input.data(), input.size(), &plan) == SY_OK);
-  const std::string head = R"({"status":200,"headers":{"content-type":"application/json"}})";
+  sy_session_t* s = OpenSession(router, wire, /*stream=*/false, n);
+  const std::string head =
+      R"({"status":200,"headers":{"content-type":"application/json"},"now_ms":)" + std::to_string(kNow + 100) + "}";
   const std::string body = BufferedBody(wire, c);
-  REQUIRE(sy_plan_attempt_response(plan, 0, head.data(), head.size(), body.data(), body.size()) ==
-          SY_OK);
-  size_t size = 0;
-  const char* out = sy_plan_result(plan, &size);
-  Json r = Parse(Text(out, size));
-  sy_plan_free(plan);
+  REQUIRE(sy_session_respond(s, head.data(), head.size(), body.data(), body.size()) == SY_OK);
+  Json r = Parse(SessionResult(s));
   INFO(r.dump());
   REQUIRE(r["outcome"] == "done");
-  run.priced = r["priced"];
-  run.reported = r["body"]["usage"]["cost"].get<double>();
+  Json step = FinalStep(s, wire, /*committed=*/false, "respond");
+  sy_session_free(s);
+  REQUIRE(step["status"] == 200);
+  run.settle = step["settle"];
+  run.priced = run.settle["priced"];
+  Json client = Parse(step["body"].get<std::string>());
+  INFO(client.dump());
+  run.reported = client["usage"]["cost"].get<double>();
   run.ok = true;
   return run;
 }
 
 Run Streamed(sy_router_t* router, int wire, const Counts& c, int n) {
   Run run;
-  std::string input = PlanInput(wire, true, n);
-  sy_plan_t* plan = nullptr;
-  REQUIRE(sy_router_plan(router, input.data(), input.size(), &plan) == SY_OK);
-  const std::string head = R"({"status":200,"headers":{"content-type":"text/event-stream"}})";
-  sy_stream_t* stream = nullptr;
-  REQUIRE(sy_plan_stream_open(plan, 0, head.data(), head.size(), &stream) == SY_OK);
+  sy_session_t* s = OpenSession(router, wire, /*stream=*/true, n);
+  const std::string head =
+      R"({"status":200,"headers":{"content-type":"text/event-stream"},"now_ms":)" + std::to_string(kNow + 50) + "}";
+  REQUIRE(sy_session_stream_open(s, head.data(), head.size()) == SY_OK);
   std::string client;
   const std::string body = StreamBody(wire, c);
-  // Fed in uneven pieces, as a network delivers it.
-  for (size_t at = 0; at < body.size();) {
+  // Fed in uneven pieces, as a network delivers it, until the session needs no more.
+  for (size_t at = 0; at < body.size() && sy_session_stream_ended(s) == 0;) {
     size_t piece = std::min<size_t>(body.size() - at, 1 + (at * 7 + n) % 97);
-    REQUIRE(sy_stream_feed(stream, body.data() + at, piece) == SY_OK);
-    size_t size = 0;
-    const char* out = sy_stream_result(stream, &size);
-    client += Text(out, size);
+    REQUIRE(sy_session_stream_feed(s, body.data() + at, piece) == SY_OK);
+    client += SessionResult(s);
     at += piece;
   }
-  REQUIRE(sy_stream_finish(stream, "{}", 2) == SY_OK);
-  size_t size = 0;
-  const char* out = sy_stream_result(stream, &size);
-  client += Text(out, size);
-  REQUIRE(sy_stream_summary(stream) == SY_OK);
-  out = sy_stream_result(stream, &size);
-  Json summary = Parse(Text(out, size));
-  sy_stream_free(stream);
-  sy_plan_free(plan);
-  INFO(summary.dump());
-  REQUIRE(summary["outcome"] == "done");
-  run.priced = summary["priced"];
+  const std::string finish = "{\"now_ms\":" + std::to_string(kNow + 150) +
+                             ",\"first_content_ms\":" + std::to_string(kNow + 60) + "}";
+  REQUIRE(sy_session_stream_finish(s, finish.data(), finish.size()) == SY_OK);
+  client += SessionResult(s);
+  Json step = FinalStep(s, wire, /*committed=*/true, "end");
+  sy_session_free(s);
+  REQUIRE(step["tail"] == "");
+  REQUIRE(step["settle"]["generation"]["streamed"] == true);
+  run.settle = step["settle"];
+  run.priced = run.settle["priced"];
   // The client's last usage: the final chunk that carries `usage` with `cost`.
   size_t at = client.rfind("\"usage\"");
   INFO(client);
@@ -345,6 +381,14 @@ Run Streamed(sy_router_t* router, int wire, const Counts& c, int n) {
   run.reported = usage["cost"].get<double>();
   run.ok = true;
   return run;
+}
+
+// The ledger command for a session's settle: {"op":"settle", "now_ms", ...the command}.
+Json SettleCommand(const Json& settle, int64_t now_ms) {
+  Json command = settle;
+  command["op"] = "settle";
+  command["now_ms"] = now_ms;
+  return command;
 }
 
 std::string LedgerApply(sy_ledger_t* ledger, const sy_router_t* router, const Json& command) {
@@ -435,16 +479,13 @@ TEST_CASE("charged == reported == recorded, to the picodollar, every wire, buffe
       REQUIRE(buffered.reported == switchyard::UsdNumber(expected));
       REQUIRE(streamed.reported == switchyard::UsdNumber(expected));
 
-      // Charged: settle the streamed one (each generation once), as the worker does.
+      // Charged: settle the streamed one (each generation once) with the command its session's
+      // last step handed out, as a host does.
       const std::string id = "gen-" + std::to_string(n);
+      REQUIRE(streamed.settle["id"] == id);
+      REQUIRE(streamed.settle["finish_reason"] == "stop");
       Reserve(ledger, router, key, id, 1000 + n, c.prompt(), wire);
-      Json settled = Parse(LedgerApply(ledger, router,
-                                       {{"op", "settle"},
-                                        {"id", id},
-                                        {"now_ms", 2000 + n},
-                                        {"priced", streamed.priced},
-                                        {"endpoint", wire},
-                                        {"finish_reason", "stop"}}));
+      Json settled = Parse(LedgerApply(ledger, router, SettleCommand(streamed.settle, 2000 + n)));
       REQUIRE(Usd(settled["charged"]) == expected);
       spent += expected;
 
@@ -489,13 +530,15 @@ TEST_CASE("the issue's example is charged $0.1041141") {
   const std::string key(64, 'b');
   sy_ledger_t* ledger = FundedLedger(router, key, "10");
   Reserve(ledger, router, key, "gen-x", 10, 76'688, 1);
-  Json settled = Parse(LedgerApply(ledger, router,
-                                   {{"op", "settle"},
-                                    {"id", "gen-x"},
-                                    {"now_ms", 20},
-                                    {"priced", run.priced},
-                                    {"endpoint", 1}}));
+  REQUIRE(run.reported == switchyard::UsdNumber(104'114'100'000));
+  REQUIRE(run.settle["id"] == "gen-1");
+  Json command = SettleCommand(run.settle, 20);
+  command["id"] = "gen-x";
+  Json settled = Parse(LedgerApply(ledger, router, command));
   REQUIRE(settled["charged"] == "0.1041141");
+  Json g = Parse(LedgerApply(ledger, router, {{"op", "generation"}, {"id", "gen-x"}}))["data"];
+  REQUIRE(g["total_cost"].get<double>() == switchyard::UsdNumber(104'114'100'000));
+  REQUIRE(g["streamed"] == true);
   sy_ledger_free(ledger);
   sy_router_free(router);
 }
@@ -535,12 +578,10 @@ TEST_CASE("settle refuses a priced usage that does not add up") {
     INFO(k.what);
     Json bad = run.priced;
     k.spoil(&bad);
-    std::string text = Json{{"op", "settle"},
-                            {"id", "gen-y"},
-                            {"now_ms", 20},
-                            {"priced", bad},
-                            {"endpoint", 0}}
-                           .dump();
+    Json command = SettleCommand(run.settle, 20);
+    command["id"] = "gen-y";
+    command["priced"] = bad;
+    std::string text = command.dump();
     REQUIRE(sy_ledger_apply(ledger, router, text.data(), text.size()) == SY_INVALID_ARGUMENT);
     size_t size = 0;
     const char* out = sy_ledger_result(ledger, &size);
@@ -549,12 +590,9 @@ TEST_CASE("settle refuses a priced usage that does not add up") {
     REQUIRE(error.find(k.error) != std::string::npos);
   }
   // The good one still settles, once.
-  Json ok = Parse(LedgerApply(ledger, router,
-                              {{"op", "settle"},
-                               {"id", "gen-y"},
-                               {"now_ms", 20},
-                               {"priced", run.priced},
-                               {"endpoint", 0}}));
+  Json good = SettleCommand(run.settle, 20);
+  good["id"] = "gen-y";
+  Json ok = Parse(LedgerApply(ledger, router, good));
   REQUIRE(ok["charged"] == run.priced["cost"]["charged"]);
   sy_ledger_free(ledger);
   sy_router_free(router);

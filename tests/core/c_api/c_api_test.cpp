@@ -3,6 +3,7 @@
 // call is tested in their own suites; here only what the boundary adds.
 #include "switchyard/c_api/c_api.h"
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -34,9 +35,9 @@ std::string PlanResult(const sy_plan_t* plan) {
   const char* data = sy_plan_result(plan, &size);
   return std::string(View(data, size));
 }
-std::string StreamResult(const sy_stream_t* stream) {
+std::string SessionResult(const sy_session_t* session) {
   size_t size = 12345;
-  const char* data = sy_stream_result(stream, &size);
+  const char* data = sy_session_result(session, &size);
   return std::string(View(data, size));
 }
 std::string LedgerResult(const sy_ledger_t* ledger) {
@@ -92,6 +93,32 @@ sy_plan_t* NewPlan(sy_router_t* router, const std::string& input = kPlanInput) {
   return plan;
 }
 
+sy_session_t* NewSession(sy_router_t* router, const std::string& input = kPlanInput) {
+  sy_session_t* session = nullptr;
+  sy_status_t status = sy_router_session(router, input.data(), input.size(), &session);
+  INFO(RouterResult(router));
+  REQUIRE(status == SY_OK);
+  REQUIRE(session != nullptr);
+  return session;
+}
+
+// sy_session_next at now_ms; the step it hands out.
+Json Next(sy_session_t* session, int64_t now_ms, bool committed = false) {
+  std::string in = "{\"now_ms\":" + std::to_string(now_ms) + (committed ? ",\"committed\":true}" : "}");
+  sy_status_t status = sy_session_next(session, in.data(), in.size());
+  INFO(SessionResult(session));
+  REQUIRE(status == SY_OK);
+  return AsJson(SessionResult(session));
+}
+
+// sy_session_respond, which must succeed; its result ({"outcome":..}).
+Json Respond(sy_session_t* session, const std::string& head, std::string_view body) {
+  sy_status_t status = sy_session_respond(session, head.data(), head.size(), body.data(), body.size());
+  INFO(SessionResult(session));
+  REQUIRE(status == SY_OK);
+  return AsJson(SessionResult(session));
+}
+
 }  // namespace
 
 TEST_CASE("version, memory and the status values") {
@@ -111,7 +138,7 @@ TEST_CASE("version, memory and the status values") {
 TEST_CASE("free(NULL) and result(NULL) are harmless") {
   sy_router_free(nullptr);
   sy_plan_free(nullptr);
-  sy_stream_free(nullptr);
+  sy_session_free(nullptr);
   sy_ledger_free(nullptr);
   size_t size = 99;
   REQUIRE(sy_router_result(nullptr, &size) == nullptr);
@@ -120,8 +147,9 @@ TEST_CASE("free(NULL) and result(NULL) are harmless") {
   REQUIRE(sy_plan_result(nullptr, &size) == nullptr);
   REQUIRE(size == 0);
   size = 99;
-  REQUIRE(sy_stream_result(nullptr, &size) == nullptr);
+  REQUIRE(sy_session_result(nullptr, &size) == nullptr);
   REQUIRE(size == 0);
+  REQUIRE(sy_session_stream_ended(nullptr) == 1);  // a NULL session needs no upstream bytes
   size = 99;
   REQUIRE(sy_ledger_result(nullptr, &size) == nullptr);
   REQUIRE(size == 0);
@@ -141,13 +169,20 @@ TEST_CASE("a NULL handle is SY_INVALID_ARGUMENT, explained in sy_last_error") {
   REQUIRE(sy_router_endpoints(nullptr, "{}", 2) == SY_INVALID_ARGUMENT);
   sy_plan_t* plan = reinterpret_cast<sy_plan_t*>(1);
   REQUIRE(sy_router_plan(nullptr, "{}", 2, &plan) == SY_INVALID_ARGUMENT);
-  REQUIRE(sy_plan_attempt_request(nullptr, 0) == SY_INVALID_ARGUMENT);
-  REQUIRE(sy_plan_attempt_response(nullptr, 0, "{}", 2, "", 0) == SY_INVALID_ARGUMENT);
-  sy_stream_t* stream = nullptr;
-  REQUIRE(sy_plan_stream_open(nullptr, 0, "{}", 2, &stream) == SY_INVALID_ARGUMENT);
-  REQUIRE(sy_stream_feed(nullptr, "x", 1) == SY_INVALID_ARGUMENT);
-  REQUIRE(sy_stream_finish(nullptr, nullptr, 0) == SY_INVALID_ARGUMENT);
-  REQUIRE(sy_stream_summary(nullptr) == SY_INVALID_ARGUMENT);
+  sy_session_t* session = reinterpret_cast<sy_session_t*>(1);
+  REQUIRE(sy_router_session(nullptr, "{}", 2, &session) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(LastError(), 400);
+  REQUIRE(LastError().find("sy_router_session") != std::string::npos);
+  REQUIRE(sy_session_next(nullptr, R"({"now_ms":1})", 12) == SY_INVALID_ARGUMENT);
+  REQUIRE(LastError().find("sy_session_next") != std::string::npos);
+  REQUIRE(sy_session_respond(nullptr, R"({"status":200,"now_ms":1})", 25, "", 0) == SY_INVALID_ARGUMENT);
+  REQUIRE(LastError().find("sy_session_respond") != std::string::npos);
+  REQUIRE(sy_session_stream_open(nullptr, R"({"status":200,"now_ms":1})", 25) == SY_INVALID_ARGUMENT);
+  REQUIRE(LastError().find("sy_session_stream_open") != std::string::npos);
+  REQUIRE(sy_session_stream_feed(nullptr, "x", 1) == SY_INVALID_ARGUMENT);
+  REQUIRE(LastError().find("sy_session_stream_feed") != std::string::npos);
+  REQUIRE(sy_session_stream_finish(nullptr, nullptr, 0) == SY_INVALID_ARGUMENT);
+  REQUIRE(LastError().find("sy_session_stream_finish") != std::string::npos);
   REQUIRE(sy_ledger_apply(nullptr, nullptr, "{}", 2) == SY_INVALID_ARGUMENT);
   REQUIRE(sy_ledger_export(nullptr) == SY_INVALID_ARGUMENT);
   REQUIRE(sy_router_new("{}", 2, nullptr) == SY_INVALID_ARGUMENT);
@@ -282,55 +317,148 @@ TEST_CASE("plan: errors land in the router's buffer; the plan owns its result") 
   Json result = AsJson(PlanResult(plan));
   REQUIRE(result["attempts"].size() == 1);
   REQUIRE(result["attempts"][0]["provider"] == "openai");
-  REQUIRE(sy_plan_attempt_request(plan, 1) == SY_NOT_FOUND);
-  RequireErrorBody(PlanResult(plan), 404);
-  REQUIRE(sy_plan_attempt_request(plan, 0xffffffffu) == SY_NOT_FOUND);
+  // The plan's buffer is its own: a router call in between does not touch it.
+  REQUIRE(sy_router_providers(router) == SY_OK);
+  REQUIRE(AsJson(PlanResult(plan)) == result);
   sy_plan_free(plan);
   sy_router_free(router);
 }
 
-TEST_CASE("attempt request and buffered response") {
+TEST_CASE("session: errors land in the router's buffer; the session owns its result") {
   sy_router_t* router = NewRouter(SmallCatalogConfig());
-  sy_plan_t* plan = NewPlan(router);
+  sy_session_t* session = reinterpret_cast<sy_session_t*>(1);
+  REQUIRE(sy_router_session(router, "{", 1, &session) == SY_INVALID_ARGUMENT);
+  REQUIRE(session == nullptr);
+  RequireErrorBody(RouterResult(router), 400);
+  session = reinterpret_cast<sy_session_t*>(1);
+  REQUIRE(sy_router_session(router, nullptr, 0, &session) == SY_INVALID_ARGUMENT);
+  REQUIRE(session == nullptr);
+  REQUIRE(sy_router_session(router, kPlanInput.data(), kPlanInput.size(), nullptr) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(RouterResult(router), 400);
+  std::string unknown = R"({"request":{"model":"no/such","messages":[{"role":"user","content":"x"}]},"now_ms":1})";
+  session = reinterpret_cast<sy_session_t*>(1);
+  REQUIRE(sy_router_session(router, unknown.data(), unknown.size(), &session) == SY_NOT_FOUND);
+  REQUIRE(session == nullptr);
+  RequireErrorBody(RouterResult(router), 404);
+  std::string bad_host = R"({"request":{"model":"openai/gpt-4o-mini","messages":[]},"format":"xml"})";
+  REQUIRE(sy_router_session(router, bad_host.data(), bad_host.size(), &session) == SY_INVALID_ARGUMENT);
+  REQUIRE(AsJson(RouterResult(router))["error"]["metadata"]["field"] == "format");
 
-  REQUIRE(sy_plan_attempt_request(plan, 0) == SY_OK);
-  Json request = AsJson(PlanResult(plan));
-  INFO(request.dump());
+  // On success the session's buffer holds the plan, the same as sy_router_plan's.
+  session = NewSession(router);
+  sy_plan_t* plan = NewPlan(router);
+  REQUIRE(AsJson(SessionResult(session)) == AsJson(PlanResult(plan)));
+  sy_plan_free(plan);
+  REQUIRE(AsJson(SessionResult(session))["attempts"].size() == 1);
+
+  // Its calls' errors land in its own buffer, not the router's.
+  REQUIRE(sy_router_providers(router) == SY_OK);
+  REQUIRE(sy_session_next(session, "{", 1) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(AsJson(RouterResult(router)).contains("data"));
+  REQUIRE(sy_session_next(session, nullptr, 0) == SY_INVALID_ARGUMENT);
+  REQUIRE(sy_session_next(session, R"({"now_ms":"1"})", 14) == SY_INVALID_ARGUMENT);
+  REQUIRE(AsJson(SessionResult(session))["error"]["metadata"]["field"] == "now_ms");
+  REQUIRE(sy_session_next(session, R"({"now_ms":1,"committed":1})", 26) == SY_INVALID_ARGUMENT);
+
+  // One attempt only (`only: openai`): once it failed, no attempt follows, only the final step.
+  REQUIRE(Next(session, 1000000)["step"] == "attempt");
+  REQUIRE(Respond(session, R"({"failure":"connection","message":"reset","now_ms":1000001})", "")["outcome"] == "retry");
+  Json step = Next(session, 1000002);
+  REQUIRE(step["step"] == "respond");
+  REQUIRE(step["status"] == 502);
+  RequireErrorBody(step["body"].get<std::string>(), 502);
+  // Asked again: the same final step (the health events were handed out once).
+  Json again = Next(session, 1000003);
+  REQUIRE(again["observed"].empty());
+  again.erase("observed");
+  step.erase("observed");
+  REQUIRE(again == step);
+  sy_session_free(session);
+  sy_router_free(router);
+}
+
+TEST_CASE("session: the attempt's request and its buffered response") {
+  sy_router_t* router = NewRouter(SmallCatalogConfig());
+  sy_session_t* session = NewSession(router);
+
+  // No attempt has been handed out yet: nothing may be reported.
+  std::string early = R"({"status":200,"now_ms":1000000})";
+  REQUIRE(sy_session_respond(session, early.data(), early.size(), "", 0) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(sy_session_stream_open(session, early.data(), early.size()) == SY_INVALID_ARGUMENT);
+
+  Json step = Next(session, 1000000);
+  INFO(step.dump());
+  REQUIRE(step["step"] == "attempt");
+  REQUIRE(step["index"] == 0);
+  REQUIRE(step["stream"] == false);
+  const Json& request = step["request"];
   REQUIRE(request["method"] == "POST");
   REQUIRE(request["url"].get<std::string>().rfind("https://api.openai.com/v1", 0) == 0);
   REQUIRE(request["auth"]["env"] == "OPENAI_API_KEY");
   REQUIRE(AsJson(request["body"].get<std::string>())["model"] == "gpt-4o-mini");
 
   auto respond = [&](std::string_view head, std::string_view body) {
-    return sy_plan_attempt_response(plan, 0, head.data(), head.size(), body.data(), body.size());
+    return sy_session_respond(session, head.data(), head.size(), body.data(), body.size());
   };
   REQUIRE(respond("", "") == SY_INVALID_ARGUMENT);
-  REQUIRE(respond("{}", "") == SY_INVALID_ARGUMENT);
-  REQUIRE(respond(R"({"status":42})", "") == SY_INVALID_ARGUMENT);
-  REQUIRE(respond(R"({"status":200,"headers":{"a":1}})", "") == SY_INVALID_ARGUMENT);
-  REQUIRE(AsJson(PlanResult(plan))["error"]["metadata"]["field"] == "headers");
-  REQUIRE(sy_plan_attempt_response(plan, 3, "{}", 2, "", 0) == SY_NOT_FOUND);
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(respond("{}", "") == SY_INVALID_ARGUMENT);  // now_ms is required
+  REQUIRE(respond(R"({"now_ms":1000001})", "") == SY_INVALID_ARGUMENT);  // so is a status
+  REQUIRE(AsJson(SessionResult(session))["error"]["metadata"]["field"] == "status");
+  REQUIRE(respond(R"({"status":42,"now_ms":1000001})", "") == SY_INVALID_ARGUMENT);
+  REQUIRE(respond(R"({"status":200,"headers":{"a":1},"now_ms":1000001})", "") == SY_INVALID_ARGUMENT);
+  REQUIRE(AsJson(SessionResult(session))["error"]["metadata"]["field"] == "headers");
+  REQUIRE(respond(R"({"status":200,"now_ms":1000001})", std::string_view(nullptr, 0)) == SY_OK);
+  // An empty 200 body is garbage from the provider, and the only attempt is gone.
+  REQUIRE(AsJson(SessionResult(session))["outcome"] != "done");
+  // Reported already: a second report is refused, and so is a stream for it.
+  REQUIRE(respond(R"({"status":200,"now_ms":1000002})", "{}") == SY_INVALID_ARGUMENT);
+  REQUIRE(sy_session_stream_open(session, early.data(), early.size()) == SY_INVALID_ARGUMENT);
+  REQUIRE(Next(session, 1000003)["step"] == "respond");
+  sy_session_free(session);
 
-  REQUIRE(respond(R"({"transport_error":"timeout","message":"no answer in 30 s"})", "") == SY_OK);
-  REQUIRE(AsJson(PlanResult(plan))["outcome"] == "retry");
+  // Each kind of answer, on a fresh session (the one attempt each).
+  auto outcome_of = [&](std::string_view head, std::string_view body) {
+    sy_session_t* s = NewSession(router);
+    REQUIRE(Next(s, 1000000)["step"] == "attempt");
+    REQUIRE(sy_session_respond(s, head.data(), head.size(), body.data(), body.size()) == SY_OK);
+    Json r = AsJson(SessionResult(s));
+    Json final_step = Next(s, 1000100);
+    sy_session_free(s);
+    return std::make_pair(r, final_step);
+  };
+  auto [timeout, timeout_end] =
+      outcome_of(R"({"failure":"timeout","message":"no answer in 30 s","now_ms":1030000})", "");
+  REQUIRE(timeout["outcome"] == "retry");
+  REQUIRE(timeout_end["status"] == 408);
+  RequireErrorBody(timeout_end["body"].get<std::string>(), 408);
 
-  REQUIRE(respond(R"({"status":503,"headers":[["retry-after","2"]]})", R"({"error":{"message":"busy"}})") == SY_OK);
-  Json busy = AsJson(PlanResult(plan));
+  auto [busy, busy_end] = outcome_of(R"({"status":503,"headers":[["retry-after","2"]],"now_ms":1000040})",
+                                     R"({"error":{"message":"busy"}})");
   INFO(busy.dump());
   REQUIRE(busy["outcome"] == "retry");
+  REQUIRE(busy_end["step"] == "respond");
+  REQUIRE(busy_end["status"].get<int>() >= 500);
+  REQUIRE(busy_end["settle"].is_null());
 
   std::string completion =
       R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini",)"
       R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],)"
       R"("usage":{"prompt_tokens":1000000,"completion_tokens":1000000,"total_tokens":2000000}})";
-  REQUIRE(respond(R"({"status":200,"headers":{"content-type":"application/json"}})", completion) == SY_OK);
-  Json done = AsJson(PlanResult(plan));
-  INFO(done.dump());
-  REQUIRE(done["outcome"] == "done");
-  REQUIRE(done["status"] == 200);
+  auto [done, done_end] =
+      outcome_of(R"({"status":200,"headers":{"content-type":"application/json"},"now_ms":1000050})", completion);
+  INFO(done_end.dump());
+  REQUIRE(done == Json{{"outcome", "done"}});
+  REQUIRE(done_end["step"] == "respond");
+  REQUIRE(done_end["status"] == 200);
+  Json body = AsJson(done_end["body"].get<std::string>());
+  REQUIRE(body["id"] == "gen-test");
   // $0.15 + $0.60 per million: the cost fields come from the money module, exactly.
-  REQUIRE(done["body"]["usage"]["cost"].get<double>() == Approx(0.75));
-  sy_plan_free(plan);
+  REQUIRE(body["usage"]["cost"].get<double>() == Approx(0.75));
+  REQUIRE(done_end["settle"]["id"] == "gen-test");
+  REQUIRE(done_end["settle"]["priced"]["cost"]["charged"] == "0.75");
   sy_router_free(router);
 }
 
@@ -340,48 +468,60 @@ TEST_CASE("a response to the free variant names it, buffered and streamed") {
       R"({"id":"c","object":"chat.completion","created":1,"model":"llama-3.3-70b",)"
       R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],)"
       R"("usage":{"prompt_tokens":3,"completion_tokens":1}})";
-  const std::string head = R"({"status":200,"headers":{"content-type":"application/json"}})";
+  const std::string head = R"({"status":200,"headers":{"content-type":"application/json"},"now_ms":1000010})";
   for (const char* model : {"meta-llama/llama-3.3-70b-instruct:free",
                             "meta-llama/llama-3.3-70b-instruct"}) {
     INFO(model);
     const bool free = std::string_view(model).find(":free") != std::string_view::npos;
     for (bool stream : {false, true}) {
+      INFO("stream " << stream);
       const std::string input = std::string(R"({"request":{"model":")") + model +
                                 R"(","messages":[{"role":"user","content":"hi"}],"stream":)" +
                                 (stream ? "true" : "false") +
                                 R"(},"now_ms":1000000,"seed":7,"generation_id":"gen-free"})";
-      sy_plan_t* plan = NewPlan(router, input);
-      Json result = AsJson(PlanResult(plan));
-      REQUIRE_FALSE(result["attempts"].empty());
+      sy_session_t* s = NewSession(router, input);
+      REQUIRE_FALSE(AsJson(SessionResult(s))["attempts"].empty());
+      Json step = Next(s, 1000000);
+      REQUIRE(step["step"] == "attempt");
       std::string client;
+      Json settle;
       if (!stream) {
-        REQUIRE(sy_plan_attempt_response(plan, 0, head.data(), head.size(), completion.data(),
-                                         completion.size()) == SY_OK);
-        client = PlanResult(plan);
+        REQUIRE(Respond(s, head, completion)["outcome"] == "done");
+        Json end = Next(s, 1000020);
+        REQUIRE(end["step"] == "respond");
+        client = end["body"].get<std::string>();
+        settle = end["settle"];
       } else {
-        sy_stream_t* s = nullptr;
-        const std::string sse_head = R"({"status":200,"headers":{"content-type":"text/event-stream"}})";
-        REQUIRE(sy_plan_stream_open(plan, 0, sse_head.data(), sse_head.size(), &s) == SY_OK);
+        const std::string sse_head =
+            R"({"status":200,"headers":{"content-type":"text/event-stream"},"now_ms":1000010})";
+        REQUIRE(sy_session_stream_open(s, sse_head.data(), sse_head.size()) == SY_OK);
         const std::string chunk =
             R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"x",)"
             R"("choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]})"
             "\n\ndata: [DONE]\n\n";
-        REQUIRE(sy_stream_feed(s, chunk.data(), chunk.size()) == SY_OK);
-        client = StreamResult(s);
-        sy_stream_free(s);
+        REQUIRE(sy_session_stream_feed(s, chunk.data(), chunk.size()) == SY_OK);
+        client = SessionResult(s);
+        const std::string fin = R"({"now_ms":1000020})";
+        REQUIRE(sy_session_stream_finish(s, fin.data(), fin.size()) == SY_OK);
+        client += SessionResult(s);
+        Json end = Next(s, 1000021, /*committed=*/true);
+        REQUIRE(end["step"] == "end");
+        settle = end["settle"];
       }
       INFO(client);
       const std::string named = std::string(R"("model":")") + model + "\"";
       REQUIRE(client.find(named) != std::string::npos);
+      // The generation record names it too.
+      REQUIRE(settle["generation"]["model"] == model);
       // The paid id never names the variant.
       if (!free) REQUIRE(client.find(":free") == std::string::npos);
-      sy_plan_free(plan);
+      sy_session_free(s);
     }
   }
   sy_router_free(router);
 }
 
-TEST_CASE("attempt request: a half-open endpoint's trial keeps the next plans away from it") {
+TEST_CASE("session: handing out a half-open endpoint's attempt makes it the trial") {
   sy_router_t* router = NewRouter(SmallCatalogConfig());
   const std::string input =
       R"({"request":{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}],)"
@@ -411,32 +551,55 @@ TEST_CASE("attempt request: a half-open endpoint's trial keeps the next plans aw
   REQUIRE(first_tag(at(1000010)) == "deepinfra");  // open
   const int64_t half = 1000004 + 30000;
   REQUIRE(first_tag(at(half)) == "openai");        // half-open: the trial may go
-  // Sending it (sy_plan_attempt_request) makes it the trial: the next plans put openai last.
-  sy_plan_t* trial = NewPlan(router, at(half));
-  REQUIRE(sy_plan_attempt_request(trial, 0) == SY_OK);
+  // A session planned now leads with openai; only handing out its attempt (sy_session_next)
+  // makes it the trial: the next plans put openai last.
+  sy_session_t* trial = NewSession(router, at(half));
+  CHECK(first_tag(at(half + 50)) == "openai");
+  Json step = Next(trial, half + 50);
+  REQUIRE(step["step"] == "attempt");
+  REQUIRE(step["provider"] == "openai");
   CHECK(first_tag(at(half + 100)) == "deepinfra");
-  // Its outcome arrives (success): the circuit closes and openai leads again.
-  std::string ok = R"({"endpoint":)" + std::to_string(openai) + R"(,"now_ms":)" +
-                   std::to_string(half + 500) + R"(,"http_status":200})";
-  REQUIRE(Call(sy_router_observe, router, ok) == SY_OK);
+  // Its answer (a success) goes to the router's health through the session: the circuit closes
+  // and openai leads again; the event is also handed to the host to relay.
+  const std::string completion =
+      R"({"id":"c","object":"chat.completion","created":1,"model":"gpt-4o-mini",)"
+      R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":3,"completion_tokens":1}})";
+  REQUIRE(Respond(trial, R"({"status":200,"now_ms":)" + std::to_string(half + 500) + "}", completion)["outcome"] ==
+          "done");
   CHECK(first_tag(at(half + 600)) == "openai");
-  sy_plan_free(trial);
+  Json end = Next(trial, half + 501);
+  REQUIRE(end["observed"].size() == 1);
+  REQUIRE(end["observed"][0]["endpoint"] == openai);
+  REQUIRE(end["observed"][0]["http_status"] == 200);
+  sy_session_free(trial);
   sy_router_free(router);
 }
 
-TEST_CASE("streams: open, feed, finish, summary; finish once") {
+TEST_CASE("session streams: open, feed, ended, finish; finish once") {
   sy_router_t* router = NewRouter(SmallCatalogConfig());
   std::string input = kPlanInput;
   input.replace(input.find("\"messages\""), 0, "\"stream\":true,");
-  sy_plan_t* plan = NewPlan(router, input);
+  sy_session_t* session = NewSession(router, input);
+  // No stream before its attempt.
+  REQUIRE(sy_session_stream_finish(session, R"({"now_ms":1})", 12) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(sy_session_stream_ended(session) == 1);
 
-  sy_stream_t* stream = reinterpret_cast<sy_stream_t*>(1);
-  REQUIRE(sy_plan_stream_open(plan, 0, "{}", 2, &stream) == SY_INVALID_ARGUMENT);
-  REQUIRE(stream == nullptr);
-  REQUIRE(sy_plan_stream_open(plan, 0, R"({"status":200})", 14, nullptr) == SY_INVALID_ARGUMENT);
-  std::string head = R"({"status":200,"headers":{"content-type":"text/event-stream"}})";
-  REQUIRE(sy_plan_stream_open(plan, 0, head.data(), head.size(), &stream) == SY_OK);
-  REQUIRE(stream != nullptr);
+  Json step = Next(session, 1000000);
+  REQUIRE(step["stream"] == true);
+  REQUIRE(sy_session_stream_open(session, "{}", 2) == SY_INVALID_ARGUMENT);  // now_ms is required
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(sy_session_stream_open(session, R"({"status":200})", 14) == SY_INVALID_ARGUMENT);
+  REQUIRE(sy_session_stream_open(session, "{bad", 4) == SY_INVALID_ARGUMENT);
+  std::string head = R"({"status":200,"headers":{"content-type":"text/event-stream"},"now_ms":1000010})";
+  REQUIRE(sy_session_stream_open(session, head.data(), head.size()) == SY_OK);
+  REQUIRE(sy_session_stream_ended(session) == 0);
+  // Open once.
+  REQUIRE(sy_session_stream_open(session, head.data(), head.size()) == SY_INVALID_ARGUMENT);
+  REQUIRE(sy_session_stream_ended(session) == 0);
+  std::string next = R"({"now_ms":1000011})";
+  REQUIRE(sy_session_next(session, next.data(), next.size()) == SY_INVALID_ARGUMENT);  // not reported
 
   std::string sse =
       "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
@@ -448,61 +611,95 @@ TEST_CASE("streams: open, feed, finish, summary; finish once") {
       "data: [DONE]\n\n";
   std::string client;
   for (size_t i = 0; i < sse.size(); i += 7) {  // an arbitrary split
+    REQUIRE(sy_session_stream_ended(session) == 0);
     std::string_view piece = std::string_view(sse).substr(i, 7);
-    REQUIRE(sy_stream_feed(stream, piece.data(), piece.size()) == SY_OK);
-    client += StreamResult(stream);
+    REQUIRE(sy_session_stream_feed(session, piece.data(), piece.size()) == SY_OK);
+    client += SessionResult(session);
   }
-  REQUIRE(sy_stream_finish(stream, "{bad", 4) == SY_INVALID_ARGUMENT);
-  RequireErrorBody(StreamResult(stream), 400);
-  REQUIRE(sy_stream_finish(stream, nullptr, 0) == SY_OK);
-  client += StreamResult(stream);
+  // The upstream's [DONE] does not end the stream for sy_session_stream_ended (it says 0 until
+  // the finish, or a failure): the host reads on until the upstream closes.
+  REQUIRE(sy_session_stream_feed(session, nullptr, 0) == SY_OK);
+  REQUIRE(SessionResult(session).empty());
+  REQUIRE(sy_session_stream_finish(session, "{bad", 4) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(sy_session_stream_finish(session, nullptr, 0) == SY_INVALID_ARGUMENT);  // now_ms
+  std::string fin = R"({"now_ms":1000100,"first_content_ms":1000020})";
+  REQUIRE(sy_session_stream_finish(session, fin.data(), fin.size()) == SY_OK);
+  client += SessionResult(session);
   INFO(client);
   REQUIRE(client.find("Hel") != std::string::npos);
   REQUIRE(client.find("data: [DONE]") != std::string::npos);
   REQUIRE(client.find("\"cost\"") != std::string::npos);
 
-  REQUIRE(sy_stream_summary(stream) == SY_OK);
-  Json summary = AsJson(StreamResult(stream));
-  INFO(summary.dump());
-  REQUIRE(summary["terminated"] == true);
-  REQUIRE(summary["outcome"] == "done");
+  // Finish once; the stream is gone, feeding it forwards nothing.
+  REQUIRE(sy_session_stream_finish(session, fin.data(), fin.size()) == SY_INVALID_ARGUMENT);
+  RequireErrorBody(SessionResult(session), 400);
+  REQUIRE(sy_session_stream_ended(session) == 1);
+  sy_status_t late = sy_session_stream_feed(session, "x", 1);
+  REQUIRE((late == SY_INVALID_ARGUMENT || SessionResult(session).empty()));
 
-  REQUIRE(sy_stream_finish(stream, nullptr, 0) == SY_INVALID_ARGUMENT);
-  REQUIRE(sy_stream_feed(stream, "x", 1) == SY_INVALID_ARGUMENT);
-  sy_stream_free(stream);
-  sy_plan_free(plan);
+  // What the old stream summary said, the final step says: served, and what to settle.
+  step = Next(session, 1000101, /*committed=*/true);
+  INFO(step.dump());
+  REQUIRE(step["step"] == "end");
+  REQUIRE(step["tail"] == "");
+  REQUIRE(step["settle"]["finish_reason"] == "stop");
+  REQUIRE(step["settle"]["priced"]["usage"]["completion_tokens"] == 2);
+  REQUIRE(step["settle"]["generation"]["streamed"] == true);
+  REQUIRE(step["settle"]["generation"]["latency_ms"] == 20);
+  REQUIRE(step["settle"]["generation"]["generation_time_ms"] == 80);
+  // After the end, nothing more is taken.
+  REQUIRE(sy_session_stream_open(session, head.data(), head.size()) == SY_INVALID_ARGUMENT);
+  REQUIRE(sy_session_respond(session, head.data(), head.size(), "", 0) == SY_INVALID_ARGUMENT);
+  sy_session_free(session);
   sy_router_free(router);
 }
 
-TEST_CASE("plans and streams outlive their router; overlays do not move their catalog") {
+TEST_CASE("plans and sessions outlive their router; overlays do not move their catalog") {
   sy_router_t* router = NewRouter(SmallCatalogConfig());
   sy_plan_t* plan = NewPlan(router);
-  std::string before = PlanResult(plan);
+  const std::string plan_before = PlanResult(plan);
+  sy_session_t* before = NewSession(router);
 
   std::string overlay = ReadFile("tests/fixtures/catalog/overlay-sandbox.json");
   REQUIRE(Call(sy_router_overlay, router, "{\"providers\":5}") == SY_INVALID_ARGUMENT);
   REQUIRE(Call(sy_router_overlay, router, "") == SY_INVALID_ARGUMENT);
   REQUIRE(Call(sy_router_overlay, router, overlay) == SY_OK);
 
-  // The plan still builds requests against the catalog it was planned with.
-  REQUIRE(sy_plan_attempt_request(plan, 0) == SY_OK);
-  REQUIRE(AsJson(PlanResult(plan))["url"].get<std::string>().rfind("https://api.openai.com", 0) == 0);
-  // A new plan sees the overlay.
-  sy_plan_t* after = NewPlan(router);
-  REQUIRE(sy_plan_attempt_request(after, 0) == SY_OK);
-  REQUIRE(AsJson(PlanResult(after))["url"].get<std::string>().rfind("http://127.0.0.1:8790", 0) == 0);
+  // The session still builds requests against the catalog it was planned with.
+  Json step = Next(before, 1000000);
+  REQUIRE(step["request"]["url"].get<std::string>().rfind("https://api.openai.com", 0) == 0);
+  // A new session sees the overlay.
+  std::string input = kPlanInput;
+  input.replace(input.find("\"messages\""), 0, "\"stream\":true,");
+  sy_session_t* after = NewSession(router, input);
 
-  sy_router_free(router);  // plans keep the router state alive
-  REQUIRE(sy_plan_attempt_request(plan, 0) == SY_OK);
-  std::string head = R"({"status":200})";
-  sy_stream_t* stream = nullptr;
-  REQUIRE(sy_plan_stream_open(after, 0, head.data(), head.size(), &stream) == SY_OK);
-  sy_plan_free(after);
-  REQUIRE(sy_stream_feed(stream, "data: [DONE]\n\n", 14) == SY_OK);
-  REQUIRE(sy_stream_finish(stream, R"({"aborted":true,"reason":"connection"})", 38) == SY_OK);
-  sy_stream_free(stream);
+  sy_router_free(router);  // plans and sessions keep the router state (catalog, health) alive
+  REQUIRE(PlanResult(plan) == plan_before);
   sy_plan_free(plan);
-  (void)before;
+
+  // The older session's attempt is answered; its health and stickiness are the freed router's.
+  const std::string completion =
+      R"({"id":"c","object":"chat.completion","created":1,"model":"gpt-4o-mini",)"
+      R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":3,"completion_tokens":1}})";
+  REQUIRE(Respond(before, R"({"status":200,"now_ms":1000010})", completion)["outcome"] == "done");
+  step = Next(before, 1000011);
+  REQUIRE(step["step"] == "respond");
+  REQUIRE(step["status"] == 200);
+  REQUIRE(step["settle"].is_object());
+  sy_session_free(before);
+
+  step = Next(after, 1000000);
+  REQUIRE(step["request"]["url"].get<std::string>().rfind("http://127.0.0.1:8790", 0) == 0);
+  std::string head = R"({"status":200,"now_ms":1000005})";
+  REQUIRE(sy_session_stream_open(after, head.data(), head.size()) == SY_OK);
+  REQUIRE(sy_session_stream_feed(after, "data: [DONE]\n\n", 14) == SY_OK);
+  std::string cut = R"({"failure":"connection","now_ms":1000009})";
+  REQUIRE(sy_session_stream_finish(after, cut.data(), cut.size()) == SY_OK);
+  step = Next(after, 1000010);
+  REQUIRE((step["step"] == "respond" || step["step"] == "end"));
+  sy_session_free(after);
 }
 
 TEST_CASE("ledger: new, apply, export, and bad input") {

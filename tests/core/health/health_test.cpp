@@ -687,7 +687,6 @@ TEST_CASE("Merge rejects malformed snapshots and changes nothing") {
     REQUIRE(doc.ok());
     Status s = h.Merge(*doc, now);
     CHECK(s.code() == Code::kInvalidArgument);
-    CHECK(h.Rebase(*doc, now).code() == Code::kInvalidArgument);
     CHECK(Dump(h.Export(now)) == before);
   }
   // The good entry on its own is accepted (so the failures above were the bad parts).
@@ -699,59 +698,33 @@ TEST_CASE("Merge rejects malformed snapshots and changes nothing") {
   CHECK(fresh.Get(1, 2000).failures_30s == 1);
 }
 
-TEST_CASE("ExportDelta: each observation reaches the combined snapshot exactly once") {
-  Health a, b, object, reference;
-  auto observe = [&](Health& isolate, const HealthEvent& e) {
+TEST_CASE("isolates that relay each other's events agree with one Health that saw them all") {
+  // The worker shares health by events (js/src/worker/health.js): each isolate observes its own
+  // attempts at once and the others' later, out of order; every event counts once everywhere.
+  Health a, b, reference;
+  std::vector<HealthEvent> from_a, from_b;
+  auto observe = [&](Health& isolate, std::vector<HealthEvent>& relay, const HealthEvent& e) {
     isolate.Observe(e);
+    relay.push_back(e);
     reference.Observe(e);
   };
   int64_t t = kT0;
-  observe(a, Ok(1, t, 100, 600, 50));
-  observe(a, Fail(1, t + 1));
-  observe(a, Ok(1, t + 2, 300, 800, 25));
-  observe(b, Ok(1, t + 3, 200, 400, 10));
-  observe(b, Fail(2, t + 4, 429, 60 * kSec));
-  REQUIRE(object.Merge(a.ExportDelta(t + 10), t + 10).ok());
-  REQUIRE(object.Merge(b.ExportDelta(t + 10), t + 10).ok());
-
-  // Nothing new: an empty delta.
-  Json empty = a.ExportDelta(t + 11);
-  CHECK(empty["endpoints"].empty());
-
-  observe(a, Fail(1, t + 20 * kSec));
-  Json d2 = a.ExportDelta(t + 21 * kSec);
-  REQUIRE(d2["endpoints"].size() == 1);
-  CHECK(Dump(d2["endpoints"][0]["buckets_1s"]) ==
-        "[" + std::to_string((t + 20 * kSec) / 1000) + ",1,1]");
-  REQUIRE(object.Merge(d2, t + 21 * kSec).ok());
-
+  observe(a, from_a, Ok(1, t, 100, 600, 50));
+  observe(a, from_a, Fail(1, t + 1));
+  observe(b, from_b, Ok(1, t + 3, 200, 400, 10));
+  observe(a, from_a, Ok(1, t + 2, 300, 800, 25));  // out of order
+  observe(b, from_b, Fail(2, t + 4, 429, 60 * kSec));
+  observe(a, from_a, Fail(1, t + 20 * kSec));
+  for (const HealthEvent& e : from_b) a.Observe(e);
+  for (const HealthEvent& e : from_a) b.Observe(e);
   const int64_t now = t + 22 * kSec;
   for (uint32_t ep : {1u, 2u}) {
     INFO(ep);
-    RequireSame(object.Get(ep, now), reference.Get(ep, now));
+    RequireSame(a.Get(ep, now), reference.Get(ep, now));
+    RequireSame(b.Get(ep, now), reference.Get(ep, now));
   }
-  CHECK(object.Get(1, now).requests_30s == 5);
-  CHECK(object.Get(2, now).cooling_down);
-  // What the object merged is not its own: its delta carries no counts.
-  CHECK(object.ExportDelta(now)["endpoints"].empty());
-
-  SECTION("Rebase onto the combined snapshot never double-counts") {
-    Json combined = object.Export(now);
-    observe(a, Ok(1, now, 150));  // not yet exported
-    const int64_t later = now + 1;
-    REQUIRE(a.Rebase(combined, later).ok());
-    RequireSame(a.Get(1, later), reference.Get(1, later));
-    REQUIRE(a.Rebase(combined, later).ok());  // pulling again changes nothing
-    RequireSame(a.Get(1, later), reference.Get(1, later));
-    CHECK(a.Get(1, later).requests_30s == 6);
-    CHECK(a.Get(2, later).cooling_down);  // learnt from b through the object
-
-    // The pending event goes up with the next delta; then the object and a agree.
-    REQUIRE(object.Merge(a.ExportDelta(later), later).ok());
-    RequireSame(object.Get(1, later), reference.Get(1, later));
-    REQUIRE(a.Rebase(object.Export(later), later).ok());
-    RequireSame(a.Get(1, later), reference.Get(1, later));
-  }
+  CHECK(a.Get(1, now).requests_30s == 5);
+  CHECK(a.Get(2, now).cooling_down);  // learnt from b's relayed 429
 }
 
 TEST_CASE("breaker states merge by latest transition; cooldowns by the later end") {
@@ -812,11 +785,10 @@ TEST_CASE("memory stays bounded over 1e5 events") {
   CHECK(*g.uptime_30m < 90.0);
   REQUIRE(g.latency_30m.has_value());
   CHECK(g.latency_30m->p99 < 2000);
-  // Deltas are bounded too, and after one the pending state is gone.
-  Json delta = h.ExportDelta(kT0 + 100000 * 100);
-  CHECK(delta["endpoints"].size() == 50);
-  CHECK(delta["endpoints"][0]["latency"].size() == 2 * 256);  // flat pairs, the newest 256
-  CHECK(h.ExportDelta(kT0 + 100000 * 100)["endpoints"].empty());
+  // A snapshot is bounded too: the newest 256 samples per endpoint.
+  Json snapshot = h.Export(kT0 + 100000 * 100);
+  CHECK(snapshot["endpoints"].size() == 50);
+  CHECK(snapshot["endpoints"][0]["latency"].size() == 2 * 256);  // flat pairs
 }
 
 TEST_CASE("copies are independent") {
@@ -845,9 +817,9 @@ TEST_CASE("ParseHealthEvent and EndpointHealthJson") {
   CHECK_FALSE(e->connection_error);
 
   for (const char* bad :
-       {R"([])", R"({"now_ms":1})", R"({"endpoint":1})", R"({"endpoint":-1,"now_ms":1})",
-        R"({"endpoint":70000,"now_ms":1})", R"({"endpoint":1,"now_ms":"1"})",
-        R"({"endpoint":1,"now_ms":1.5})", R"({"endpoint":1,"now_ms":1,"http_status":1000})",
+       {R"([])", R"({"now_ms":1})", R"({"endpoint":1})", R"({"endpoint":0.5,"now_ms":1})",
+        R"({"endpoint":1,"now_ms":"1"})", R"({"endpoint":1,"now_ms":1e300})",
+        R"({"endpoint":1,"now_ms":1,"http_status":1000})",
         R"({"endpoint":1,"now_ms":1,"timeout":"yes"})",
         R"({"endpoint":1,"now_ms":1,"output_tokens":-3})",
         R"({"endpoint":1,"now_ms":1,"retry_after_ms":-1})"}) {
@@ -856,6 +828,24 @@ TEST_CASE("ParseHealthEvent and EndpointHealthJson") {
     REQUIRE(d.ok());
     CHECK(ParseHealthEvent(*d).status().code() == Code::kInvalidArgument);
   }
+  // An index beyond the catalog's endpoints (or health's table) is not found, naming the count.
+  for (const char* missing : {R"({"endpoint":-1,"now_ms":1})", R"({"endpoint":70000,"now_ms":1})",
+                              R"({"endpoint":9,"now_ms":1})"}) {
+    INFO(missing);
+    auto d = ParseJson(missing);
+    REQUIRE(d.ok());
+    Status s = ParseHealthEvent(*d, 9).status();
+    CHECK(s.code() == Code::kNotFound);
+    CHECK(s.message().find("(9 endpoints)") != std::string::npos);
+  }
+  // JS hosts time with performance.now(): fractions are truncated.
+  auto frac = ParseJson(R"({"endpoint":2,"now_ms":1000.9,"latency_ms":10.5,"duration_ms":20.2})");
+  REQUIRE(frac.ok());
+  auto f = ParseHealthEvent(*frac, 9);
+  REQUIRE(f.ok());
+  CHECK(f->now_ms == 1000);
+  CHECK(f->latency_ms == 10);
+  CHECK(f->duration_ms == 20);
 
   Health h;
   h.Observe(Ok(1, kT0, 250, 1250, 40));

@@ -1,6 +1,7 @@
 // The routing simulator: its own arithmetic, its accounting identities, the routing behaviours it
-// must reproduce (price order, fallback on outage, 429 cooldowns, timeouts, stickiness), exact
-// costs, determinism, and refusal of malformed scenarios.
+// must reproduce (price order, fallback on outage, 429 cooldowns, timeouts, stickiness, the
+// skip-model rule of the router's Lifecycle), exact costs, determinism, and refusal of malformed
+// scenarios.
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -10,7 +11,9 @@
 
 #include "routing/planner_test_catalog.h"
 #include "simulate/simulate_support.h"
+#include "switchyard/routing/session.h"
 #include "switchyard/simulate/simulate.h"
+#include "switchyard/wire/wire.h"
 
 using namespace switchyard;
 using namespace switchyard::testing;
@@ -335,6 +338,150 @@ TEST_CASE("simulate: cache hits on the conversation's endpoint bill cached_fract
   CHECK(plain["cost_picos"].get<int64_t>() == plain["succeeded"].get<int64_t>() * 1'200'000'000);
 }
 
+namespace {
+
+// Model m/a on a1 (cheaper) and a2, model m/b on b1 (cheaper) and b2: a request for
+// models [m/a, m/b] sorted by price plans a1, a2, b1, b2.
+Catalog TwoModels() {
+  return TestCatalog(Json::parse(R"([
+    {"model":"m/a","tag":"a1","prompt":"1","completion":"1"},
+    {"model":"m/a","tag":"a2","prompt":"2","completion":"1"},
+    {"model":"m/b","tag":"b1","prompt":"3","completion":"1"},
+    {"model":"m/b","tag":"b2","prompt":"4","completion":"1"}])"));
+}
+
+const char* kTwoModelsRequest =
+    R"({"models": ["m/a", "m/b"], "messages": [{"role": "user", "content": "hi"}],
+        "provider": {"sort": "price"}})";
+
+// Both of m/a's providers answer every attempt with `status` (and the provider's error `code`).
+Json TwoModelsScenario(int status, const std::string& code) {
+  Json s = Scenario(R"({"duration_ms": 20000})");
+  s["traffic"][0]["request"] = Json::parse(kTwoModelsRequest);
+  Json outage = {{"start_ms", 0}, {"end_ms", 20000}, {"status", status}};
+  if (!code.empty()) outage["code"] = code;
+  s["providers"]["a1"] = {{"outages", Json::array({outage})}};
+  s["providers"]["a2"] = {{"outages", Json::array({outage})}};
+  return s;
+}
+
+// The attempts (provider slugs) the router's own Lifecycle makes for the same plan when m/a's
+// providers answer `status`/`code` (classified by the wire layer, as the router classifies a
+// response) and m/b's succeed.
+std::vector<std::string> ProductionAttempts(const Catalog& catalog, int status,
+                                            const std::string& code) {
+  Result<Plan> plan = PlanFor(catalog, kTwoModelsRequest);
+  REQUIRE(plan.ok());
+  Lifecycle life(*plan, nullptr, nullptr);
+  std::vector<std::string> tried;
+  while (std::optional<uint32_t> i = life.Next()) {
+    const Endpoint& e = catalog.endpoint(plan->attempts[*i].endpoint);
+    tried.push_back(catalog.provider_of(e).slug);
+    life.Start(*i, 0);
+    AttemptOutcome o;
+    if (catalog.model_of(e).id == "m/a") {
+      ErrorClassification c = ClassifyProviderError(status, code);
+      o.outcome = c.outcome;
+      o.status = c.client_status;
+      o.error_type = c.error_type;
+      o.model_fallback_eligible = c.model_fallback_eligible;
+      o.http_status = status;
+    } else {
+      o.outcome = Outcome::kDone;
+      o.status = o.http_status = 200;
+    }
+    if (life.End(*i, o, 0) != Verdict::kNextAttempt) break;
+  }
+  return tried;
+}
+
+std::vector<std::string> SampleAttempts(const Json& sample) {
+  std::vector<std::string> tried;
+  for (const Json& a : sample["attempts"]) tried.push_back(a["provider"].get<std::string>());
+  return tried;
+}
+
+}  // namespace
+
+TEST_CASE("simulate: a non-retryable error skips the model as the router does (models[])") {
+  Catalog catalog = TwoModels();
+  using Tried = std::vector<std::string>;
+  SECTION("fallback-eligible (413, or a 400 saying context length / content filter): m/a's "
+          "other endpoint is skipped, m/b serves") {
+    for (auto [status, code] : {std::pair{400, "context_length_exceeded"},
+                                std::pair{413, ""}, std::pair{400, "content_filter"}}) {
+      INFO(status << " " << code);
+      Json r = Run(catalog, TwoModelsScenario(status, code));
+      CheckIdentities(r);
+      const int64_t n = r["requests"].get<int64_t>();
+      REQUIRE(n > 300);
+      // What production's Lifecycle does with the same plan and answers...
+      CHECK(ProductionAttempts(catalog, status, code) == Tried{"a1", "b1"});
+      // ...is what every simulated request did: a2 and b2 never tried. (Health ignores a 4xx,
+      // so every plan keeps a1 first.)
+      CHECK(r["succeeded"] == n);
+      CHECK(r["failures"]["http_4xx"] == n);
+      CHECK(r["attempts"] == 2 * n);
+      CHECK(r["fallbacks"] == n);
+      CHECK(ProviderRow(r, "a2") == nullptr);
+      CHECK(ProviderRow(r, "b2") == nullptr);
+      const Json* b1 = ProviderRow(r, "b1");
+      REQUIRE(b1 != nullptr);
+      CHECK((*b1)["succeeded"] == n);
+      for (const Json& sample : r["samples"]) {
+        CHECK(SampleAttempts(sample) == ProductionAttempts(catalog, status, code));
+        CHECK(sample["outcome"] == "ok");
+        CHECK(sample["attempts"][0]["status"] == status);
+        CHECK(sample["attempts"][0]["result"] == "http_4xx");
+        CHECK(sample["attempts"][1]["model"] == "m/b");
+      }
+    }
+  }
+  SECTION("not eligible (a 400, the request's own fault): the request fails, m/b is not tried") {
+    for (const char* code : {"", "invalid_request_error"}) {
+      INFO(code);
+      Json r = Run(catalog, TwoModelsScenario(400, code));
+      CheckIdentities(r);
+      const int64_t n = r["requests"].get<int64_t>();
+      REQUIRE(n > 300);
+      CHECK(ProductionAttempts(catalog, 400, code) == Tried{"a1"});
+      CHECK(r["failed"] == n);
+      CHECK(r["attempts"] == n);
+      CHECK(r["fallbacks"] == 0);
+      CHECK(r["failures"]["http_4xx"] == n);
+      CHECK(ProviderRow(r, "a2") == nullptr);
+      CHECK(ProviderRow(r, "b1") == nullptr);
+      for (const Json& sample : r["samples"]) {
+        CHECK(SampleAttempts(sample) == Tried{"a1"});
+        CHECK(sample["outcome"] == "failed");
+        CHECK(sample["error"].get<std::string>().find("invalid_request") != std::string::npos);
+      }
+    }
+  }
+  SECTION("retryable 4xx (404, 402, 401): the next endpoint of the same model is tried") {
+    for (int status : {404, 402, 401}) {
+      INFO(status);
+      Json r = Run(catalog, TwoModelsScenario(status, ""));
+      CheckIdentities(r);
+      CHECK(ProductionAttempts(catalog, status, "") == Tried{"a1", "a2", "b1"});
+      CHECK(r["succeeded"] == r["requests"]);
+      CHECK(r["attempts"].get<int64_t>() == 3 * r["requests"].get<int64_t>());
+      for (const Json& sample : r["samples"]) CHECK(SampleAttempts(sample) == Tried{"a1", "a2", "b1"});
+    }
+  }
+  SECTION("without another model, an eligible failure ends the request: no other endpoint") {
+    Json s = TwoModelsScenario(413, "");
+    s["traffic"][0]["request"].erase("models");
+    s["traffic"][0]["request"]["model"] = "m/a";
+    Json r = Run(catalog, s);
+    CheckIdentities(r);
+    CHECK(r["failed"] == r["requests"]);
+    CHECK(r["attempts"] == r["requests"]);
+    CHECK(ProviderRow(r, "a2") == nullptr);
+    CHECK(r["samples"][0]["error"] == "context_length_exceeded: no other model to try");
+  }
+}
+
 TEST_CASE("simulate: a request the policy cannot route fails as no_route") {
   Catalog catalog = TwoProviders();
   Json s = Scenario();
@@ -403,10 +550,19 @@ TEST_CASE("simulate: malformed scenarios are refused naming the field") {
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 5}]}}})", "providers.cheap.outages[0]"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 5, "end_ms": 5}]}}})",
        "providers.cheap.outages[0].end_ms"},
-      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 404}]}}})",
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 399}]}}})",
        "providers.cheap.outages[0].status"},
-      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 402}]}}})",
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 200}]}}})",
        "providers.cheap.outages[0].status"},
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 400,
+                                                "code": 7}]}}})",
+       "providers.cheap.outages[0].code"},
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 0,
+                                                "code": "x"}]}}})",
+       "providers.cheap.outages[0].code"},
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 408,
+                                                "code": "timeout"}]}}})",
+       "providers.cheap.outages[0].code"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 600}]}}})",
        "providers.cheap.outages[0].status"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "why": 1}]}}})",

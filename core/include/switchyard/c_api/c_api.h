@@ -7,7 +7,8 @@
  *
  * Contract
  *  1. Handles are opaque: sy_router_t (catalog + health + stickiness), sy_plan_t (one routed
- *     request and its attempts), sy_stream_t (one upstream stream being translated),
+ *     request: what would be tried, for previews and tests), sy_session_t (one request's life,
+ *     from its plan to the client's answer and what to settle),
  *     sy_ledger_t (one account's money). Create with *_new / *_open, destroy with *_free.
  *     Freeing NULL is a no-op. A handle is used by one caller at a time (no internal locking).
  *  2. Data crosses as (pointer, length) UTF-8 bytes, almost always one JSON document. Input
@@ -19,7 +20,7 @@
  *     stays valid until the next call on that handle or its *_free. Constructors that fail leave
  *     *out NULL and put the error in a buffer read with sy_last_error(); so does a call given a
  *     NULL handle (it returns SY_INVALID_ARGUMENT). sy_*_result(NULL, size) gives NULL, size 0.
- *     Plans and streams share their router's state: freeing the router first is safe.
+ *     Plans and sessions share their router's state: freeing the router first is safe.
  *  4. Memory the host fills for the core comes from sy_alloc and goes back through sy_free;
  *     the core never frees a caller's buffer.
  *  5. The core does no I/O, reads no clock and draws no randomness: times (`now_ms`) and seeds
@@ -42,7 +43,7 @@ extern "C" {
 #define SY_API(name) __attribute__((visibility("default")))
 #endif
 
-#define SY_ABI_VERSION 1
+#define SY_ABI_VERSION 2  /* 2: the per-attempt calls gave way to sy_session_* */
 
 /* Status codes: the same values as switchyard::Code. */
 typedef int32_t sy_status_t;
@@ -62,8 +63,8 @@ typedef int32_t sy_status_t;
 
 typedef struct sy_router_t sy_router_t;
 typedef struct sy_plan_t sy_plan_t;
-typedef struct sy_stream_t sy_stream_t;
 typedef struct sy_ledger_t sy_ledger_t;
+typedef struct sy_session_t sy_session_t;
 
 /* ---- memory and version ---------------------------------------------------------------- */
 SY_API(sy_abi_version) uint32_t sy_abi_version(void);
@@ -84,6 +85,9 @@ SY_API(sy_router_overlay) sy_status_t sy_router_overlay(sy_router_t* router, con
 SY_API(sy_router_models) sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size);
 /* GET /models/{author}/{slug}/endpoints body; input: {"model":"author/slug","now_ms":N}. */
 SY_API(sy_router_endpoints) sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t size);
+/* An error body in the client's format for the host's own errors (before a session exists):
+ * input {"format":"openai"|"anthropic","status":N,"message":"..","metadata":{..}}. */
+SY_API(sy_router_error) sy_status_t sy_router_error(sy_router_t* router, const char* input, size_t size);
 /* GET /providers body. */
 SY_API(sy_router_providers) sy_status_t sy_router_providers(sy_router_t* router);
 /* Health: report one attempt's outcome ({"endpoint":i,"now_ms":N,"http_status":N,"timeout":b,
@@ -107,30 +111,40 @@ SY_API(sy_router_health_merge) sy_status_t sy_router_health_merge(sy_router_t* r
 SY_API(sy_router_plan) sy_status_t sy_router_plan(sy_router_t* router, const char* input, size_t size, sy_plan_t** out);
 SY_API(sy_plan_free) void sy_plan_free(sy_plan_t* plan);
 SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t* size);
-/* The upstream HTTP request of attempt `index`: {"method","url","headers":{..},"body":"..",
- * "auth":{"header","prefix","env"}}. The host adds the secret named by auth. Call it when the
- * attempt is about to be sent: it also tells the router's health, so that a half-open endpoint
- * gets one trial request and not every request at once (health.h, the breaker rule). */
-SY_API(sy_plan_attempt_request) sy_status_t sy_plan_attempt_request(sy_plan_t* plan, uint32_t index);
-/* A buffered upstream response for attempt `index`: head = {"status":N,"headers":{name:value}
- * or [[name,value],..],"latency_ms":N,"now_ms":N (default: the plan's)}, body = raw bytes; or
- * a request that got no response: head = {"transport_error":"timeout"|"connection",
- * "message":".."}. Result: {"outcome":"done"|"retry"|"fail","status":N,"body":<client body>,
- * "usage":{..},"error":{..},"retry_after_ms":N,...}; a "done" body carries the cost fields and
- * records prompt-cache stickiness. */
-SY_API(sy_plan_attempt_response) sy_status_t sy_plan_attempt_response(sy_plan_t* plan, uint32_t index,
-    const char* head, size_t head_size, const char* body, size_t body_size);
-/* Stream translation for attempt `index`: open with the response head, feed raw upstream bytes
- * (any split), finish at end of stream ({} or empty) or when cut ({"aborted":true,
- * "reason":"timeout"|"connection"}). Each feed/finish result buffer holds the client bytes to
- * forward (not JSON); sy_stream_summary's holds JSON {terminated, outcome, usage, ...}. */
-SY_API(sy_plan_stream_open) sy_status_t sy_plan_stream_open(sy_plan_t* plan, uint32_t index,
-    const char* head, size_t head_size, sy_stream_t** out);
-SY_API(sy_stream_feed) sy_status_t sy_stream_feed(sy_stream_t* stream, const char* bytes, size_t size);
-SY_API(sy_stream_finish) sy_status_t sy_stream_finish(sy_stream_t* stream, const char* input, size_t size);
-SY_API(sy_stream_result) const char* sy_stream_result(const sy_stream_t* stream, size_t* size);
-SY_API(sy_stream_summary) sy_status_t sy_stream_summary(sy_stream_t* stream);
-SY_API(sy_stream_free) void sy_stream_free(sy_stream_t* stream);
+
+/* ---- session: one request's life (session.h) -------------------------------------------
+ * Every host runs a request the same way: create a session (it plans), then loop on
+ * sy_session_next until it answers a final step, doing what each step says:
+ *
+ *   s = sy_router_session(router, input)        result: the plan (as sy_plan_result)
+ *   loop: step = sy_session_next(s, {"now_ms":N,"committed":bool})
+ *     "attempt": fetch step.request (+ the secret step.request.auth names) under step.limits;
+ *        buffered: sy_session_respond(s, head | failure, body)
+ *        streamed: sy_session_stream_open(s, head | failure); for each chunk
+ *                  forward(sy_session_stream_feed(s, bytes)) until sy_session_stream_ended(s);
+ *                  forward(sy_session_stream_finish(s, {"now_ms","first_content_ms"} | failure))
+ *     "respond": send {status, headers, body}; settle step.settle (or release when null); stop
+ *     "end":     send step.tail, close the stream; settle step.settle (or release); stop
+ *
+ * input: sy_router_plan's input, plus "limits":{"connect_ms","first_token_ms","idle_ms",
+ * "total_ms","max_response_bytes"} (phase deadlines handed to every attempt) and "record":
+ * {"origin","http_referer","app_title","external_user","session_id"} (generation record
+ * fields). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
+ * "connection"|"too_large"|"cancelled"|"unavailable","phase":"head"|"first_token"|"idle"|"total",
+ * "message":"..","now_ms":N}. Steps and results: session.h. On a failed create *out is NULL and
+ * the router's result buffer has the error body. stream_feed/stream_finish results are client
+ * bytes (not JSON); the others are JSON. */
+SY_API(sy_router_session) sy_status_t sy_router_session(sy_router_t* router, const char* input, size_t size, sy_session_t** out);
+SY_API(sy_session_free) void sy_session_free(sy_session_t* session);
+SY_API(sy_session_result) const char* sy_session_result(const sy_session_t* session, size_t* size);
+SY_API(sy_session_next) sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t size);
+SY_API(sy_session_respond) sy_status_t sy_session_respond(sy_session_t* session,
+    const char* report, size_t report_size, const char* body, size_t body_size);
+SY_API(sy_session_stream_open) sy_status_t sy_session_stream_open(sy_session_t* session, const char* report, size_t size);
+SY_API(sy_session_stream_feed) sy_status_t sy_session_stream_feed(sy_session_t* session, const char* bytes, size_t size);
+/* 1 when the stream needs no more upstream bytes (it ended or failed), else 0 (NULL: 1). */
+SY_API(sy_session_stream_ended) int32_t sy_session_stream_ended(const sy_session_t* session);
+SY_API(sy_session_stream_finish) sy_status_t sy_session_stream_finish(sy_session_t* session, const char* report, size_t size);
 
 /* ---- ledger: one account's credits, keys, budgets, reservations, generations ----------- */
 /* state: a snapshot from sy_ledger_export, or empty for a new account. */

@@ -123,6 +123,9 @@ struct ModelsQuery {
   std::vector<std::string> output_modalities;     // any one produced; empty = "text"; "all" = any
   std::string category;                            // accepted, not used for filtering yet
 };
+// {"supported_parameters":[..]|"a,b","input_modalities":..,"output_modalities":..,"category":".."}
+// (lists as arrays of strings or one comma-separated string); errors name the field.
+Result<ModelsQuery> ParseModelsQuery(const Json& query);
 
 // Live statistics of one endpoint (by catalog index) for RenderEndpoints; nullopt = no data.
 // The catalog holds no health state (the host keeps a Health per isolate); callers pass
@@ -139,6 +142,9 @@ class Catalog {
   // the text the same way.
   static Result<Catalog> FromText(std::string_view text);
   static Result<Catalog> FromJson(const Json& document);
+  // A router's catalog from its config {"catalog": <document>|null, "overlay": {..}|null}: the
+  // document (or the embedded default) with the overlay applied. Errors name the field.
+  static Result<Catalog> FromConfig(const Json& config);
 
   // Overlay: {"providers":[{slug, ... partial or new}], "models":[{id, ... partial or new}],
   // "endpoints":[{model, tag, ... partial or new}], "base_urls":{"openai":"http://..."},

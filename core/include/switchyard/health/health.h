@@ -6,7 +6,7 @@
 //
 // Health is a pure function of the events the host reports and the `now_ms` it passes: no clock
 // of its own, no randomness, so a snapshot replayed anywhere gives the same answers. The worker
-// keeps one per isolate and shares snapshots through a Durable Object (ExportDelta/Merge/Rebase).
+// keeps one per isolate and shares events, not snapshots (below).
 //
 // Rules (REFERENCE §3):
 // - failures: 5xx, 429, 408, a timeout, a connection error, no response (status 0) and any other
@@ -20,8 +20,8 @@
 //   move the breaker, except a success of an attempt that started after it opened (known from
 //   duration_ms): open endpoints are still tried last, as fallbacks, and such a success shows
 //   the provider is back, so it closes the circuit like a successful trial. "One trial" needs to know when attempts
-//   start: the host calls NoteAttemptStart as it sends each attempt (the C ABI does it in
-//   sy_plan_attempt_request); the first one sent while half-open is the trial, and until an
+//   start: Lifecycle::Start calls NoteAttemptStart as each attempt is sent (session.h: the
+//   Session hands the attempt to the host); the first one sent while half-open is the trial, and until an
 //   outcome for the endpoint arrives (or kTrialTimeoutMs passes) the endpoint reads as
 //   `trial_in_flight`, degraded, so other requests keep away from it instead of all piling onto a
 //   provider that may still be down. (Without it, every request went there while the trial ran,
@@ -38,17 +38,15 @@
 // An event at time t counts in a window of W at `now` iff floor(now/size) - floor(t/size) < W/size.
 // Percentiles are nearest-rank over the (at most 256) most recent samples with
 // now - 30 min < t. Events may arrive out of order; each lands in its own bucket while still in
-// range. Memory per endpoint is fixed: ~15 KB while it has data, plus up to 8 KB of own samples
-// not yet taken by ExportDelta; state is created lazily on the first event and freed by Prune
-// once everything in it has expired.
+// range. Memory per endpoint is fixed: ~15 KB while it has data; state is created lazily on the
+// first event and freed by Prune once everything in it has expired.
 //
-// Sharing across isolates (the intended, non-double-counting use):
-//   isolate: ExportDelta(now) → push to the Durable Object (only its own events since its last
-//            ExportDelta; merged-in data is never re-exported);
-//   object:  Merge(delta, now) for each push; serves Export(now), the combined snapshot;
-//   isolate: Rebase(combined, now): its counts become the combined snapshot plus its own events
-//            not yet exported, so nothing is counted twice however often it pulls.
-// Merge is additive: merging the same document twice counts it twice. Breaker states merge by
+// Sharing across isolates is by events: each isolate's Health observes its own attempts (the
+// Session's `observed` events), the worker relays those events through one Durable Object, and
+// each isolate observes the other isolates' events into its own Health (js/src/worker/health.js),
+// so every event counts once everywhere. Export/Merge move whole snapshots (a combined view, a
+// fresh router starting from another's): Merge is additive, so merging the same document twice
+// counts it twice. Breaker states merge by
 // "latest transition wins" (ties: the more restrictive), so a successful trial in one isolate
 // can close the circuit everywhere; cooldowns merge by taking the later end.
 //
@@ -88,8 +86,12 @@ bool IsClientError(const HealthEvent& event);
 
 // {"endpoint":i,"now_ms":N,"http_status":200,"timeout":false,"connection_error":false,
 //  "latency_ms":N,"duration_ms":N,"output_tokens":N,"retry_after_ms":N}: endpoint and now_ms
-// required, the rest optional. kInvalidArgument names the offending field.
-Result<HealthEvent> ParseHealthEvent(const Json& event);
+// required, the rest optional; times and counts may be fractional (truncated: JS hosts time
+// with performance.now()). kInvalidArgument names the offending field; an endpoint index that
+// is not below `endpoint_count` (the catalog's endpoints) is kNotFound. The one parser of an
+// event: sy_router_observe and the tests use it.
+Result<HealthEvent> ParseHealthEvent(const Json& event,
+                                     size_t endpoint_count = kMaxHealthEndpoints);
 
 struct Percentiles {
   int64_t p50 = 0, p75 = 0, p90 = 0, p99 = 0;
@@ -132,18 +134,11 @@ class Health {
   // Snapshot document (format in health.cpp): {"health":1,"bucket_ms":[...],"endpoints":[...]}.
   // Export: everything this Health knows that still matters at now_ms (own and merged data).
   Json Export(int64_t now_ms) const;
-  // Only this Health's own observations since the previous ExportDelta (or construction), plus
-  // breaker/cooldown changes it made; then forgets them. Same format as Export.
-  Json ExportDelta(int64_t now_ms);
   // Adds another snapshot's counts and samples (samples re-bounded to the newest 256), merges
   // breaker and cooldown states. Data outside every window at now_ms is dropped. Invalid input
   // (wrong shape, version or bucket layout, times beyond now + 5 min, over-long arrays) is
   // rejected with kInvalidArgument and nothing changes.
   Status Merge(const Json& snapshot, int64_t now_ms);
-  // Replaces the counts and samples with `combined` (a Durable Object's Export of all deltas)
-  // plus this Health's own events not yet taken by ExportDelta; breaker and cooldown states are
-  // merged as in Merge. Atomic like Merge.
-  Status Rebase(const Json& combined, int64_t now_ms);
 
   // Frees endpoints whose data has all expired (older than a day, samples older than 30 min,
   // breaker closed and untouched for a day, cooldown over). Observe calls it as it goes.

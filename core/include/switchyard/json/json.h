@@ -45,6 +45,13 @@ std::optional<int64_t> FindInt(const Json& object, std::string_view key);
 std::optional<double> FindNumber(const Json& object, std::string_view key);
 std::optional<bool> FindBool(const Json& object, std::string_view key);
 
+// Field readers for host input: absent or null leaves *out as it is (an error when `required`);
+// present with the wrong type or out of range is kInvalidArgument naming the field
+// (metadata.field = key). Integers (ms, bytes, statuses) also accept a finite fraction,
+// truncated toward zero: JS hosts time with performance.now().
+Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out);
+Status ReadBool(const Json& object, std::string_view key, bool* out);
+
 // Compact serialisation that never aborts on invalid UTF-8 (replaces it with U+FFFD).
 std::string Dump(const Json& value);
 

@@ -1,5 +1,6 @@
 // planner.h: the routing module (core/src/routing/) owns the routing decision: this planner, its
-// explanation (planner_render.cpp) and prompt-cache stickiness (planner_stickiness.cpp).
+// explanation (planner_render.cpp), prompt-cache stickiness (planner_stickiness.cpp) and what
+// happens to a planned request next, attempt by attempt (session.h).
 //
 // Given a validated Request, the caller's policy, the health of every endpoint, the time and a
 // seed, the planner returns the ordered attempts to make and a trace explaining every inclusion,

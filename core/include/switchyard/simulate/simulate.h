@@ -1,9 +1,9 @@
 // simulate.h: the simulate module (core/src/simulate/) owns the routing simulator.
 //
 // A discrete-event simulation of traffic against simulated providers, decided by the production
-// planner, health (outage rule, circuit breaker, Retry-After cooldowns), prompt-cache stickiness
-// and cost code: a team tries a routing policy here before it meets real traffic, and what the
-// simulator says is what the router would do.
+// planner, request lifecycle (session.h), health (outage rule, circuit breaker, Retry-After
+// cooldowns), prompt-cache stickiness and cost code: a team tries a routing policy here before it
+// meets real traffic, and what the simulator says is what the router would do.
 //
 // Pure like the rest of the core: the scenario carries the seed and the start time, and the same
 // (catalog, scenario) give the same report in every build (native, Emscripten, WASI). Random
@@ -51,19 +51,34 @@
 //          "retry_after_ms": 1000, // (0: a 429 without Retry-After)
 //          "outages": [{"start_ms": 60000, "end_ms": 120000, "status": 503}]}}}
 //                                  // times relative to t = 0; status 503 by default, or 0
-//                                  // (connection refused), 408 (hangs until timeout_ms), 429
-//                                  // or another 5xx
+//                                  // (connection refused), 408 (hangs until timeout_ms), or any
+//                                  // other 400..599 answer, with an optional "code": the
+//                                  // provider's error code (error.code / error.type as a
+//                                  // provider writes it, e.g. "context_length_exceeded",
+//                                  // "content_filter"; not with 0 or 408). Each answer is
+//                                  // classified by the router's own classification
+//                                  // (ClassifyProviderError, wire.h): 429, 5xx, 401/403, 402 and
+//                                  // 404 are retried on the next endpoint; a 400 (or another 4xx)
+//                                  // is the request's fault: the request fails at once, with no
+//                                  // other endpoint or model tried; a 413, or a 4xx whose code
+//                                  // says context length or content filter, fails this model
+//                                  // only: its remaining endpoints are skipped and the next
+//                                  // `models` entry is tried (the skip-model rule). Health
+//                                  // ignores 4xx answers other than 408/429, as in the router.
 // Unknown fields anywhere are refused (400 naming the field), so a typo cannot silently
 // simulate something else. A provider slug not in the catalog is refused too.
 //
 // One request's life: it arrives, the planner plans it with the simulated clock, the health seen
-// so far and a seed drawn from the scenario's generator; its attempts run one after another, each
-// one's outcome drawn from its provider's behaviour at the time it starts (outage, capacity,
-// timeout, error, else success after latency + completion_tokens / tokens_per_s); each attempt's
-// end is reported to Health exactly as the router reports it, so outages open circuits, 429s
-// cool endpoints down and later plans route around them. A success records stickiness and costs
-// ComputeCost(prompt_tokens, completion_tokens, the endpoint's prices) in picodollars. A failed
-// attempt costs nothing; a request whose attempts all fail (or that plans to no endpoint) fails.
+// so far and a seed drawn from the scenario's generator; then the router's own Lifecycle
+// (session.h) runs it: the simulator only draws each attempt's outcome from its provider's
+// behaviour at the time it starts (outage, capacity, timeout, error, else success after
+// latency + completion_tokens / tokens_per_s) and hands it over as a classified AttemptOutcome.
+// Lifecycle decides which attempt runs next (plan order; the skip-model rule; no attempt after a
+// non-retryable failure), tells Health exactly as the router does (so outages open circuits, 429s
+// cool endpoints down and later plans route around them) and records stickiness on success. A
+// success costs ComputeCost(prompt_tokens, completion_tokens, the endpoint's prices) in
+// picodollars. A failed attempt costs nothing; a request that Lifecycle gives up on (or that
+// plans to no endpoint) fails.
 // Not modelled: cache writes (a miss bills the whole prompt at the input price), reasoning
 // tokens, BYOK fees, and provider load beyond capacity_rps (latency does not grow with load). Arrivals stop at duration_ms; attempts in flight then finish.
 //
@@ -74,7 +89,7 @@
 //  when Poisson arrivals reached 1.25 × max_requests + 100 and the rest were not generated),
 //  "cost_picos", "cost_usd" (string), "latency_ms": {"p50","p90","p99","max"} (arrival to end of
 //  the successful attempt, successes only; null when none),
-//  "failures": {"http_429", "http_5xx", "timeout", "connection"} (failed attempts),
+//  "failures": {"http_429", "http_4xx", "http_5xx", "timeout", "connection"} (failed attempts),
 //  "providers": [{"provider" (slug), "name", "attempts", "succeeded", "failed", "rate_limited",
 //                 "cost_picos", "cost_usd", "share" (fraction of successful requests it served),
 //                 "latency_ms": {"p50","p99"}|null}], sorted by attempts, then slug,
@@ -84,8 +99,8 @@
 //             "requests": [...], "succeeded": [...], "failed": [...], "cost_picos": [...],
 //             "providers": {slug: {"attempts": [...], "failed": [...]}}},  // by arrival/attempt start
 //  "samples": [{"t_ms", "class", "outcome": "ok"|"failed"|"no_route", "error"?,
-//               "attempts": [{"provider", "tag", "start_ms", "end_ms", "status", "result":
-//               "ok"|"http_429"|"http_5xx"|"timeout"|"connection"}], "cost_picos"}],
+//               "attempts": [{"provider", "tag", "model", "start_ms", "end_ms", "status", "result":
+//               "ok"|"http_429"|"http_4xx"|"http_5xx"|"timeout"|"connection"}], "cost_picos"}],
 //               // the first 50 requests, to see why they went where they went
 //  "events": N}                    // discrete events processed
 #pragma once

@@ -141,6 +141,19 @@ AttemptResult TranslateResponse(const AttemptSpec& spec, int http_status, const 
 AttemptResult TransportFailure(const AttemptSpec& spec, std::string_view kind,
                                std::string_view message);
 
+// How the router classifies a provider's error answer from its HTTP status and error code (the
+// provider's error.code / error.type / error.status as written; "" none), with no body to read:
+// the outcome, client_status, error_type and model_fallback_eligible that TranslateResponse gives
+// a non-2xx answer carrying that code. Pure; for callers that model answers instead of parsing
+// them (the simulator), so they classify exactly as the router does.
+struct ErrorClassification {
+  Outcome outcome = Outcome::kRetry;
+  int client_status = 502;
+  std::string error_type;
+  bool model_fallback_eligible = false;
+};
+ErrorClassification ClassifyProviderError(int http_status, std::string_view code);
+
 // The client body of `result` with `cost` (the money module's JSON, e.g. {"cost":0.0012,
 // "is_byok":false,"cost_details":{...}}) merged into its usage object. Null cost: client_body.
 std::string RenderClientBody(const AttemptResult& result, const Json* cost);
