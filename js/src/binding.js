@@ -275,6 +275,9 @@ function makeApi(core, abiVersion) {
     /** GET /models/{id}/endpoints body, with live health as of nowMs. */
     endpoints(model, nowMs) { return this.#run(x.sy_router_endpoints, { model, now_ms: nowMs }); }
 
+    /** GET /endpoints/zdr body: every zero-retention endpoint, with live health as of nowMs. */
+    zdrEndpoints(nowMs) { return this.#run(x.sy_router_endpoints, { zdr: true, now_ms: nowMs }); }
+
     /**
      * An error body in the client's format ({error:{code,message,metadata}}, or Anthropic's for
      * format "anthropic") for a host's own error with HTTP `status` (400-599).

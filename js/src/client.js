@@ -67,6 +67,19 @@ export class SwitchyardError extends CoreError {
 
 const noop = () => {};
 
+/**
+ * The local ledger states a refusal as a key's (this object's budget is a key limit there): say
+ * "budget", which is what the app set.
+ */
+function budgetRefusal(err) {
+  if (!(err instanceof SwitchyardError) || err.status !== 402 || err.metadata?.reason !== 'key_limit') return err;
+  err.message = err.message.replace(/^Key limit exceeded(?: \((\w+) limit\))?/, (_, reset) => `Budget exceeded${reset ? ` (${reset} budget)` : ''}`)
+    .replace('the key has', 'the budget has')
+    .replace(/^This request requires more credits, or fewer max_tokens\./, 'The budget does not cover this request: raise it, or ask for fewer max_tokens.');
+  if (err.body?.error) err.body.error.message = err.message;
+  return err;
+}
+
 function randomHex(bytes) {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -265,7 +278,7 @@ export class Switchyard {
       });
     } catch (e) {
       session.free();
-      throw SwitchyardError.from(e, id);
+      throw budgetRefusal(SwitchyardError.from(e, id));
     }
 
     const bytes = sessionStream(session, this.#host(signal));

@@ -258,6 +258,8 @@ export interface SimReport {
 export interface Router extends Handle {
   models(query?: ModelsQuery): ModelsList;
   endpoints(model: string, nowMs: number): JsonObject;
+  /** GET /endpoints/zdr: every zero-data-retention endpoint, in the endpoints list's shape, with live health. */
+  zdrEndpoints(nowMs: number): JsonObject;
   providers(): JsonObject;
   /** An error body in the client's format for a host's own error (status 400-599). */
   errorBody(format: 'openai' | 'anthropic', status: number, message: string, metadata?: JsonObject): JsonObject;

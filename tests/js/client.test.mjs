@@ -262,7 +262,9 @@ describe('Switchyard against the sandbox fleet', () => {
     const { sy, calls } = await client(['deepinfra'], { budget: { limit_usd: '0.00001' } });
     await assert.rejects(
       sy.chat.completions.create({ model: LLAMA, max_tokens: 1000, messages: user('too dear') }),
-      (e) => e instanceof SwitchyardError && e.status === 402 && e.code === 'payment_required' && /max_tokens|credits|limit/i.test(e.message));
+      (e) => e instanceof SwitchyardError && e.status === 402 && e.code === 'payment_required' &&
+        /^The budget does not cover this request: raise it, or ask for fewer max_tokens\. You requested up to 1000 tokens, but can only afford \d+\.$/.test(e.message) &&
+        e.metadata.requested_tokens === 1000 && e.metadata.affordable_tokens < 1000);
     assert.equal(calls.length, 0);
     // Worst case of 20 tokens fits; its charge leaves less than another worst case.
     const r = await sy.chat.completions.create({ model: LLAMA, max_tokens: 20, messages: user('cheap') });
@@ -270,7 +272,7 @@ describe('Switchyard against the sandbox fleet', () => {
     assert.equal(sy.budget().usage, r.usage.cost);
     await assert.rejects(
       sy.chat.completions.create({ model: LLAMA, max_tokens: 20, messages: user('cheap') }),
-      (e) => e instanceof SwitchyardError && e.status === 402);
+      (e) => e instanceof SwitchyardError && e.status === 402 && !/key|credits/i.test(e.message) && /budget/.test(e.message));
     assert.equal(calls.length, 1);
     sy.close();
   });

@@ -4,10 +4,11 @@
 // or mistyped field, so a passing call is the contract as OpenRouter's client states it; the
 // assertions check the values too (ids, exact costs, counts).
 // Not served yet, so skipped: Responses (beta.responses.send) and embeddings (embeddings.*);
-// also models.get (/model/{author}/{slug}), models.listForUser and endpoints.listZdrEndpoints.
+// also models.listForUser (/models/user).
 // Run: node --test tests/js/worker-openrouter-sdk.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { OpenRouter } from '@openrouter/sdk';
 import * as errors from '@openrouter/sdk/models/errors';
 import { picos, startWorker, user } from './worker-harness.mjs';
@@ -285,6 +286,38 @@ describe('@openrouter/sdk: catalog', { timeout: 30_000 }, () => {
     assert.ok(typeof openai.uptimeLast30m === 'number' && openai.uptimeLast30m > 0);
     await assert.rejects(valid(() => client(w.demoKey).endpoints.list({ author: 'nobody', slug: 'nothing' })),
       (e) => e instanceof errors.NotFoundResponseError);
+  });
+
+  test('models.get: one entry of models.list, by id; an unknown one is the SDK\'s NotFound', async () => {
+    const sdk = client(w.demoKey);
+    const all = (await valid(() => sdk.models.list())).result.data;
+    const listed = all.find((m) => m.id === MODEL);
+    const one = (await valid(() => sdk.models.get({ author: 'openai', slug: 'gpt-4o-mini' }))).data;
+    assert.deepEqual(one, listed);
+    const free = all.find((m) => m.id.endsWith(':free'));
+    assert.ok(free, 'the catalog has a free entry');
+    const [author, slug] = free.id.split('/');
+    assert.equal((await valid(() => sdk.models.get({ author, slug }))).data.id, free.id);
+    await assert.rejects(() => sdk.models.get({ author: 'nobody', slug: 'nothing' }),
+      (e) => e instanceof errors.NotFoundResponseError && e.statusCode === 404);
+  });
+
+  test('endpoints.listZdrEndpoints: exactly the zero-retention providers\' endpoints, as endpoints.list shows them', async () => {
+    // The catalog's own statement of which providers retain nothing, read independently.
+    const doc = JSON.parse(readFileSync(new URL('../../core/data/catalog.json', import.meta.url), 'utf8'));
+    const zdrNames = new Set(doc.providers.filter((p) => p.data_policy?.zdr === true).map((p) => p.name));
+    assert.ok(zdrNames.size > 0, 'the catalog names zero-retention providers');
+    const sdk = client(w.demoKey);
+    const data = (await valid(() => sdk.endpoints.listZdrEndpoints())).data;
+    assert.ok(data.length > 0);
+    for (const e of data) assert.ok(zdrNames.has(e.providerName), `${e.name} is not a zero-retention provider's`);
+    const providers = new Set(data.map((e) => e.providerName));
+    assert.deepEqual([...providers].sort(), [...zdrNames].sort(), 'every zero-retention provider has endpoints listed');
+    // An entry equals the model's own endpoint list's entry (live fields aside: none yet here).
+    const sample = data.find((e) => !e.name.endsWith(':free')) ?? data[0];
+    const [author, slug] = sample.name.split(' | ')[1].split('/');
+    const own = (await valid(() => sdk.endpoints.list({ author, slug }))).data.endpoints;
+    assert.deepEqual(own.find((e) => e.tag === sample.tag && e.providerName === sample.providerName), sample);
   });
 
   test('providers.list', async () => {

@@ -171,14 +171,21 @@ sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t s
   if (router == nullptr) return NullHandle("sy_router_endpoints");
   return Run(router->result, [&]() -> Result<Json> {
     SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "endpoints input", /*empty_ok=*/false));
-    std::optional<std::string_view> model = switchyard::FindString(in, "model");
-    if (!model) return Status::InvalidArgument("model (a string) is required", "model");
     int64_t now_ms = 0;
     SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+    bool zdr = false;
+    SY_RETURN_IF_ERROR(ReadBool(in, "zdr", &zdr));
     const switchyard::Health& health = router->state->health;
-    return router->state->catalog->RenderEndpoints(*model, [&health, now_ms](uint32_t endpoint) {
+    auto stats = [&health, now_ms](uint32_t endpoint) {
       return std::optional<switchyard::EndpointHealth>(health.Get(endpoint, now_ms));
-    });
+    };
+    std::optional<std::string_view> model = switchyard::FindString(in, "model");
+    if (zdr) {
+      if (model) return Status::InvalidArgument("give model or zdr, not both", "zdr");
+      return router->state->catalog->RenderZdrEndpoints(stats);
+    }
+    if (!model) return Status::InvalidArgument("model (a string) is required", "model");
+    return router->state->catalog->RenderEndpoints(*model, stats);
   });
 }
 

@@ -182,6 +182,60 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
   return Json{{"data", std::move(data)}};
 }
 
+// One entry of an endpoints list (PublicEndpoint): `id` is the model entry it belongs to (`<id>`
+// or `<id>:free`).
+Json Catalog::RenderEndpoint(const Endpoint& e, const std::string& id, const Model& m,
+                             const EndpointStatsFn& stats) const {
+  const Provider& p = providers_[e.provider];
+  std::optional<EndpointHealth> h;
+  if (stats) h = stats(e.index);
+  // Every price that can apply, so a client can recompute any charge: the 1-hour cache write
+  // and the long-context tiers (each from its min_prompt_tokens, inclusive) besides the base.
+  Json pricing = Pricing(e.prices);
+  if (e.prices.has_cache_write) pricing["input_cache_write_1h"] = FormatUsd(e.prices.cache_write_1h);
+  pricing["discount"] = 0;
+  if (!e.tiers.empty()) {
+    Json tiers = Json::array();
+    for (const PriceTier& t : e.tiers) {
+      Json tier_pricing = Pricing(t.prices);
+      if (t.prices.has_cache_write) {
+        tier_pricing["input_cache_write_1h"] = FormatUsd(t.prices.cache_write_1h);
+      }
+      tiers.push_back(Json{{"min_prompt_tokens", t.min_prompt_tokens},
+                           {"pricing", std::move(tier_pricing)}});
+    }
+    pricing["tiers"] = std::move(tiers);
+  }
+  // Every tool_choice form (auto, none, required, a named function) is translated to each
+  // wire format, so an endpoint that takes tool_choice takes all four.
+  const bool tool_choice = Contains(e.supported_parameters, "tool_choice");
+  Json out{
+      {"name", p.name + " | " + id},
+      {"model_id", m.canonical_slug},
+      {"model_name", m.name},
+      {"context_length", e.context_length},
+      {"pricing", std::move(pricing)},
+      {"provider_name", p.name},
+      {"tag", e.tag},
+      {"quantization", e.quantization},
+      {"max_completion_tokens", NullableCount(e.max_completion_tokens)},
+      {"max_prompt_tokens", nullptr},
+      {"supported_parameters", e.supported_parameters},
+      {"status", 0},
+      {"uptime_last_5m", h ? Number(h->uptime_5m) : Json(nullptr)},
+      {"uptime_last_30m", h ? Number(h->uptime_30m) : Json(nullptr)},
+      {"uptime_last_1d", h ? Number(h->uptime_1d) : Json(nullptr)},
+      {"latency_last_30m", h ? PercentilesJson(h->latency_30m) : Json(nullptr)},
+      {"throughput_last_30m", h ? PercentilesJson(h->throughput_30m) : Json(nullptr)},
+      // Caching without request markup: providers that bill cached input (a stated cache-read
+      // price) other than Anthropic, whose caching needs explicit cache_control blocks.
+      {"supports_implicit_caching", e.prices.has_cache_read && p.wire != WireFormat::kAnthropic},
+  };
+  Json& choices = out["supports_tool_choice"];
+  for (const char* form : {"auto", "function", "none", "required"}) choices[form] = tool_choice;
+  return out;
+}
+
 Result<Json> Catalog::RenderEndpoints(std::string_view model_id) const {
   return RenderEndpoints(model_id, EndpointStatsFn());
 }
@@ -217,53 +271,7 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
   for (uint32_t i : m->endpoints) {
     const Endpoint& e = endpoints_[i];
     if (!e.enabled || e.free != free_variant) continue;
-    const Provider& p = providers_[e.provider];
-    std::optional<EndpointHealth> h;
-    if (stats) h = stats(e.index);
-    // Every price that can apply, so a client can recompute any charge: the 1-hour cache write
-    // and the long-context tiers (each from its min_prompt_tokens, inclusive) besides the base.
-    Json pricing = Pricing(e.prices);
-    if (e.prices.has_cache_write) pricing["input_cache_write_1h"] = FormatUsd(e.prices.cache_write_1h);
-    pricing["discount"] = 0;
-    if (!e.tiers.empty()) {
-      Json tiers = Json::array();
-      for (const PriceTier& t : e.tiers) {
-        Json tier_pricing = Pricing(t.prices);
-        if (t.prices.has_cache_write) {
-          tier_pricing["input_cache_write_1h"] = FormatUsd(t.prices.cache_write_1h);
-        }
-        tiers.push_back(Json{{"min_prompt_tokens", t.min_prompt_tokens},
-                             {"pricing", std::move(tier_pricing)}});
-      }
-      pricing["tiers"] = std::move(tiers);
-    }
-    // Every tool_choice form (auto, none, required, a named function) is translated to each
-    // wire format, so an endpoint that takes tool_choice takes all four.
-    const bool tool_choice = Contains(e.supported_parameters, "tool_choice");
-    list.push_back(Json{
-        {"name", p.name + " | " + id},
-        {"model_id", m->canonical_slug},
-        {"model_name", m->name},
-        {"context_length", e.context_length},
-        {"pricing", std::move(pricing)},
-        {"provider_name", p.name},
-        {"tag", e.tag},
-        {"quantization", e.quantization},
-        {"max_completion_tokens", NullableCount(e.max_completion_tokens)},
-        {"max_prompt_tokens", nullptr},
-        {"supported_parameters", e.supported_parameters},
-        {"status", 0},
-        {"uptime_last_5m", h ? Number(h->uptime_5m) : Json(nullptr)},
-        {"uptime_last_30m", h ? Number(h->uptime_30m) : Json(nullptr)},
-        {"uptime_last_1d", h ? Number(h->uptime_1d) : Json(nullptr)},
-        {"latency_last_30m", h ? PercentilesJson(h->latency_30m) : Json(nullptr)},
-        {"throughput_last_30m", h ? PercentilesJson(h->throughput_30m) : Json(nullptr)},
-        // Caching without request markup: providers that bill cached input (a stated cache-read
-        // price) other than Anthropic, whose caching needs explicit cache_control blocks.
-        {"supports_implicit_caching", e.prices.has_cache_read && p.wire != WireFormat::kAnthropic},
-    });
-    Json& choices = list.back()["supports_tool_choice"];
-    for (const char* form : {"auto", "function", "none", "required"}) choices[form] = tool_choice;
+    list.push_back(RenderEndpoint(e, id, *m, stats));
   }
   return Json{{"data",
                {{"id", std::move(id)},
@@ -272,6 +280,20 @@ Result<Json> Catalog::RenderEndpoints(std::string_view model_id,
                 {"description", m->description},
                 {"architecture", Architecture(*m)},
                 {"endpoints", std::move(list)}}}};
+}
+
+Json Catalog::RenderZdrEndpoints(const EndpointStatsFn& stats) const {
+  // Every enabled endpoint whose data policy is zero retention, model by model in catalog
+  // order, each named by the entry /models lists it under.
+  Json list = Json::array();
+  for (const Model& m : models_) {
+    for (uint32_t i : m.endpoints) {
+      const Endpoint& e = endpoints_[i];
+      if (!e.enabled || !e.data_policy.zdr) continue;
+      list.push_back(RenderEndpoint(e, e.free ? m.id + ":free" : m.id, m, stats));
+    }
+  }
+  return Json{{"data", std::move(list)}};
 }
 
 Json Catalog::RenderProviders() const {

@@ -85,6 +85,32 @@ export async function countModels(url, env, services) {
   return cachedBody(router, `count:${JSON.stringify(q)}`, () => ({ data: { count: router.models(q).data.length } }));
 }
 
+/**
+ * GET /model/{author}/{slug}: one entry of GET /models ({data: <model>}), by id (`<id>:free` for a
+ * free entry) or canonical slug; 404 when /models does not list it.
+ */
+export async function getModel(id, env, services) {
+  const router = await services.runtime.router(env);
+  const all = cachedModels(router);
+  const found = all.find((m) => m.id === id) ?? all.find((m) => m.canonical_slug === id);
+  if (!found) throw new HttpError(404, `model ${id.slice(0, 200)} not found`, { model: id.slice(0, 200) });
+  return json({ data: found });
+}
+
+/** The unfiltered /models list of this router, computed once per catalog. */
+function cachedModels(router) {
+  let cache = modelsByRouter.get(router);
+  if (!cache) modelsByRouter.set(router, (cache = router.models({}).data));
+  return cache;
+}
+const modelsByRouter = new WeakMap();
+
+/** GET /endpoints/zdr: every zero-data-retention endpoint. Not cached: it carries live health. */
+export async function zdrEndpoints(env, services) {
+  const router = await services.runtime.router(env);
+  return json(router.zdrEndpoints(Date.now()));
+}
+
 export async function modelEndpoints(model, env, services) {
   const router = await services.runtime.router(env);
   // Not cached: it carries live health.

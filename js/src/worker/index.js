@@ -97,6 +97,15 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
     allow(method, ['GET'], path);
     return api.modelEndpoints(decodeURIComponent(endpoints[1]), env, services);
   }
+  const model = /^\/model\/([^/]+\/[^/]+)$/.exec(path);
+  if (model) {
+    allow(method, ['GET'], path);
+    return api.getModel(decodeURIComponent(model[1]), env, services);
+  }
+  if (path === '/endpoints/zdr') {
+    allow(method, ['GET'], path);
+    return api.zdrEndpoints(env, services);
+  }
   if (path === '/providers') {
     allow(method, ['GET'], path);
     return api.listProviders(env, services);

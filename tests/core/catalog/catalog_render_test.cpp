@@ -437,3 +437,29 @@ TEST_CASE("/models entries have the field names and types of OpenRouter's") {
     CHECK(m["pricing"].contains("completion"));
   }
 }
+
+TEST_CASE("GET /endpoints/zdr lists exactly the enabled zero-retention endpoints, as each model lists them") {
+  Catalog c = Small();
+  Json body = c.RenderZdrEndpoints(EndpointStatsFn());
+  std::multiset<std::string> listed;  // "<entry> <tag>"
+  for (const Json& row : body["data"]) {
+    std::string name = row["name"].get<std::string>();
+    std::string entry = name.substr(name.find(" | ") + 3);
+    listed.insert(entry + " " + row["tag"].get<std::string>());
+    // The same object the model's own endpoint list shows.
+    auto own = c.RenderEndpoints(entry);
+    REQUIRE(own.ok());
+    bool found = false;
+    for (const Json& e : (*own)["data"]["endpoints"]) found = found || e == row;
+    INFO(name);
+    CHECK(found);
+  }
+  std::multiset<std::string> expected;
+  for (const Endpoint& e : c.endpoints()) {
+    if (e.enabled && e.data_policy.zdr) {
+      expected.insert(c.model_of(e).id + (e.free ? ":free" : "") + " " + e.tag);
+    }
+  }
+  CHECK(!expected.empty());  // the small catalog has zero-retention endpoints to list
+  CHECK(listed == expected);
+}

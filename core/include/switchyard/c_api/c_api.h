@@ -83,7 +83,8 @@ SY_API(sy_router_result) const char* sy_router_result(const sy_router_t* router,
 SY_API(sy_router_overlay) sy_status_t sy_router_overlay(sy_router_t* router, const char* overlay, size_t size);
 /* GET /models body; query: {"supported_parameters":[..],"input_modalities":[..],"output_modalities":[..]}. */
 SY_API(sy_router_models) sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size);
-/* GET /models/{author}/{slug}/endpoints body; input: {"model":"author/slug","now_ms":N}. */
+/* GET /models/{author}/{slug}/endpoints body; input: {"model":"author/slug","now_ms":N}.
+ * GET /endpoints/zdr body (every zero-retention endpoint): {"zdr":true,"now_ms":N}. */
 SY_API(sy_router_endpoints) sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t size);
 /* An error body in the client's format for the host's own errors (before a session exists):
  * input {"format":"openai"|"anthropic","status":N,"message":"..","metadata":{..}}. */

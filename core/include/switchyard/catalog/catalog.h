@@ -191,9 +191,14 @@ class Catalog {
   // endpoints are all free names `<id>:free` in the message).
   Result<Json> RenderEndpoints(std::string_view model_id) const;
   Result<Json> RenderEndpoints(std::string_view model_id, const EndpointStatsFn& stats) const;
+  // GET /endpoints/zdr: every enabled endpoint with a zero-retention data policy, across all
+  // models, each in /models/{id}/endpoints' shape and named by its entry (`<id>` or `<id>:free`).
+  Json RenderZdrEndpoints(const EndpointStatsFn& stats) const;
   Json RenderProviders() const;                                             // GET /providers
 
  private:
+  Json RenderEndpoint(const Endpoint& e, const std::string& id, const Model& m,
+                      const EndpointStatsFn& stats) const;
   // Prices as the document states them, before defaults: kept so that an overlay changing
   // `prompt` also moves a defaulted cache-read price, and a changed provider data policy
   // reaches endpoints that inherit it.
