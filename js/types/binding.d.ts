@@ -50,6 +50,8 @@ export interface ModelsQuery {
   input_modalities?: string[] | string;
   output_modalities?: string[] | string;
   category?: string;
+  /** A policy context (as in a plan's `context`): only entries with an endpoint it admits (GET /models/user). */
+  context?: JsonObject;
 }
 
 /** The models of GET /models (the edge worker adds OpenRouter's paging: links, total_count). */

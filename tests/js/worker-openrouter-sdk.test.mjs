@@ -3,15 +3,14 @@
 // each response against its zod schemas and throws "Response validation failed" on any missing
 // or mistyped field, so a passing call is the contract as OpenRouter's client states it; the
 // assertions check the values too (ids, exact costs, counts).
-// Not served yet, so skipped: Responses (beta.responses.send) and embeddings (embeddings.*);
-// also models.listForUser (/models/user).
+// Not served yet, so skipped: Responses (beta.responses.send) and embeddings (embeddings.*).
 // Run: node --test tests/js/worker-openrouter-sdk.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { OpenRouter } from '@openrouter/sdk';
 import * as errors from '@openrouter/sdk/models/errors';
-import { picos, startWorker, user } from './worker-harness.mjs';
+import { ADMIN_KEY, picos, startWorker, user } from './worker-harness.mjs';
 
 const MODEL = 'openai/gpt-4o-mini';
 const ONLY = { only: ['openai'], allowFallbacks: false }; // $0.15 / $0.60 per million tokens
@@ -318,6 +317,34 @@ describe('@openrouter/sdk: catalog', { timeout: 30_000 }, () => {
     const [author, slug] = sample.name.split(' | ')[1].split('/');
     const own = (await valid(() => sdk.endpoints.list({ author, slug }))).data.endpoints;
     assert.deepEqual(own.find((e) => e.tag === sample.tag && e.providerName === sample.providerName), sample);
+  });
+
+  test('models.listForUser: the entries the account policy admits (zero retention and an ignored provider here)', async () => {
+    const doc = JSON.parse(readFileSync(new URL('../../core/data/catalog.json', import.meta.url), 'utf8'));
+    const zdrSlugs = new Set(doc.providers.filter((p) => p.data_policy?.zdr === true).map((p) => p.slug));
+    const ignored = [...zdrSlugs][0];
+    const k = await w.adminKey({ name: 'zdr-only' });
+    const patched = await w.json(`/admin/accounts/${k.account_id}`, { method: 'PATCH', key: ADMIN_KEY, body: { zdr: true, ignored_providers: [ignored] } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const sdk = client(k.key);
+    const ids = [];
+    for await (const page of await valid(() => sdk.models.listForUser({ bearer: k.key }, { limit: 100 }))) {
+      ids.push(...page.result.data.map((m) => m.id));
+      assert.ok(page.result.totalCount >= ids.length);
+    }
+    // By another path: the entries /endpoints/zdr names, less the ignored provider's endpoints.
+    const ignoredName = doc.providers.find((p) => p.slug === ignored).name;
+    const expected = new Set((await valid(() => sdk.endpoints.listZdrEndpoints())).data
+      .filter((e) => e.providerName !== ignoredName).map((e) => e.name.split(' | ')[1]));
+    const textOnly = new Set((await valid(() => client(w.demoKey).models.list())).result.data.map((m) => m.id));
+    assert.ok(ids.length > 0);
+    assert.deepEqual(new Set(ids), new Set([...expected].filter((id) => textOnly.has(id))));
+    // The demo key's account has no policy: every entry /models lists.
+    const every = [];
+    for await (const page of await valid(() => client(w.demoKey).models.listForUser({ bearer: w.demoKey }, { limit: 500 }))) every.push(...page.result.data.map((m) => m.id));
+    assert.deepEqual(new Set(every), textOnly);
+    await assert.rejects(() => client('sk-sy-v1-nobody-0000').models.listForUser({ bearer: 'sk-sy-v1-nobody-0000' }, {}),
+      (e) => e instanceof errors.UnauthorizedResponseError && e.statusCode === 401);
   });
 
   test('providers.list', async () => {

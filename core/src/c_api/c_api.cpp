@@ -163,6 +163,16 @@ sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size
   return Run(router->result, [&]() -> Result<Json> {
     SY_ASSIGN_OR_RETURN(Json parsed, ParseObject(query, size, "models query", /*empty_ok=*/true));
     SY_ASSIGN_OR_RETURN(switchyard::ModelsQuery q, switchyard::ParseModelsQuery(parsed));
+    // GET /models/user: the entries the caller's account policy lets it reach.
+    std::optional<switchyard::PolicyContext> policy;
+    if (const Json* c = switchyard::Find(parsed, "context"); c != nullptr && !c->is_null()) {
+      if (!c->is_object()) return Status::InvalidArgument("context must be an object", "context");
+      SY_ASSIGN_OR_RETURN(policy, switchyard::ParsePolicyContext(*c));
+      const switchyard::Catalog& catalog = *router->state->catalog;
+      q.endpoint_filter = [&catalog, &policy](const switchyard::Endpoint& e) {
+        return switchyard::PolicyAdmits(catalog, *policy, e);
+      };
+    }
     return router->state->catalog->RenderModels(q);
   });
 }

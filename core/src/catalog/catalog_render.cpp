@@ -129,6 +129,7 @@ Json Catalog::RenderModels(const ModelsQuery& query) const {
     for (uint32_t i : m.endpoints) {
       const Endpoint& e = endpoints_[i];
       if (!e.enabled || e.free != free_variant) continue;
+      if (query.endpoint_filter && !query.endpoint_filter(e)) continue;
       if (!shown || (free_variant ? e.context_length > shown->context_length
                                   : e.prices.prompt + e.prices.completion <
                                         shown->prices.prompt + shown->prices.completion)) {

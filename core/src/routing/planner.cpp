@@ -518,4 +518,19 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
   return plan;
 }
 
+bool PolicyAdmits(const Catalog& catalog, const PolicyContext& context, const Endpoint& e) {
+  if (context.allowed_models) {
+    const std::string& id = catalog.model_of(e).id;
+    if (std::find(context.allowed_models->begin(), context.allowed_models->end(), id) ==
+        context.allowed_models->end()) {
+      return false;
+    }
+  }
+  if (context.allowed_providers && !AnyMatches(*context.allowed_providers, e.tag)) return false;
+  if (AnyMatches(context.ignored_providers, e.tag)) return false;
+  if (context.zdr && !e.data_policy.zdr) return false;
+  if (context.data_collection_deny && e.data_policy.training) return false;
+  return true;
+}
+
 }  // namespace switchyard

@@ -63,19 +63,35 @@ export async function listModels(url, env, services) {
   const q = modelsQuery(url, ['supported_parameters', 'input_modalities', 'output_modalities', 'category']);
   const offset = pageParam(url, 'offset') ?? 0;
   const limit = pageParam(url, 'limit');
-  return cachedBody(router, `models:${JSON.stringify(q)}:${offset}:${limit}`, () => {
-    const all = router.models(q).data;
-    const end = limit === undefined ? all.length : Math.min(all.length, offset + limit);
-    let next = null;
-    if (end < all.length) {
-      const u = new URL(url.pathname, 'http://x');
-      for (const [k, v] of url.searchParams) if (k !== 'offset') u.searchParams.append(k, v);
-      u.searchParams.set('offset', String(end));
-      next = u.pathname + u.search;
-    }
-    const data = offset === 0 && end === all.length ? all : all.slice(offset, end);
-    return { data, links: { next }, total_count: all.length };
-  });
+  return cachedBody(router, `models:${JSON.stringify(q)}:${offset}:${limit}`, () => modelsPage(router.models(q).data, url, offset, limit));
+}
+
+/**
+ * GET /models/user: GET /models as the caller's account policy narrows it (allowed models and
+ * providers, ignored providers, zero retention, data collection): the entries a request of this
+ * key can reach, each with at least one endpoint the policy admits. Same filters and paging.
+ */
+export async function listModelsForUser(request, url, env, services) {
+  const caller = await services.auth.authenticate(request, env, 'any');
+  const router = await services.runtime.router(env);
+  const q = modelsQuery(url, ['supported_parameters', 'input_modalities', 'output_modalities', 'category']);
+  const offset = pageParam(url, 'offset') ?? 0;
+  const limit = pageParam(url, 'limit');
+  return json(modelsPage(router.models({ ...q, context: caller.context ?? {} }).data, url, offset, limit));
+}
+
+/** One page of a models list as OpenRouter pages it: {data, links: {next}, total_count}. */
+function modelsPage(all, url, offset, limit) {
+  const end = limit === undefined ? all.length : Math.min(all.length, offset + limit);
+  let next = null;
+  if (end < all.length) {
+    const u = new URL(url.pathname, 'http://x');
+    for (const [k, v] of url.searchParams) if (k !== 'offset') u.searchParams.append(k, v);
+    u.searchParams.set('offset', String(end));
+    next = u.pathname + u.search;
+  }
+  const data = offset === 0 && end === all.length ? all : all.slice(offset, end);
+  return { data, links: { next }, total_count: all.length };
 }
 
 /** GET /models/count: how many models GET /models lists for the same output_modalities. */

@@ -88,6 +88,10 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
     allow(method, ['GET'], path);
     return api.listModels(url, env, services);
   }
+  if (path === '/models/user') {
+    allow(method, ['GET'], path);
+    return api.listModelsForUser(request, url, env, services);
+  }
   if (path === '/models/count') {
     allow(method, ['GET'], path);
     return api.countModels(url, env, services);

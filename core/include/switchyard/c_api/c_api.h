@@ -81,7 +81,9 @@ SY_API(sy_router_free) void sy_router_free(sy_router_t* router);
 SY_API(sy_router_result) const char* sy_router_result(const sy_router_t* router, size_t* size);
 /* Applies a catalog overlay (custom providers, base URLs, prices); atomic. */
 SY_API(sy_router_overlay) sy_status_t sy_router_overlay(sy_router_t* router, const char* overlay, size_t size);
-/* GET /models body; query: {"supported_parameters":[..],"input_modalities":[..],"output_modalities":[..]}. */
+/* GET /models body; query: {"supported_parameters":[..],"input_modalities":[..],"output_modalities":[..]}.
+ * With "context" (the policy context of sy_router_plan): GET /models/user, the entries that
+ * policy lets the caller reach. */
 SY_API(sy_router_models) sy_status_t sy_router_models(sy_router_t* router, const char* query, size_t size);
 /* GET /models/{author}/{slug}/endpoints body; input: {"model":"author/slug","now_ms":N}.
  * GET /endpoints/zdr body (every zero-retention endpoint): {"zdr":true,"now_ms":N}. */

@@ -122,6 +122,9 @@ struct ModelsQuery {
   std::vector<std::string> input_modalities;      // every one must be accepted
   std::vector<std::string> output_modalities;     // any one produced; empty = "text"; "all" = any
   std::string category;                            // accepted, not used for filtering yet
+  // The host's own rule over enabled endpoints (GET /models/user: the caller's account policy);
+  // an entry is listed when one of its endpoints passes. Null: every enabled endpoint.
+  std::function<bool(const Endpoint&)> endpoint_filter;
 };
 // {"supported_parameters":[..]|"a,b","input_modalities":..,"output_modalities":..,"category":".."}
 // (lists as arrays of strings or one comma-separated string); errors name the field.

@@ -68,6 +68,10 @@ struct PolicyContext {
 // fields it does not know are ignored (hosts may pass more; a caller that must refuse them, like
 // the simulator's scenario, checks against kPolicyContextFields).
 Result<PolicyContext> ParsePolicyContext(const Json& context);
+// Whether the policy alone lets a request of this account reach endpoint `e` (allowed models,
+// allowed and ignored providers, zero retention, data collection), the planner's account rules
+// without any request preference: GET /models/user lists the entries that have such an endpoint.
+bool PolicyAdmits(const Catalog& catalog, const PolicyContext& context, const Endpoint& e);
 inline constexpr std::string_view kPolicyContextFields[] = {
     "account_id", "allowed_models", "allowed_providers", "ignored_providers",
     "zdr",        "data_collection", "byok_providers"};
