@@ -367,7 +367,13 @@ Result<Json> ResponsesToChat(const Json& request) {
 
   if (const Json* tools = Find(request, "tools"); tools && !tools->is_null()) {
     SY_ASSIGN_OR_RETURN(Json list, ToolsToChat(*tools));
-    echo["tools"] = *tools;
+    // Echoed as sent, with `parameters` always present (clients read it as nullable, not
+    // optional).
+    Json echoed = *tools;
+    for (Json& t : echoed) {
+      if (!t.contains("parameters")) t["parameters"] = nullptr;
+    }
+    echo["tools"] = std::move(echoed);
     if (!list.empty()) out["tools"] = std::move(list);
   }
   if (const Json* tc = Find(request, "tool_choice"); tc && !tc->is_null()) {
