@@ -82,6 +82,8 @@ class MessageBuilder {
   void Flush() {
     if (!open_) return;
     open_ = false;
+    // Reasoning alone is no turn a provider accepts: it is dropped with nothing to attach to.
+    if (pending_["content"].is_null() && !pending_.contains("tool_calls")) return;
     out_->push_back(std::move(pending_));
   }
   void Push(Json message) {
