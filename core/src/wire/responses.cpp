@@ -16,6 +16,17 @@ Status Bad(std::string message, std::string field) {
   return Status::InvalidArgument(std::move(message), std::move(field));
 }
 
+// "<base><member><problem>" naming the field "<base><member>": one out-of-line builder keeps the
+// many refusals small in the wasm builds.
+[[gnu::noinline]] Status BadAt(std::string_view base, std::string_view member,
+                               std::string_view problem) {
+  std::string field(base);
+  field.append(member);
+  std::string message = field;
+  message.append(problem);
+  return Status::InvalidArgument(std::move(message), std::move(field));
+}
+
 bool IsInteger(const Json& v) { return v.is_number_integer() || v.is_number_unsigned(); }
 
 std::string Path(const std::string& base, size_t i) {
@@ -26,7 +37,7 @@ std::string Path(const std::string& base, size_t i) {
 Result<Json> PartToChat(const Json& part, const std::string& field, bool assistant) {
   if (!part.is_object()) return Bad(field + " must be an object", field);
   auto type = FindString(part, "type");
-  if (!type) return Bad(field + ".type is required", field + ".type");
+  if (!type) return BadAt(field, ".type", " is required");
   if (*type == "input_text" || *type == "output_text" || *type == "text" || *type == "refusal") {
     const char* key = *type == "refusal" ? "refusal" : "text";
     auto text = FindString(part, key);
@@ -40,24 +51,23 @@ Result<Json> PartToChat(const Json& part, const std::string& field, bool assista
   }
   if (*type == "input_image") {
     if (Find(part, "file_id")) {
-      return Bad(field + ".file_id is not supported (stateless): send image_url", field + ".file_id");
+      return BadAt(field, ".file_id", " is not supported (stateless): send image_url");
     }
     auto url = FindString(part, "image_url");
-    if (!url || url->empty()) return Bad(field + ".image_url must be a string", field + ".image_url");
+    if (!url || url->empty()) return BadAt(field, ".image_url", " must be a string");
     Json image = {{"url", std::string(*url)}};
     if (auto detail = FindString(part, "detail")) image["detail"] = std::string(*detail);
     return Json{{"type", "image_url"}, {"image_url", std::move(image)}};
   }
   if (*type == "input_file") {
     if (Find(part, "file_id")) {
-      return Bad(field + ".file_id is not supported (stateless): send file_data", field + ".file_id");
+      return BadAt(field, ".file_id", " is not supported (stateless): send file_data");
     }
     if (Find(part, "file_url")) {
-      return Bad(field + ".file_url is not supported: send file_data (a data: URL)",
-                 field + ".file_url");
+      return BadAt(field, ".file_url", " is not supported: send file_data (a data: URL)");
     }
     auto data = FindString(part, "file_data");
-    if (!data || data->empty()) return Bad(field + ".file_data must be a string", field + ".file_data");
+    if (!data || data->empty()) return BadAt(field, ".file_data", " must be a string");
     Json file = {{"file_data", std::string(*data)}};
     if (auto name = FindString(part, "filename")) file["filename"] = std::string(*name);
     return Json{{"type", "file"}, {"file", std::move(file)}};
@@ -103,11 +113,11 @@ Status MessageItem(const Json& item, const std::string& field, MessageBuilder& b
   auto role = FindString(item, "role");
   if (!role || (*role != "user" && *role != "assistant" && *role != "system" &&
                 *role != "developer")) {
-    return Bad(field + ".role must be one of user, assistant, system, developer", field + ".role");
+    return BadAt(field, ".role", " must be one of user, assistant, system, developer");
   }
   const Json* content = Find(item, "content");
   if (!content || (!content->is_string() && !content->is_array())) {
-    return Bad(field + ".content must be a string or an array of parts", field + ".content");
+    return BadAt(field, ".content", " must be a string or an array of parts");
   }
   bool assistant = *role == "assistant";
   Json chat_content;
@@ -140,9 +150,9 @@ Status FunctionCallItem(const Json& item, const std::string& field, MessageBuild
   auto name = FindString(item, "name");
   auto args = FindString(item, "arguments");
   if (!call_id || call_id->empty())
-    return Bad(field + ".call_id must be a non-empty string", field + ".call_id");
-  if (!name || name->empty()) return Bad(field + ".name must be a non-empty string", field + ".name");
-  if (!args) return Bad(field + ".arguments must be a string", field + ".arguments");
+    return BadAt(field, ".call_id", " must be a non-empty string");
+  if (!name || name->empty()) return BadAt(field, ".name", " must be a non-empty string");
+  if (!args) return BadAt(field, ".arguments", " must be a string");
   Json& a = b.Assistant();
   if (!a.contains("tool_calls")) a["tool_calls"] = Json::array();
   a["tool_calls"].push_back({{"id", std::string(*call_id)},
@@ -155,7 +165,7 @@ Status FunctionCallItem(const Json& item, const std::string& field, MessageBuild
 Status FunctionOutputItem(const Json& item, const std::string& field, MessageBuilder& b) {
   auto call_id = FindString(item, "call_id");
   if (!call_id || call_id->empty())
-    return Bad(field + ".call_id must be a non-empty string", field + ".call_id");
+    return BadAt(field, ".call_id", " must be a non-empty string");
   const Json* output = Find(item, "output");
   Json content;
   if (output && output->is_string()) {
@@ -168,7 +178,7 @@ Status FunctionOutputItem(const Json& item, const std::string& field, MessageBui
     }
     content = std::move(parts);
   } else {
-    return Bad(field + ".output must be a string or an array of parts", field + ".output");
+    return BadAt(field, ".output", " must be a string or an array of parts");
   }
   b.Push(Json{{"role", "tool"}, {"tool_call_id", std::string(*call_id)}, {"content", std::move(content)}});
   return Status::Ok();
@@ -237,7 +247,7 @@ Status InputItems(const Json& input, MessageBuilder& b) {
                   "item itself",
               field + ".type");
     } else if (type.empty()) {
-      s = Bad(field + ".type is required", field + ".type");
+      s = BadAt(field, ".type", " is required");
     } else {
       s = Bad(field + ".type '" + std::string(type) + "' is not supported", field + ".type");
     }
@@ -248,24 +258,24 @@ Status InputItems(const Json& input, MessageBuilder& b) {
 }
 
 Result<Json> ToolsToChat(const Json& tools) {
-  if (!tools.is_array()) return Bad("tools must be an array", "tools");
+  if (!tools.is_array()) return BadAt({}, "tools", " must be an array");
   Json list = Json::array();
   for (size_t i = 0; i < tools.size(); ++i) {
     const Json& t = tools[i];
     std::string field = Path("tools", i);
     auto type = FindString(t, "type");
-    if (!type) return Bad(field + ".type is required", field + ".type");
+    if (!type) return BadAt(field, ".type", " is required");
     if (*type != "function") {
       return Bad(field + ".type '" + std::string(*type) +
                      "' is not supported: only function tools are routed",
                  field + ".type");
     }
     auto name = FindString(t, "name");
-    if (!name || name->empty()) return Bad(field + ".name must be a non-empty string", field + ".name");
+    if (!name || name->empty()) return BadAt(field, ".name", " must be a non-empty string");
     Json fn = {{"name", std::string(*name)}};
     if (auto d = FindString(t, "description")) fn["description"] = std::string(*d);
     if (const Json* p = Find(t, "parameters"); p && !p->is_null()) {
-      if (!p->is_object()) return Bad(field + ".parameters must be an object", field + ".parameters");
+      if (!p->is_object()) return BadAt(field, ".parameters", " must be an object");
       fn["parameters"] = *p;
     }
     if (const Json* s = Find(t, "strict"); s && s->is_boolean()) fn["strict"] = *s;
@@ -283,7 +293,7 @@ Result<Json> ToolChoiceToChat(const Json& tc) {
   auto type = FindString(tc, "type");
   if (type == std::optional<std::string_view>("function")) {
     auto name = FindString(tc, "name");
-    if (!name || name->empty()) return Bad("tool_choice.name is required", "tool_choice.name");
+    if (!name || name->empty()) return BadAt({}, "tool_choice.name", " is required");
     return Json{{"type", "function"}, {"function", {{"name", std::string(*name)}}}};
   }
   return Bad("tool_choice must be auto, none, required or {type:\"function\", name}",
@@ -292,20 +302,20 @@ Result<Json> ToolChoiceToChat(const Json& tc) {
 
 Result<Json> TextFormatToChat(const Json& format) {
   auto type = FindString(format, "type");
-  if (!type) return Bad("text.format.type is required", "text.format.type");
+  if (!type) return BadAt({}, "text.format.type", " is required");
   if (*type == "text") return Json();
   if (*type == "json_object") return Json{{"type", "json_object"}};
   if (*type == "json_schema") {
     auto name = FindString(format, "name");
     const Json* schema = FindObject(format, "schema");
-    if (!name || name->empty()) return Bad("text.format.name is required", "text.format.name");
-    if (!schema) return Bad("text.format.schema must be an object", "text.format.schema");
+    if (!name || name->empty()) return BadAt({}, "text.format.name", " is required");
+    if (!schema) return BadAt({}, "text.format.schema", " must be an object");
     Json js = {{"name", std::string(*name)}, {"schema", *schema}};
     if (auto d = FindString(format, "description")) js["description"] = std::string(*d);
     if (const Json* s = Find(format, "strict"); s && s->is_boolean()) js["strict"] = *s;
     return Json{{"type", "json_schema"}, {"json_schema", std::move(js)}};
   }
-  return Bad("text.format.type must be text, json_object or json_schema", "text.format.type");
+  return BadAt({}, "text.format.type", " must be text, json_object or json_schema");
 }
 
 }  // namespace
@@ -314,7 +324,7 @@ Result<Json> ResponsesToChat(const Json& request) {
   if (!request.is_object()) return Bad("request body must be a JSON object", "");
   // Stateless: nothing is stored, so nothing can be referred to later.
   if (const Json* v = Find(request, "store"); v && !v->is_null()) {
-    if (!v->is_boolean()) return Bad("store must be a boolean", "store");
+    if (!v->is_boolean()) return BadAt({}, "store", " must be a boolean");
     if (v->get<bool>()) {
       return Bad("store: stateless: this router does not store responses; send store:false or "
                  "omit it",
@@ -332,39 +342,39 @@ Result<Json> ResponsesToChat(const Json& request) {
                "conversation");
   }
   if (const Json* v = Find(request, "background"); v && !v->is_null()) {
-    if (!v->is_boolean()) return Bad("background must be a boolean", "background");
-    if (v->get<bool>()) return Bad("background: responses run in the foreground only", "background");
+    if (!v->is_boolean()) return BadAt({}, "background", " must be a boolean");
+    if (v->get<bool>()) return BadAt({}, "background", ": responses run in the foreground only");
   }
   if (const Json* v = Find(request, "prompt"); v && !v->is_null()) {
-    return Bad("prompt: stored prompt templates are not supported", "prompt");
+    return BadAt({}, "prompt", ": stored prompt templates are not supported");
   }
 
   Json out = Json::object();
   Json echo = Json::object();
   auto model = FindString(request, "model");
   const Json* models = Find(request, "models");
-  if (!model && !models) return Bad("model is required", "model");
+  if (!model && !models) return BadAt({}, "model", " is required");
   if (model) out["model"] = std::string(*model);
 
   Json messages = Json::array();
   if (const Json* instr = Find(request, "instructions"); instr && !instr->is_null()) {
-    if (!instr->is_string()) return Bad("instructions must be a string", "instructions");
+    if (!instr->is_string()) return BadAt({}, "instructions", " must be a string");
     if (!instr->get_ref<const std::string&>().empty()) {
       messages.push_back({{"role", "system"}, {"content", *instr}});
     }
     echo["instructions"] = *instr;
   }
   const Json* input = Find(request, "input");
-  if (!input || input->is_null()) return Bad("input is required", "input");
+  if (!input || input->is_null()) return BadAt({}, "input", " is required");
   if (input->is_string()) {
     messages.push_back({{"role", "user"}, {"content", *input}});
   } else if (input->is_array()) {
     MessageBuilder b(&messages);
     SY_RETURN_IF_ERROR(InputItems(*input, b));
   } else {
-    return Bad("input must be a string or an array of items", "input");
+    return BadAt({}, "input", " must be a string or an array of items");
   }
-  if (messages.empty()) return Bad("input has no messages", "input");
+  if (messages.empty()) return BadAt({}, "input", " has no messages");
   out["messages"] = std::move(messages);
 
   if (const Json* tools = Find(request, "tools"); tools && !tools->is_null()) {
@@ -384,9 +394,9 @@ Result<Json> ResponsesToChat(const Json& request) {
     echo["tool_choice"] = *tc;
   }
   if (const Json* text = Find(request, "text"); text && !text->is_null()) {
-    if (!text->is_object()) return Bad("text must be an object", "text");
+    if (!text->is_object()) return BadAt({}, "text", " must be an object");
     if (const Json* f = Find(*text, "format"); f && !f->is_null()) {
-      if (!f->is_object()) return Bad("text.format must be an object", "text.format");
+      if (!f->is_object()) return BadAt({}, "text.format", " must be an object");
       SY_ASSIGN_OR_RETURN(Json rf, TextFormatToChat(*f));
       if (!rf.is_null()) out["response_format"] = std::move(rf);
     }
@@ -394,10 +404,10 @@ Result<Json> ResponsesToChat(const Json& request) {
     echo["text"] = *text;
   }
   if (const Json* r = Find(request, "reasoning"); r && !r->is_null()) {
-    if (!r->is_object()) return Bad("reasoning must be an object", "reasoning");
+    if (!r->is_object()) return BadAt({}, "reasoning", " must be an object");
     Json reasoning = Json::object();
     if (const Json* e = Find(*r, "effort"); e && !e->is_null()) {
-      if (!e->is_string()) return Bad("reasoning.effort must be a string", "reasoning.effort");
+      if (!e->is_string()) return BadAt({}, "reasoning.effort", " must be a string");
       reasoning["effort"] = *e;
     }
     // Router extensions of the reasoning object, as on chat.
@@ -409,7 +419,7 @@ Result<Json> ResponsesToChat(const Json& request) {
   }
   if (const Json* mt = Find(request, "max_output_tokens"); mt && !mt->is_null()) {
     if (!IsInteger(*mt) || mt->get<int64_t>() < 1) {
-      return Bad("max_output_tokens must be a positive integer", "max_output_tokens");
+      return BadAt({}, "max_output_tokens", " must be a positive integer");
     }
     out["max_tokens"] = *mt;
     echo["max_output_tokens"] = *mt;
@@ -422,12 +432,12 @@ Result<Json> ResponsesToChat(const Json& request) {
     }
   }
   if (const Json* v = Find(request, "parallel_tool_calls"); v && !v->is_null()) {
-    if (!v->is_boolean()) return Bad("parallel_tool_calls must be a boolean", "parallel_tool_calls");
+    if (!v->is_boolean()) return BadAt({}, "parallel_tool_calls", " must be a boolean");
     out["parallel_tool_calls"] = *v;
     echo["parallel_tool_calls"] = *v;
   }
   if (const Json* v = Find(request, "stream"); v && !v->is_null()) {
-    if (!v->is_boolean()) return Bad("stream must be a boolean", "stream");
+    if (!v->is_boolean()) return BadAt({}, "stream", " must be a boolean");
     out["stream"] = *v;
   }
   for (const char* key : {"user", "safety_identifier"}) {
@@ -438,7 +448,7 @@ Result<Json> ResponsesToChat(const Json& request) {
     }
   }
   if (const Json* m = Find(request, "metadata"); m && !m->is_null()) {
-    if (!m->is_object()) return Bad("metadata must be an object of strings", "metadata");
+    if (!m->is_object()) return BadAt({}, "metadata", " must be an object of strings");
     for (auto it = m->begin(); it != m->end(); ++it) {
       if (!it.value().is_string()) {
         return Bad("metadata." + it.key() + " must be a string", "metadata." + it.key());
