@@ -399,6 +399,66 @@ TEST_CASE("responses out: every upstream stream, as Responses events, equals its
   CHECK(twins >= 10);
 }
 
+TEST_CASE("responses out: a streamed refusal and a length cut end as response.incomplete") {
+  Provider provider;
+  provider.slug = "openai";
+  provider.name = "OpenAI";
+  provider.wire = WireFormat::kOpenAI;
+  Endpoint endpoint;
+  Result<Json> request = ResponsesToChat(ClientRequest());
+  REQUIRE(request.ok());
+  AttemptSpec spec;
+  spec.provider = &provider;
+  spec.endpoint = &endpoint;
+  spec.request = &*request;
+  spec.model_id = "openai/gpt-4o";
+  spec.generation_id = "gen-7";
+  spec.created = 7;
+  spec.stream = true;
+  spec.client_format = ClientFormat::kResponses;
+  auto chunk = [](const std::string& delta, const std::string& finish) {
+    return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+           "\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":" + finish + "}]}\n\n";
+  };
+  std::string body = chunk(R"({"role":"assistant","content":"Par"})", "null") +
+                     chunk(R"({"content":"tial"})", "null") +
+                     chunk(R"({"refusal":"I can't"})", "null") +
+                     chunk(R"({"refusal":" go on."})", "null") + chunk("{}", R"("length")") +
+                     "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                     "\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,"
+                     "\"completion_tokens\":6,\"total_tokens\":10}}\n\ndata: [DONE]\n\n";
+  Json cost = Cost();
+  Json c = {{"status", 200}, {"headers", {{"content-type", "text/event-stream"}}}};
+  Usage usage;
+  std::string out = RunStreamWithCost(spec, c, {body}, &cost, &usage);
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    CHECK(RunStreamWithCost(spec, c, SplitRandomly(body, seed), &cost, nullptr) == out);
+  }
+  std::vector<Event> events = ParseEvents(out);
+  Rebuilt r = CheckSequence(events);
+  CHECK(r.terminal == "response.incomplete");
+  CHECK(r.final_response["status"] == "incomplete");
+  CHECK(r.final_response["incomplete_details"] == Json::parse(R"({"reason":"max_output_tokens"})"));
+  CHECK(r.final_response["completed_at"].is_null());
+  CHECK(r.final_response["usage"]["output_tokens"] == 6);
+  CHECK(r.final_response["usage"]["cost"] == 0.00123);
+  REQUIRE(r.final_response["output"].size() == 1);
+  const Json& message = r.final_response["output"][0];
+  CHECK(message["status"] == "incomplete");
+  CHECK(message["content"] == Json::parse(R"([{"type":"output_text","text":"Partial","annotations":[]},
+                                              {"type":"refusal","refusal":"I can't go on."}])"));
+  CHECK(r.refusal["msg_7"] == "I can't go on.");
+  bool refusal_done = false;
+  for (const Event& e : events) {
+    if (e.name == "response.refusal.done") {
+      refusal_done = true;
+      CHECK(e.data["refusal"] == "I can't go on.");
+      CHECK(e.data["content_index"] == 1);
+    }
+  }
+  CHECK(refusal_done);
+}
+
 TEST_CASE("responses out: golden event sequences and bodies") {
   const std::string out_dir = "tests/fixtures/wire/responses_out/";
   Json manifest = ReadJsonFile(out_dir + "cases.json");
