@@ -200,6 +200,10 @@ export class Switchyard {
       /** Anthropic Messages in, any provider out: a Message, or an async iterable of events. */
       create: (body, options) => self.#request(body, 'anthropic', options),
     });
+    this.responses = Object.freeze({
+      /** OpenAI Responses in (stateless), any provider out: a `response`, or an async iterable of events. */
+      create: (body, options) => self.#request(body, 'responses', options),
+    });
     this.generations = Object.freeze({
       /** The /generation record of a settled generation (provider_responses, usage, cost). */
       get: (id) => {
@@ -416,8 +420,9 @@ async function* emptyBytes() { /* nothing */ }
 
 /**
  * The client bytes of a stream as chunk objects: OpenRouter's chat.completion.chunk objects, or
- * Anthropic's events ({type, ...}) for messages.create. SSE comments are skipped and `[DONE]` ends
- * it. An in-band error (a chunk with `error`, or Anthropic's `error` event) is yielded, and the
+ * Anthropic's events ({type, ...}) for messages.create, Responses events for responses.create. SSE
+ * comments are skipped and `[DONE]` ends it. An in-band error (a chunk with `error`, Anthropic's
+ * `error` event, or Responses' response.failed) is yielded, and the
  * iteration then throws it as a SwitchyardError once the stream has ended (its usage chunk
  * included). Leaving the loop early cancels the upstream call; what was generated is billed.
  */
@@ -441,7 +446,7 @@ function chunks(it, finished, id, first, signal) {
         } catch {
           continue; // the core only emits JSON events; nothing else is a chunk
         }
-        if (value && (value.error || value.type === 'error')) {
+        if (value && (value.error || value.type === 'error' || value.type === 'response.failed')) {
           if (signal?.aborted) continue; // the caller stopped it: the abort is what it sees
           inBand ??= value;
         }
@@ -473,7 +478,10 @@ function chunks(it, finished, id, first, signal) {
     if (signal?.aborted) throw signal.reason ?? abortError();
     if (inBand) {
       const status = typeof inBand.error?.code === 'number' ? inBand.error.code : 502;
-      throw new SwitchyardError(status, normaliseError(inBand, status), { generationId: id });
+      const body = inBand.type === 'response.failed'
+        ? { error: { code: status, message: inBand.response?.error?.message ?? 'provider error' } }
+        : inBand;
+      throw new SwitchyardError(status, normaliseError(body, status), { generationId: id });
     }
   }
   const gen = events();

@@ -81,6 +81,7 @@ export interface ChunkStream<T> extends AsyncIterable<T> {
 }
 
 export type ChatRequest = JsonObject & { model?: string; models?: string[]; messages: Json[]; stream?: boolean };
+export type ResponsesRequest = JsonObject & { model?: string; models?: string[]; input: string | Json[]; stream?: boolean };
 export type MessagesRequest = JsonObject & { model: string; max_tokens: number; messages: Json[]; stream?: boolean };
 
 /** The /generation record. */
@@ -114,6 +115,12 @@ export declare class Switchyard {
     create(body: MessagesRequest & { stream: true }, options?: RequestOptions): Promise<ChunkStream<JsonObject>>;
     create(body: MessagesRequest & { stream?: false }, options?: RequestOptions): Promise<JsonObject>;
     create(body: MessagesRequest, options?: RequestOptions): Promise<JsonObject | ChunkStream<JsonObject>>;
+  };
+  /** OpenAI Responses API in (stateless: no store / previous_response_id), any provider out. */
+  readonly responses: {
+    create(body: ResponsesRequest & { stream: true }, options?: RequestOptions): Promise<ChunkStream<JsonObject>>;
+    create(body: ResponsesRequest & { stream?: false }, options?: RequestOptions): Promise<JsonObject>;
+    create(body: ResponsesRequest, options?: RequestOptions): Promise<JsonObject | ChunkStream<JsonObject>>;
   };
   readonly generations: { get(id: string): GenerationRecord };
   readonly models: { list(query?: ModelsQuery): ModelsList };

@@ -4,7 +4,7 @@
 // can say which origins were called with which key. Covered: buffered, streamed (the last chunk
 // carries usage.cost, equal to the buffered cost), tools, fallback across providers after an
 // injected 500, across models (models[]) and across wire formats (an Anthropic-wire provider
-// serving a chat request, and messages.create), abort by AbortSignal (the upstream call is
+// serving a chat request, messages.create and responses.create), abort by AbortSignal (the upstream call is
 // cancelled, the record says cancelled, what was generated is billed), the budget (402 before any
 // call, again once spending has used it up, and never passed by concurrent requests), an
 // in-band error after the first byte, providers without a key never called, a key never sent to
@@ -213,6 +213,28 @@ describe('Switchyard against the sandbox fleet', () => {
     assert.equal(events.at(-1).type, 'message_stop');
     const delta = events.find((e) => e.type === 'message_delta');
     assert.equal(delta.usage.cost, m.usage.cost);
+    sy.close();
+  });
+
+  test('responses.create: the Responses API in, an Anthropic-wire provider out, buffered and streamed', async () => {
+    fleet.reset();
+    const { sy, calls } = await client(['anthropic']);
+    const r = await sy.responses.create({ model: HAIKU, instructions: 'Be brief.', input: 'responses in' });
+    assert.equal(r.object, 'response');
+    assert.equal(r.status, 'completed');
+    assert.equal(r.instructions, 'Be brief.');
+    assert.equal(r.output[0].type, 'message');
+    assert.match(r.output[0].content[0].text, /\w+/);
+    assert.ok(r.usage.cost > 0);
+    assert.equal(calls[0].url, `${fleet.url}/anthropic/v1/messages`);
+    const events = await collect(await sy.responses.create({ model: HAIKU, instructions: 'Be brief.', input: 'responses in', stream: true }));
+    assert.equal(events[0].type, 'response.created');
+    assert.equal(events.at(-1).type, 'response.completed');
+    const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    assert.equal(text, r.output[0].content[0].text);
+    assert.deepEqual(events.at(-1).response.usage, r.usage);
+    await assert.rejects(sy.responses.create({ model: HAIKU, input: 'x', store: true }),
+      (e) => e instanceof SwitchyardError && e.status === 400 && /store/.test(e.message));
     sy.close();
   });
 

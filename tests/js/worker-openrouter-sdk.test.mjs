@@ -3,7 +3,7 @@
 // each response against its zod schemas and throws "Response validation failed" on any missing
 // or mistyped field, so a passing call is the contract as OpenRouter's client states it; the
 // assertions check the values too (ids, exact costs, counts).
-// Not served yet, so skipped: Responses (beta.responses.send) and embeddings (embeddings.*).
+// Not served yet, so skipped: embeddings (embeddings.*).
 // Run: node --test tests/js/worker-openrouter-sdk.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -166,6 +166,63 @@ describe('@openrouter/sdk: chat', { timeout: 30_000 }, () => {
     assert.equal(typeof failed.error.code, 'number');
     assert.ok(failed.error.message.length > 0);
     assert.equal(failed.choices[0].finishReason, 'error');
+  });
+});
+
+describe('@openrouter/sdk: responses (POST /responses)', { timeout: 30_000 }, () => {
+  test('beta.responses.send, buffered: the SDK\'s schema holds; text, usage and its exact cost', async () => {
+    const r = await valid(() => client(state.key).beta.responses.send({ responsesRequest: {
+      model: MODEL, provider: ONLY, instructions: 'Be brief.', input: 'Hello from the Responses API', maxOutputTokens: 200,
+    } }));
+    assert.match(r.id, /^gen-/);
+    assert.equal(r.object, 'response');
+    assert.equal(r.status, 'completed');
+    assert.equal(r.model, MODEL);
+    assert.equal(r.instructions, 'Be brief.');
+    assert.equal(r.maxOutputTokens, 200);
+    assert.equal(r.error, null);
+    assert.equal(r.output.length, 1);
+    const message = r.output[0];
+    assert.equal(message.type, 'message');
+    assert.equal(message.role, 'assistant');
+    assert.equal(message.content[0].type, 'output_text');
+    assert.ok(message.content[0].text.length > 0);
+    assert.ok(r.usage.inputTokens > 0 && r.usage.outputTokens > 0);
+    assert.equal(r.usage.totalTokens, r.usage.inputTokens + r.usage.outputTokens);
+    assert.equal(picos(r.usage.cost), BigInt(r.usage.inputTokens) * PROMPT_PICOS + BigInt(r.usage.outputTokens) * COMPLETION_PICOS);
+    assert.equal(r.usage.costDetails.upstreamInferenceInputCost + r.usage.costDetails.upstreamInferenceOutputCost, r.usage.cost);
+  });
+
+  test('beta.responses.send, streamed: every event passes the SDK\'s schema; the text and the completed response agree', async () => {
+    const stream = await valid(() => client(state.key).beta.responses.send({ responsesRequest: {
+      model: MODEL, provider: ONLY, input: 'Stream the Responses API', stream: true,
+    } }));
+    const events = [];
+    await valid(async () => { for await (const e of stream) events.push(e); });
+    assert.equal(events[0].type, 'response.created');
+    assert.equal(events.at(-1).type, 'response.completed');
+    assert.deepEqual(events.map((e) => e.sequenceNumber), events.map((_, i) => i));
+    const text = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    assert.ok(text.length > 0);
+    const done = events.at(-1).response;
+    assert.equal(done.output[0].content[0].text, text);
+    assert.equal(picos(done.usage.cost), BigInt(done.usage.inputTokens) * PROMPT_PICOS + BigInt(done.usage.outputTokens) * COMPLETION_PICOS);
+  });
+
+  test('beta.responses.send with a function tool: a function_call item, and the refusals are typed errors', async () => {
+    const tools = [{ type: 'function', name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const r = await valid(() => client(state.key).beta.responses.send({ responsesRequest: {
+      model: MODEL, provider: ONLY, input: 'Weather in Paris?', tools, toolChoice: 'required',
+    } }));
+    const call = r.output.find((o) => o.type === 'function_call');
+    assert.ok(call, 'a function_call item');
+    assert.equal(call.name, 'get_weather');
+    assert.equal(typeof JSON.parse(call.arguments).city, 'string');
+    assert.match(call.callId, /\S/);
+    await assert.rejects(valid(() => client(state.key).beta.responses.send({ responsesRequest: { model: MODEL, input: 'x', previousResponseId: 'resp_1' } })),
+      (e) => e instanceof errors.BadRequestResponseError && e.error.code === 400 && /previous_response_id/.test(e.error.message));
+    await assert.rejects(valid(() => client(state.key).beta.responses.send({ responsesRequest: { model: 'nobody/nothing', input: 'x' } })),
+      (e) => e instanceof errors.NotFoundResponseError && e.statusCode === 404);
   });
 });
 
@@ -356,6 +413,5 @@ describe('@openrouter/sdk: catalog', { timeout: 30_000 }, () => {
 });
 
 describe('@openrouter/sdk: not served yet', () => {
-  test('beta.responses.send (POST /responses)', { skip: 'POST /api/v1/responses is not served yet (issue 12)' }, () => {});
   test('embeddings.generate and embeddings.listModels (POST /embeddings)', { skip: 'POST /api/v1/embeddings is not served yet (issue 12)' }, () => {});
 });

@@ -10,6 +10,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/anthropic.h"
+#include "switchyard/wire/responses.h"
 
 namespace switchyard {
 
@@ -119,6 +120,13 @@ Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
       SY_ASSIGN_OR_RETURN(Json chat, AnthropicToChat(*it));
       *it = std::move(chat);
     }
+  } else if (host.client_format == ClientFormat::kResponses) {
+    // A POST /responses body: likewise mapped to chat (the echoed settings ride along).
+    auto it = input.find("request");
+    if (it != input.end()) {
+      SY_ASSIGN_OR_RETURN(Json chat, ResponsesToChat(*it));
+      *it = std::move(chat);
+    }
   }
   // The session's own fields are not the planner's.
   input.erase("limits");
@@ -155,8 +163,11 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
       host.client_format = ClientFormat::kOpenAI;
     } else if (f->is_string() && *f == "anthropic") {
       host.client_format = ClientFormat::kAnthropic;
+    } else if (f->is_string() && *f == "responses") {
+      host.client_format = ClientFormat::kResponses;
     } else {
-      return Status::InvalidArgument("format must be \"openai\" or \"anthropic\"", "format");
+      return Status::InvalidArgument("format must be \"openai\", \"anthropic\" or \"responses\"",
+                                     "format");
     }
   }
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {
@@ -477,6 +488,21 @@ struct Session::Impl {
         std::string message(err ? FindString(*err, "message").value_or("provider error") : "provider error");
         e = AnthropicErrorBody(Status(Code::kUnavailable, message));
       }
+      return "event: error\ndata: " + Dump(e) + "\n\n";
+    }
+    if (host.client_format == ClientFormat::kResponses) {
+      // Nothing of the answer was sent: a Responses `error` event (its own fields, and the
+      // error object that SDKs raise).
+      const Json* err = FindObject(body, "error");
+      std::string message(err ? FindString(*err, "message").value_or("provider error")
+                              : "provider error");
+      std::string code = status == 429 ? "rate_limit_exceeded" : "server_error";
+      Json e = {{"type", "error"},
+                {"sequence_number", 0},
+                {"code", code},
+                {"message", message},
+                {"param", nullptr},
+                {"error", {{"type", code}, {"code", status}, {"message", message}, {"param", nullptr}}}};
       return "event: error\ndata: " + Dump(e) + "\n\n";
     }
     const Json* err = FindObject(body, "error");

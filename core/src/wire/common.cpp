@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "switchyard/wire/anthropic.h"
+#include "switchyard/wire/responses.h"
 #include "wire/internal.h"
+#include "wire/responses_internal.h"
 
 namespace switchyard {
 
@@ -140,7 +142,11 @@ Json UpstreamRequestToJson(const UpstreamRequest& request) {
 
 namespace {
 
-void MergeCostInto(Json& usage, const Json& cost) {
+void MergeCostInto(const Json& body, Json& usage, const Json& cost) {
+  if (FindString(body, "object") == std::optional<std::string_view>("response")) {
+    wire::MergeResponsesCost(usage, cost);  // a Responses usage names the cost split its way
+    return;
+  }
   if (!usage.is_object() || !cost.is_object()) return;
   for (auto it = cost.begin(); it != cost.end(); ++it) usage[it.key()] = it.value();
 }
@@ -153,7 +159,7 @@ std::string RenderClientBody(const AttemptResult& result, const Json* cost) {
   }
   Json body = result.client_json;
   auto it = body.find("usage");
-  if (it != body.end()) MergeCostInto(*it, *cost);
+  if (it != body.end()) MergeCostInto(body, *it, *cost);
   return Dump(body);
 }
 
@@ -161,7 +167,7 @@ Json AttemptResultToJson(AttemptResult r, const Json* cost) {
   Json body = std::move(r.client_json);
   if (cost && r.outcome == Outcome::kDone && body.is_object()) {
     auto it = body.find("usage");
-    if (it != body.end()) MergeCostInto(*it, *cost);
+    if (it != body.end()) MergeCostInto(body, *it, *cost);
   }
   return Json{{"outcome", OutcomeName(r.outcome)},
               {"status", r.client_status},
@@ -347,6 +353,9 @@ AttemptContext MakeContext(const AttemptSpec& spec) {
   ctx.byok = spec.byok;
   ctx.browser = spec.browser;
   if (spec.request) ctx.exclude_reasoning = ReadReasoning(*spec.request).exclude;
+  if (spec.client_format == ClientFormat::kResponses && spec.request) {
+    if (const Json* echo = Find(*spec.request, kResponsesEchoKey)) ctx.responses_echo = *echo;
+  }
   return ctx;
 }
 
@@ -454,6 +463,9 @@ Json RenderCompletion(const AttemptContext& ctx, const Completion& c) {
                      {"system_fingerprint", nullptr},  // required by clients, nullable: we have none
                      {"usage", RenderUsage(c.usage)}};
   if (ctx.client_format == ClientFormat::kAnthropic) return ChatCompletionToAnthropic(completion);
+  if (ctx.client_format == ClientFormat::kResponses) {
+    return ChatCompletionToResponses(completion, ctx.responses_echo);
+  }
   return completion;
 }
 

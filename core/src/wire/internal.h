@@ -35,6 +35,8 @@ struct AttemptContext {
   // Streams only: the request's estimated prompt tokens, billed when a stream is cut before the
   // provider reported usage.
   int64_t estimated_prompt_tokens = 0;
+  // Responses clients: the request settings the response object echoes (see responses.h).
+  Json responses_echo;
 };
 AttemptContext MakeContext(const AttemptSpec& spec);
 
@@ -155,11 +157,14 @@ std::string SyntheticToolCallId(std::string_view generation_id, int index);
 
 // ---- streaming --------------------------------------------------------------------------------
 
+class ResponsesStream;  // responses_internal.h: the Responses client's event sequence
+
 // Turns normalised stream events into client bytes (OpenAI chunks or Anthropic events). Strings
 // are passed *raw* (JSON-escaped, no quotes) and copied as they are.
 class ClientWriter {
  public:
   ClientWriter(const AttemptContext& ctx, StreamSummary* summary);
+  ~ClientWriter();
 
   void Content(std::string_view raw);
   void Refusal(std::string_view raw);
@@ -212,6 +217,7 @@ class ClientWriter {
   int open_block_ = -1;
   int next_block_ = 0;
   std::vector<int> tool_blocks_;  // tool index → block index (-1 unknown)
+  std::unique_ptr<ResponsesStream> responses_;  // Responses clients only
 };
 
 // Receives what a decoder found; implemented by the stream translator.

@@ -22,7 +22,8 @@ bool IsRouterOnlyField(std::string_view field) {
                                         "usage",         "plugins",
                                         "fallbacks",     "debug",
                                         "reasoning",     "include_reasoning",
-                                        "cache_control", "structured_outputs"};
+                                        "cache_control", "structured_outputs",
+                                        "responses_echo"};
   for (const char* f : kFields) {
     if (field == f) return true;
   }

@@ -8,6 +8,7 @@
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/wire.h"
 #include "wire/internal.h"
+#include "wire/responses_internal.h"
 
 namespace switchyard {
 namespace wire {
@@ -43,7 +44,12 @@ ClientWriter::ClientWriter(const AttemptContext& ctx, StreamSummary* summary)
   head.push_back(',');
   prefix_ = "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"";
   scratch_ = std::move(head);  // kept as the chunk head for usage and error chunks
+  if (ctx.client_format == ClientFormat::kResponses) {
+    responses_ = std::make_unique<ResponsesStream>(ctx, summary, &out_);
+  }
 }
+
+ClientWriter::~ClientWriter() = default;
 
 void ClientWriter::Begin() {
   if (emitted_) return;
@@ -134,6 +140,7 @@ void ClientWriter::AnthropicDelta(std::string_view delta_prefix, std::string_vie
 void ClientWriter::Content(std::string_view raw) {
   output_chars_ += static_cast<int64_t>(raw.size());
   in_reasoning_ = false;
+  if (responses_) return Begin(), responses_->Content(raw);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     if (open_kind_ != 1) AnthropicBlock(1, "{\"type\":\"text\",\"text\":\"\"}");
     AnthropicDelta("{\"type\":\"text_delta\",\"text\":\"", raw, "\"}");
@@ -148,6 +155,7 @@ void ClientWriter::Content(std::string_view raw) {
 
 void ClientWriter::Refusal(std::string_view raw) {
   output_chars_ += static_cast<int64_t>(raw.size());
+  if (responses_) return Begin(), responses_->Refusal(raw);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     Content(raw);
     return;
@@ -166,6 +174,7 @@ void ClientWriter::Reasoning(std::string_view raw, std::string_view format) {
   bool new_block = !in_reasoning_;
   if (new_block && !format.empty()) ++reasoning_index_;  // details are numbered per block
   in_reasoning_ = true;
+  if (responses_) return Begin(), responses_->Reasoning(raw);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     if (open_kind_ != 2 || new_block) {
       AnthropicBlock(2, "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}");
@@ -194,6 +203,7 @@ void ClientWriter::ReasoningSignature(std::string_view raw_signature, std::strin
   if (!in_reasoning_) ++reasoning_index_;
   bool was_open = in_reasoning_;
   in_reasoning_ = false;  // a signature closes its thinking block
+  if (responses_) return Begin(), responses_->ReasoningSignature(raw_signature, format);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     if (open_kind_ != 2 || !was_open) {
       AnthropicBlock(2, "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}");
@@ -217,6 +227,7 @@ void ClientWriter::ReasoningEncrypted(std::string_view raw_data, std::string_vie
   if (ctx_.exclude_reasoning) return;
   ++reasoning_index_;
   in_reasoning_ = false;
+  if (responses_) return Begin(), responses_->ReasoningEncrypted(raw_data, format);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     if (!IsAnthropicFormat(format)) return;  // another provider's signature means nothing here
     scratch2_.assign("{\"type\":\"redacted_thinking\",\"data\":\"");
@@ -239,6 +250,7 @@ void ClientWriter::ReasoningEncrypted(std::string_view raw_data, std::string_vie
 }
 
 void ClientWriter::RawReasoningDetails(std::string_view raw_array) {
+  if (responses_) return;  // reasoning text comes through Reasoning()
   if (ctx_.exclude_reasoning || ctx_.client_format == ClientFormat::kAnthropic) return;
   ChunkOpen();
   out_.append(",\"content\":\"\",\"reasoning_details\":");
@@ -251,6 +263,7 @@ void ClientWriter::ToolCallStart(int index, std::string_view raw_id, std::string
   output_chars_ += static_cast<int64_t>(raw_name.size() + raw_args.size());
   in_reasoning_ = false;
   tool_calls_seen_ = true;
+  if (responses_) return Begin(), responses_->ToolCallStart(index, raw_id, raw_name, raw_args);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     scratch2_.assign("{\"type\":\"tool_use\",\"id\":\"");
     AppendRawUtf8(scratch2_, raw_id);
@@ -279,6 +292,7 @@ void ClientWriter::ToolCallStart(int index, std::string_view raw_id, std::string
 
 void ClientWriter::ToolCallArgs(int index, std::string_view raw_args) {
   output_chars_ += static_cast<int64_t>(raw_args.size());
+  if (responses_) return responses_->ToolCallArgs(index, raw_args);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     if (index < 0 || static_cast<size_t>(index) >= tool_blocks_.size() || tool_blocks_[index] < 0)
       return;
@@ -310,6 +324,7 @@ void ClientWriter::Finish(std::string_view finish, std::string_view raw_native) 
   quoted.append(raw_native);
   quoted.push_back('"');
   if (auto v = JsonView::Parse(quoted)) summary_->native_finish_reason = v->Unescape();
+  if (responses_) return;  // told in response.completed / response.incomplete
   if (ctx_.client_format == ClientFormat::kAnthropic) return;  // sent with message_delta
   ChunkOpen();
   out_.append(",\"content\":\"\"");
@@ -317,6 +332,7 @@ void ClientWriter::Finish(std::string_view finish, std::string_view raw_native) 
 }
 
 void ClientWriter::Close(const Json* cost) {
+  if (responses_) return Begin(), responses_->Close(cost);
   const Usage& u = summary_->usage;
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     Begin();
@@ -359,6 +375,7 @@ void ClientWriter::Close(const Json* cost) {
 }
 
 void ClientWriter::Error(const Failure& f) {
+  if (responses_) return responses_->Error(f);
   if (ctx_.client_format == ClientFormat::kAnthropic) {
     Json body = {{"type", "error"},
                  {"error", {{"type", AnthropicErrorType(f.error_type)}, {"message", f.message}}}};

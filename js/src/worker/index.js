@@ -84,6 +84,10 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
     allow(method, ['POST'], path);
     return handleCompletion(request, env, ctx, services, genId, 'anthropic');
   }
+  if (path === '/responses') {
+    allow(method, ['POST'], path);
+    return handleCompletion(request, env, ctx, services, genId, 'responses');
+  }
   if (path === '/models') {
     allow(method, ['GET'], path);
     return api.listModels(url, env, services);

@@ -434,3 +434,72 @@ TEST_CASE("a provider that holds the stream open after [DONE] until a deadline: 
   // No stream is open any more: feeding is refused.
   REQUIRE(sy_session_stream_feed(session.s, "x", 1) == SY_INVALID_ARGUMENT);
 }
+
+TEST_CASE("/responses clients: a response object, Responses events, and the stateless refusals") {
+  Router router;
+  const std::string extra = R"(,"format":"responses")";
+  SECTION("buffered: the response object carries the priced usage and cost as chat would") {
+    Session session(router, R"({"model":"openai/gpt-4o-mini","instructions":"Be brief.","input":"hi","metadata":{"k":"v"},"provider":{"order":["openai"],"allow_fallbacks":false}})", extra);
+    Json step = session.Next(kT0);
+    REQUIRE(step["step"] == "attempt");
+    Json upstream = AsJson(step["request"]["body"].get<std::string>());
+    REQUIRE(upstream["messages"][0]["role"] == "system");
+    REQUIRE(!upstream.contains("responses_echo"));
+    REQUIRE(!upstream.contains("metadata"));
+    session.Respond(Head(200, kT0 + 40), Completion());
+    step = session.Next(kT0 + 41);
+    REQUIRE(step["step"] == "respond");
+    Json body = AsJson(step["body"].get<std::string>());
+    REQUIRE(body["object"] == "response");
+    REQUIRE(body["id"] == "gen-test");
+    REQUIRE(body["instructions"] == "Be brief.");
+    REQUIRE(body["metadata"]["k"] == "v");
+    REQUIRE(body["output"][0]["content"][0]["text"] == "hello");
+    REQUIRE(body["usage"]["input_tokens"] == 10);
+    REQUIRE(body["usage"]["output_tokens"] == 5);
+    // The cost is the settled one, in the client's usage and under both names of its split.
+    const Json& priced = step["settle"]["priced"];
+    REQUIRE(priced["usage"]["completion_tokens"] == 5);
+    REQUIRE(body["usage"]["cost"].is_number());
+    REQUIRE(body["usage"]["cost"].get<double>() > 0);
+    REQUIRE(body["usage"]["cost_details"]["upstream_inference_input_cost"] ==
+            body["usage"]["cost_details"]["upstream_inference_prompt_cost"]);
+  }
+  SECTION("streamed: Responses events ending in response.completed with the cost, no [DONE]") {
+    Session session(router, R"({"model":"openai/gpt-4o-mini","stream":true,"input":"hi","provider":{"order":["openai"],"allow_fallbacks":false}})", extra);
+    session.Next(kT0);
+    session.Open(Head(200, kT0 + 10, R"({"content-type":"text/event-stream"})"));
+    std::string client = session.Feed(StreamBody());
+    client += session.Finish(R"({"now_ms":1767225600100,"first_content_ms":1767225600050})");
+    REQUIRE(client.rfind("event: response.created\n", 0) == 0);
+    REQUIRE(client.find("event: response.output_text.delta") != std::string::npos);
+    REQUIRE(client.find("event: response.completed") != std::string::npos);
+    REQUIRE(client.find("\"cost\"") != std::string::npos);
+    REQUIRE(client.find("[DONE]") == std::string::npos);
+  }
+  SECTION("a committed stream whose attempts all failed: an error event, not a chat chunk") {
+    Session session(router, R"({"model":"openai/gpt-4o-mini","stream":true,"input":"hi","provider":{"order":["openai"],"allow_fallbacks":false}})", extra);
+    session.Next(kT0);
+    session.Open(Head(500, kT0 + 10));
+    REQUIRE(session.Finish(R"({"now_ms":1767225600011})") == "");
+    Json step = session.Next(kT0 + 12, /*committed=*/true);
+    REQUIRE(step["step"] == "end");
+    std::string tail = step["tail"].get<std::string>();
+    REQUIRE(tail.rfind("event: error\ndata: ", 0) == 0);
+    Json event = AsJson(tail.substr(19));
+    REQUIRE(event["type"] == "error");
+    REQUIRE(event["sequence_number"] == 0);
+    REQUIRE(event["code"] == "server_error");
+    REQUIRE(!event["message"].get<std::string>().empty());
+    REQUIRE(tail.find("[DONE]") == std::string::npos);
+  }
+  SECTION("stateless: store:true is refused before planning, naming the field") {
+    std::string input = R"({"request":{"model":"openai/gpt-4o-mini","input":"hi","store":true},"format":"responses","now_ms":1767225600000,"seed":1})";
+    sy_session_t* s = nullptr;
+    REQUIRE(sy_router_session(router.router, input.data(), input.size(), &s) != SY_OK);
+    Json error = AsJson(router.Result());
+    INFO(error.dump());
+    REQUIRE(error.dump().find("store") != std::string::npos);
+    sy_session_free(s);
+  }
+}

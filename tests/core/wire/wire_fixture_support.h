@@ -104,8 +104,10 @@ inline std::unique_ptr<CaseWorld> MakeWorld(const WireFixtures& f, const Json& c
   spec.user_salt = s.value("user_salt", "");
   spec.browser = s.value("browser", false);
   spec.byok = s.value("byok", false);
-  spec.client_format = c.value("client_format", "openai") == "anthropic" ? ClientFormat::kAnthropic
-                                                                         : ClientFormat::kOpenAI;
+  std::string client_format = c.value("client_format", "openai");
+  spec.client_format = client_format == "anthropic"   ? ClientFormat::kAnthropic
+                       : client_format == "responses" ? ClientFormat::kResponses
+                                                      : ClientFormat::kOpenAI;
   return w;
 }
 
