@@ -155,13 +155,27 @@ describe('Anthropic /messages routed to a Responses-only model', { timeout: 60_0
 
 describe('faults on the Responses endpoint fall back to another provider', { timeout: 60_000 }, () => {
   const pair = { order: ['openai', 'openrouter'], only: ['openai', 'openrouter'], allow_fallbacks: true };
+  const post = (body) => w.fetch('/chat/completions', {
+    method: 'POST', headers: { authorization: `Bearer ${w.demoKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+
+  // First, while openai is healthy and so tried first.
+  test('an error event after the first byte ends the stream with an in-band error, no fallback', async () => {
+    const before = served('openrouter').length;
+    const res = await post({ model: MODEL, messages: user('x [[sandbox:openai:fault=error200,after:8]]'), provider: pair, stream: true });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /"content":"\w+/, 'content reached the client first');
+    assert.match(text, /"finish_reason":"error"/);
+    assert.match(text, /data: \[DONE\]/);
+    assert.equal(served('openai').at(-1).wire, 'openai-responses');
+    assert.equal(served('openrouter').length, before);
+  });
+
   for (const [fault, stream] of [['status:503', false], ['error200', false], ['error200', true], ['garbage', true], ['malformed', true]]) {
     test(`${fault}${stream ? ' (streamed)' : ''}: openrouter serves, both attempts recorded`, async () => {
       const before = served('openrouter').length;
-      const body = { model: MODEL, messages: user(`hi ${fault} ${stream} [[sandbox:openai:fault=${fault}]]`), provider: pair, stream };
-      const res = await w.fetch('/chat/completions', {
-        method: 'POST', headers: { authorization: `Bearer ${w.demoKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
+      const res = await post({ model: MODEL, messages: user(`hi ${fault} ${stream} [[sandbox:openai:fault=${fault}]]`), provider: pair, stream });
       assert.equal(res.status, 200);
       const text = await res.text();
       let id;
@@ -180,15 +194,4 @@ describe('faults on the Responses endpoint fall back to another provider', { tim
       assert.deepEqual(g.body.data.provider_responses.map((p) => [p.provider_name, p.status === 200]), [['OpenAI', false], ['OpenRouter', true]]);
     });
   }
-
-  test('an error event after the first byte is an in-band error, billed for what was sent', async () => {
-    const body = { model: MODEL, messages: user('x [[sandbox:openai:fault=error200,after:8]]'), provider: only, stream: true };
-    const res = await w.fetch('/chat/completions', {
-      method: 'POST', headers: { authorization: `Bearer ${w.demoKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 200);
-    const text = await res.text();
-    assert.match(text, /"finish_reason":"error"/);
-    assert.match(text, /data: \[DONE\]/);
-  });
 });
