@@ -139,6 +139,24 @@ std::vector<std::string> GeminiStream(int n) {
   return events;
 }
 
+// The Responses API's typed events: one output_text.delta per word, then response.completed.
+std::vector<std::string> ResponsesStream(int n) {
+  std::vector<std::string> events;
+  for (int i = 0; i < n; ++i) {
+    events.push_back(
+        "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+        "\"sequence_number\":" + std::to_string(i + 4) +
+        ",\"item_id\":\"msg_67ccd2bf17f0819081ff3bb2cf6508e6\",\"output_index\":0,"
+        "\"content_index\":0,\"delta\":\"" + Escape(kWords[i % 15]) + "\",\"logprobs\":[]}\n\n");
+  }
+  events.push_back(
+      "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":"
+      "\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"output\":[],\"usage\":"
+      "{\"input_tokens\":1200,\"input_tokens_details\":{\"cached_tokens\":1024},"
+      "\"output_tokens\":" + std::to_string(n) + ",\"output_tokens_details\":{\"reasoning_tokens\":0}}}}\n\n");
+  return events;
+}
+
 struct World {
   Provider provider;
   Endpoint endpoint;
@@ -147,7 +165,8 @@ struct World {
   World(WireFormat wire, std::string base_url, std::string upstream) {
     provider.slug = wire == WireFormat::kOpenAI      ? "openai"
                     : wire == WireFormat::kAnthropic ? "anthropic"
-                                                     : "google";
+                    : wire == WireFormat::kGemini    ? "google"
+                                                     : "openai-responses";
     provider.name = provider.slug;
     provider.wire = wire;
     provider.base_url = std::move(base_url);
@@ -235,9 +254,16 @@ int main() {
     if (Wanted("stream chunk: Gemini -> OpenAI"))
       Print("stream chunk: Gemini -> OpenAI", StreamRow(w, events));
   }
+  {
+    World w(WireFormat::kOpenAIResponses, "https://api.openai.com/v1", "o3-pro");
+    auto events = ResponsesStream(200);
+    if (Wanted("stream chunk: OpenAI Responses -> OpenAI"))
+      Print("stream chunk: OpenAI Responses -> OpenAI", StreamRow(w, events));
+  }
   Json request = Json::parse(kChatRequest);
   std::string compact = request.dump();
-  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini}) {
+  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini,
+                          WireFormat::kOpenAIResponses}) {
     World w(wire, "https://example.test/v1", "model-x");
     w.request = request;
     char label[96];

@@ -336,7 +336,9 @@ const VENDOR_PREFIXES = ['anthropic-', 'alibaba-', 'google-', 'mistralai-', 'zai
   'cohere-', 'ai21-', 'deepseek-ai-', 'moonshotai-', 'moonshot-', 'nvidia-', 'xai-', 'microsoft-', 'qwen-qwen',
   'arcee-', 'aion-labs-', 'z-ai-', 'zai-org-'];
 
-// OpenAI models served only on the Responses API (not chat completions).
+// OpenAI models served only on the Responses API (not chat completions): the openai provider's
+// endpoints for them are written with `wire: "openai-responses"` (rule "responses-only"). No new
+// model is created for one that OpenRouter does not list (pass 1 skips them).
 const RESPONSES_ONLY = /^(o1-pro|o3-pro|o3-deep-research|o4-mini-deep-research|gpt-5(\.\d)?-pro|gpt-5(\.\d)?-codex.*|codex-.*|computer-use.*)$/;
 
 // Parameters each wire can express (intersected with the model's list).
@@ -348,6 +350,10 @@ const WIRE_PARAMS = {
   gemini: new Set(['max_tokens', 'temperature', 'top_p', 'top_k', 'stop', 'seed', 'frequency_penalty',
     'presence_penalty', 'tools', 'tool_choice', 'reasoning', 'include_reasoning', 'response_format',
     'structured_outputs']),
+  // The Responses API has no stop, seed, penalties, logit_bias or top_k.
+  'openai-responses': new Set(['max_tokens', 'temperature', 'top_p', 'tools', 'tool_choice',
+    'parallel_tool_calls', 'reasoning', 'include_reasoning', 'response_format', 'structured_outputs',
+    'verbosity']),
 };
 // Sampling set for models OpenRouter does not list.
 const BASE_PARAMS = {
@@ -712,7 +718,8 @@ for (const [pid, prov] of providers) {
       const api = m0.provider.api ? normBaseUrl(m0.provider.api) : prov.base_url;
       if (w !== prov.wire || api !== prov.base_url || m0.provider.shape === 'responses') { note('other wire', pid, raw); continue; }
     }
-    if (pid === 'openai' && RESPONSES_ONLY.test(raw)) { note('responses-only', pid, raw); continue; }
+    const wire = pid === 'openai' && RESPONSES_ONLY.test(raw) ? 'openai-responses' : null;
+    if (wire) note('responses-only', pid, raw);
     const r = matchEntry(pid, raw, m0);
     if (!r.id) {
       if (r.skip === 'unmatched' || r.ambiguous) {
@@ -724,7 +731,7 @@ for (const [pid, prov] of providers) {
     note('map', pid, raw, '→', r.id, 'q' + r.q, r.variant?.join('-') || '');
     const key = `${r.id}\u0000${pid}`;
     if (!cands.has(key)) cands.set(key, []);
-    cands.get(key).push({ model: r.id, pid, raw, m, q: r.q, variant: r.variant || [] });
+    cands.get(key).push({ model: r.id, pid, raw, m, q: r.q, variant: r.variant || [], wire });
   }
 }
 for (const [pid, list] of unmatched) note('unmatched', pid, `(${list.length}):`, list.join(' '));
@@ -855,7 +862,7 @@ for (const [, list] of candGroups) {
     let maxOut = c.m.limit?.output || (c.pid === 'openrouter' ? or?.top_provider?.max_completion_tokens : null)
       || c.m._hostLimit?.output || fallback.output || or?.top_provider?.max_completion_tokens || null;
     if (maxOut && maxOut > ctx) maxOut = ctx;
-    const params = endpointParams(modelParamsOf(c.model), c.m, prov.wire);
+    const params = endpointParams(modelParamsOf(c.model), c.m, c.wire ?? prov.wire);
     // price sanity vs OpenRouter's list price (report only)
     if (or && args.report) {
       const op = dec(or.pricing.prompt) * MILLION;
@@ -866,7 +873,7 @@ for (const [, list] of candGroups) {
       context_length: ctx, max_completion_tokens: maxOut, quantization: quantizationOf(c.raw),
       pricing, tiers, supported_parameters: params,
       free: pricing.prompt === 0n && pricing.completion === 0n,
-      zdr: null, training: null,
+      zdr: null, training: null, wire: c.wire,
       _m: c.m,
     });
   }
@@ -1000,6 +1007,7 @@ function endpointJson(e) {
   o.supported_parameters = e.supported_parameters;
   if (e.zdr != null) o.zdr = e.zdr;
   if (e.training != null) o.training = e.training;
+  if (e.wire) o.wire = e.wire;
   return o;
 }
 

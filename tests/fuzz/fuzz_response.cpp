@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     headers.emplace_back("retry-after", std::string(reinterpret_cast<const char*>(data + 2),
                                                     std::min<size_t>(size - 2, 40)));
   std::string_view body(reinterpret_cast<const char*>(data + 2), size - 2);
-  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini}) {
+  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini,
+                          WireFormat::kOpenAIResponses}) {
     Provider provider;
     provider.name = "P";
     provider.wire = wire;

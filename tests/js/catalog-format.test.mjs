@@ -155,7 +155,15 @@ test('endpoints', () => {
     assert.ok(Array.isArray(e.supported_parameters));
     assert.ok(e.zdr === null || typeof e.zdr === 'boolean');
     assert.ok(e.training === null || typeof e.training === 'boolean');
+    assert.ok(e.wire === undefined || (WIRES.has(e.wire) || e.wire === 'openai-responses'), `${where}: wire ${e.wire}`);
   }
+  // OpenAI's Responses-only models are reached on its Responses API; its other models are not.
+  const wireOf = (model, tag) => cat.endpoints.find((e) => e.model === model && e.tag === tag)?.wire;
+  for (const model of ['openai/o3-pro', 'openai/o1-pro', 'openai/gpt-5-pro', 'openai/gpt-5-codex']) {
+    assert.equal(wireOf(model, 'openai'), 'openai-responses', `${model} on openai`);
+  }
+  assert.equal(wireOf('openai/gpt-4o-mini', 'openai'), undefined);
+  assert.equal(wireOf('openai/o3-pro', 'openrouter'), undefined);
 });
 
 test('well-known models and endpoints', () => {

@@ -927,6 +927,177 @@ function geminiStream(g, job, slug, sse) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// OpenAI Responses API (POST /v1/responses): request parsing, rendering, fault events
+// ---------------------------------------------------------------------------------------------
+
+// Chat-completions parameters the Responses API refuses ("Unsupported parameter"), so a router
+// that sends one is caught here as it would be upstream.
+const RESPONSES_REJECTED = ['messages', 'max_tokens', 'max_completion_tokens', 'stop', 'seed',
+  'stream_options', 'reasoning_effort', 'response_format', 'frequency_penalty', 'presence_penalty'];
+const RESPONSES_MIN_OUTPUT = 16;
+
+function responsesItemText(item) {
+  if (!item || typeof item !== 'object') return '';
+  if (item.type === 'function_call_output') return typeof item.output === 'string' ? item.output : '';
+  return openaiContentText(item.content);
+}
+
+function parseResponses(b) {
+  if (typeof b.model !== 'string' || !b.model) throw new RequestError(400, "Missing required parameter: 'model'.");
+  for (const k of RESPONSES_REJECTED) {
+    if (k in b) throw new RequestError(400, `Unsupported parameter: '${k}'.`);
+  }
+  const input = typeof b.input === 'string' ? [{ type: 'message', role: 'user', content: b.input }] : b.input;
+  if (!Array.isArray(input) || input.length === 0) throw new RequestError(400, "Missing required parameter: 'input'.");
+  let chars = typeof b.instructions === 'string' ? b.instructions.length : 0;
+  let lastText = '';
+  for (const item of input) {
+    if (!item || typeof item !== 'object') throw new RequestError(400, "Invalid 'input': each item must be an object");
+    const t = responsesItemText(item);
+    chars += t.length;
+    if (item.role === 'user') lastText = t;
+  }
+  const last = input[input.length - 1];
+  const max = num(b.max_output_tokens);
+  if (max !== undefined && max < RESPONSES_MIN_OUTPUT) {
+    throw new RequestError(400, `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${RESPONSES_MIN_OUTPUT}, but got ${max} instead.`);
+  }
+  let reasoning = null;
+  const r = b.reasoning;
+  if (r && typeof r === 'object' && r.effort !== 'none') {
+    reasoning = { visible: typeof r.summary === 'string', budget: Infinity };
+  }
+  let tool = null;
+  const tools = Array.isArray(b.tools) ? b.tools.filter((t) => t && t.type === 'function' && t.name) : [];
+  if (tools.length && b.tool_choice !== 'none' && last.role === 'user') {
+    let chosen = tools[0];
+    const tc = b.tool_choice;
+    if (tc && typeof tc === 'object' && tc.name) {
+      chosen = tools.find((t) => t.name === tc.name);
+      if (!chosen) throw new RequestError(400, `Invalid 'tool_choice': function '${tc.name}' not found in 'tools'`);
+    }
+    tool = { name: chosen.name, schema: chosen.parameters };
+  }
+  let jsonSchema;
+  const format = b.text && b.text.format;
+  if (format && format.type === 'json_schema') jsonSchema = format.schema || {};
+  else if (format && format.type === 'json_object') jsonSchema = null;
+  return {
+    model: b.model,
+    stream: b.stream === true,
+    lastText,
+    promptTokens: promptTokens(chars, input.length + (b.instructions ? 1 : 0)),
+    cacheMarked: 0,
+    maxTokens: max ?? Infinity,
+    stops: null,
+    reasoning,
+    tool,
+    jsonSchema,
+    encrypted: Array.isArray(b.include) && b.include.includes('reasoning.encrypted_content'),
+  };
+}
+
+function responsesUsage(g) {
+  return {
+    input_tokens: g.P,
+    input_tokens_details: { cached_tokens: g.cached },
+    output_tokens: g.C + g.R,
+    output_tokens_details: { reasoning_tokens: g.R },
+    total_tokens: g.P + g.C + g.R,
+  };
+}
+
+// The finished output items; `encrypted_content` is an opaque token bound to the slug.
+function responsesItems(g, job, slug) {
+  const items = [];
+  if (job.reasoning) {
+    const item = { id: `rs_sbx${g.seq}`, type: 'reasoning', summary: g.reasoningVisible ? [{ type: 'summary_text', text: g.reasoningText }] : [] };
+    if (job.encrypted) item.encrypted_content = Buffer.from(`sandbox-reasoning:${slug}:${g.seq}`).toString('base64');
+    items.push(item);
+  }
+  if (g.tool) {
+    items.push({ id: `fc_sbx${g.seq}_0`, type: 'function_call', status: 'completed', arguments: g.tool.json, call_id: `call_sbx${g.seq}_0`, name: g.tool.name });
+  } else {
+    items.push({
+      id: `msg_sbx${g.seq}`, type: 'message', status: g.finish === 'length' ? 'incomplete' : 'completed', role: 'assistant',
+      content: [{ type: 'output_text', annotations: [], logprobs: [], text: g.text }],
+    });
+  }
+  return items;
+}
+
+function responsesObject(g, job, created, status, output, extra) {
+  return {
+    id: `resp_sbx${g.seq}`, object: 'response', created_at: created, status,
+    background: false, error: null,
+    incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+    instructions: null, max_output_tokens: Number.isFinite(job.maxTokens) ? job.maxTokens : null,
+    model: job.model, output, parallel_tool_calls: true, store: false, text: { format: { type: 'text' } },
+    usage: status === 'in_progress' ? null : responsesUsage(g),
+    ...extra,
+  };
+}
+
+const responsesStatus = (g) => (g.finish === 'length' ? 'incomplete' : 'completed');
+
+function responsesBuffered(g, job, slug, created) {
+  return responsesObject(g, job, created, responsesStatus(g), responsesItems(g, job, slug));
+}
+
+/** A 200 answer that failed: the response object with status "failed" and its error. */
+function responsesFailed(status, message, seq, created) {
+  const [, code] = openaiErrorType(status);
+  return {
+    id: `resp_sbx${seq}`, object: 'response', created_at: created, status: 'failed',
+    error: { code: code ?? 'server_error', message: message || DEFAULT_MESSAGES[status] || 'Error ' + status },
+    incomplete_details: null, output: [], usage: null,
+  };
+}
+
+/** The stream's `error` event (a fault inside a 200 stream). */
+function responsesErrorEvent(status, message) {
+  const [, code] = openaiErrorType(status);
+  return aev('error', JSON.stringify({ type: 'error', code: code ?? 'server_error', message: message || DEFAULT_MESSAGES[status] || 'Error ' + status, param: null, sequence_number: 0 }));
+}
+const RESPONSES_MALFORMED = 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"unterminated\n\n';
+
+function responsesStream(g, job, slug, created) {
+  const ev = new Events();
+  let n = 0;
+  const push = (type, obj, unit) => ev.push(aev(type, JSON.stringify({ type, sequence_number: n++, ...obj })), unit);
+  push('response.created', { response: responsesObject(g, job, created, 'in_progress', []) }, false);
+  push('response.in_progress', { response: responsesObject(g, job, created, 'in_progress', []) }, false);
+  const items = responsesItems(g, job, slug);
+  items.forEach((item, output_index) => {
+    const item_id = item.id;
+    if (item.type === 'reasoning') {
+      push('response.output_item.added', { output_index, item: { id: item_id, type: 'reasoning', summary: [] } }, false);
+      if (g.reasoningVisible) {
+        push('response.reasoning_summary_part.added', { item_id, output_index, summary_index: 0, part: { type: 'summary_text', text: '' } }, false);
+        for (const p of g.reasoningPieces) push('response.reasoning_summary_text.delta', { item_id, output_index, summary_index: 0, delta: p }, true);
+        push('response.reasoning_summary_text.done', { item_id, output_index, summary_index: 0, text: g.reasoningText }, false);
+        push('response.reasoning_summary_part.done', { item_id, output_index, summary_index: 0, part: { type: 'summary_text', text: g.reasoningText } }, false);
+      }
+    } else if (item.type === 'function_call') {
+      push('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } }, true);
+      for (const f of g.tool.frags) push('response.function_call_arguments.delta', { item_id, output_index, delta: f }, true);
+      push('response.function_call_arguments.done', { item_id, output_index, arguments: g.tool.json }, false);
+    } else {
+      push('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } }, false);
+      push('response.content_part.added', { item_id, output_index, content_index: 0, part: { type: 'output_text', annotations: [], text: '' } }, false);
+      for (const p of g.pieces) push('response.output_text.delta', { item_id, output_index, content_index: 0, delta: p, logprobs: [] }, true);
+      push('response.output_text.done', { item_id, output_index, content_index: 0, text: g.text, logprobs: [] }, false);
+      push('response.content_part.done', { item_id, output_index, content_index: 0, part: item.content[0] }, false);
+    }
+    push('response.output_item.done', { output_index, item }, false);
+  });
+  const status = responsesStatus(g);
+  push(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: responsesObject(g, job, created, status, items) }, false);
+  ev.pre = 0;
+  return ev;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The fleet
 // ---------------------------------------------------------------------------------------------
 
@@ -1128,6 +1299,7 @@ export async function startFleet(options = {}) {
   function routeOf(method, rest, h) {
     if (method === 'POST') {
       if (rest === '/v1/chat/completions') return { wire: 'openai', kind: 'generate' };
+      if (rest === '/v1/responses') return { wire: 'openai-responses', kind: 'generate' };
       if (rest === '/v1/messages') return { wire: 'anthropic', kind: 'generate' };
       if (rest === '/v1/messages/count_tokens') return { wire: 'anthropic', kind: 'count' };
       const gm = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(rest);
@@ -1148,7 +1320,7 @@ export async function startFleet(options = {}) {
 
   function extractKey(wire, req, query) {
     const h = req.headers;
-    if (wire === 'openai') {
+    if (wire === 'openai' || wire === 'openai-responses') {
       const a = h.authorization;
       if (typeof a === 'string' && a.length > 7 && a.slice(0, 7).toLowerCase() === 'bearer ') return [a.slice(7).trim(), 'authorization'];
       return [null, null];
@@ -1168,7 +1340,7 @@ export async function startFleet(options = {}) {
   }
 
   function authError(wire, missing) {
-    if (wire === 'openai') {
+    if (wire === 'openai' || wire === 'openai-responses') {
       return missing
         ? { error: { message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", type: 'invalid_request_error', param: null, code: null } }
         : { error: { message: 'Incorrect API key provided: bad-key.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } };
@@ -1224,7 +1396,7 @@ export async function startFleet(options = {}) {
     record(rec, buf ? buf.length : 0);
 
     const requestId = `req_sbx${n}`;
-    const idHeaders = wire === 'anthropic' ? { 'request-id': requestId } : wire === 'openai' ? { 'x-request-id': requestId } : null;
+    const idHeaders = wire === 'anthropic' ? { 'request-id': requestId } : wire === 'openai' || wire === 'openai-responses' ? { 'x-request-id': requestId } : null;
     const fail = (status, obj, extra) => {
       rec.status = status;
       sendJson(res, status, obj, extra ? { ...idHeaders, ...extra } : idHeaders);
@@ -1241,14 +1413,14 @@ export async function startFleet(options = {}) {
       return sendModels(res, wire, req, slug, cfg0);
     }
     if (bodyError || !body || typeof body !== 'object' || Array.isArray(body)) {
-      const msg = wire === 'openai'
+      const msg = wire === 'openai' || wire === 'openai-responses'
         ? "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"
         : wire === 'anthropic' ? 'Invalid JSON in request body' : 'Invalid JSON payload received.';
       return fail(400, errorBody(wire, 400, msg, requestId));
     }
     let job;
     try {
-      job = wire === 'openai' ? parseOpenAI(body) : wire === 'anthropic' ? parseAnthropic(body, slug, cfg0.strict) : parseGemini(body, route.model, cfg0.strict);
+      job = wire === 'openai' ? parseOpenAI(body) : wire === 'openai-responses' ? parseResponses(body) : wire === 'anthropic' ? parseAnthropic(body, slug, cfg0.strict) : parseGemini(body, route.model, cfg0.strict);
     } catch (e) {
       if (!(e instanceof RequestError)) throw e;
       return fail(e.status, errorBody(wire, e.status, e.message, requestId));
@@ -1328,8 +1500,8 @@ export async function startFleet(options = {}) {
     if (!job.stream) {
       const errStatus = fault && fault.error_in_200 ? (fault.error_in_200 === true ? (wire === 'anthropic' ? 529 : 503) : fault.error_in_200) : 0;
       const obj = errStatus
-        ? errorBody(wire, errStatus, fault.message, requestId)
-        : wire === 'openai' ? openaiBuffered(g, job, created) : wire === 'anthropic' ? anthropicBuffered(g, job, slug) : geminiBuffered(g, job, slug);
+        ? (wire === 'openai-responses' ? responsesFailed(errStatus, fault.message, n, created) : errorBody(wire, errStatus, fault.message, requestId))
+        : wire === 'openai' ? openaiBuffered(g, job, created) : wire === 'openai-responses' ? responsesBuffered(g, job, slug, created) : wire === 'anthropic' ? anthropicBuffered(g, job, slug) : geminiBuffered(g, job, slug);
       const units = g.C + (g.reasoningPieces ? g.R : 0);
       const delay = ttft + (interval && units > 1 ? (units - 1) * interval : 0);
       return later(delay, () => {
@@ -1360,7 +1532,7 @@ export async function startFleet(options = {}) {
       });
     }
 
-    const ev = wire === 'openai' ? openaiStream(g, job, created) : wire === 'anthropic' ? anthropicStream(g, job, slug) : geminiStream(g, job, slug, job.sse);
+    const ev = wire === 'openai' ? openaiStream(g, job, created) : wire === 'openai-responses' ? responsesStream(g, job, slug, created) : wire === 'anthropic' ? anthropicStream(g, job, slug) : geminiStream(g, job, slug, job.sse);
     streamOut(res, wire, ev, fault, ttft, interval, headerBase, state, requestId, job.sse !== false);
   }
 
@@ -1375,10 +1547,10 @@ export async function startFleet(options = {}) {
       specialAt = fault.after_chunks ?? 0;
       const st = fault.error_in_200 === true ? (wire === 'anthropic' ? 529 : 503) : fault.error_in_200;
       const eb = JSON.stringify(errorBody(wire, st, fault.message, requestId));
-      special = wire === 'anthropic' ? aev('error', eb) : wire === 'gemini' ? (sse ? 'data: ' + eb + '\r\n\r\n' : (specialAt === 0 ? '[' : ',\r\n') + eb + ']') : 'data: ' + eb + '\n\n';
+      special = wire === 'openai-responses' ? responsesErrorEvent(st, fault.message) : wire === 'anthropic' ? aev('error', eb) : wire === 'gemini' ? (sse ? 'data: ' + eb + '\r\n\r\n' : (specialAt === 0 ? '[' : ',\r\n') + eb + ']') : 'data: ' + eb + '\n\n';
     } else if (fault && fault.malformed) {
       specialAt = fault.after_chunks ?? 1;
-      special = wire === 'anthropic'
+      special = wire === 'openai-responses' ? RESPONSES_MALFORMED : wire === 'anthropic'
         ? 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"unterminated\n\n'
         : wire === 'gemini' ? 'data: {"candidates":[{"content":{"parts":[{"text":"unterminated\r\n\r\n' : 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"unterminated\n\n';
     }

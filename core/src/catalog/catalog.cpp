@@ -206,6 +206,9 @@ Status CheckKeys(const V& obj, const Where& w, std::initializer_list<std::string
 
 }  // namespace
 
+constexpr const char* kWireChoices =
+    "must be \"openai\", \"anthropic\", \"gemini\" or \"openai-responses\"";
+
 // ---- names and slugs ----------------------------------------------------------------------
 
 const char* WireFormatName(WireFormat wire) {
@@ -216,6 +219,8 @@ const char* WireFormatName(WireFormat wire) {
       return "anthropic";
     case WireFormat::kGemini:
       return "gemini";
+    case WireFormat::kOpenAIResponses:
+      return "openai-responses";
   }
   return "openai";
 }
@@ -224,6 +229,7 @@ std::optional<WireFormat> ParseWireFormat(std::string_view name) {
   if (name == "openai") return WireFormat::kOpenAI;
   if (name == "anthropic") return WireFormat::kAnthropic;
   if (name == "gemini") return WireFormat::kGemini;
+  if (name == "openai-responses") return WireFormat::kOpenAIResponses;
   return std::nullopt;
 }
 
@@ -517,7 +523,7 @@ class CatalogBuilder {
     if (std::optional<V> wire = j.Find("wire")) {
       std::optional<WireFormat> f;
       if (wire->is_string()) f = ParseWireFormat(wire->as_string());
-      if (!f) return Bad(w / "wire", "must be \"openai\", \"anthropic\" or \"gemini\"");
+      if (!f) return Bad(w / "wire", kWireChoices);
       p.wire = *f;
     } else if (is_new) {
       return Bad(w / "wire", "is required");
@@ -673,7 +679,8 @@ class CatalogBuilder {
       SY_RETURN_IF_ERROR(CheckKeys(j, w,
                                    {"model", "provider", "tag", "upstream_model", "context_length",
                                     "max_completion_tokens", "quantization", "pricing", "tiers",
-                                    "supported_parameters", "free", "zdr", "training", "enabled"}));
+                                    "supported_parameters", "free", "zdr", "training", "enabled",
+                                    "wire"}));
     }
     std::string model_id, provider_slug, tag;
     SY_RETURN_IF_ERROR(ReadString(j, "model", w, &model_id, true));
@@ -770,6 +777,12 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(ReadOptionalBool(j, "training", w, &spec.training));
     SY_RETURN_IF_ERROR(ReadBool(j, "enabled", w, &e.enabled));
     SY_RETURN_IF_ERROR(CheckFree(spec, w));
+    if (std::optional<V> wire = j.Find("wire")) {
+      std::optional<WireFormat> f;
+      if (wire->is_string()) f = ParseWireFormat(wire->as_string());
+      if (!wire->is_null() && !f) return Bad(w / "wire", kWireChoices);
+      e.wire = f;  // null: back to the provider's
+    }
 
     if (is_new) {
       e.index = static_cast<uint32_t>(c.endpoints_.size());

@@ -196,7 +196,8 @@ Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec) {
   up.headers.emplace_back("content-type", "application/json");
   up.auth.env = p.api_key_env;
   Result<Json> body = Json();
-  switch (p.wire) {
+  const WireFormat wire = WireOf(p, *spec.endpoint);
+  switch (wire) {
     case WireFormat::kOpenAI:
       SY_RETURN_IF_ERROR(wire::BuildOpenAIBody(spec, &up.body));
       up.url = p.base_url + "/chat/completions";
@@ -220,9 +221,16 @@ Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec) {
       if (spec.stream) up.headers.emplace_back("accept", "text/event-stream");
       up.auth.header = "x-goog-api-key";
       break;
+    case WireFormat::kOpenAIResponses:
+      body = wire::BuildResponsesBody(spec);
+      up.url = p.base_url + "/responses";
+      up.auth.header = "authorization";
+      up.auth.prefix = "Bearer ";
+      if (spec.stream) up.headers.emplace_back("accept", "text/event-stream");
+      break;
   }
   if (!body.ok()) return body.take_status();
-  if (p.wire != WireFormat::kOpenAI) {
+  if (wire != WireFormat::kOpenAI) {
     up.body.reserve(1024);
     wire::AppendJson(up.body, *body);
   }
@@ -344,7 +352,7 @@ AttemptContext MakeContext(const AttemptSpec& spec) {
   AttemptContext ctx;
   ctx.provider = spec.provider;
   ctx.endpoint = spec.endpoint;
-  ctx.wire = spec.provider->wire;
+  ctx.wire = WireOf(*spec.provider, *spec.endpoint);
   ctx.provider_name = spec.provider->name;
   ctx.model_id = spec.model_id;
   ctx.generation_id = spec.generation_id;
@@ -427,6 +435,9 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
       break;
     case WireFormat::kGemini:
       ok = ParseGeminiResponse(ctx, *parsed, *view, &c, &e);
+      break;
+    case WireFormat::kOpenAIResponses:
+      ok = ParseResponsesResponse(ctx, *parsed, *view, &c, &e);
       break;
   }
   if (!ok) {
@@ -621,6 +632,21 @@ void ApplyAnthropicUsage(JsonView usage, Usage* u) {
   u->cache_write_1h_tokens = one_hour;
   u->cache_write_tokens = creation - one_hour;
   if (any) u->known = true;
+}
+
+Usage ResponsesUsage(JsonView usage) {
+  Usage u;
+  if (!usage.is_object()) return u;
+  JsonView input = usage["input_tokens"], output = usage["output_tokens"];
+  u.known = input.is_number() || output.is_number();
+  u.prompt_tokens = NonNegative(input);
+  u.completion_tokens = NonNegative(output);
+  // Reports that do not add up must not make uncached input negative or reasoning exceed output.
+  u.cached_tokens =
+      std::min(NonNegative(usage["input_tokens_details"]["cached_tokens"]), u.prompt_tokens);
+  u.reasoning_tokens = std::min(NonNegative(usage["output_tokens_details"]["reasoning_tokens"]),
+                                u.completion_tokens);
+  return u;
 }
 
 Usage GeminiUsage(JsonView um) {

@@ -114,6 +114,9 @@ Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body);
 void AppendJson(std::string& out, const Json& value);
 Result<Json> BuildAnthropicBody(const AttemptSpec& spec);
 Result<Json> BuildGeminiBody(const AttemptSpec& spec);
+Result<Json> BuildResponsesBody(const AttemptSpec& spec);  // responses_upstream.cpp
+// reasoning_effort for an OpenAI endpoint (chat or Responses), or "" to send none.
+std::string OpenAIEffort(const ReasoningRequest& reasoning, std::optional<int64_t> max_tokens);
 
 // ---- buffered responses -----------------------------------------------------------------------
 
@@ -133,6 +136,8 @@ bool ParseAnthropicResponse(const AttemptContext& ctx, const Json& body, JsonVie
                             Completion* out, ProviderError* error);
 bool ParseGeminiResponse(const AttemptContext& ctx, const Json& body, JsonView view,
                          Completion* out, ProviderError* error);
+bool ParseResponsesResponse(const AttemptContext& ctx, const Json& body, JsonView view,
+                            Completion* out, ProviderError* error);
 
 AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
                                    const Headers& headers, std::string_view body, int64_t now_ms);
@@ -145,6 +150,9 @@ Usage OpenAIUsage(JsonView usage);
 // Anthropic usage objects: message_start's full one, then message_delta's cumulative updates.
 void ApplyAnthropicUsage(JsonView usage, Usage* out);
 Usage GeminiUsage(JsonView usage_metadata);
+// A Responses `usage` object (input_tokens, input_tokens_details.cached_tokens, output_tokens,
+// output_tokens_details.reasoning_tokens): the buffered response's and response.completed's.
+Usage ResponsesUsage(JsonView usage);
 
 std::string_view NormalizeOpenAIFinish(std::string_view native);
 std::string_view AnthropicStopToFinish(std::string_view stop_reason);
@@ -243,5 +251,6 @@ class StreamDecoder {
 std::unique_ptr<StreamDecoder> MakeOpenAIDecoder(const AttemptContext& ctx);
 std::unique_ptr<StreamDecoder> MakeAnthropicDecoder(const AttemptContext& ctx);
 std::unique_ptr<StreamDecoder> MakeGeminiDecoder(const AttemptContext& ctx);
+std::unique_ptr<StreamDecoder> MakeResponsesDecoder(const AttemptContext& ctx);
 
 }  // namespace switchyard::wire

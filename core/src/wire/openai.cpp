@@ -114,8 +114,9 @@ const Json& CleanMessages(const Json& messages, bool keep_developer, Json* scrat
   return out;
 }
 
-// reasoning_effort for an OpenAI-style endpoint, or "" to send none.
-std::string EffortFor(const ReasoningRequest& r, std::optional<int64_t> max_tokens) {
+}  // namespace
+
+std::string OpenAIEffort(const ReasoningRequest& r, std::optional<int64_t> max_tokens) {
   if (r.disabled) return r.effort == "none" ? "none" : "";
   if (!r.enabled) return "";
   if (!r.effort.empty()) return r.effort == "xhigh" ? "high" : r.effort;
@@ -133,8 +134,6 @@ std::string EffortFor(const ReasoningRequest& r, std::optional<int64_t> max_toke
   }
   return "medium";
 }
-
-}  // namespace
 
 Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body) {
   const Json& req = *spec.request;
@@ -182,7 +181,7 @@ Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body) {
     AppendInt(out, *max_tokens);
   }
   if (EndpointSupports(ep, Param::kReasoning)) {
-    std::string effort = EffortFor(ReadReasoning(req), max_tokens);
+    std::string effort = OpenAIEffort(ReadReasoning(req), max_tokens);
     if (!effort.empty()) {
       key("reasoning_effort");
       out.push_back('"');

@@ -563,6 +563,9 @@ Result<std::unique_ptr<StreamTranslator>> StreamTranslator::Open(const AttemptSp
     case WireFormat::kGemini:
       impl->decoder = wire::MakeGeminiDecoder(impl->ctx);
       break;
+    case WireFormat::kOpenAIResponses:
+      impl->decoder = wire::MakeResponsesDecoder(impl->ctx);
+      break;
   }
   std::string_view type = FindHeader(headers, "content-type").value_or("");
   bool json = type.find("json") != std::string_view::npos &&

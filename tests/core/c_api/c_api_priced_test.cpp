@@ -1,6 +1,6 @@
 // One priced usage, end to end through the C ABI: what a generation is charged is what its client
 // was told. Each generation is one session (sy_router_session .. sy_session_next's final step),
-// and what is charged is that step's settle command, applied to the ledger as a host does. For random usage in each upstream wire format (OpenAI, Anthropic, Gemini), buffered
+// and what is charged is that step's settle command, applied to the ledger as a host does. For random usage in each upstream wire format (OpenAI, Anthropic, Gemini, OpenAI Responses), buffered
 // and streamed, at random prices for every component (prompt, cache read, 5-minute and 1-hour
 // cache writes, completion, reasoning, per-request fee) with a long-context tier:
 //   reported  (usage.cost in the client body / final chunk)
@@ -68,15 +68,16 @@ PriceSet RandomPrices(Rng& rng) {
 }
 
 constexpr int64_t kTierMin = 20'000;
-const char* const kProviders[] = {"openai", "anthropic", "google"};
-const char* const kWires[] = {"openai", "anthropic", "gemini"};
+const char* const kProviders[] = {"openai", "anthropic", "google", "openai-responses"};
+const char* const kWires[] = {"openai", "anthropic", "gemini", "openai-responses"};
+constexpr int kWireCount = 4;
 
 // A catalog with one model served by one endpoint per wire format, each with its own prices
 // and a long-context tier from kTierMin prompt tokens.
-std::string CatalogConfig(const PriceSet base[3], const PriceSet tier[3]) {
+std::string CatalogConfig(const PriceSet base[kWireCount], const PriceSet tier[kWireCount]) {
   Json providers = Json::array();
   Json endpoints = Json::array();
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < kWireCount; ++i) {
     providers.push_back({{"slug", kProviders[i]},
                          {"name", std::string("P-") + kProviders[i]},
                          {"wire", kWires[i]},
@@ -129,7 +130,8 @@ std::string CatalogConfig(const PriceSet base[3], const PriceSet tier[3]) {
 
 // Native token counts of one generation. Which fields a wire can carry: OpenAI has cache reads,
 // (5-minute) cache writes and reasoning; Anthropic cache reads and both kinds of writes, no
-// separate reasoning; Gemini cache reads and reasoning ("thoughts").
+// separate reasoning; Gemini cache reads and reasoning ("thoughts"); OpenAI Responses cache reads
+// and reasoning.
 struct Counts {
   int64_t uncached = 0, read = 0, write5 = 0, write1h = 0, output = 0, reasoning = 0;
   int64_t prompt() const { return uncached + read + write5 + write1h; }
@@ -140,7 +142,7 @@ Counts RandomCounts(Rng& rng, int wire) {
   const bool big = rng.Below(3) == 0;  // a third of them in the long-context tier
   c.uncached = rng.Below(big ? 60'000 : 6'000);
   c.read = rng.Below(4) == 0 ? 0 : rng.Below(big ? 80'000 : 8'000);
-  if (wire != 2) c.write5 = rng.Below(3) == 0 ? 0 : rng.Below(big ? 30'000 : 3'000);
+  if (wire != 2 && wire != 3) c.write5 = rng.Below(3) == 0 ? 0 : rng.Below(big ? 30'000 : 3'000);
   if (wire == 1) c.write1h = rng.Below(3) == 0 ? 0 : rng.Below(big ? 30'000 : 3'000);
   c.output = rng.Below(10) == 0 ? 0 : rng.Below(4'000);
   if (wire != 1 && c.output > 0) c.reasoning = rng.Below(c.output + 1);
@@ -193,6 +195,25 @@ std::string BufferedBody(int wire, const Counts& c) {
                    {{"ephemeral_5m_input_tokens", c.write5},
                     {"ephemeral_1h_input_tokens", c.write1h}}},
                   {"output_tokens", c.output}}}}
+        .dump();
+  }
+  if (wire == 3) {
+    return Json{{"id", "resp_1"},
+                {"object", "response"},
+                {"status", "completed"},
+                {"error", nullptr},
+                {"model", "priced-1"},
+                {"output",
+                 {{{"type", "message"},
+                   {"id", "msg_1"},
+                   {"role", "assistant"},
+                   {"content", {{{"type", "output_text"}, {"text", "ok"}}}}}}},
+                {"usage",
+                 {{"input_tokens", c.prompt()},
+                  {"input_tokens_details", {{"cached_tokens", c.read}}},
+                  {"output_tokens", c.output},
+                  {"output_tokens_details", {{"reasoning_tokens", c.reasoning}}},
+                  {"total_tokens", c.prompt() + c.output}}}}
         .dump();
   }
   return Json{{"candidates",
@@ -256,6 +277,25 @@ std::string StreamBody(int wire, const Counts& c) {
                   {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
                   {"usage", {{"output_tokens", c.output}}}}) +
            event("message_stop", {{"type", "message_stop"}});
+  }
+  if (wire == 3) {
+    auto event = [](const char* name, Json j) {
+      j["type"] = name;
+      return std::string("event: ") + name + "\ndata: " + j.dump() + "\n\n";
+    };
+    Json done = Parse(BufferedBody(3, c));
+    Json created = done;
+    created["status"] = "in_progress";
+    created["output"] = Json::array();
+    created["usage"] = nullptr;
+    return event("response.created", {{"response", created}}) +
+           event("response.output_item.added",
+                 {{"output_index", 0},
+                  {"item", {{"type", "message"}, {"id", "msg_1"}, {"content", Json::array()}}}}) +
+           event("response.output_text.delta",
+                 {{"output_index", 0}, {"content_index", 0}, {"delta", "ok"}}) +
+           event("response.output_item.done", {{"output_index", 0}, {"item", done["output"][0]}}) +
+           event("response.completed", {{"response", done}});
   }
   Json first = Parse(BufferedBody(2, c));
   Json running = first;
@@ -410,7 +450,7 @@ Picos Usd(const Json& v) {
 
 // A router whose three endpoints (one per wire) all have prices `p`, tier included.
 sy_router_t* RouterWith(const PriceSet& p) {
-  PriceSet base[3] = {p, p, p}, tier[3] = {p, p, p};
+  PriceSet base[kWireCount] = {p, p, p, p}, tier[kWireCount] = {p, p, p, p};
   const std::string config = CatalogConfig(base, tier);
   sy_router_t* router = nullptr;
   REQUIRE(sy_router_new(config.data(), config.size(), &router) == SY_OK);
@@ -447,8 +487,8 @@ TEST_CASE("charged == reported == recorded, to the picodollar, every wire, buffe
   int n = 0;
   int tiered = 0, one_hour = 0;
   for (int catalog_round = 0; catalog_round < 4; ++catalog_round) {
-    PriceSet base[3], tier[3];
-    for (int i = 0; i < 3; ++i) {
+    PriceSet base[kWireCount], tier[kWireCount];
+    for (int i = 0; i < kWireCount; ++i) {
       base[i] = RandomPrices(rng);
       tier[i] = RandomPrices(rng);
     }
@@ -459,7 +499,7 @@ TEST_CASE("charged == reported == recorded, to the picodollar, every wire, buffe
     Picos spent = 0;
 
     for (int i = 0; i < 60; ++i) {
-      const int wire = i % 3;
+      const int wire = i % kWireCount;
       const Counts c = RandomCounts(rng, wire);
       tiered += c.prompt() >= kTierMin;
       one_hour += c.write1h > 0;

@@ -69,6 +69,14 @@ TEST_CASE("the embedded default catalog loads") {
     CHECK(c->provider_of(*e).uses_max_completion_tokens);
     CHECK(c->FindProvider("anthropic") != nullptr);
     CHECK(c->FindProvider("anthropic")->wire == WireFormat::kAnthropic);
+    // Responses-only OpenAI models: the openai endpoint speaks the Responses API, the provider
+    // (and its other endpoints) chat completions.
+    const Endpoint* pro = c->FindEndpoint("openai/o3-pro", "openai");
+    REQUIRE(pro != nullptr);
+    CHECK(pro->wire == WireFormat::kOpenAIResponses);
+    CHECK(WireOf(c->provider_of(*pro), *pro) == WireFormat::kOpenAIResponses);
+    CHECK_FALSE(e->wire.has_value());
+    CHECK(WireOf(c->provider_of(*e), *e) == WireFormat::kOpenAI);
   } else {
     WARN("core/data/catalog.json is still the placeholder (" << text.size() << " bytes)");
   }
@@ -144,6 +152,12 @@ TEST_CASE("capabilities become a ParamSet; unknown names stay as strings only") 
   CHECK(std::string(WireFormatName(WireFormat::kAnthropic)) == "anthropic");
   CHECK(ParseWireFormat("gemini") == WireFormat::kGemini);
   CHECK_FALSE(ParseWireFormat("OpenAI").has_value());
+  for (WireFormat w : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini,
+                       WireFormat::kOpenAIResponses}) {
+    CHECK(ParseWireFormat(WireFormatName(w)) == w);
+  }
+  CHECK(std::string(WireFormatName(WireFormat::kOpenAIResponses)) == "openai-responses");
+  CHECK_FALSE(ParseWireFormat("responses").has_value());
 }
 
 TEST_CASE("prices: exact picodollars and the documented defaults") {
@@ -745,6 +759,34 @@ TEST_CASE("overlay: partial updates of existing providers, models and endpoints"
   CHECK(c.endpoint(4).prices.prompt == 230'000);
   CHECK(c.endpoint(4).upstream_model == "meta-llama/Llama-3.3-70B-Instruct");
   CHECK(c.endpoints().size() == 9);
+}
+
+TEST_CASE("overlay: an endpoint's wire overrides its provider's, and null restores it") {
+  Catalog c = Small();
+  const Endpoint& e = c.endpoint(7);  // gpt-4o-mini on OpenAI
+  REQUIRE_FALSE(e.wire.has_value());
+  REQUIRE(Apply(c, R"({"endpoints":[{"model":"openai/gpt-4o-mini","tag":"openai",
+                                      "wire":"openai-responses"}]})")
+              .ok());
+  CHECK(c.endpoint(7).wire == WireFormat::kOpenAIResponses);
+  CHECK(WireOf(c.provider_of(c.endpoint(7)), c.endpoint(7)) == WireFormat::kOpenAIResponses);
+  CHECK(c.provider_of(c.endpoint(7)).wire == WireFormat::kOpenAI);  // the provider is unchanged
+  // A partial update that does not mention wire keeps it.
+  REQUIRE(Apply(c, R"({"endpoints":[{"model":"openai/gpt-4o-mini","tag":"openai",
+                                      "max_completion_tokens":100}]})")
+              .ok());
+  CHECK(c.endpoint(7).wire == WireFormat::kOpenAIResponses);
+  REQUIRE(Apply(c, R"({"endpoints":[{"model":"openai/gpt-4o-mini","tag":"openai","wire":null}]})")
+              .ok());
+  CHECK_FALSE(c.endpoint(7).wire.has_value());
+  // A provider may speak it too.
+  REQUIRE(Apply(c, R"({"providers":[{"slug":"openai","wire":"openai-responses"}]})").ok());
+  CHECK(WireOf(c.provider_of(c.endpoint(7)), c.endpoint(7)) == WireFormat::kOpenAIResponses);
+  ExpectOverlayInvalid(
+      R"({"endpoints":[{"model":"openai/gpt-4o-mini","tag":"openai","wire":"responses"}]})",
+      "overlay.endpoints[0].wire");
+  ExpectOverlayInvalid(R"({"endpoints":[{"model":"openai/gpt-4o-mini","tag":"openai","wire":3}]})",
+                       "overlay.endpoints[0].wire");
 }
 
 TEST_CASE("overlay: atomic, a bad entry anywhere changes nothing") {

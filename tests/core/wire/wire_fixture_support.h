@@ -76,6 +76,7 @@ inline std::unique_ptr<CaseWorld> MakeWorld(const WireFixtures& f, const Json& c
   w->provider.uses_max_completion_tokens = p.value("uses_max_completion_tokens", false);
   w->endpoint.upstream_model = e.value("upstream_model", "");
   w->endpoint.max_completion_tokens = e.value("max_completion_tokens", int64_t{0});
+  if (auto wire = FindString(e, "wire")) w->endpoint.wire = ParseWireFormat(*wire);
   if (const Json* params = FindArray(e, "supported_parameters")) {
     for (const Json& name : *params) {
       if (!name.is_string()) continue;

@@ -10,7 +10,7 @@
 namespace switchyard::testing {
 namespace {
 
-const char* const kFormats[] = {"openai", "anthropic", "gemini"};
+const char* const kFormats[] = {"openai", "anthropic", "gemini", "responses"};
 
 void Expect(const WireFixtures& f, const Json& c, const char* key, const Json& actual) {
   std::string file = f.Path(c.value(key, std::string()));
@@ -89,6 +89,7 @@ void RunFormat(const std::string& format) {
 TEST_CASE("wire fixtures: OpenAI-compatible") { RunFormat("openai"); }
 TEST_CASE("wire fixtures: Anthropic Messages") { RunFormat("anthropic"); }
 TEST_CASE("wire fixtures: Google Gemini") { RunFormat("gemini"); }
+TEST_CASE("wire fixtures: OpenAI Responses") { RunFormat("responses"); }
 
 TEST_CASE("wire fixtures: every random split of every stream gives byte-identical output") {
   for (const char* format : kFormats) {

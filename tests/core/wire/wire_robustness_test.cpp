@@ -17,7 +17,7 @@
 namespace switchyard::testing {
 namespace {
 
-const char* const kFormats[] = {"openai", "anthropic", "gemini"};
+const char* const kFormats[] = {"openai", "anthropic", "gemini", "responses"};
 
 std::vector<Json> WrongValues(bool few) {
   if (few) return {Json(), Json(-1), Json("x"), Json::array(), Json::object()};
@@ -120,7 +120,11 @@ TEST_CASE("robustness: garbage, truncated, empty and huge bodies are classified,
       "{\"choices\":[null]}",
       "{\"promptFeedback\":{\"blockReason\":7}}",
       "{\"error\":{\"code\":\"429\",\"details\":[{\"retryDelay\":\"-5s\"}]}}",
-      "{\"error\":{\"details\":[{\"retryDelay\":\"99999999999999999999s\"}]}}"};
+      "{\"error\":{\"details\":[{\"retryDelay\":\"99999999999999999999s\"}]}}",
+      "{\"status\":\"completed\"}",
+      "{\"status\":\"completed\",\"output\":{}}",
+      "{\"status\":\"failed\",\"output\":[],\"error\":null}",
+      "{\"status\":7,\"output\":[]}"};
   bodies.push_back(std::string(17u << 20, ' '));  // beyond the 16 MiB limit
   for (const char* format : kFormats) {
     WireFixtures f = LoadFixtures(format);
@@ -277,7 +281,8 @@ TEST_CASE("robustness: malformed chat requests into every request builder") {
     "top_p":1,"top_k":3,"reasoning":{"effort":"high","max_tokens":5000,"exclude":false},"response_format":
     {"type":"json_schema","json_schema":{"schema":{"type":"object","properties":{"a":{"const":1}}}}},"user":"u",
     "parallel_tool_calls":false,"seed":1,"metadata":{"k":"v"}})");
-  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini}) {
+  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini,
+                          WireFormat::kOpenAIResponses}) {
     Provider provider;
     provider.slug = "p";
     provider.wire = wire;

@@ -40,8 +40,10 @@ namespace switchyard {
 
 struct EndpointHealth;  // health.h; only RenderEndpoints' callback uses it
 
-enum class WireFormat : uint8_t { kOpenAI, kAnthropic, kGemini };
-const char* WireFormatName(WireFormat wire);                       // "openai", ...
+// kOpenAIResponses is OpenAI's Responses API (POST /responses), which some OpenAI models are
+// served on exclusively; an endpoint can name it while its provider speaks kOpenAI.
+enum class WireFormat : uint8_t { kOpenAI, kAnthropic, kGemini, kOpenAIResponses };
+const char* WireFormatName(WireFormat wire);  // "openai", "anthropic", "gemini", "openai-responses"
 std::optional<WireFormat> ParseWireFormat(std::string_view name);
 
 // Request parameters an endpoint may support; the bit index is the enum value. Unknown names in
@@ -113,7 +115,15 @@ struct Endpoint {
   // Disabled except for accounts that hold their own key for its provider (overlay
   // `disable: {"provider", "unless_byok": true}`: a provider the operator has no key for).
   bool byok_only = false;
+  // The catalog's per-endpoint `wire`: how this endpoint is called when it differs from its
+  // provider's (an OpenAI model served only on the Responses API). nullopt = the provider's.
+  std::optional<WireFormat> wire;
 };
+
+// The wire format an attempt on `endpoint` speaks: the endpoint's own, else its provider's.
+inline WireFormat WireOf(const Provider& provider, const Endpoint& endpoint) {
+  return endpoint.wire.value_or(provider.wire);
+}
 
 // Filters of GET /models (query string already split by the host; an element may also be a
 // comma-separated list, as in `?supported_parameters=tools,seed`).
