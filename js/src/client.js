@@ -187,6 +187,10 @@ export class Switchyard {
       /** Anthropic Messages in, any provider out: a Message, or an async iterable of events. */
       create: (body, options) => self.#request(body, 'anthropic', options),
     });
+    this.embeddings = Object.freeze({
+      /** POST /embeddings: {object:"list", data:[{embedding, index}], usage:{cost, ...}}. */
+      create: (body, options) => self.#request(body, 'embeddings', options),
+    });
     this.generations = Object.freeze({
       /** The /generation record of a settled generation (provider_responses, usage, cost). */
       get: (id) => {
