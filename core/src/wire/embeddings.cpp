@@ -81,8 +81,59 @@ ProviderError Garbage(std::string_view body, std::string message) {
   return e;
 }
 
-// One number, parsed as float32 with correct rounding (strtof), or nullopt when not finite.
+// One JSON number (validated grammar) as a float32, correctly rounded, or nullopt when it is
+// not finite as a float32. Fast path (Clinger): up to 19 significant digits forming an integer
+// m <= 2^53 and a power of ten |e| <= 22 make m * 10^e (or m / 10^-e) the correctly rounded
+// double; rounding that double to float is the correctly rounded float unless the double sits
+// exactly on a midpoint between two floats (then, and for every other number, strtof decides).
 std::optional<float> ToFloat(std::string_view raw) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  size_t i = 0;
+  const bool negative = i < raw.size() && raw[i] == '-';
+  if (negative) ++i;
+  uint64_t m = 0;
+  int digits = 0, exp10 = 0;
+  bool fast = true;
+  auto digit = [&](char c, bool fraction) {
+    if (m == 0 && c == '0') {  // leading zeros are not significant
+      if (fraction) --exp10;
+      return;
+    }
+    if (digits == 19) {
+      fast = false;
+      return;
+    }
+    m = m * 10 + static_cast<uint64_t>(c - '0');
+    ++digits;
+    if (fraction) --exp10;
+  };
+  for (; i < raw.size() && raw[i] >= '0' && raw[i] <= '9'; ++i) digit(raw[i], false);
+  if (i < raw.size() && raw[i] == '.') {
+    for (++i; i < raw.size() && raw[i] >= '0' && raw[i] <= '9'; ++i) digit(raw[i], true);
+  }
+  if (i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
+    ++i;
+    const bool neg_exp = i < raw.size() && raw[i] == '-';
+    if (i < raw.size() && (raw[i] == '-' || raw[i] == '+')) ++i;
+    int e = 0;
+    for (; i < raw.size() && raw[i] >= '0' && raw[i] <= '9'; ++i) e = e < 10000 ? e * 10 + (raw[i] - '0') : e;
+    exp10 += neg_exp ? -e : e;
+  }
+  if (fast && m <= (uint64_t{1} << 53) && exp10 >= -22 && exp10 <= 22) {
+    double d = static_cast<double>(m);
+    d = exp10 < 0 ? d / kPow10[-exp10] : d * kPow10[exp10];
+    uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    // A float keeps 24 of the double's 53 significand bits: a midpoint has exactly the next bit
+    // set and nothing below it (normal range; subnormal floats go to strtof).
+    const bool midpoint = (bits & ((uint64_t{1} << 29) - 1)) == (uint64_t{1} << 28);
+    if (!midpoint && (d == 0 || (d >= 0x1p-126 && d < 0x1p127))) {
+      const float f = static_cast<float>(negative ? -d : d);
+      if (std::isfinite(f)) return f;
+    }
+  }
   char small[64];
   std::string big;
   const char* text;
@@ -97,6 +148,32 @@ std::optional<float> ToFloat(std::string_view raw) {
   float f = std::strtof(text, nullptr);
   if (!std::isfinite(f)) return std::nullopt;
   return f;
+}
+
+// Whether a JSON number is finite as a float32, without converting it: its decimal magnitude
+// (integer digits + exponent, or the leading zeros of a fraction) is below float's 3.4e38.
+// Conservative at the very edge (rejects 1e38 and above), which no embedding comes near.
+bool FiniteAsFloat(std::string_view raw) {
+  size_t i = raw.size() && raw[0] == '-' ? 1 : 0;
+  int magnitude = 0;  // the position of the leading significant digit, as a power of ten + 1
+  bool seen = false;
+  for (; i < raw.size() && raw[i] >= '0' && raw[i] <= '9'; ++i) {
+    if (raw[i] != '0') seen = true;
+    if (seen) ++magnitude;
+  }
+  if (!seen && i < raw.size() && raw[i] == '.') {
+    for (++i; i < raw.size() && raw[i] == '0'; ++i) --magnitude;
+  }
+  while (i < raw.size() && raw[i] != 'e' && raw[i] != 'E') ++i;
+  if (i < raw.size()) {
+    ++i;
+    const bool neg = i < raw.size() && raw[i] == '-';
+    if (i < raw.size() && (raw[i] == '-' || raw[i] == '+')) ++i;
+    int e = 0;
+    for (; i < raw.size() && raw[i] >= '0' && raw[i] <= '9'; ++i) e = e < 10000 ? e * 10 + (raw[i] - '0') : e;
+    magnitude += neg ? -e : e;
+  }
+  return magnitude <= 38;
 }
 
 // Writes one embedding vector (a JSON array of numbers) to `out` in the client's encoding.
@@ -129,7 +206,7 @@ int64_t WriteVector(JsonView vec, bool base64, std::string* out, std::string* sc
     out->push_back('[');
     vec.ForEachElement([&](JsonView x) {
       // Finite: JSON has no Infinity, but 1e999 is grammatical and no float.
-      if (!x.is_number() || !ToFloat(x.raw())) return ok = false;
+      if (!x.is_number() || !FiniteAsFloat(x.raw())) return ok = false;
       if (n > 0) out->push_back(',');
       out->append(x.raw());  // exactly as the provider wrote it
       ++n;

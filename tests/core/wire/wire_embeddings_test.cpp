@@ -2,6 +2,9 @@
 // requests of both wire formats, response translation (numbers copied exactly, base64 from
 // floats, garbage, error bodies, wrong counts and lengths, usage given or estimated) and the
 // cost merged into the body. The whole life through a Session: routing/embeddings_session_test.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -219,6 +222,44 @@ TEST_CASE("embeddings response: base64 is little-endian float32 of the numbers")
   AppendBase64(two, "ab");
   CHECK(one == "YQ==");
   CHECK(two == "YWI=");
+}
+
+TEST_CASE("embeddings response: base64 floats are correctly rounded (the fast path agrees with strtof)") {
+  // Decimal texts of every kind: float32 values printed short and long, doubles with 17 digits,
+  // exact float midpoints (round-half-even), exponents, tiny and large magnitudes.
+  std::vector<std::string> texts = {"0", "-0.0", "1", "0.1", "1e-5", "1E+2", "3.4e37", "1e-40",
+                                    "0.3333333432674408", "16777217", "16777219", "-2.5e-3",
+                                    "1.00000005960464477539062500", "0.000000000000000000000000001",
+                                    "123456789012345678901234567890e-30"};
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  char buf[64];
+  for (int i = 0; i < 3000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const double d = (static_cast<double>(x >> 11) / 9007199254740992.0 - 0.5) * ((i % 7) ? 2.0 : 1e-6);
+    const float f = static_cast<float>(d);
+    std::snprintf(buf, sizeof buf, i % 3 == 0 ? "%.17g" : i % 3 == 1 ? "%.9g" : "%.12e", i % 2 ? d : static_cast<double>(f));
+    texts.push_back(buf);
+    // The exact midpoint above f (as a double), a double-rounding trap.
+    const double mid = (static_cast<double>(f) + static_cast<double>(std::nextafter(f, 2.0f))) / 2;
+    std::snprintf(buf, sizeof buf, "%.17g", mid);
+    texts.push_back(buf);
+  }
+  std::string vec = "[", expected_bytes;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    vec += (i ? "," : "") + texts[i];
+    const float f = std::strtof(texts[i].c_str(), nullptr);
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    for (int k = 0; k < 4; ++k) expected_bytes.push_back(static_cast<char>((bits >> (8 * k)) & 0xff));
+  }
+  vec += "]";
+  auto w = MakeWorld(WireFormat::kOpenAI, R"({"model":"m","input":"a","encoding_format":"base64"})");
+  AttemptResult r = TranslateResponse(
+      w->spec, 200, {}, OpenAIBody(R"([{"object":"embedding","index":0,"embedding":)" + vec + "}]"), 0);
+  REQUIRE(r.outcome == Outcome::kDone);
+  std::string expected;
+  AppendBase64(expected, expected_bytes);
+  CHECK(J(r.client_body)["data"][0]["embedding"] == expected);
 }
 
 TEST_CASE("embeddings response: Gemini's values, usage estimated") {
