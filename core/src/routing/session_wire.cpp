@@ -595,7 +595,9 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
     return Json{{"step", "respond"},
                 {"status", 200},
                 {"headers", {{"content-type", "application/json"}}},
-                {"body", s.client_body},
+                // The session is over: an embeddings batch moves into the step, not copied.
+                {"body", s.host.client_format == ClientFormat::kEmbeddings ? std::move(s.client_body)
+                                                                           : s.client_body},
                 {"settle", std::move(settle)},
                 {"observed", observed()}};
   }
@@ -636,8 +638,13 @@ Result<Json> Session::Respond(const AttemptReport& report, std::string_view body
   if (!priced.ok()) return priced.status();
   const int64_t took = report.now_ms - s.attempt_started_ms;
   const Json cost = CostFields(*priced);
-  s.client_body = s.host.client_format == ClientFormat::kEmbeddings ? RenderEmbeddingsBody(r, &cost)
-                                                                     : RenderClientBody(r, &cost);
+  if (s.host.client_format == ClientFormat::kEmbeddings) {
+    // A batch can be ~100 MB of text: moved and extended in place, never copied.
+    s.client_body = std::move(r.client_body);
+    MergeEmbeddingsCost(&s.client_body, &cost);
+  } else {
+    s.client_body = RenderClientBody(r, &cost);
+  }
   s.priced = std::move(*priced);
   s.finish_reason = r.finish_reason;
   s.native_finish_reason = r.native_finish_reason;

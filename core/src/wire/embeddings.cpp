@@ -454,21 +454,23 @@ AttemptResult TranslateEmbeddingsResponse(const AttemptSpec& spec, int http_stat
   return r;
 }
 
-std::string RenderEmbeddingsBody(const AttemptResult& result, const Json* cost) {
-  const std::string& body = result.client_body;
-  if (!cost || !cost->is_object() || cost->empty() || result.outcome != Outcome::kDone ||
-      body.size() < 2 || body.compare(body.size() - 2, 2, "}}") != 0) {
-    return body;
+void MergeEmbeddingsCost(std::string* body, const Json* cost) {
+  if (!body || !cost || !cost->is_object() || cost->empty() || body->size() < 2 ||
+      body->compare(body->size() - 2, 2, "}}") != 0) {
+    return;
   }
   // The usage object closes the body: its fields continue with the cost's.
   const std::string fields = Dump(*cost);
-  std::string out;
-  out.reserve(body.size() + fields.size());
-  out.append(body, 0, body.size() - 2);
-  out += ',';
-  out.append(fields, 1, fields.size() - 2);
-  out += "}}";
-  return out;
+  body->resize(body->size() - 2);
+  *body += ',';
+  body->append(fields, 1, fields.size() - 2);
+  *body += "}}";
+}
+
+std::string RenderEmbeddingsBody(const AttemptResult& result, const Json* cost) {
+  std::string body = result.client_body;
+  if (result.outcome == Outcome::kDone) MergeEmbeddingsCost(&body, cost);
+  return body;
 }
 
 }  // namespace switchyard

@@ -48,6 +48,8 @@ AttemptResult TranslateEmbeddingsResponse(const AttemptSpec& spec, int http_stat
 // The client body of a translated embeddings answer with `cost` (the money module's cost
 // fields) merged into its usage; a failure's body as it is.
 std::string RenderEmbeddingsBody(const AttemptResult& result, const Json* cost);
+// The same in place, on a served answer's client_body (a large batch is not copied).
+void MergeEmbeddingsCost(std::string* body, const Json* cost);
 
 // Standard base64 (with padding) of `bytes`, appended to `out`.
 void AppendBase64(std::string& out, std::string_view bytes);
