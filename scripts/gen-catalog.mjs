@@ -879,6 +879,40 @@ for (const [, list] of candGroups) {
   }
 }
 
+// ───────────────────────────── embeddings models ─────────────────────────────
+// Embeddings models (POST /embeddings) of providers we route that answer it: OpenAI-compatible
+// `POST {base_url}/embeddings`, Google's `:batchEmbedContents`. The OpenRouter snapshot lists
+// none, so the ids (OpenRouter's naming) and display names are this table's; price (input per
+// token; output 0 whatever the data says) and context (per input) come from models.dev. Their
+// output modality is "embeddings": GET /models lists them only for
+// ?output_modalities=embeddings (or all), and the planner routes only embeddings requests to
+// them and embeddings requests only to them.
+const EMBEDDING_MODELS = [
+  // [models.dev provider, upstream model, our model id, display name]
+  ['openai', 'text-embedding-3-small', 'openai/text-embedding-3-small', 'Text Embedding 3 Small'],
+  ['openai', 'text-embedding-3-large', 'openai/text-embedding-3-large', 'Text Embedding 3 Large'],
+  ['openai', 'text-embedding-ada-002', 'openai/text-embedding-ada-002', 'Text Embedding Ada 002'],
+  ['google', 'gemini-embedding-001', 'google/gemini-embedding-001', 'Gemini Embedding 001'],
+  ['mistral', 'mistral-embed', 'mistralai/mistral-embed', 'Mistral Embed'],
+  ['nebius', 'Qwen/Qwen3-Embedding-8B', 'qwen/qwen3-embedding-8b', 'Qwen3 Embedding 8B'],
+  ['scaleway', 'qwen3-embedding-8b', 'qwen/qwen3-embedding-8b', 'Qwen3 Embedding 8B'],
+];
+const embeddingModels = new Map(); // id → {short, m}
+for (const [pid, raw, id, short] of EMBEDDING_MODELS) {
+  const prov = providers.get(pid);
+  const m = md.providers[pid]?.models?.[raw];
+  const pricing = m?.cost ? pricingFrom({ input: m.cost.input, output: 0 }, false) : null;
+  const ctx = m?.limit?.context;
+  if (!prov || !pricing || !ctx) { note('embeddings model left out', pid, raw); continue; }
+  endpoints.push({
+    model: id, provider: prov.slug, tag: prov.slug, upstream_model: raw,
+    context_length: ctx, max_completion_tokens: null, quantization: quantizationOf(raw),
+    pricing, tiers: [], supported_parameters: [], free: pricing.prompt === 0n,
+    zdr: null, training: null, _m: m,
+  });
+  if (!embeddingModels.has(id)) embeddingModels.set(id, { short, m });
+}
+
 // ───────────────────────────── models ─────────────────────────────
 
 const epsByModel = new Map();
@@ -944,7 +978,17 @@ for (const id of [...epsByModel.keys()].sort()) {
   const ctx = Math.max(...eps.map((e) => e.context_length));
   const o = orModels.get(id)?.or;
   let rec;
-  if (o) {
+  if (embeddingModels.has(id)) {
+    const { short, m } = embeddingModels.get(id);
+    const disp = authorDisplayOf(author);
+    rec = {
+      id, canonical_slug: id, name: `${disp}: ${short}`, created: dateToUnix(m.release_date || m.last_updated),
+      description: `${short} by ${disp}: text embeddings (POST /embeddings). ${fmtCtx(ctx)} tokens per input.`,
+      context_length: ctx, input_modalities: ['text'], output_modalities: ['embeddings'],
+      tokenizer: TOKENIZER_BY_AUTHOR[author] ?? 'Other', instruct_type: null,
+      supported_parameters: [], is_moderated: false, model_group: groupOf(author),
+    };
+  } else if (o) {
     const name = orModels.get(id).freeOnly ? o.name.replace(/ \(free\)$/, '') : o.name;
     const short = name.includes(': ') ? name.split(': ').slice(1).join(': ') : name;
     const disp = name.includes(': ') ? name.split(': ')[0] : authorDisplayOf(author);

@@ -204,6 +204,10 @@ export class Switchyard {
       /** OpenAI Responses in (stateless), any provider out: a `response`, or an async iterable of events. */
       create: (body, options) => self.#request(body, 'responses', options),
     });
+    this.embeddings = Object.freeze({
+      /** POST /embeddings: {object:"list", data:[{embedding, index}], usage:{cost, ...}}. */
+      create: (body, options) => self.#request(body, 'embeddings', options),
+    });
     this.generations = Object.freeze({
       /** The /generation record of a settled generation (provider_responses, usage, cost). */
       get: (id) => {

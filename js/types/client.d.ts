@@ -83,6 +83,15 @@ export interface ChunkStream<T> extends AsyncIterable<T> {
 export type ChatRequest = JsonObject & { model?: string; models?: string[]; messages: Json[]; stream?: boolean };
 export type ResponsesRequest = JsonObject & { model?: string; models?: string[]; input: string | Json[]; stream?: boolean };
 export type MessagesRequest = JsonObject & { model: string; max_tokens: number; messages: Json[]; stream?: boolean };
+export type EmbeddingsRequest = JsonObject & {
+  model?: string; models?: string[]; input: string | string[] | number[] | number[][];
+  encoding_format?: 'float' | 'base64'; dimensions?: number; user?: string;
+};
+export type EmbeddingsResponse = JsonObject & {
+  id: string; object: 'list'; model: string; provider: string;
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  usage: JsonObject & { prompt_tokens: number; total_tokens: number; cost: number };
+};
 
 /** The /generation record. */
 export type GenerationRecord = JsonObject & {
@@ -122,6 +131,7 @@ export declare class Switchyard {
     create(body: ResponsesRequest & { stream?: false }, options?: RequestOptions): Promise<JsonObject>;
     create(body: ResponsesRequest, options?: RequestOptions): Promise<JsonObject | ChunkStream<JsonObject>>;
   };
+  readonly embeddings: { create(body: EmbeddingsRequest, options?: RequestOptions): Promise<EmbeddingsResponse> };
   readonly generations: { get(id: string): GenerationRecord };
   readonly models: { list(query?: ModelsQuery): ModelsList };
   /** The providers with a key, sorted. */

@@ -83,6 +83,30 @@ async function collect(stream) {
 }
 
 describe('Switchyard against the sandbox fleet', () => {
+  test('embeddings.create: OpenAI-compatible and Gemini, base64, fallback, usage.cost and the record', async () => {
+    fleet.reset();
+    const { sy, calls, keys } = await client(['openai', 'google', 'nebius', 'scaleway']);
+    const r = await sy.embeddings.create({ model: 'openai/text-embedding-3-small', input: ['a', 'b'], dimensions: 4 });
+    assert.equal(r.object, 'list');
+    assert.deepEqual(r.data.map((d) => d.embedding.length), [4, 4]);
+    assert.ok(r.usage.cost > 0);
+    assert.equal(calls.at(-1).url, `${fleet.url}/openai/v1/embeddings`);
+    assert.equal(sy.generations.get(r.id).total_cost, r.usage.cost);
+    const b = await sy.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'a', dimensions: 4, encoding_format: 'base64' });
+    const bytes = Buffer.from(b.data[0].embedding, 'base64');
+    assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, 4)], r.data[0].embedding);
+    const g = await sy.embeddings.create({ model: 'google/gemini-embedding-001', input: 'a', dimensions: 4 });
+    assert.deepEqual(g.data[0].embedding, r.data[0].embedding); // the fleet's vector of 'a'
+    assert.match(calls.at(-1).url, /\/google\/v1beta\/models\/gemini-embedding-001:batchEmbedContents$/);
+    const f = await sy.embeddings.create({ model: 'qwen/qwen3-embedding-8b', input: 'x [[sandbox:nebius:fault=status:503]]',
+      provider: { order: ['nebius', 'scaleway'] } });
+    assert.deepEqual(sy.generations.get(f.id).provider_responses.map((p) => p.status), [502, 200]); // the router's status for nebius's 503
+    await assert.rejects(sy.embeddings.create({ model: 'openai/text-embedding-3-small', input: [] }),
+      (e) => e instanceof SwitchyardError && e.status === 400);
+    assertKeysStayHome(calls, keys);
+    sy.close();
+  });
+
   test('buffered: OpenRouter shape, usage.cost, the /generation record; only keyed providers called', async () => {
     fleet.reset();
     const { sy, calls, keys } = await client(['groq', 'deepinfra']);

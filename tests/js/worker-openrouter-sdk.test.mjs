@@ -3,7 +3,6 @@
 // each response against its zod schemas and throws "Response validation failed" on any missing
 // or mistyped field, so a passing call is the contract as OpenRouter's client states it; the
 // assertions check the values too (ids, exact costs, counts).
-// Not served yet, so skipped: embeddings (embeddings.*).
 // Run: node --test tests/js/worker-openrouter-sdk.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -412,6 +411,33 @@ describe('@openrouter/sdk: catalog', { timeout: 30_000 }, () => {
   });
 });
 
-describe('@openrouter/sdk: not served yet', () => {
-  test('embeddings.generate and embeddings.listModels (POST /embeddings)', { skip: 'POST /api/v1/embeddings is not served yet (issue 12)' }, () => {});
+describe('@openrouter/sdk: embeddings', { timeout: 30_000 }, () => {
+  test('embeddings.generate: float and base64, usage with cost, passing the SDK\'s validation', async () => {
+    const sdk = client(w.demoKey);
+    const r = await valid(() => sdk.embeddings.generate({
+      requestBody: { model: 'openai/text-embedding-3-small', input: ['hello', 'world'], dimensions: 8, provider: { only: ['openai'] } },
+    }));
+    assert.equal(typeof r, 'object');
+    assert.equal(r.object, 'list');
+    assert.equal(r.model, 'openai/text-embedding-3-small');
+    assert.match(r.id, /^gen-/);
+    assert.equal(r.data.length, 2);
+    assert.equal(r.data[1].index, 1);
+    assert.equal(r.data[1].embedding.length, 8);
+    assert.ok(r.usage.promptTokens > 0 && r.usage.cost > 0);
+    const b = await valid(() => sdk.embeddings.generate({
+      requestBody: { model: 'openai/text-embedding-3-small', input: 'hello', dimensions: 8, encodingFormat: 'base64' },
+    }));
+    const bytes = Buffer.from(b.data[0].embedding, 'base64');
+    assert.equal(bytes.length, 8 * 4);
+    assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, 8)], r.data[0].embedding);
+  });
+
+  test('embeddings.listModels: the embeddings models', async () => {
+    const sdk = client(w.demoKey);
+    const page = await valid(() => sdk.embeddings.listModels());
+    const ids = page.result.data.map((m) => m.id);
+    assert.ok(ids.includes('openai/text-embedding-3-small') && ids.includes('google/gemini-embedding-001'));
+    assert.ok(!ids.includes(MODEL));
+  });
 });

@@ -6,6 +6,8 @@
 //   POST /<slug>/v1/messages                                Anthropic Messages
 //   POST /<slug>/v1beta/models/<model>:generateContent      Google Gemini
 //   POST /<slug>/v1beta/models/<model>:streamGenerateContent[?alt=sse]
+//   POST /<slug>/v1/embeddings                              OpenAI embeddings
+//   POST /<slug>/v1beta/models/<model>:batchEmbedContents   Google Gemini embeddings
 // plus a control API under /_control/. See README.md next to this file for the full contract.
 //
 // Only node: built-ins. Everything on the request path is kept cheap: no sync I/O, no logging,
@@ -616,6 +618,99 @@ function parseGemini(b, model, strict) {
 }
 
 /** A value satisfying `schema`'s required properties: strings "sandbox", numbers 1, booleans true. */
+// ---------------------------------------------------------------------------------------------
+// Embeddings: POST /v1/embeddings (OpenAI) and :batchEmbedContents (Gemini). Each vector is
+// derived from its text alone (a PRNG seeded by FNV-1a of the text, normalised to length 1,
+// float32 values), so the same text gives the same vector on every provider and run; its
+// length is `dimensions` / `outputDimensionality`, else the model's usual size. The fault
+// directives of the last input's text apply as for chat.
+// ---------------------------------------------------------------------------------------------
+
+const EMBED_MAX_INPUTS = 2048;
+
+function embedDefaultDims(model) {
+  const m = String(model || '');
+  if (/large|gemini|qwen3-embedding-8b/i.test(m)) return 3072;
+  if (/mistral/i.test(m)) return 1024;
+  return 1536;
+}
+
+function checkDims(v, name) {
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isInteger(v) || v < 1 || v > 65536) throw new RequestError(400, `Invalid '${name}': expected an integer from 1 to 65536.`);
+  return v;
+}
+
+function parseEmbeddings(wire, b, model) {
+  let texts;
+  let dims;
+  if (wire === 'gemini') {
+    if (!Array.isArray(b.requests) || b.requests.length === 0) throw new RequestError(400, '* BatchEmbedContentsRequest.requests: must not be empty');
+    if (b.requests.length > EMBED_MAX_INPUTS) throw new RequestError(400, `* BatchEmbedContentsRequest.requests: at most ${EMBED_MAX_INPUTS} requests can be in one batch`);
+    texts = b.requests.map((r, i) => {
+      if (!r || r.model !== `models/${model}`) throw new RequestError(400, `* BatchEmbedContentsRequest.requests[${i}].model: must be models/${model}`);
+      const parts = r.content?.parts;
+      if (!Array.isArray(parts) || parts.length === 0 || parts.some((p) => typeof p?.text !== 'string')) {
+        throw new RequestError(400, `* BatchEmbedContentsRequest.requests[${i}].content: text parts required`);
+      }
+      const d = checkDims(r.outputDimensionality, 'outputDimensionality');
+      if (dims !== undefined && d !== dims) throw new RequestError(400, 'outputDimensionality must be the same for every request');
+      dims = d;
+      return parts.map((p) => p.text).join('');
+    });
+  } else {
+    if (typeof b.model !== 'string' || !b.model) throw new RequestError(400, 'you must provide a model parameter');
+    const input = b.input;
+    const bad = () => new RequestError(400, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
+    if (typeof input === 'string') texts = [input];
+    else if (Array.isArray(input) && input.length > 0 && typeof input[0] === 'number') texts = [input.join(' ')];
+    else if (Array.isArray(input) && input.length > 0) texts = input.map((x) => (typeof x === 'string' ? x : Array.isArray(x) ? x.join(' ') : null));
+    else throw bad();
+    if (texts.length > EMBED_MAX_INPUTS) throw new RequestError(400, `'$.input' must have at most ${EMBED_MAX_INPUTS} items.`);
+    if (texts.some((t) => t === null || t === '')) throw bad();
+    if (b.encoding_format !== undefined && b.encoding_format !== 'float' && b.encoding_format !== 'base64') throw bad();
+    dims = checkDims(b.dimensions, 'dimensions');
+    model = b.model;
+  }
+  const chars = texts.reduce((n, t) => n + t.length, 0);
+  return {
+    embed: true, wire, model, texts, dims: dims ?? embedDefaultDims(model), base64: b.encoding_format === 'base64',
+    lastText: texts[texts.length - 1], stream: false,
+    promptTokens: texts.reduce((n, t) => n + Math.max(1, Math.ceil(t.length / 4)), 0), chars,
+  };
+}
+
+/** The vector of `text`: `dims` float32 values of length 1 (mulberry32 seeded by FNV-1a). */
+export function embedVector(text, dims) {
+  const v = new Array(dims);
+  let a = fnv1a(text);
+  let sum = 0;
+  for (let i = 0; i < dims; i++) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    const x = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+    v[i] = x;
+    sum += x * x;
+  }
+  const norm = Math.sqrt(sum) || 1;
+  for (let i = 0; i < dims; i++) v[i] = Math.fround(v[i] / norm);
+  return v;
+}
+
+function embeddingsBody(job) {
+  if (job.wire === 'gemini') return { embeddings: job.texts.map((t) => ({ values: embedVector(t, job.dims) })) };
+  return {
+    object: 'list',
+    data: job.texts.map((t, index) => {
+      const vec = embedVector(t, job.dims);
+      return { object: 'embedding', index, embedding: job.base64 ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec };
+    }),
+    model: job.model,
+    usage: { prompt_tokens: job.promptTokens, total_tokens: job.promptTokens },
+  };
+}
+
 export function sampleFromSchema(schema, depth = 0) {
   if (!schema || typeof schema !== 'object' || depth > 8) return 'sandbox';
   if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
@@ -1300,6 +1395,13 @@ export async function startFleet(options = {}) {
     if (method === 'POST') {
       if (rest === '/v1/chat/completions') return { wire: 'openai', kind: 'generate' };
       if (rest === '/v1/responses') return { wire: 'openai-responses', kind: 'generate' };
+      if (rest === '/v1/embeddings') return { wire: 'openai', kind: 'generate', embed: true };
+      const em = /^\/(v1beta|v1)\/models\/([^/:]+):batchEmbedContents$/.exec(rest);
+      if (em) {
+        let model;
+        try { model = decodeURIComponent(em[2]); } catch { model = em[2]; }
+        return { wire: 'gemini', kind: 'generate', embed: true, model };
+      }
       if (rest === '/v1/messages') return { wire: 'anthropic', kind: 'generate' };
       if (rest === '/v1/messages/count_tokens') return { wire: 'anthropic', kind: 'count' };
       const gm = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(rest);
@@ -1383,7 +1485,7 @@ export async function startFleet(options = {}) {
       method: req.method,
       path: query ? path + '?' + query.replace(/(^|&)key=[^&]*/, '$1key=<present>') : path,
       model: wire === 'gemini' ? route.model : body && typeof body === 'object' ? body.model : undefined,
-      stream: wire === 'gemini' ? !!route.streamMethod : !!(body && body.stream === true),
+      stream: route.embed ? false : wire === 'gemini' ? !!route.streamMethod : !!(body && body.stream === true),
       headers: null,
       _h: req.headers,
       _k: key,
@@ -1420,7 +1522,8 @@ export async function startFleet(options = {}) {
     }
     let job;
     try {
-      job = wire === 'openai' ? parseOpenAI(body) : wire === 'openai-responses' ? parseResponses(body) : wire === 'anthropic' ? parseAnthropic(body, slug, cfg0.strict) : parseGemini(body, route.model, cfg0.strict);
+      job = route.embed ? parseEmbeddings(wire, body, route.model)
+        : wire === 'openai' ? parseOpenAI(body) : wire === 'openai-responses' ? parseResponses(body) : wire === 'anthropic' ? parseAnthropic(body, slug, cfg0.strict) : parseGemini(body, route.model, cfg0.strict);
     } catch (e) {
       if (!(e instanceof RequestError)) throw e;
       return fail(e.status, errorBody(wire, e.status, e.message, requestId));
@@ -1429,7 +1532,7 @@ export async function startFleet(options = {}) {
       rec.status = 200;
       return sendJson(res, 200, wire === 'anthropic' ? { input_tokens: job.promptTokens } : { totalTokens: job.promptTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: job.promptTokens }] });
     }
-    if (wire === 'gemini') {
+    if (wire === 'gemini' && !route.embed) {
       job.stream = route.streamMethod;
       job.sse = route.streamMethod && query.indexOf('alt=sse') >= 0;
     }
@@ -1484,7 +1587,7 @@ export async function startFleet(options = {}) {
       return later(fault.ttft_ms || 0, () => fail(fault.status, errorBody(wire, fault.status, fault.message, requestId), extra));
     }
 
-    const g = generate(job, slug, n, settings);
+    const g = job.embed ? { C: 0, R: 0 } : generate(job, slug, n, settings);
     const created = Math.floor(Date.now() / 1000);
     const headerBase = { ...CORS_HEADERS, 'x-sandbox-provider': slug, 'x-sandbox-seq': String(n) };
     if (idHeaders) Object.assign(headerBase, idHeaders);
@@ -1501,6 +1604,7 @@ export async function startFleet(options = {}) {
       const errStatus = fault && fault.error_in_200 ? (fault.error_in_200 === true ? (wire === 'anthropic' ? 529 : 503) : fault.error_in_200) : 0;
       const obj = errStatus
         ? (wire === 'openai-responses' ? responsesFailed(errStatus, fault.message, n, created) : errorBody(wire, errStatus, fault.message, requestId))
+        : job.embed ? embeddingsBody(job)
         : wire === 'openai' ? openaiBuffered(g, job, created) : wire === 'openai-responses' ? responsesBuffered(g, job, slug, created) : wire === 'anthropic' ? anthropicBuffered(g, job, slug) : geminiBuffered(g, job, slug);
       const units = g.C + (g.reasoningPieces ? g.R : 0);
       const delay = ttft + (interval && units > 1 ? (units - 1) * interval : 0);

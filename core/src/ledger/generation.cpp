@@ -69,6 +69,9 @@ Json RenderGeneration(const GenerationRecord& r) {
                            ? Json{{"min_prompt_tokens", r.tier_min_prompt_tokens}}
                            : Json(nullptr)},
   };
+  // The provider reported no usage (a Gemini embeddings batch, a stream cut before its usage):
+  // the token counts are the router's estimate, and say so.
+  if (!u.known) data["tokens_estimated"] = true;
   // OpenRouter's schema has more fields, constants for Switchyard (api_type, data_region, and
   // nulls for what it does not track): the edge worker adds them when it serves a record
   // (js/src/worker/api.js), which also covers records stored before a field existed.

@@ -931,4 +931,121 @@ Result<Request> ParseRequestJson(Json body, const RequestOptions& options) {
   return req;
 }
 
+// ---- embeddings (POST /embeddings) --------------------------------------------------------------
+
+namespace {
+
+constexpr int64_t kMaxTokenId = (int64_t{1} << 31) - 1;
+
+// A token-id array: non-empty, every element an integer 0..2^31-1.
+Status CheckTokenIds(const Json& ids, const string& field) {
+  if (ids.empty()) return Bad(field, field + " must not be empty");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const Json& t = ids[i];
+    if (!IsInteger(t) || AsInt(t) < 0 || AsInt(t) > kMaxTokenId) {
+      return Bad(Idx(field, i), Idx(field, i) + " must be a token id (an integer 0 to 2147483647)");
+    }
+  }
+  return Status::Ok();
+}
+
+// `input`: one string, strings, token ids, or arrays of token ids. Fills the count, the kind and
+// the token estimates (ceil(characters / 4) per text, the length of a token array).
+Status ParseEmbeddingsInput(const Json& body, Request* req) {
+  EmbeddingsInput& in = req->embeddings;
+  const Json* input = Member(body, "input");
+  if (!input) return Bad("input", "input is required");
+  int64_t total = 0, largest = 0;
+  auto add = [&](int64_t tokens) {
+    total += tokens;
+    largest = std::max(largest, tokens);
+  };
+  if (input->is_string()) {
+    const string& text = input->get_ref<const string&>();
+    if (text.empty()) return Bad("input", "input must not be empty");
+    in.count = 1;
+    add(CeilDiv4(static_cast<int64_t>(CharCount(text))));
+  } else if (input->is_array()) {
+    if (input->empty()) return Bad("input", "input must not be empty");
+    if (input->size() > kMaxEmbeddingInputs) {
+      return Bad("input", "input has " + std::to_string(input->size()) + " items; the limit is " +
+                              std::to_string(kMaxEmbeddingInputs));
+    }
+    const Json& first = (*input)[0];
+    if (IsInteger(first)) {  // one token array
+      SY_RETURN_IF_ERROR(CheckTokenIds(*input, "input"));
+      in.count = 1;
+      in.tokens = true;
+      add(static_cast<int64_t>(input->size()));
+    } else {
+      const bool tokens = first.is_array();
+      for (size_t i = 0; i < input->size(); ++i) {
+        const Json& item = (*input)[i];
+        const string field = Idx("input", i);
+        if (tokens) {
+          if (!item.is_array()) return TypeError(field, "an array of token ids", item);
+          SY_RETURN_IF_ERROR(CheckTokenIds(item, field));
+          add(static_cast<int64_t>(item.size()));
+        } else {
+          if (!item.is_string()) return TypeError(field, "a string", item);
+          const string& text = item.get_ref<const string&>();
+          if (text.empty()) return Bad(field, field + " must not be empty");
+          add(CeilDiv4(static_cast<int64_t>(CharCount(text))));
+        }
+      }
+      in.count = input->size();
+      in.tokens = tokens;
+    }
+  } else {
+    return TypeError("input", "a string, an array of strings or an array of token ids", *input);
+  }
+  req->estimated_prompt_tokens = total;
+  in.largest_input_tokens = largest;
+  return Status::Ok();
+}
+
+}  // namespace
+
+int64_t EstimateEmbeddingsTokens(const Json& request) {
+  const Json* input = Find(request, "input");
+  if (!input) return 0;
+  auto one = [](const Json& v) -> int64_t {
+    if (v.is_string()) return CeilDiv4(static_cast<int64_t>(CharCount(v.get_ref<const string&>())));
+    if (v.is_array()) return static_cast<int64_t>(v.size());
+    return 0;
+  };
+  if (!input->is_array() || input->empty() || IsInteger((*input)[0])) return one(*input);
+  int64_t total = 0;
+  for (const Json& item : *input) total += one(item);
+  return total;
+}
+
+Result<Request> ParseEmbeddingsRequestJson(Json body, const RequestOptions& options) {
+  if (!body.is_object()) return Bad("", "the request body must be a JSON object");
+  Request req;
+  req.kind = RequestKind::kEmbeddings;
+  SY_RETURN_IF_ERROR(ApplyPreset(body, options, &req.preset));
+  const Json& b = body;
+  SY_RETURN_IF_ERROR(ParseModels(b, &req));
+  SY_RETURN_IF_ERROR(ParseEmbeddingsInput(b, &req));
+
+  std::optional<bool> stream;
+  SY_RETURN_IF_ERROR(GetBool(b, "stream", "stream", &stream));
+  if (stream.value_or(false)) return Bad("stream", "embeddings cannot be streamed: leave stream out");
+  std::optional<string_view> format;
+  SY_RETURN_IF_ERROR(GetString(b, "encoding_format", "encoding_format", &format));
+  if (format && *format != "float" && *format != "base64") {
+    return Bad("encoding_format", "encoding_format must be \"float\" or \"base64\"");
+  }
+  req.embeddings.base64 = format && *format == "base64";
+  SY_RETURN_IF_ERROR(GetInt(b, "dimensions", "dimensions", 1, kMaxEmbeddingDimensions,
+                            &req.embeddings.dimensions));
+  std::optional<string_view> input_type;
+  SY_RETURN_IF_ERROR(GetString(b, "input_type", "input_type", &input_type));
+  SY_RETURN_IF_ERROR(ParseProvider(b, &req.provider));
+  SY_RETURN_IF_ERROR(ParseIdentity(b, options, &req));
+  req.raw = std::move(body);
+  return req;
+}
+
 }  // namespace switchyard

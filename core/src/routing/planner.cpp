@@ -268,6 +268,22 @@ Status UnsupportedVariant(const ModelRef& ref, size_t i) {
                                  field);
 }
 
+// A model of the other kind than the request (an embeddings model named in a chat request, or a
+// chat model in an embeddings request): 400, never routed.
+bool IsEmbeddingsModel(const Model& m) {
+  return std::find(m.output_modalities.begin(), m.output_modalities.end(), "embeddings") !=
+         m.output_modalities.end();
+}
+Status WrongKind(const Request& req, const ModelRef& ref, size_t i) {
+  std::string field = i == 0 ? "model" : "models";
+  if (req.kind == RequestKind::kEmbeddings) {
+    return Status::InvalidArgument("\"" + ref.requested + "\" is not an embeddings model", field);
+  }
+  return Status::InvalidArgument("\"" + ref.requested +
+                                     "\" is an embeddings model: send it to POST /api/v1/embeddings",
+                                 field);
+}
+
 }  // namespace
 
 Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyContext& ctx,
@@ -283,10 +299,14 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
   plan.trace.reserve(16);
 
   Filters f{req, ctx, pp.zdr || ctx.zdr, pp.data_collection_deny || ctx.data_collection_deny,
-            !pp.order.empty(), req.estimated_prompt_tokens + req.max_tokens.value_or(0)};
+            !pp.order.empty(),
+            req.kind == RequestKind::kEmbeddings  // each input must fit the context on its own
+                ? req.embeddings.largest_input_tokens
+                : req.estimated_prompt_tokens + req.max_tokens.value_or(0)};
 
-  // Stickiness does not apply when the caller fixed the order of providers.
-  if (!f.order_set) {
+  // Stickiness does not apply when the caller fixed the order of providers (nor to embeddings:
+  // there is no prompt cache to keep warm).
+  if (!f.order_set && req.kind == RequestKind::kChat) {
     std::string conv = ctx.account_id;
     conv += '\x1f';
     if (!req.session_id.empty()) {
@@ -326,6 +346,9 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
       plan.trace.push_back({kNoModel, kNoEndpoint, cand_index, TraceDecision::kExcluded,
                             TraceReason::kModelNotFound});
       continue;
+    }
+    if (IsEmbeddingsModel(*model) != (req.kind == RequestKind::kEmbeddings)) {
+      return WrongKind(req, ref, ci);
     }
     if (ctx.allowed_models &&
         std::find(ctx.allowed_models->begin(), ctx.allowed_models->end(), model->id) ==

@@ -67,7 +67,7 @@ Result<PlanInput> ParsePlanInput(std::string_view text, const Json* presets, con
   return ParsePlanInputJson(std::move(doc), presets);
 }
 
-Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets) {
+Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets, RequestKind kind) {
   if (!input.is_object()) return Status::InvalidArgument("plan input must be a JSON object");
   PlanInput out;
 
@@ -110,7 +110,11 @@ Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets) {
   auto it = input.find("request");
   if (it == input.end()) return Status::InvalidArgument("request is required", "request");
   Json request = std::move(*it);
-  SY_ASSIGN_OR_RETURN(out.request, ParseRequestJson(std::move(request), options));
+  if (kind == RequestKind::kEmbeddings) {
+    SY_ASSIGN_OR_RETURN(out.request, ParseEmbeddingsRequestJson(std::move(request), options));
+  } else {
+    SY_ASSIGN_OR_RETURN(out.request, ParseRequestJson(std::move(request), options));
+  }
   return out;
 }
 

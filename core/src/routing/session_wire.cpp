@@ -10,6 +10,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/anthropic.h"
+#include "switchyard/wire/embeddings.h"
 #include "switchyard/wire/responses.h"
 
 namespace switchyard {
@@ -131,7 +132,10 @@ Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
   // The session's own fields are not the planner's.
   input.erase("limits");
   input.erase("record");
-  SY_ASSIGN_OR_RETURN(PlanInput parsed, ParsePlanInputJson(std::move(input), presets));
+  // POST /embeddings bodies are embeddings requests, planned among embeddings models.
+  const RequestKind kind =
+      host.client_format == ClientFormat::kEmbeddings ? RequestKind::kEmbeddings : RequestKind::kChat;
+  SY_ASSIGN_OR_RETURN(PlanInput parsed, ParsePlanInputJson(std::move(input), presets, kind));
   PlanOptions options;
   options.now_ms = parsed.now_ms;
   options.seed = parsed.seed;
@@ -165,9 +169,12 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
       host.client_format = ClientFormat::kAnthropic;
     } else if (f->is_string() && *f == "responses") {
       host.client_format = ClientFormat::kResponses;
+    } else if (f->is_string() && *f == "embeddings") {
+      host.client_format = ClientFormat::kEmbeddings;
     } else {
-      return Status::InvalidArgument("format must be \"openai\", \"anthropic\" or \"responses\"",
-                                     "format");
+      return Status::InvalidArgument(
+          "format must be \"openai\", \"anthropic\", \"responses\" or \"embeddings\"",
+          "format");
     }
   }
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {
@@ -323,6 +330,13 @@ struct Session::Impl {
         lifecycle(plan, health, stickiness, /*keep_observed=*/true) {}
 
   const Attempt& attempt() const { return plan.attempts[index]; }
+
+  // An embeddings batch is far larger than a chat answer (2048 inputs × 3072 floats is ~130 MB
+  // of text): its attempts may read up to kMaxEmbeddingsResponseBytes whatever the host's limit.
+  int64_t MaxResponseBytes() const {
+    const int64_t l = host.limits.max_response_bytes;
+    return host.client_format == ClientFormat::kEmbeddings ? std::max(l, kMaxEmbeddingsResponseBytes) : l;
+  }
   const Endpoint& endpoint() const { return catalog->endpoint(attempt().endpoint); }
   const Provider& provider() const { return catalog->provider_of(endpoint()); }
 
@@ -363,7 +377,7 @@ struct Session::Impl {
       return r.message.empty() ? "Provider timed out" : r.message;
     }
     if (r.failure == "too_large") {
-      return "Provider response larger than " + std::to_string(l.max_response_bytes) + " bytes";
+      return "Provider response larger than " + std::to_string(MaxResponseBytes()) + " bytes";
     }
     return r.message;
   }
@@ -584,7 +598,7 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
                             {"first_byte_ms", l.first_token_ms},
                             {"idle_ms", l.idle_ms},
                             {"total_ms", l.total_ms},
-                            {"max_response_bytes", l.max_response_bytes}}},
+                            {"max_response_bytes", s.MaxResponseBytes()}}},
                 {"observed", observed()}};
   }
   s.finished = true;
@@ -607,7 +621,9 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
     return Json{{"step", "respond"},
                 {"status", 200},
                 {"headers", {{"content-type", "application/json"}}},
-                {"body", s.client_body},
+                // The session is over: an embeddings batch moves into the step, not copied.
+                {"body", s.host.client_format == ClientFormat::kEmbeddings ? std::move(s.client_body)
+                                                                           : s.client_body},
                 {"settle", std::move(settle)},
                 {"observed", observed()}};
   }
@@ -648,7 +664,13 @@ Result<Json> Session::Respond(const AttemptReport& report, std::string_view body
   if (!priced.ok()) return priced.status();
   const int64_t took = report.now_ms - s.attempt_started_ms;
   const Json cost = CostFields(*priced);
-  s.client_body = RenderClientBody(r, &cost);
+  if (s.host.client_format == ClientFormat::kEmbeddings) {
+    // A batch can be ~100 MB of text: moved and extended in place, never copied.
+    s.client_body = std::move(r.client_body);
+    MergeEmbeddingsCost(&s.client_body, &cost);
+  } else {
+    s.client_body = RenderClientBody(r, &cost);
+  }
   s.priced = std::move(*priced);
   s.finish_reason = r.finish_reason;
   s.native_finish_reason = r.native_finish_reason;

@@ -8,6 +8,7 @@
 
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/responses.h"
+#include "switchyard/wire/embeddings.h"
 #include "wire/internal.h"
 #include "wire/responses_internal.h"
 
@@ -186,6 +187,7 @@ Json AttemptResultToJson(AttemptResult r, const Json* cost) {
 // ---- dispatch ---------------------------------------------------------------------------------
 
 Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec) {
+  if (spec.client_format == ClientFormat::kEmbeddings) return BuildEmbeddingsRequest(spec);
   if (!spec.provider || !spec.endpoint || !spec.request) {
     return Status::Internal("attempt spec without provider, endpoint or request");
   }
@@ -239,6 +241,9 @@ Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec) {
 
 AttemptResult TranslateResponse(const AttemptSpec& spec, int http_status, const Headers& headers,
                                 std::string_view body, int64_t now_ms) {
+  if (spec.client_format == ClientFormat::kEmbeddings) {
+    return TranslateEmbeddingsResponse(spec, http_status, headers, body, now_ms);
+  }
   if (!spec.provider || !spec.endpoint) {
     AttemptResult r;
     r.outcome = Outcome::kFail;

@@ -79,23 +79,36 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 int64_t ParseHttpDate(std::string_view s) {
   size_t comma = s.find(',');
   if (comma == std::string_view::npos) return -1;
-  std::string rest(s.substr(comma + 1));
-  for (char& c : rest) {
-    if (c == '-' || c == ':') c = ' ';
+  // After the weekday: day, month, year, hour, minute, second, zone, separated by spaces (and
+  // by '-' and ':' inside the date and the time). No sscanf: it would bring libc's scanf in.
+  std::string_view fields[7];
+  size_t n = 0;
+  const std::string_view rest = s.substr(comma + 1);
+  for (size_t i = 0; i < rest.size();) {
+    auto separator = [](char c) { return c == ' ' || c == '\t' || c == '-' || c == ':'; };
+    while (i < rest.size() && separator(rest[i])) ++i;
+    const size_t start = i;
+    while (i < rest.size() && !separator(rest[i])) ++i;
+    if (i == start) break;
+    if (n == 7) return -1;
+    fields[n++] = rest.substr(start, i - start);
   }
-  int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-  char mon[4] = {0};
-  char zone[4] = {0};
-  if (std::sscanf(rest.c_str(), " %d %3s %d %d %d %d %3s", &day, mon, &year, &hh, &mm, &ss, zone) !=
-      7) {
-    return -1;
+  if (n != 7) return -1;
+  int number[6] = {0};  // day, -, year, hour, minute, second
+  for (size_t f : {0, 2, 3, 4, 5}) {
+    if (fields[f].empty() || fields[f].size() > 4) return -1;
+    for (char c : fields[f]) {
+      if (c < '0' || c > '9') return -1;
+      number[f] = number[f] * 10 + (c - '0');
+    }
   }
-  if (std::strcmp(zone, "GMT") != 0) return -1;
+  int day = number[0], year = number[2], hh = number[3], mm = number[4], ss = number[5];
+  if (fields[6] != "GMT") return -1;
   static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   unsigned month = 0;
   for (unsigned i = 0; i < 12; ++i) {
-    if (std::strcmp(mon, kMonths[i]) == 0) month = i + 1;
+    if (fields[1] == kMonths[i]) month = i + 1;
   }
   if (!month || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 ||
       ss < 0 || year < 0 || year > 9999) {

@@ -88,6 +88,17 @@ async function route(request, url, fullPath, env, ctx, services, genId) {
     allow(method, ['POST'], path);
     return handleCompletion(request, env, ctx, services, genId, 'responses');
   }
+  if (path === '/embeddings') {
+    allow(method, ['POST'], path);
+    return handleCompletion(request, env, ctx, services, genId, 'embeddings');
+  }
+  if (path === '/embeddings/models') {
+    // The @openrouter/sdk's embeddings.listModels: GET /models of the embeddings models.
+    allow(method, ['GET'], path);
+    const only = new URL(url);
+    only.searchParams.set('output_modalities', 'embeddings');
+    return api.listModels(only, env, services);
+  }
   if (path === '/models') {
     allow(method, ['GET'], path);
     return api.listModels(url, env, services);

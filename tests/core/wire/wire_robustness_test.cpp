@@ -357,6 +357,16 @@ TEST_CASE("robustness: Retry-After forms") {
             .retry_after_ms == 2500);
   CHECK(retry_after({{"retry-after-ms", "250"}, {"retry-after", "9"}}, 0) == 250);
   CHECK(retry_after({{"retry-after", "Wed, 21 Oct 2015 07:28:00 PST"}}, 0) == 0);
+  // Malformed dates are no date (so no wait), never a misread one.
+  for (const char* bad : {"Wed, 21 Oct 2015 07:28 GMT", "Wed, 21 Oct 2015 07:28:00 GMT extra",
+                          "Wed, 21 Oct 2015 07:2x:00 GMT", "Wed, 21 Sept 2015 07:28:00 GMT",
+                          "Wed, 21 Oct 20155 07:28:00 GMT", "Wed, 32 Oct 2015 07:28:00 GMT",
+                          "Wed, 21 Oct 2015 24:28:00 GMT", "Wed, +1 Oct 2015 07:28:00 GMT",
+                          "Wed,", "Wed 21 Oct 2015 07:28:00 GMT"}) {
+    INFO(bad);
+    CHECK(retry_after({{"retry-after", bad}}, 0) == 0);
+  }
+  CHECK(retry_after({{"retry-after", "Wed,  21 Oct 2015\t07:28:00 GMT"}}, at - 3000) == 3000);
 }
 
 TEST_CASE("robustness: HashUser is SHA-256 based, salted and stable") {

@@ -117,6 +117,25 @@ struct ModelRef {
 
 enum class ToolChoice : uint8_t { kAbsent, kNone, kAuto, kRequired, kFunction };
 
+// What the request asks for: a chat completion (POST /chat/completions, /messages) or embeddings
+// (POST /embeddings). The planner routes each only to models of its kind: a model whose
+// output_modalities include "embeddings" serves embeddings requests and nothing else.
+enum class RequestKind : uint8_t { kChat, kEmbeddings };
+
+// ---- embeddings (POST /embeddings) --------------------------------------------------------------
+// `input`: a string, an array of strings, an array of token ids, or an array of token-id arrays
+// (1..kMaxEmbeddingInputs inputs, none empty); `encoding_format` "float" (default) | "base64";
+// `dimensions` 1..kMaxEmbeddingDimensions; `stream` must not be true.
+inline constexpr size_t kMaxEmbeddingInputs = 2048;
+inline constexpr int64_t kMaxEmbeddingDimensions = 65536;
+struct EmbeddingsInput {
+  size_t count = 0;             // inputs (a single string or token array counts 1)
+  bool tokens = false;          // token-id input (the Gemini wire cannot send it)
+  bool base64 = false;          // encoding_format "base64"
+  std::optional<int64_t> dimensions;
+  int64_t largest_input_tokens = 0;  // the estimate of the longest input (the context check)
+};
+
 struct Request {
   Json raw;                          // the request JSON after the preset merge
 
@@ -144,6 +163,9 @@ struct Request {
   // FNV-1a 64 of the first system/developer message's text and the first other message's text:
   // identifies a conversation for prompt-cache stickiness when there is no session_id.
   uint64_t conversation_hash = 0;
+
+  RequestKind kind = RequestKind::kChat;
+  EmbeddingsInput embeddings;  // kEmbeddings only
 };
 
 struct RequestOptions {
@@ -160,6 +182,16 @@ struct RequestOptions {
 Result<Request> ParseRequest(std::string_view body, const RequestOptions& options = {});
 // The same from an already parsed document (the host's own or the /messages converter's).
 Result<Request> ParseRequestJson(Json body, const RequestOptions& options = {});
+
+// Parses and validates an embeddings request body (POST /embeddings): model/models, input,
+// encoding_format, dimensions, user, provider preferences, session_id (the same rules as chat
+// where the fields are shared). estimated_prompt_tokens is the estimate over every input (what
+// a reservation holds), embeddings.largest_input_tokens the longest input's (what must fit an
+// endpoint's context). Errors as ParseRequestJson; stream:true is a 400.
+Result<Request> ParseEmbeddingsRequestJson(Json body, const RequestOptions& options = {});
+// The token estimate of an embeddings request's `input` (ceil(characters / 4) per text, the
+// length of each token array): the usage billed when a provider reports none.
+int64_t EstimateEmbeddingsTokens(const Json& request);
 
 // The deterministic prompt-token estimate of a `messages` array (+ `tools` definitions).
 int64_t EstimatePromptTokens(const Json& request);

@@ -236,6 +236,9 @@ struct PlanInput {
 // `presets`: the router's presets, used when the input has no "presets" object of its own.
 Result<PlanInput> ParsePlanInput(std::string_view text, const Json* presets = nullptr,
                                  const JsonLimits& limits = {});
-Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets = nullptr);
+// `kind`: the request is a chat request (ParseRequestJson) or an embeddings request
+// (ParseEmbeddingsRequestJson).
+Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets = nullptr,
+                                     RequestKind kind = RequestKind::kChat);
 
 }  // namespace switchyard

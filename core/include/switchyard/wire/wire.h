@@ -49,6 +49,7 @@ enum class ClientFormat : uint8_t {
   kOpenAI,     // POST /chat/completions: chat.completion / chat.completion.chunk
   kAnthropic,  // POST /messages: Anthropic message / Messages stream events
   kResponses,  // POST /responses: OpenAI Responses `response` object / Responses events
+  kEmbeddings,  // POST /embeddings: OpenAI's embeddings list, buffered only (embeddings.h)
 };
 
 enum class Outcome : uint8_t { kDone, kRetry, kFail };
