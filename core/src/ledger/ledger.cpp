@@ -566,7 +566,9 @@ uint64_t ReserveFingerprint(const ReserveRequest& r) {
   return f.value();
 }
 
-uint64_t SettleFingerprint(const SettleRequest& r) {
+}  // namespace
+
+uint64_t internal::SettleFingerprint(const SettleRequest& r) {
   internal::Fingerprint f;
   if (r.priced != nullptr) {
     const Cost& c = r.priced->cost;
@@ -592,9 +594,40 @@ uint64_t SettleFingerprint(const SettleRequest& r) {
   return f.value();
 }
 
+namespace {
+
 constexpr int64_t kMaxTokensBound = int64_t{1} << 40;  // far beyond any model, far below overflow
 
 }  // namespace
+
+Result<Hold> WorstCaseHold(const ReserveRequest& req, int64_t fallback_max_tokens) {
+  if (req.attempts.empty())
+    return Status::InvalidArgument("a reservation needs attempts", "attempts");
+  if (req.estimated_prompt_tokens < 0 || req.estimated_prompt_tokens > kMaxTokensBound ||
+      req.images < 0 || req.images > kMaxTokensBound ||
+      (req.max_tokens && (*req.max_tokens < 0 || *req.max_tokens > kMaxTokensBound))) {
+    return Status::InvalidArgument("token counts must be between 0 and 2^40");
+  }
+  std::vector<int64_t> caps(req.attempts.size());
+  int64_t full = 0;
+  for (size_t i = 0; i < req.attempts.size(); ++i) {
+    const AttemptPrices& a = req.attempts[i];
+    if (a.prices == nullptr) return Status::InvalidArgument("attempt without prices", "attempts");
+    if (a.context_length < 0 || a.max_completion_tokens < 0) {
+      return Status::InvalidArgument("endpoint limits must not be negative", "attempts");
+    }
+    caps[i] = CompletionCap(EndpointCap(a, req.estimated_prompt_tokens), req.max_tokens,
+                            fallback_max_tokens);
+    full = std::max(full, caps[i]);
+  }
+  const Worst worst =
+      WorstCase(req.attempts, caps.data(), req.estimated_prompt_tokens, req.images, full);
+  Hold hold;
+  hold.amount = worst.credits;
+  hold.byok_amount = worst.byok;
+  hold.max_tokens = full;
+  return hold;
+}
 
 Result<Hold> Ledger::Reserve(const ReserveRequest& req) {
   SY_RETURN_IF_ERROR(internal::CheckId(req.id, "id"));
@@ -739,7 +772,7 @@ Result<Settlement> Ledger::Settle(const SettleRequest& req) {
   if (req.prices == nullptr && req.priced == nullptr) {
     return Status::InvalidArgument("settle needs the priced usage or the endpoint's prices");
   }
-  const uint64_t fingerprint = SettleFingerprint(req);
+  const uint64_t fingerprint = internal::SettleFingerprint(req);
   auto open = active_.find(req.id);
   if (open == active_.end()) {
     auto it = closed_.find(req.id);
