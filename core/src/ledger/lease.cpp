@@ -163,6 +163,16 @@ Result<Settlement> Ledger::SettleOnLease(std::string_view lease_id, std::string_
   return Charge(req.id, active_.find(req.id), req.now_ms, cost, fingerprint, record);
 }
 
+Result<Picos> Ledger::TrimLease(std::string_view lease_id, Picos amount) {
+  SY_RETURN_IF_ERROR(internal::CheckId(lease_id, "lease"));
+  if (amount < 0) return Status::InvalidArgument("a trim must not be negative", "amount");
+  auto lease = active_.find(lease_id);
+  if (lease == active_.end()) return Picos{0};  // returned or expired already
+  const Picos trimmed = std::min(amount, lease->second.hold.amount);
+  if (trimmed > 0) ShrinkLease(lease, trimmed);
+  return trimmed;
+}
+
 Status Ledger::ReplayLeaseShrink(const Json& entry) {
   std::string_view id = FindString(entry, "id").value_or("");
   auto lease = active_.find(id);
@@ -210,11 +220,14 @@ Result<std::string> LeaseBook::Take(std::string_view id, std::string_view key_ha
     const bool adjacent = d.window != INT64_MIN && now_ms >= d.window &&
                           now_ms < d.window + 2 * kDemandWindowMs;
     d.previous = adjacent ? d.current : 0;
+    d.previous_count = adjacent ? d.count : 0;
+    d.count = 0;
     if (!adjacent) d.largest = 0;
     d.current = 0;
     d.window = now_ms;
   }
   d.current += amount;
+  d.count += 1;
   d.largest = std::max(d.largest, amount);
 
   BookLease* best = nullptr;
@@ -261,6 +274,16 @@ std::vector<BookLease> LeaseBook::Idle(int64_t now_ms, bool all) {
   return out;
 }
 
+std::vector<std::pair<std::string, Picos>> LeaseBook::Trim(std::string_view key_hash) {
+  std::vector<std::pair<std::string, Picos>> out;
+  for (BookLease& l : leases_) {
+    if (l.key_hash != key_hash || l.left() <= 0) continue;
+    out.emplace_back(l.id, l.left());
+    l.amount -= l.left();
+  }
+  return out;
+}
+
 Picos LeaseBook::Available(std::string_view key_hash, int64_t now_ms) const {
   Picos sum = 0;
   for (const BookLease& l : leases_) {
@@ -274,6 +297,8 @@ Picos LeaseBook::Want(std::string_view key_hash, int64_t now_ms) const {
   if (it == demand_.end()) return 0;
   const Demand& d = it->second;
   if (d.window == INT64_MIN || now_ms >= d.window + 2 * kDemandWindowMs) return 0;  // idle
+  // One request alone asks for nothing: a key used now and then reserves at the account.
+  if (d.count + d.previous_count < 2) return 0;
   const Picos rate = std::max(d.current, d.previous);  // per demand window (one second)
   const Picos target = std::max<Picos>(SaturatingMul(rate, 2), SaturatingMul(d.largest, 4));
   const Picos have = Available(key_hash, now_ms);

@@ -54,12 +54,14 @@
 //     lease_grant   {id, key_hash, want, min?, share?, ttl_ms?, now_ms}
 //                                                 → {id, amount, expires_at_ms, replayed}
 //     lease_settle  {lease, key_hash, <settle fields>}   settles id on the lease (return = release)
+//     lease_trim    {id, amount}                  frees up to amount of the lease → {trimmed}
 //   an isolate's lease book (a ledger with no account)
 //     book_add      {lease, key_hash, amount, use_until_ms, expires_at_ms}
 //     book_reserve  {<reserve fields>}            → {id, lease, hold} (402 reason "lease": none covers)
-//     book_done     {id, priced? | charged?}      → {id, lease} (neither: released)
+//     book_done     {id, priced? | charged? | released?} → {id, lease} (none: the whole hold)
 //     book_idle     {now_ms, all?}                → {leases: [{lease, key_hash, unused, used}]}
 //     book_status   {key_hash, now_ms}            → {available, want, leases, open}
+//     book_trim     {key_hash}                    → {trims: [{id, amount}]} (send as lease_trim)
 //   records and state
 //     generation    {id}                          → GET /generation body
 //     generations   {limit?, key_hash?}           → newest first
@@ -296,8 +298,8 @@ Result<Json> Ledger::ApplyCommand(const Json& c, const Catalog* catalog) {
 
   if (op == "reserve" || op == "book_reserve") return ReserveCommand(c, catalog);
   if (op == "settle" || op == "lease_settle") return SettleCommand(c, catalog);
-  if (op == "lease_grant" || op == "book_add" || op == "book_done" || op == "book_idle" ||
-      op == "book_status") {
+  if (op == "lease_grant" || op == "lease_trim" || op == "book_add" || op == "book_done" ||
+      op == "book_idle" || op == "book_status" || op == "book_trim") {
     return LeaseCommand(op, c, catalog);
   }
   if (op == "release") {
@@ -950,6 +952,20 @@ Result<Json> Ledger::LeaseCommand(std::string_view op, const Json& c, const Cata
                 {"replayed", g.replayed},
                 {"available", UsdJson(available())}};
   }
+  if (op == "lease_trim") {
+    SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
+    SY_ASSIGN_OR_RETURN(std::optional<Picos> amount, usd("amount", true));
+    SY_ASSIGN_OR_RETURN(Picos trimmed, TrimLease(id, *amount));
+    return Json{{"id", std::string(id)}, {"trimmed", UsdJson(trimmed)}};
+  }
+  if (op == "book_trim") {
+    SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
+    Json out = Json::array();
+    for (const auto& [lease, amount] : book_.Trim(key_hash)) {
+      out.push_back({{"id", lease}, {"amount", UsdJson(amount)}});
+    }
+    return Json{{"trims", std::move(out)}};
+  }
   if (op == "book_add") {
     SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "lease"));
     SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
@@ -970,13 +986,17 @@ Result<Json> Ledger::LeaseCommand(std::string_view op, const Json& c, const Cata
   }
   if (op == "book_done") {
     SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
-    // What the request was charged: the settle command's priced cost; absent, it was released.
+    // What the request was charged: the settle command's priced cost, or `charged`; released:
+    // nothing; none of these: its whole hold (what the book cannot know it counts as spent).
     std::optional<Picos> charged;
     if (const Json* p = Find(c, "priced"); p != nullptr && !p->is_null()) {
       SY_ASSIGN_OR_RETURN(PricedUsage priced, PricedUsageFromJson(*p));
       charged = priced.cost.charged;
+    } else if (FindBool(c, "released").value_or(false)) {
+      charged = std::nullopt;
     } else {
       SY_ASSIGN_OR_RETURN(charged, usd("charged", false));
+      if (!charged) charged = book_.HoldOf(id);
     }
     SY_ASSIGN_OR_RETURN(std::string lease, book_.Done(id, charged));
     return Json{{"id", std::string(id)}, {"lease", std::move(lease)}};

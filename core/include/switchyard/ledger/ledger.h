@@ -353,11 +353,21 @@ class LeaseBook {
   // Removes and returns the leases with no open request that can no longer be used (now ≥
   // use_until_ms), or every lease with no open request when `all`.
   std::vector<BookLease> Idle(int64_t now_ms, bool all);
+  // Gives back what the key's leases have left (their open requests keep their holds): each
+  // lease's amount drops by its left(), which is returned as (lease id, amount) for the host to
+  // shrink the lease at the account by (lease_trim). Used when a request finds no lease that
+  // covers it, so lease fragments never stand between a key's budget and its requests.
+  std::vector<std::pair<std::string, Picos>> Trim(std::string_view key_hash);
   // What the key's usable leases still cover at now_ms.
   Picos Available(std::string_view key_hash, int64_t now_ms) const;
   // How much more to lease for the key now (0 = enough): about two seconds of the observed
   // demand, at least four of the largest recent holds, once what is left falls below half that.
   Picos Want(std::string_view key_hash, int64_t now_ms) const;
+  // The hold of open request `id` (0 when it holds none).
+  Picos HoldOf(std::string_view id) const {
+    auto it = holds_.find(std::string(id));
+    return it == holds_.end() ? 0 : it->second.amount;
+  }
   size_t size() const { return leases_.size(); }
   size_t open() const { return holds_.size(); }
   const std::vector<BookLease>& leases() const { return leases_; }
@@ -366,6 +376,7 @@ class LeaseBook {
   struct Demand {
     int64_t window = INT64_MIN;  // start of the current window
     Picos current = 0, previous = 0, largest = 0;
+    int64_t count = 0, previous_count = 0;  // requests seen
   };
   struct Open {
     std::string lease;
@@ -412,6 +423,9 @@ class Ledger {
   // the lease is already forgotten). The same id again replays like Settle.
   Result<Settlement> SettleOnLease(std::string_view lease_id, std::string_view key_hash,
                                    const SettleRequest& request);
+  // Frees up to `amount` of an open lease (what its isolate will not use): the freed amount,
+  // 0 for a lease already closed.
+  Result<Picos> TrimLease(std::string_view lease_id, Picos amount);
   // The isolate's book (a ledger used as an isolate's lease book holds no account).
   LeaseBook& book() { return book_; }
   // Frees every hold with expires_at <= now_ms, forgets closed reservations older than the
