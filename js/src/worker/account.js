@@ -50,6 +50,7 @@ export function makeAccountObject(runtime, DurableObjectBase) {
       this.flushTimer = null;
       this.lastExpire = 0;
       this.lastLeaseExpire = 0;
+      this.leasesGranted = 0;
       this.lastPrune = 0;
       this.pendingGenerations = new Map(); // id → rendered record (JSON text), until the next flush
       this.byokRows = null; // rows of byok_keys (ciphertext), loaded on first use
@@ -205,7 +206,16 @@ export function makeAccountObject(runtime, DurableObjectBase) {
         const now = Date.now();
         for (const t of trims) await this.#apply({ op: 'lease_trim', id: t.id, amount: t.amount, now_ms: now }, { mutates: 'batch' });
       }
-      return this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+      const r = await this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+      // Refused: leases (and holds) past their expiry may be what stands in the way — an isolate
+      // that was evicted never returns its leases. Release them now and try once more.
+      const now = Date.now();
+      if (r.status === 402 && now - this.lastLeaseExpire >= LEASE_EXPIRE_EVERY_MS) {
+        this.lastLeaseExpire = now;
+        const x = await this.#apply({ op: 'expire', now_ms: now }, { mutates: 'batch' });
+        if (x.status === 200 && x.body.expired?.length) return this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+      }
+      return r;
     }
 
     /** Charges the actual usage, records the generation, frees the hold. */
@@ -264,10 +274,12 @@ export function makeAccountObject(runtime, DurableObjectBase) {
         this.lastLeaseExpire = now;
         await this.#apply({ op: 'expire', now_ms: now }, { mutates: 'batch' });
       }
-      return this.#apply({
+      const r = await this.#apply({
         op: 'lease_grant', id: `lease-${now}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`,
         key_hash: keyHash, want, min, ttl_ms: ttlMs, now_ms: now,
       }, { mutates: 'batch' });
+      if (r.status === 200) this.leasesGranted++;
+      return r;
     }
 
     async release(id) {
@@ -286,7 +298,10 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Exact totals (decimal strings) and the number of open holds: for operators and tests. */
     async balance() {
-      return this.#apply({ op: 'balance' });
+      const r = await this.#apply({ op: 'balance' });
+      // Leases granted to isolates since this object started (in memory: for operators, tests).
+      if (r.status === 200) r.body.leases_granted = this.leasesGranted;
+      return r;
     }
 
     async generation(id) {

@@ -129,6 +129,9 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     session.free();
     throw e;
   }
+  // Served (locally or by the account): ask for the next lease if the book runs low. After the
+  // account's answer, so a request's own reservation never waits behind its isolate's lease.
+  if (hold.status === 200) leaseRefill(job, now);
   if (hold.status !== 200) {
     session.free();
     if (hold.status === 401 || hold.status === 403) services.auth.forget(caller.keyHash);
@@ -205,7 +208,9 @@ function respondWith(job, final) {
 /** After the response: settle what the core says was generated, or release the hold. */
 function account(job, final) {
   if (job.lease) return leaseDone(job, final?.settle ?? null);
-  return final?.settle ? settle(job, final.settle) : release(job);
+  const done = final?.settle ? settle(job, final.settle) : release(job);
+  const book = leaseBooks.get(job.caller.accountId);
+  return book ? Promise.all([done, watchIdle(job, book)]) : done;
 }
 
 // ---- buffered -----------------------------------------------------------------------------------
@@ -387,6 +392,7 @@ async function release(job) {
 const LEASE_USE_MS = 10_000;
 const LEASE_MARGIN_MS = 5_000;
 const LEASE_IDLE_MS = 1_000;
+const LEASE_WATCH_ROUNDS = 20;
 const leaseBooks = new Map(); // accountId → {ledger, generation, pending: Set<keyHash>}
 
 function leaseBook(job) {
@@ -417,7 +423,7 @@ function leaseReserve(job, reservation, now) {
     return none;
   }
   if (!book) return none;
-  book.lastUse = now;
+  book.uses = (book.uses ?? 0) + 1;
   let out = none;
   try {
     out = { lease: book.ledger.apply({ op: 'book_reserve', now_ms: now, ...reservation }, job.router).lease, trims: null };
@@ -428,8 +434,13 @@ function leaseReserve(job, reservation, now) {
       if (trims.length) out = { lease: null, trims };
     } catch { /* nothing to give back */ }
   }
-  refill(job, book, now);
   return out;
+}
+
+function leaseRefill(job, now) {
+  if (job.env?.SWITCHYARD_LEASES === '0') return;
+  const book = leaseBooks.get(job.caller.accountId);
+  if (book && !book.ledger.freed) refill(job, book, now);
 }
 
 /** Asks the account object for another lease when the book runs low (one request at a time). */
@@ -488,13 +499,30 @@ async function leaseDone(job, command) {
   const sends = [];
   if (text) sends.push(queueSettlement(job.caller, job.genId, text, { lease: job.lease, key_hash: job.caller.keyHash }));
   if (book) sends.push(...returnIdle(job, book, false));
+  if (book) sends.push(watchIdle(job, book));
   await Promise.all(sends);
-  // Idle: when nothing has used the book for LEASE_IDLE_MS, every lease with no open request
-  // goes back (this request's waitUntil carries the wait; a newer use defers to a later one).
-  if (book && !book.ledger.freed) {
-    const seen = book.lastUse;
-    await new Promise((r) => setTimeout(r, LEASE_IDLE_MS));
-    if (book.lastUse === seen) await Promise.all(returnIdle(job, book, true));
+}
+
+/**
+ * Idle: once nothing has used the book for LEASE_IDLE_MS, every lease with no open request goes
+ * back. One request at a time watches (its waitUntil carries the wait, at most
+ * LEASE_WATCH_ROUNDS rounds; a later request takes over after that).
+ */
+async function watchIdle(job, book) {
+  if (book.watching || book.ledger.freed || job.env?.SWITCHYARD_LEASES === '0') return;
+  book.watching = true;
+  try {
+    // Counted in uses, not in clock time (workerd's clock stands still between I/O events).
+    for (let round = 0; round < LEASE_WATCH_ROUNDS; round++) {
+      const seen = book.uses ?? 0;
+      await new Promise((r) => setTimeout(r, LEASE_IDLE_MS));
+      if ((book.uses ?? 0) === seen) {
+        await Promise.all(returnIdle(job, book, true));
+        return;
+      }
+    }
+  } finally {
+    book.watching = false;
   }
 }
 
