@@ -484,6 +484,29 @@ const char* Ledger::FirstBreach(uint32_t key, Picos credits, Picos byok,
   return nullptr;
 }
 
+bool Ledger::FitsWithoutHolds(uint32_t key, Picos credits, Picos byok,
+                              const UtcPeriods& now) const {
+  if (static_cast<__int128>(balance()) - credits < 0) return false;
+  auto fits = [&](const Budget& b) {
+    if (!b.limit) return true;
+    return static_cast<__int128>(b.Spent(now)) + credits + (b.include_byok ? byok : 0) <= *b.limit;
+  };
+  const ApiKey& k = keys_[key];
+  if (!fits(k.budget)) return false;
+  const Workspace* ws =
+      k.workspace >= 0 && !workspaces_[k.workspace].deleted ? &workspaces_[k.workspace] : nullptr;
+  if (ws != nullptr && !fits(ws->budget)) return false;
+  for (uint32_t g : k.guardrails) {
+    if (!guardrails_[g].deleted && !fits(guardrails_[g].budget)) return false;
+  }
+  if (ws != nullptr) {
+    for (uint32_t g : ws->guardrails) {
+      if (!guardrails_[g].deleted && !fits(guardrails_[g].budget)) return false;
+    }
+  }
+  return true;
+}
+
 Status Ledger::Refusal(const char* breach, uint32_t key, Picos credits,
                        const UtcPeriods& now) const {
   std::string need = "$" + FormatUsd(credits);
@@ -715,6 +738,19 @@ Result<Hold> Ledger::Reserve(const ReserveRequest& req) {
     affordable = lo;
   }
   const int64_t requested = req.max_tokens.value_or(full);
+  // In flight: the request would fit if the holds of requests (and leases) in flight were
+  // settled. That refusal is transient: OpenRouter's 402 in_flight_budget_exhausted.
+  if (held_ > 0 && FitsWithoutHolds(slot, worst.credits, worst.byok, now)) {
+    return Status::PaymentRequired(
+               "In-flight budget exhausted: requests in flight already hold the remaining budget "
+               "(" + std::string(breach) + "); this request requires up to $" +
+               FormatUsd(worst.credits) + ". Retry when they finish.")
+        .With("reason", "in_flight_budget_exhausted")
+        .With("limit_source", "in_flight_budget")
+        .With("limit", breach)
+        .With("retry_after_seconds", 1)
+        .With("requested_tokens", requested);
+  }
   if (affordable >= 1) {
     return Status::PaymentRequired(
                "This request requires more credits, or fewer max_tokens. You requested up to " +

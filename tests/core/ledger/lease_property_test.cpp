@@ -645,3 +645,32 @@ TEST_CASE("leases: settling on a lease shrinks it, replays, and a closed lease c
   REQUIRE(replayed.ok());
   CHECK(replayed->Export() == acct.Export());
 }
+
+TEST_CASE("leases: a refusal caused by holds in flight is 402 in_flight_budget_exhausted") {
+  Ledger acct;
+  REQUIRE(acct.Grant("g", 10 * kPicosPerUsd, 0).ok());
+  REQUIRE(acct.Apply({{"op", "create_key"}, {"hash", kKeys[0]}, {"name", "k"}, {"limit", "1"},
+                      {"now_ms", 0}})
+              .ok());
+  Prices fee;
+  fee.request = 40 * kPicosPerCent;
+  AttemptPrices a{.prices = &fee};
+  auto reserve = [&](const char* id) {
+    return acct.Reserve({.id = id, .key_hash = kKeys[0], .now_ms = 1, .max_tokens = 0,
+                         .attempts = {&a, 1}});
+  };
+  REQUIRE(reserve("r1").ok());
+  REQUIRE(reserve("r2").ok());
+  // $0.80 held of $1: a third $0.40 would fit once they settle → in flight.
+  Result<Hold> third = reserve("r3");
+  REQUIRE(third.status().code() == Code::kPaymentRequired);
+  CHECK(third.status().metadata()["reason"] == Json("in_flight_budget_exhausted"));
+  CHECK(third.status().metadata()["limit"] == Json("key_limit"));
+  // Spent for real: the same refusal is the key's limit, not in flight.
+  PricedUsage p = Priced(40 * kPicosPerCent);
+  REQUIRE(acct.Settle({.id = "r1", .now_ms = 2, .priced = &p}).ok());
+  REQUIRE(acct.Settle({.id = "r2", .now_ms = 2, .priced = &p}).ok());
+  Result<Hold> fourth = reserve("r4");
+  REQUIRE(fourth.status().code() == Code::kPaymentRequired);
+  CHECK(fourth.status().metadata()["reason"] == Json("key_limit"));
+}

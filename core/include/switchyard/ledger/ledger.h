@@ -533,6 +533,8 @@ class Ledger {
   // The first limit that (credits, byok) more would break: "credits", "key_limit",
   // "workspace_budget", "guardrail_budget"; nullptr when everything fits.
   const char* FirstBreach(uint32_t key, Picos credits, Picos byok, const UtcPeriods& now) const;
+  // Whether (credits, byok) more would fit if no hold were open (a refusal "in flight").
+  bool FitsWithoutHolds(uint32_t key, Picos credits, Picos byok, const UtcPeriods& now) const;
   Status Refusal(const char* breach, uint32_t key, Picos credits, const UtcPeriods& now) const;
   int32_t KeySlot(std::string_view key_hash) const;
   void JournalCommand(Json command);
