@@ -3,6 +3,16 @@
 // core's Ledger (the WASI build), so a reservation is strongly consistent however many isolates
 // serve the account's requests: the check and the hold are one step in one object.
 //
+// Credit leases (ledger.h "credit leases"; the isolate's side is at the end of chat.js): the
+// object also grants isolates leases — a slice of a key's remaining budget held in this ledger
+// as one hold, at most half the headroom, expiring after the lease's use window plus the longest
+// a request may run — so that most requests reserve in their isolate with no round trip. The
+// isolate's settlements name their lease (its hold pays for them, settleMany), leftovers come
+// back as lease_trim (with a fallback reservation) or a return (release), and a lease no one
+// returns is released at its expiry: lazily when a lease is granted or a reservation refused,
+// and by the periodic expire of the flush. A reservation refused only because of holds in
+// flight (requests' and leases') is 402 in_flight_budget_exhausted, as OpenRouter's.
+//
 // Persistence (SQLite, ctx.storage.sql): the ledger runs with its journal on and hands its
 // operation log to the DO (take_log), which appends it to `ledger_log` (one row per batch) and
 // every SNAPSHOT_EVERY_BYTES of log folds it into a fresh snapshot (`ledger_state`). On construction

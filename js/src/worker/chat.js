@@ -3,8 +3,9 @@
 // health hears, what is settled — is the core's Session, driven by the shared host loop
 // (../loop.js) exactly as any other host drives it:
 //
-//   authenticate → open a Session (the core plans) → reserve (account Durable Object; 402 on
-//   refusal) → runSession (fetch, timers, the secrets of each attempt) → answer → settle what the
+//   authenticate → open a Session (the core plans) → reserve (on this isolate's credit lease
+//   when one covers the worst case, else at the account Durable Object; 402 on refusal; see
+//   "credit leases" at the end) → runSession (fetch, timers, the secrets of each attempt) → answer → settle what the
 //   core says was generated (or release the hold) after the response, through ctx.waitUntil.
 //
 // What is the worker's and stays here: authentication, the account object (reserve, batched
