@@ -20,7 +20,7 @@
 // counts (throughput, p50, p99).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -157,6 +157,16 @@ async function rotate(ts, names, n, stream) {
   return Object.fromEntries(names.map((k) => [k, stats(lat[k])]));
 }
 
+// CPU seconds (user + system) a process has used so far, from /proc (Linux; null elsewhere).
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 async function concurrent(t, n, c, stream) {
   const lat = [];
   let next = 0;
@@ -186,7 +196,9 @@ try {
 
   stack = await startStack({
     dataDir: join(dir, 'data'), bundleDir: join(dir, 'bundle'), fleet: { url: fleetUrl }, sandbox: true,
-    inheritEnv: false, env: { PATH: process.env.PATH }, logs: 'pipe',
+    // SWITCHYARD_LEASES=0 in the bench's environment runs the worker without credit leases (a
+    // comparison: every request then reserves at the account object).
+    inheritEnv: false, env: { PATH: process.env.PATH, ...(process.env.SWITCHYARD_LEASES ? { SWITCHYARD_LEASES: process.env.SWITCHYARD_LEASES } : {}) }, logs: 'pipe',
   });
 
   const portkeyPort = await freePort();
@@ -236,7 +248,12 @@ const floor :Workerd.Worker = (
     for (let round = 0; round < 2; round++) {
       for (const k of round === 0 ? names : [...names].reverse()) {
         console.error(`concurrency 32, ${label}: ${k}, round ${round + 1} ...`);
+        const pid = k === 'worker' ? stack.workerd.child.pid : k === 'floor' ? floor.child.pid : null;
+        const cpu0 = pid ? cpuSeconds(pid) : null;
         const r = await concurrent(ts[k], N32, 32, stream);
+        const cpu1 = pid ? cpuSeconds(pid) : null;
+        // workerd CPU per request (ms): its user + system time over the run / requests.
+        if (cpu0 !== null && cpu1 !== null) r.cpuMs = ((cpu1 - cpu0) * 1000) / N32;
         if (!out[k] || r.rps > out[k].rps) out[k] = r;
       }
     }
@@ -274,6 +291,20 @@ const floor :Workerd.Worker = (
   for (const [label, r] of [['buffered', c32], ['streamed (TTFT)', c32s]]) {
     lines.push(`| ${label} | ${r.direct.rps.toFixed(0)} | ${f(r.direct.p50)} | ${f(r.direct.p99)} | ${r.floor.rps.toFixed(0)} | ${r.worker.rps.toFixed(0)} | ${f(r.worker.p50)} | ${f(r.worker.p99)} | ${added(r, 'worker', 'p99')} | ${r.portkey.rps.toFixed(0)} | ${f(r.portkey.p50)} | ${f(r.portkey.p99)} | ${added(r, 'portkey', 'p99')} |`);
   }
+  lines.push('');
+  lines.push('## Against the targets (issue 16), this run');
+  lines.push('');
+  const over = (r, p) => r.worker[p] - r.floor[p];
+  const pct = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
+  const cpu = (r, k) => (r[k].cpuMs != null ? `${r[k].cpuMs.toFixed(2)} ms` : 'n/a');
+  lines.push('| target | buffered | streamed | met? |');
+  lines.push('|---|---|---|---|');
+  const met = (b) => (b ? 'yes' : 'no');
+  lines.push(`| worker over the floor at c=1, p50 ≤ 0.25 ms | ${f(over(c1, 'p50'))} ms | ${f(over(c1s, 'p50'))} ms | ${met(over(c1, 'p50') <= 0.25 && over(c1s, 'p50') <= 0.25)} |`);
+  lines.push(`| worker over the floor at c=1, p99 ≤ 0.5 ms | ${f(over(c1, 'p99'))} ms | ${f(over(c1s, 'p99'))} ms | ${met(over(c1, 'p99') <= 0.5 && over(c1s, 'p99') <= 0.5)} |`);
+  lines.push(`| c=32 throughput ≥ 75% of the floor | ${pct(c32.worker.rps, c32.floor.rps)} | ${pct(c32s.worker.rps, c32s.floor.rps)} | ${met(c32.worker.rps >= 0.75 * c32.floor.rps && c32s.worker.rps >= 0.75 * c32s.floor.rps)} |`);
+  lines.push(`| c=32 throughput ≥ 2× Portkey | ${(c32.worker.rps / c32.portkey.rps).toFixed(2)}× | ${(c32s.worker.rps / c32s.portkey.rps).toFixed(2)}× | ${met(c32.worker.rps >= 2 * c32.portkey.rps && c32s.worker.rps >= 2 * c32s.portkey.rps)} |`);
+  lines.push(`| workerd CPU per buffered request ≤ 0.4 ms (c=32 run: process CPU / requests) | worker ${cpu(c32, 'worker')}, floor ${cpu(c32, 'floor')} | worker ${cpu(c32s, 'worker')}, floor ${cpu(c32s, 'floor')} | ${met(c32.worker.cpuMs != null && c32.worker.cpuMs <= 0.4)} |`);
   lines.push('');
   lines.push('Notes:');
   lines.push('- All processes (client, fleet, workerd, Portkey) share the same cores, so at concurrency 32 ' +

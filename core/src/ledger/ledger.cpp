@@ -484,6 +484,29 @@ const char* Ledger::FirstBreach(uint32_t key, Picos credits, Picos byok,
   return nullptr;
 }
 
+bool Ledger::FitsWithoutHolds(uint32_t key, Picos credits, Picos byok,
+                              const UtcPeriods& now) const {
+  if (static_cast<__int128>(balance()) - credits < 0) return false;
+  auto fits = [&](const Budget& b) {
+    if (!b.limit) return true;
+    return static_cast<__int128>(b.Spent(now)) + credits + (b.include_byok ? byok : 0) <= *b.limit;
+  };
+  const ApiKey& k = keys_[key];
+  if (!fits(k.budget)) return false;
+  const Workspace* ws =
+      k.workspace >= 0 && !workspaces_[k.workspace].deleted ? &workspaces_[k.workspace] : nullptr;
+  if (ws != nullptr && !fits(ws->budget)) return false;
+  for (uint32_t g : k.guardrails) {
+    if (!guardrails_[g].deleted && !fits(guardrails_[g].budget)) return false;
+  }
+  if (ws != nullptr) {
+    for (uint32_t g : ws->guardrails) {
+      if (!guardrails_[g].deleted && !fits(guardrails_[g].budget)) return false;
+    }
+  }
+  return true;
+}
+
 Status Ledger::Refusal(const char* breach, uint32_t key, Picos credits,
                        const UtcPeriods& now) const {
   std::string need = "$" + FormatUsd(credits);
@@ -566,7 +589,9 @@ uint64_t ReserveFingerprint(const ReserveRequest& r) {
   return f.value();
 }
 
-uint64_t SettleFingerprint(const SettleRequest& r) {
+}  // namespace
+
+uint64_t internal::SettleFingerprint(const SettleRequest& r) {
   internal::Fingerprint f;
   if (r.priced != nullptr) {
     const Cost& c = r.priced->cost;
@@ -592,9 +617,40 @@ uint64_t SettleFingerprint(const SettleRequest& r) {
   return f.value();
 }
 
+namespace {
+
 constexpr int64_t kMaxTokensBound = int64_t{1} << 40;  // far beyond any model, far below overflow
 
 }  // namespace
+
+Result<Hold> WorstCaseHold(const ReserveRequest& req, int64_t fallback_max_tokens) {
+  if (req.attempts.empty())
+    return Status::InvalidArgument("a reservation needs attempts", "attempts");
+  if (req.estimated_prompt_tokens < 0 || req.estimated_prompt_tokens > kMaxTokensBound ||
+      req.images < 0 || req.images > kMaxTokensBound ||
+      (req.max_tokens && (*req.max_tokens < 0 || *req.max_tokens > kMaxTokensBound))) {
+    return Status::InvalidArgument("token counts must be between 0 and 2^40");
+  }
+  std::vector<int64_t> caps(req.attempts.size());
+  int64_t full = 0;
+  for (size_t i = 0; i < req.attempts.size(); ++i) {
+    const AttemptPrices& a = req.attempts[i];
+    if (a.prices == nullptr) return Status::InvalidArgument("attempt without prices", "attempts");
+    if (a.context_length < 0 || a.max_completion_tokens < 0) {
+      return Status::InvalidArgument("endpoint limits must not be negative", "attempts");
+    }
+    caps[i] = CompletionCap(EndpointCap(a, req.estimated_prompt_tokens), req.max_tokens,
+                            fallback_max_tokens);
+    full = std::max(full, caps[i]);
+  }
+  const Worst worst =
+      WorstCase(req.attempts, caps.data(), req.estimated_prompt_tokens, req.images, full);
+  Hold hold;
+  hold.amount = worst.credits;
+  hold.byok_amount = worst.byok;
+  hold.max_tokens = full;
+  return hold;
+}
 
 Result<Hold> Ledger::Reserve(const ReserveRequest& req) {
   SY_RETURN_IF_ERROR(internal::CheckId(req.id, "id"));
@@ -682,6 +738,19 @@ Result<Hold> Ledger::Reserve(const ReserveRequest& req) {
     affordable = lo;
   }
   const int64_t requested = req.max_tokens.value_or(full);
+  // In flight: the request would fit if the holds of requests (and leases) in flight were
+  // settled. That refusal is transient: OpenRouter's 402 in_flight_budget_exhausted.
+  if (held_ > 0 && FitsWithoutHolds(slot, worst.credits, worst.byok, now)) {
+    return Status::PaymentRequired(
+               "In-flight budget exhausted: requests in flight already hold the remaining budget "
+               "(" + std::string(breach) + "); this request requires up to $" +
+               FormatUsd(worst.credits) + ". Retry when they finish.")
+        .With("reason", "in_flight_budget_exhausted")
+        .With("limit_source", "in_flight_budget")
+        .With("limit", breach)
+        .With("retry_after_seconds", 1)
+        .With("requested_tokens", requested);
+  }
   if (affordable >= 1) {
     return Status::PaymentRequired(
                "This request requires more credits, or fewer max_tokens. You requested up to " +
@@ -739,7 +808,7 @@ Result<Settlement> Ledger::Settle(const SettleRequest& req) {
   if (req.prices == nullptr && req.priced == nullptr) {
     return Status::InvalidArgument("settle needs the priced usage or the endpoint's prices");
   }
-  const uint64_t fingerprint = SettleFingerprint(req);
+  const uint64_t fingerprint = internal::SettleFingerprint(req);
   auto open = active_.find(req.id);
   if (open == active_.end()) {
     auto it = closed_.find(req.id);

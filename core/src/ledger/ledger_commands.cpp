@@ -50,6 +50,18 @@
 //                    http_referer, app_title, app_id, external_user, session_id}}
 //     release       {id, now_ms}
 //     expire        {now_ms}
+//   credit leases (ledger.h, "credit leases")
+//     lease_grant   {id, key_hash, want, min?, share?, ttl_ms?, now_ms}
+//                                                 → {id, amount, expires_at_ms, replayed}
+//     lease_settle  {lease, key_hash, <settle fields>}   settles id on the lease (return = release)
+//     lease_trim    {id, amount}                  frees up to amount of the lease → {trimmed}
+//   an isolate's lease book (a ledger with no account)
+//     book_add      {lease, key_hash, amount, use_until_ms, expires_at_ms}
+//     book_reserve  {<reserve fields>}            → {id, lease, hold} (402 reason "lease": none covers)
+//     book_done     {id, priced? | charged? | released?} → {id, lease} (none: the whole hold)
+//     book_idle     {now_ms, all?}                → {leases: [{lease, key_hash, unused, used}]}
+//     book_status   {key_hash, now_ms}            → {available, want, leases, open}
+//     book_trim     {key_hash}                    → {trims: [{id, amount}]} (send as lease_trim)
 //   records and state
 //     generation    {id}                          → GET /generation body
 //     generations   {limit?, key_hash?}           → newest first
@@ -284,8 +296,12 @@ Result<Json> Ledger::Apply(const Json& command, const Catalog* catalog) {
 Result<Json> Ledger::ApplyCommand(const Json& c, const Catalog* catalog) {
   std::string_view op = FindString(c, "op").value_or("");
 
-  if (op == "reserve") return ReserveCommand(c, catalog);
-  if (op == "settle") return SettleCommand(c, catalog);
+  if (op == "reserve" || op == "book_reserve") return ReserveCommand(c, catalog);
+  if (op == "settle" || op == "lease_settle") return SettleCommand(c, catalog);
+  if (op == "lease_grant" || op == "lease_trim" || op == "book_add" || op == "book_done" ||
+      op == "book_idle" || op == "book_status" || op == "book_trim") {
+    return LeaseCommand(op, c, catalog);
+  }
   if (op == "release") {
     SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
     SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
@@ -792,6 +808,19 @@ Result<Json> Ledger::ReserveCommand(const Json& c, const Catalog* catalog) {
   req.max_tokens = max_tokens;
   req.images = images.value_or(0);
   req.attempts = attempts;
+  if (FindString(c, "op") == std::string_view("book_reserve")) {
+    // The isolate's book: the same worst case, taken from a lease instead of the account.
+    SY_RETURN_IF_ERROR(internal::CheckId(id, "id"));
+    SY_ASSIGN_OR_RETURN(Hold worst, WorstCaseHold(req, config_.fallback_max_tokens));
+    if (worst.byok_amount > 0) {
+      return Status::PaymentRequired("BYOK requests reserve at the account").With("reason", "lease");
+    }
+    SY_ASSIGN_OR_RETURN(std::string lease, book_.Take(id, key_hash, worst.amount, now));
+    return Json{{"id", std::string(id)},
+                {"lease", std::move(lease)},
+                {"hold", UsdJson(worst.amount)},
+                {"max_tokens", worst.max_tokens}};
+  }
   SY_ASSIGN_OR_RETURN(Hold hold, Reserve(req));
   return Json{{"id", std::string(id)},
               {"hold", UsdJson(hold.amount)},
@@ -862,7 +891,14 @@ Result<Json> Ledger::SettleCommand(const Json& c, const Catalog* catalog) {
   req.usage = usage;
   req.options = options;
   req.record = &record;
-  SY_ASSIGN_OR_RETURN(Settlement s, Settle(req));
+  Settlement s;
+  if (FindString(c, "op") == std::string_view("lease_settle")) {
+    SY_ASSIGN_OR_RETURN(std::string_view lease, RequiredString(c, "lease"));
+    SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
+    SY_ASSIGN_OR_RETURN(s, SettleOnLease(lease, key_hash, req));
+  } else {
+    SY_ASSIGN_OR_RETURN(s, Settle(req));
+  }
   return Json{{"id", std::string(id)},
               {"usage", RenderUsage(usage, s.cost)},
               {"charged", UsdJson(s.cost.charged)},
@@ -874,6 +910,115 @@ Result<Json> Ledger::SettleCommand(const Json& c, const Catalog* catalog) {
               {"late", s.late},
               {"replayed", s.replayed},
               {"balance", UsdJson(balance())}};
+}
+
+// ---- leases
+// ------------------------------------------------------------------------------------
+
+Result<Json> Ledger::LeaseCommand(std::string_view op, const Json& c, const Catalog*) {
+  auto usd = [&](const char* name, bool required) -> Result<std::optional<Picos>> {
+    const Json* v = Find(c, name);
+    if (v == nullptr || v->is_null()) {
+      if (required) return Status::InvalidArgument(std::string(name) + " is required", name);
+      return std::optional<Picos>();
+    }
+    Result<Picos> p = ParseUsdJson(*v);
+    if (!p.ok()) return Status::InvalidArgument(p.status().message(), name);
+    return std::optional<Picos>(*p);
+  };
+  if (op == "lease_grant") {
+    SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
+    SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
+    SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
+    SY_ASSIGN_OR_RETURN(std::optional<int64_t> ttl, OptionalCount(c, "ttl_ms"));
+    SY_ASSIGN_OR_RETURN(std::optional<Picos> want, usd("want", true));
+    SY_ASSIGN_OR_RETURN(std::optional<Picos> min, usd("min", false));
+    LeaseRequest req;
+    req.id = id;
+    req.key_hash = key_hash;
+    req.now_ms = now;
+    req.ttl_ms = ttl.value_or(0);
+    req.want = *want;
+    req.min = min.value_or(1);
+    if (const Json* share = Find(c, "share"); share != nullptr && !share->is_null()) {
+      Result<int64_t> ppm = ParseFractionPpm(*share);
+      if (!ppm.ok()) return Status::InvalidArgument(ppm.status().message(), "share");
+      req.share_ppm = *ppm;
+    }
+    SY_ASSIGN_OR_RETURN(LeaseGrant g, GrantLease(req));
+    return Json{{"id", std::string(id)},
+                {"amount", UsdJson(g.amount)},
+                {"expires_at_ms", g.expires_at_ms},
+                {"replayed", g.replayed},
+                {"available", UsdJson(available())}};
+  }
+  if (op == "lease_trim") {
+    SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
+    SY_ASSIGN_OR_RETURN(std::optional<Picos> amount, usd("amount", true));
+    SY_ASSIGN_OR_RETURN(Picos trimmed, TrimLease(id, *amount));
+    return Json{{"id", std::string(id)}, {"trimmed", UsdJson(trimmed)}};
+  }
+  if (op == "book_trim") {
+    SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
+    Json out = Json::array();
+    for (const auto& [lease, amount] : book_.Trim(key_hash)) {
+      out.push_back({{"id", lease}, {"amount", UsdJson(amount)}});
+    }
+    return Json{{"trims", std::move(out)}};
+  }
+  if (op == "book_add") {
+    SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "lease"));
+    SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
+    SY_ASSIGN_OR_RETURN(std::optional<Picos> amount, usd("amount", true));
+    std::optional<int64_t> use_until = FindInt(c, "use_until_ms");
+    std::optional<int64_t> expires = FindInt(c, "expires_at_ms");
+    if (!use_until || !expires || *use_until > *expires) {
+      return Status::InvalidArgument("use_until_ms and expires_at_ms (use_until ≤ expires)");
+    }
+    BookLease lease;
+    lease.id = std::string(id);
+    lease.key_hash = std::string(key_hash);
+    lease.amount = *amount;
+    lease.use_until_ms = *use_until;
+    lease.expires_at_ms = *expires;
+    SY_RETURN_IF_ERROR(book_.Add(std::move(lease)));
+    return Json{{"lease", std::string(id)}, {"leases", book_.size()}};
+  }
+  if (op == "book_done") {
+    SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
+    // What the request was charged: the settle command's priced cost, or `charged`; released:
+    // nothing; none of these: its whole hold (what the book cannot know it counts as spent).
+    std::optional<Picos> charged;
+    if (const Json* p = Find(c, "priced"); p != nullptr && !p->is_null()) {
+      SY_ASSIGN_OR_RETURN(PricedUsage priced, PricedUsageFromJson(*p));
+      charged = priced.cost.charged;
+    } else if (FindBool(c, "released").value_or(false)) {
+      charged = std::nullopt;
+    } else {
+      SY_ASSIGN_OR_RETURN(charged, usd("charged", false));
+      if (!charged) charged = book_.HoldOf(id);
+    }
+    SY_ASSIGN_OR_RETURN(std::string lease, book_.Done(id, charged));
+    return Json{{"id", std::string(id)}, {"lease", std::move(lease)}};
+  }
+  if (op == "book_idle") {
+    SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
+    Json out = Json::array();
+    for (const BookLease& l : book_.Idle(now, FindBool(c, "all").value_or(false))) {
+      out.push_back({{"lease", l.id},
+                     {"key_hash", l.key_hash},
+                     {"unused", UsdJson(std::max<Picos>(0, l.left()))},
+                     {"used", UsdJson(l.used)}});
+    }
+    return Json{{"leases", std::move(out)}};
+  }
+  // book_status
+  SY_ASSIGN_OR_RETURN(std::string_view key_hash, RequiredString(c, "key_hash"));
+  SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
+  return Json{{"available", UsdJson(book_.Available(key_hash, now))},
+              {"want", UsdJson(book_.Want(key_hash, now))},
+              {"leases", book_.size()},
+              {"open", book_.open()}};
 }
 
 }  // namespace switchyard

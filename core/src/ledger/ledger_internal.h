@@ -172,6 +172,8 @@ Result<Usage> UsageFromJson(const Json& json);
 Result<std::vector<std::string>> StringListFromJson(const Json& json, std::string_view field);
 Result<std::optional<std::vector<std::string>>> OptionalStringList(const Json* json,
                                                                    std::string_view field);
+// The content of a settle command (idempotent retries compare it).
+uint64_t SettleFingerprint(const SettleRequest& r);
 Json SettingsJson(const LedgerConfig& config);
 Status ApplySettings(const Json& json, LedgerConfig* config);
 Json PolicyJson(const AccountPolicy& policy);

@@ -646,6 +646,10 @@ Result<Json> Ledger::ApplyLogEntry(const Json& entry) {
     PlaceHold(id, static_cast<uint32_t>(key), h, FindInt(entry, "now_ms").value_or(0), *fp);
     return Json::object();
   }
+  if (op == "lease_shrink") {
+    SY_RETURN_IF_ERROR(ReplayLeaseShrink(entry));
+    return Json::object();
+  }
   if (op == "charge") {
     bool open = active_.count(id) > 0;
     auto it = closed_.find(id);

@@ -3,6 +3,16 @@
 // core's Ledger (the WASI build), so a reservation is strongly consistent however many isolates
 // serve the account's requests: the check and the hold are one step in one object.
 //
+// Credit leases (ledger.h "credit leases"; the isolate's side is at the end of chat.js): the
+// object also grants isolates leases — a slice of a key's remaining budget held in this ledger
+// as one hold, at most half the headroom, expiring after the lease's use window plus the longest
+// a request may run — so that most requests reserve in their isolate with no round trip. The
+// isolate's settlements name their lease (its hold pays for them, settleMany), leftovers come
+// back as lease_trim (with a fallback reservation) or a return (release), and a lease no one
+// returns is released at its expiry: lazily when a lease is granted or a reservation refused,
+// and by the periodic expire of the flush. A reservation refused only because of holds in
+// flight (requests' and leases') is 402 in_flight_budget_exhausted, as OpenRouter's.
+//
 // Persistence (SQLite, ctx.storage.sql): the ledger runs with its journal on and hands its
 // operation log to the DO (take_log), which appends it to `ledger_log` (one row per batch) and
 // every SNAPSHOT_EVERY_BYTES of log folds it into a fresh snapshot (`ledger_state`). On construction
@@ -27,6 +37,8 @@
 // the whole state (milliseconds, on the object's thread), a restore replays at most this much.
 const SNAPSHOT_EVERY_BYTES = 8 << 20;
 const EXPIRE_EVERY_MS = 60_000;
+// Granting a lease first releases the leases (and holds) past their expiry, at most this often.
+const LEASE_EXPIRE_EVERY_MS = 1000;
 // Generation records are kept this long (GET /generation), pruned hourly.
 const GENERATION_RETENTION_MS = 30 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
@@ -47,6 +59,8 @@ export function makeAccountObject(runtime, DurableObjectBase) {
       this.logBytes = 0;
       this.flushTimer = null;
       this.lastExpire = 0;
+      this.lastLeaseExpire = 0;
+      this.leasesGranted = 0;
       this.lastPrune = 0;
       this.pendingGenerations = new Map(); // id → rendered record (JSON text), until the next flush
       this.byokRows = null; // rows of byok_keys (ciphertext), loaded on first use
@@ -195,13 +209,29 @@ export function makeAccountObject(runtime, DurableObjectBase) {
      * Reserves the worst case of a plan's attempts (402 when it does not fit). The command comes
      * as JSON text (cheaper over RPC than an object: the core parses it once).
      */
-    async reserve(command) {
-      return this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+    // `trims` ([{id, amount}], from the isolate's lease book): lease fragments the isolate gives
+    // back first, so they never stand between the key's budget and this request.
+    async reserve(command, trims = null) {
+      if (Array.isArray(trims)) {
+        const now = Date.now();
+        for (const t of trims) await this.#apply({ op: 'lease_trim', id: t.id, amount: t.amount, now_ms: now }, { mutates: 'batch' });
+      }
+      const r = await this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+      // Refused: leases (and holds) past their expiry may be what stands in the way — an isolate
+      // that was evicted never returns its leases. Release them now and try once more.
+      const now = Date.now();
+      if (r.status === 402 && now - this.lastLeaseExpire >= LEASE_EXPIRE_EVERY_MS) {
+        this.lastLeaseExpire = now;
+        const x = await this.#apply({ op: 'expire', now_ms: now }, { mutates: 'batch' });
+        if (x.status === 200 && x.body.expired?.length) return this.#apply(withOp('reserve', command), { mutates: 'batch', router: true });
+      }
+      return r;
     }
 
     /** Charges the actual usage, records the generation, frees the hold. */
-    async settle(id, command) {
-      const r = await this.#apply(withOp('settle', command), { mutates: 'batch', router: true });
+    async settle(id, command, on = null) {
+      const c = on?.lease ? withOp('lease_settle', command, { lease: on.lease, key_hash: on.key_hash }) : withOp('settle', command);
+      const r = await this.#apply(c, { mutates: 'batch', router: true });
       if (r.status === 200) {
         try {
           if (this.ledger && !this.ledger.freed) this.pendingGenerations.set(id, this.ledger.applyText({ op: 'generation', id }));
@@ -218,17 +248,48 @@ export function makeAccountObject(runtime, DurableObjectBase) {
      * A command refused for a detail of its record (400, 413) is settled again with a bare
      * record: the charge must not be lost over the record.
      */
+    // An item may name a lease: [id, command, {lease, key_hash}] settles the generation on the
+    // isolate's lease (the lease's hold pays for it), and [leaseId, null, {return: true}] returns
+    // what is left of a lease. Items run in order, so a lease is returned after its settlements.
     async settleMany(items) {
       const out = [];
-      for (const [id, command] of items) {
-        let r = await this.settle(id, command);
+      for (const [id, command, on] of items) {
+        if (on && on.return === true) {
+          out.push(await this.release(id));
+          continue;
+        }
+        let r = await this.settle(id, command, on);
         if (r.status === 400 || r.status === 413) {
           const bare = bareSettle(command);
-          if (bare) r = await this.settle(id, bare);
+          if (bare) r = await this.settle(id, bare, on);
         }
         out.push(r);
       }
       return out;
+    }
+
+    // ---- credit leases (ledger.h "credit leases"; chat.js holds the isolate's side) -----------
+
+    /**
+     * Leases the calling isolate up to `want` (USD text) of the key's remaining budget (at most
+     * half of it; 402 when less than `min` fits) for ttlMs → {status, body: {id, amount,
+     * expires_at_ms}}. Leases never returned are released here at their expiry: lazily on the
+     * next lease, and at least every EXPIRE_EVERY_MS by the flush.
+     */
+    async lease(keyHash, want, min, ttlMs) {
+      const now = Date.now();
+      const ledger = await this.#ledger();
+      if (!ledger) return NO_ACCOUNT;
+      if (now - this.lastLeaseExpire >= LEASE_EXPIRE_EVERY_MS) {
+        this.lastLeaseExpire = now;
+        await this.#apply({ op: 'expire', now_ms: now }, { mutates: 'batch' });
+      }
+      const r = await this.#apply({
+        op: 'lease_grant', id: `lease-${now}-${crypto.getRandomValues(new Uint32Array(2)).join('')}`,
+        key_hash: keyHash, want, min, ttl_ms: ttlMs, now_ms: now,
+      }, { mutates: 'batch' });
+      if (r.status === 200) this.leasesGranted++;
+      return r;
     }
 
     async release(id) {
@@ -247,7 +308,10 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Exact totals (decimal strings) and the number of open holds: for operators and tests. */
     async balance() {
-      return this.#apply({ op: 'balance' });
+      const r = await this.#apply({ op: 'balance' });
+      // Leases granted to isolates since this object started (in memory: for operators, tests).
+      if (r.status === 200) r.body.leases_granted = this.leasesGranted;
+      return r;
     }
 
     async generation(id) {
@@ -407,10 +471,11 @@ function bareSettle(command) {
 }
 
 /** {op, now_ms} + a command given as an object or as JSON object text. */
-function withOp(op, command) {
+function withOp(op, command, extra = null) {
   const now = Date.now();
-  if (typeof command === 'string') return `{"op":"${op}","now_ms":${now},${command.slice(command.indexOf('{') + 1)}`;
-  return { op, ...command, now_ms: now };
+  const more = extra ? `${JSON.stringify(extra).slice(1, -1)},` : '';
+  if (typeof command === 'string') return `{"op":"${op}","now_ms":${now},${more}${command.slice(command.indexOf('{') + 1)}`;
+  return { op, ...command, ...extra, now_ms: now };
 }
 
 export function errorResult(e) {

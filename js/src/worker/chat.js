@@ -3,8 +3,9 @@
 // health hears, what is settled — is the core's Session, driven by the shared host loop
 // (../loop.js) exactly as any other host drives it:
 //
-//   authenticate → open a Session (the core plans) → reserve (account Durable Object; 402 on
-//   refusal) → runSession (fetch, timers, the secrets of each attempt) → answer → settle what the
+//   authenticate → open a Session (the core plans) → reserve (on this isolate's credit lease
+//   when one covers the worst case, else at the account Durable Object; 402 on refusal; see
+//   "credit leases" at the end) → runSession (fetch, timers, the secrets of each attempt) → answer → settle what the
 //   core says was generated (or release the hold) after the response, through ctx.waitUntil.
 //
 // What is the worker's and stays here: authentication, the account object (reserve, batched
@@ -112,19 +113,26 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     redact: requestRedactor(config, callerToken(request), caller.byok),
   };
 
-  let hold;
+  const reservation = {
+    id: genId,
+    key_hash: caller.keyHash,
+    estimated_prompt_tokens: p.estimated_prompt_tokens,
+    ...(p.max_tokens != null ? { max_tokens: p.max_tokens } : {}),
+    attempts: p.attempts.map((a) => ({ endpoint: a.endpoint, byok: a.byok })),
+  };
+  // The isolate's lease first (no round trip); the account object when no lease covers it.
+  const local = leaseReserve(job, reservation, now);
+  job.lease = local.lease;
+  let hold = { status: 200 };
   try {
-    hold = await caller.stub.reserve(JSON.stringify({
-      id: genId,
-      key_hash: caller.keyHash,
-      estimated_prompt_tokens: p.estimated_prompt_tokens,
-      ...(p.max_tokens != null ? { max_tokens: p.max_tokens } : {}),
-      attempts: p.attempts.map((a) => ({ endpoint: a.endpoint, byok: a.byok })),
-    }));
+    if (!job.lease) hold = await caller.stub.reserve(JSON.stringify(reservation), local.trims);
   } catch (e) {
     session.free();
     throw e;
   }
+  // Served (locally or by the account): ask for the next lease if the book runs low. After the
+  // account's answer, so a request's own reservation never waits behind its isolate's lease.
+  if (hold.status === 200) leaseRefill(job, now);
   if (hold.status !== 200) {
     session.free();
     if (hold.status === 401 || hold.status === 403) services.auth.forget(caller.keyHash);
@@ -200,7 +208,10 @@ function respondWith(job, final) {
 
 /** After the response: settle what the core says was generated, or release the hold. */
 function account(job, final) {
-  return final?.settle ? settle(job, final.settle) : release(job);
+  if (job.lease) return leaseDone(job, final?.settle ?? null);
+  const done = final?.settle ? settle(job, final.settle) : release(job);
+  const book = leaseBooks.get(job.caller.accountId);
+  return book ? Promise.all([done, watchIdle(job, book)]) : done;
 }
 
 // ---- buffered -----------------------------------------------------------------------------------
@@ -316,16 +327,17 @@ const SETTLE_BATCH_MAX = 64;
 const settleBatches = new Map(); // accountId → the open batch {items: [[id, command]]}
 
 /** Queues one settlement; the promise (of the batch's sender only) ends when the batch did. */
-function queueSettlement(caller, id, command) {
+function queueSettlement(caller, id, command, on) {
+  const item = on ? [id, command, on] : [id, command];
   const open = settleBatches.get(caller.accountId);
   if (open) {
-    open.items.push([id, command]);
+    open.items.push(item);
     // Full: closed to newcomers. Only its opener may send it (its stub, its request), which its
     // timer does within SETTLE_BATCH_MS.
     if (open.items.length >= SETTLE_BATCH_MAX) settleBatches.delete(caller.accountId);
     return Promise.resolve();
   }
-  const batch = { items: [[id, command]] };
+  const batch = { items: [item] };
   settleBatches.set(caller.accountId, batch);
   return new Promise((resolve) => {
     setTimeout(() => {
@@ -356,6 +368,7 @@ function settle(job, command) {
 }
 
 async function release(job) {
+  if (job.lease) return leaseDone(job, null);
   await afterResponse();
   try {
     const r = await job.caller.stub.release(job.genId);
@@ -363,4 +376,163 @@ async function release(job) {
   } catch (e) {
     console.error(job.redact.text(`switchyard: release ${job.genId} failed: ${e.message}`));
   }
+}
+
+// ---- credit leases --------------------------------------------------------------------------------
+// The isolate's side of leases (ledger.h "credit leases"): a lease book per account — a core
+// Ledger used only for its LeaseBook, so the arithmetic is the core's — from which each request's
+// worst case is held locally, with no round trip. The account object granted each lease as one
+// hold on the key, so what the book lends is already reserved in the account's ledger.
+// Settlements still go to the account object (in the settle batches, naming the lease: its hold
+// pays for them), so /credits, /key and /generation stay exact; a release costs no round trip.
+// A lease is used until use_until (its expiry less the longest a request may run, so every
+// request on it settles before it expires); the book returns it once it is past that, or spent,
+// and its requests have ended. An isolate that is evicted never returns its leases: the account
+// object releases them at their expiry. Refills are asked ahead of need, in the background of
+// the request that notices the book running low, sized from the demand the book observed.
+const LEASE_USE_MS = 10_000;
+const LEASE_MARGIN_MS = 5_000;
+const LEASE_IDLE_MS = 1_000;
+const LEASE_WATCH_ROUNDS = 20;
+const leaseBooks = new Map(); // accountId → {ledger, generation, pending: Set<keyHash>}
+
+function leaseBook(job) {
+  const { runtime } = job.services;
+  const sy = runtime.core;
+  if (!sy || sy.broken) return null;
+  let book = leaseBooks.get(job.caller.accountId);
+  if (book && (book.generation !== runtime.generation || book.ledger.freed)) book = null;
+  if (!book) {
+    book = { ledger: new sy.Ledger(), generation: runtime.generation, pending: new Set() };
+    leaseBooks.set(job.caller.accountId, book);
+  }
+  return book;
+}
+
+/**
+ * Holds the request's worst case on a lease of this isolate → {lease} (its id), or {lease: null,
+ * trims}: no lease covers it, and what the key's leases had left goes back to the account with
+ * the request's own reservation (trims), so no fragment of a lease stands in its way.
+ */
+function leaseReserve(job, reservation, now) {
+  const none = { lease: null, trims: null };
+  if (job.env?.SWITCHYARD_LEASES === '0') return none; // leases off (comparisons, tests)
+  let book;
+  try {
+    book = leaseBook(job);
+  } catch {
+    return none;
+  }
+  if (!book) return none;
+  book.uses = (book.uses ?? 0) + 1;
+  let out = none;
+  try {
+    out = { lease: book.ledger.apply({ op: 'book_reserve', now_ms: now, ...reservation }, job.router).lease, trims: null };
+  } catch {
+    // No lease covers it (or the book cannot price it): the account object decides.
+    try {
+      const { trims } = book.ledger.apply({ op: 'book_trim', key_hash: reservation.key_hash });
+      if (trims.length) out = { lease: null, trims };
+    } catch { /* nothing to give back */ }
+  }
+  return out;
+}
+
+function leaseRefill(job, now) {
+  if (job.env?.SWITCHYARD_LEASES === '0') return;
+  const book = leaseBooks.get(job.caller.accountId);
+  if (book && !book.ledger.freed) refill(job, book, now);
+}
+
+/** Asks the account object for another lease when the book runs low (one request at a time). */
+function refill(job, book, now) {
+  const keyHash = job.caller.keyHash;
+  if (book.pending.has(keyHash)) return;
+  let want;
+  try {
+    want = book.ledger.apply({ op: 'book_status', key_hash: keyHash, now_ms: now }).want;
+  } catch {
+    return;
+  }
+  if (!want || Number(want) === 0) return;
+  book.pending.add(keyHash);
+  const totalMs = job.config.totalTimeoutMs;
+  const ttl = LEASE_USE_MS + totalMs + LEASE_MARGIN_MS;
+  // The request that asks keeps itself alive until the answer (its stub, its waitUntil); no
+  // other request waits on it: they use the lease once it is in the book.
+  job.ctx.waitUntil((async () => {
+    try {
+      const r = await job.caller.stub.lease(keyHash, want, minLease(want), ttl);
+      if (r.status === 200 && !book.ledger.freed) {
+        book.ledger.apply({
+          op: 'book_add', lease: r.body.id, key_hash: keyHash, amount: r.body.amount,
+          expires_at_ms: r.body.expires_at_ms,
+          use_until_ms: r.body.expires_at_ms - totalMs - LEASE_MARGIN_MS,
+        });
+      }
+    } catch (e) {
+      console.error(`switchyard: lease for ${job.caller.accountId} failed: ${e.message}`);
+    } finally {
+      book.pending.delete(keyHash);
+    }
+  })());
+}
+
+// A lease smaller than an eighth of what the book wants is not worth holding.
+function minLease(want) {
+  const n = Number(want) / 8;
+  return n > 0 ? n.toFixed(12).replace(/0+$/, '').replace(/\.$/, '') || '0' : '0';
+}
+
+/** A leased request ended: free its local hold, settle on the lease, return idle leases. */
+async function leaseDone(job, command) {
+  const book = leaseBooks.get(job.caller.accountId);
+  const text = command ? JSON.stringify(job.redact.value(command)) : null;
+  if (book && !book.ledger.freed) {
+    try {
+      book.ledger.apply(command
+        ? { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) }
+        : { op: 'book_done', id: job.genId, released: true });
+    } catch (e) {
+      console.error(`switchyard: lease book ${job.genId}: ${e.message}`);
+    }
+  }
+  const sends = [];
+  if (text) sends.push(queueSettlement(job.caller, job.genId, text, { lease: job.lease, key_hash: job.caller.keyHash }));
+  if (book) sends.push(...returnIdle(job, book, false));
+  if (book) sends.push(watchIdle(job, book));
+  await Promise.all(sends);
+}
+
+/**
+ * Idle: once nothing has used the book for LEASE_IDLE_MS, every lease with no open request goes
+ * back. One request at a time watches (its waitUntil carries the wait, at most
+ * LEASE_WATCH_ROUNDS rounds; a later request takes over after that).
+ */
+async function watchIdle(job, book) {
+  if (book.watching || book.ledger.freed || job.env?.SWITCHYARD_LEASES === '0') return;
+  book.watching = true;
+  try {
+    // Counted in uses, not in clock time (workerd's clock stands still between I/O events).
+    for (let round = 0; round < LEASE_WATCH_ROUNDS; round++) {
+      const seen = book.uses ?? 0;
+      await new Promise((r) => setTimeout(r, LEASE_IDLE_MS));
+      if ((book.uses ?? 0) === seen) {
+        await Promise.all(returnIdle(job, book, true));
+        return;
+      }
+    }
+  } finally {
+    book.watching = false;
+  }
+}
+
+/** Returns the leases the book no longer uses (all of them, when the isolate is idle). */
+function returnIdle(job, book, all) {
+  if (book.ledger.freed) return [];
+  let idle = [];
+  try {
+    idle = book.ledger.apply({ op: 'book_idle', now_ms: Date.now(), all }).leases;
+  } catch { /* nothing to return */ }
+  return idle.map((l) => queueSettlement(job.caller, l.lease, null, { return: true }));
 }

@@ -278,6 +278,115 @@ struct Movement {
 };
 const char* MovementKindName(Movement::Kind kind);
 
+// ---- credit leases ------------------------------------------------------------------------------
+//
+// A lease moves the reservation off the account's critical path. The account's ledger grants an
+// isolate a slice of a key's remaining budget as one ordinary hold (GrantLease: a reservation of
+// a fixed amount, id = the lease id, with its own expiry); the isolate keeps the lease in a
+// LeaseBook and reserves each request's worst case against it locally (Take), with the same
+// arithmetic as Reserve (WorstCaseHold). So the money of every in-flight request is inside some
+// hold of the account's ledger, and spend can pass a limit only by the documented overrun.
+//
+// Settling: the isolate sends each finished request to the account as SettleOnLease(lease, ...):
+// the lease's hold shrinks by min(charged, what is left of it) and the generation is charged as a
+// reservation of that amount (an overrun, if any, is the same documented exception as Settle's).
+// Returning: Release(lease id) frees what is left. A lease never returned (the isolate was
+// evicted or crashed) ends at its expiry like any hold (Expire). A lease is usable by the book
+// until use_until_ms, which the host sets at expiry minus the longest a request may run, so a
+// request reserved on a lease settles before the lease's hold expires.
+//
+// In-flight exposure: the leases of a key are holds on the key (and account, workspace,
+// guardrails), so they count against its limit like request holds: exposure beyond a limit stays
+// 0 (the overrun exception aside). What a lease costs is availability: budget leased to one
+// isolate is not available to another until it is used, returned or expired; GrantLease grants
+// at most kLeaseShareDefaultPpm of a key's headroom, so a second isolate always finds some.
+
+inline constexpr int64_t kLeaseShareDefaultPpm = 500'000;  // a lease takes at most half the headroom
+
+struct LeaseRequest {
+  std::string_view id;  // the lease id (a reservation id of the account)
+  std::string_view key_hash;
+  int64_t now_ms = 0;
+  int64_t ttl_ms = 0;  // 0 = LedgerConfig::reservation_ttl_ms
+  Picos want = 0;      // > 0
+  Picos min = 1;       // refused (402) when less than this fits
+  int64_t share_ppm = kLeaseShareDefaultPpm;  // at most this share of the headroom
+};
+
+struct LeaseGrant {
+  Picos amount = 0;
+  int64_t expires_at_ms = 0;
+  bool replayed = false;
+};
+
+// The worst-case hold of a request (what Reserve would hold), without any account: the isolate's
+// book takes this from its lease. BYOK attempts have byok_amount > 0.
+Result<Hold> WorstCaseHold(const ReserveRequest& request, int64_t fallback_max_tokens);
+
+// One lease as an isolate holds it.
+struct BookLease {
+  std::string id;
+  std::string key_hash;
+  Picos amount = 0;  // granted
+  Picos held = 0;    // by open requests
+  Picos used = 0;    // charged by finished requests
+  int64_t use_until_ms = 0;
+  int64_t expires_at_ms = 0;
+  uint32_t open = 0;  // open requests
+  Picos left() const { return amount - held - used; }
+};
+
+// The isolate's side of leases: which lease each open request holds from, and the demand seen
+// per key (to size the next lease). Pure arithmetic; the host does the I/O.
+class LeaseBook {
+ public:
+  static constexpr int64_t kDemandWindowMs = 1000;
+  // Adds a lease granted by the account (ids are unique; a replayed add changes nothing).
+  Status Add(BookLease lease);
+  // Holds `amount` for request `id` from a usable lease of the key (the one expiring first that
+  // covers it). Records the demand either way. kPaymentRequired when no lease covers it.
+  Result<std::string> Take(std::string_view id, std::string_view key_hash, Picos amount,
+                           int64_t now_ms);
+  // Ends request `id`: frees its hold and counts `charged` as used (nullopt: released, nothing
+  // used). Returns the lease it held from.
+  Result<std::string> Done(std::string_view id, std::optional<Picos> charged);
+  // Removes and returns the leases with no open request that can no longer be used (now ≥
+  // use_until_ms), or every lease with no open request when `all`.
+  std::vector<BookLease> Idle(int64_t now_ms, bool all);
+  // Gives back what the key's leases have left (their open requests keep their holds): each
+  // lease's amount drops by its left(), which is returned as (lease id, amount) for the host to
+  // shrink the lease at the account by (lease_trim). Used when a request finds no lease that
+  // covers it, so lease fragments never stand between a key's budget and its requests.
+  std::vector<std::pair<std::string, Picos>> Trim(std::string_view key_hash);
+  // What the key's usable leases still cover at now_ms.
+  Picos Available(std::string_view key_hash, int64_t now_ms) const;
+  // How much more to lease for the key now (0 = enough): about two seconds of the observed
+  // demand, at least four of the largest recent holds, once what is left falls below half that.
+  Picos Want(std::string_view key_hash, int64_t now_ms) const;
+  // The hold of open request `id` (0 when it holds none).
+  Picos HoldOf(std::string_view id) const {
+    auto it = holds_.find(std::string(id));
+    return it == holds_.end() ? 0 : it->second.amount;
+  }
+  size_t size() const { return leases_.size(); }
+  size_t open() const { return holds_.size(); }
+  const std::vector<BookLease>& leases() const { return leases_; }
+
+ private:
+  struct Demand {
+    int64_t window = INT64_MIN;  // start of the current window
+    Picos current = 0, previous = 0, largest = 0;
+    int64_t count = 0, previous_count = 0;  // requests seen
+  };
+  struct Open {
+    std::string lease;
+    Picos amount = 0;
+  };
+  std::vector<BookLease> leases_;
+  std::unordered_map<std::string, Open> holds_;
+  std::unordered_map<std::string, Demand> demand_;
+};
+
 class Ledger {
  public:
   explicit Ledger(LedgerConfig config = {});
@@ -308,6 +417,17 @@ class Ledger {
   Result<Settlement> Settle(const SettleRequest& request);
   // The hold that was freed (0 for a replay or an already expired hold).
   Result<Picos> Release(std::string_view id, int64_t now_ms);
+  // Leases (see "credit leases" above). GrantLease: idempotent by id (a replay returns the grant).
+  Result<LeaseGrant> GrantLease(const LeaseRequest& request);
+  // Settles generation request.id on lease `lease_id` of key `key_hash` (the key is needed when
+  // the lease is already forgotten). The same id again replays like Settle.
+  Result<Settlement> SettleOnLease(std::string_view lease_id, std::string_view key_hash,
+                                   const SettleRequest& request);
+  // Frees up to `amount` of an open lease (what its isolate will not use): the freed amount,
+  // 0 for a lease already closed.
+  Result<Picos> TrimLease(std::string_view lease_id, Picos amount);
+  // The isolate's book (a ledger used as an isolate's lease book holds no account).
+  LeaseBook& book() { return book_; }
   // Frees every hold with expires_at <= now_ms, forgets closed reservations older than the
   // idempotency window, prunes rollups. Returns the ids it expired, sorted.
   std::vector<std::string> Expire(int64_t now_ms);
@@ -403,6 +523,8 @@ class Ledger {
   Settlement Charge(std::string_view id, ReservationMap::iterator it, int64_t now_ms,
                     const Cost& cost, uint64_t fingerprint, GenerationRecord* record);
   UtcPeriods PeriodsAt(int64_t now_ms) const;
+  void ShrinkLease(ReservationMap::iterator lease, Picos amount);
+  Status ReplayLeaseShrink(const Json& entry);
   Result<Movement> Move(Movement::Kind kind, std::string_view id, Picos amount, int64_t now_ms,
                         std::string_view note);
   void AdjustHolds(const Reservation& r, int sign);
@@ -411,6 +533,8 @@ class Ledger {
   // The first limit that (credits, byok) more would break: "credits", "key_limit",
   // "workspace_budget", "guardrail_budget"; nullptr when everything fits.
   const char* FirstBreach(uint32_t key, Picos credits, Picos byok, const UtcPeriods& now) const;
+  // Whether (credits, byok) more would fit if no hold were open (a refusal "in flight").
+  bool FitsWithoutHolds(uint32_t key, Picos credits, Picos byok, const UtcPeriods& now) const;
   Status Refusal(const char* breach, uint32_t key, Picos credits, const UtcPeriods& now) const;
   int32_t KeySlot(std::string_view key_hash) const;
   void JournalCommand(Json command);
@@ -423,6 +547,7 @@ class Ledger {
   Result<Json> GuardrailCommand(std::string_view op, const Json& command);
   Result<Json> ReserveCommand(const Json& command, const Catalog* catalog);
   Result<Json> SettleCommand(const Json& command, const Catalog* catalog);
+  Result<Json> LeaseCommand(std::string_view op, const Json& command, const Catalog* catalog);
   Json RenderKey(const ApiKey& key, int64_t now_ms) const;
   Json RenderWorkspace(const Workspace& ws, int64_t now_ms) const;
   Json RenderGuardrail(const Guardrail& g, int64_t now_ms) const;
@@ -461,6 +586,7 @@ class Ledger {
   void ResizeRing(size_t capacity);
   Rollups rollups_;
   std::vector<JournalEntry> journal_;
+  LeaseBook book_;  // an isolate's leases (not part of the state: leases end with the isolate)
   bool replaying_ = false;
   mutable UtcPeriods periods_cache_;  // PeriodsAt's last day (a pure function's memo)
   mutable bool periods_cached_ = false;
