@@ -265,7 +265,7 @@ export class Switchyard {
           ...(L.idleMs ? { idle_ms: L.idleMs } : {}), ...(L.totalMs ? { total_ms: L.totalMs } : {}),
           ...(L.maxResponseBytes ? { max_response_bytes: L.maxResponseBytes } : {}),
         },
-        record: { ...this.#record, ...(typeof body.user === 'string' ? { external_user: body.user } : {}), ...(typeof body.session_id === 'string' ? { session_id: body.session_id } : {}) },
+        record: this.#record, // the core adds the request's user and session_id
       });
     } catch (e) {
       throw this.#planError(e, id);

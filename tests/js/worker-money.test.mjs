@@ -125,6 +125,24 @@ describe('keys and credits', { timeout: 30_000 }, () => {
     assert.equal((await w.json(`/generation?id=${id}`, { key: stranger.key })).status, 404);
   });
 
+  test('/generation: the session is the body\'s session_id, else the x-session-id header (the core reads both)', async () => {
+    const ask = async (extra, headers) => {
+      const { response } = await w.openai().chat.completions
+        .create({ model: MODEL, messages: user('which session'), provider: ONLY, ...extra }, { headers })
+        .withResponse();
+      const g = await w.generation(response.headers.get('x-generation-id'));
+      assert.equal(g.status, 200);
+      return g.body.data;
+    };
+    assert.equal((await ask({}, { 'x-session-id': 'from-header' })).session_id, 'from-header');
+    const both = await ask({ session_id: 'from-body', user: 'bob' }, { 'x-session-id': 'from-header' });
+    assert.equal(both.session_id, 'from-body');
+    assert.equal(both.external_user, 'bob');
+    const none = await ask({}, {});
+    assert.equal(none.session_id, null);
+    assert.equal(none.external_user, null);
+  });
+
   test('/generation keeps long multi-byte attribution, cut to 256 bytes at a character boundary', async () => {
     const long = 'é'.repeat(200); // 200 characters (the request's limit is 256), 400 bytes of UTF-8
     const session = 'ß'.repeat(100); // 200 bytes: kept whole

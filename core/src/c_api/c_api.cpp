@@ -96,7 +96,9 @@ Result<int64_t> NowMs(const char* input, size_t size, std::string_view what) {
 
 // A request planned against the router's state (session.h's PlanRequest).
 Result<switchyard::PlannedRequest> Plan(RouterState& state, const char* input, size_t size) {
-  SY_ASSIGN_OR_RETURN(Json document, ParseObject(input, size, "plan input", /*empty_ok=*/false));
+  // The client's body arrives spliced in as "request": its errors are stated as the body's.
+  SY_ASSIGN_OR_RETURN(Json document, ParseObject(input, size, "plan input", /*empty_ok=*/false,
+                                                 switchyard::JsonBody{"request", "request body"}));
   const Json* presets = state.presets.is_object() ? &state.presets : nullptr;
   return switchyard::PlanRequest(*state.catalog, state.health, &state.stickiness, presets,
                                  std::move(document));

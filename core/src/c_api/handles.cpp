@@ -76,13 +76,14 @@ Result<std::string_view> InputText(const char* data, size_t size, std::string_vi
 }
 
 // A JSON object from the host; the empty input is {} when `empty_ok`.
-Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok) {
+Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok,
+                         const JsonBody& body) {
   SY_ASSIGN_OR_RETURN(std::string_view text, InputText(data, size, what));
   if (text.empty()) {
     if (empty_ok) return Json::object();
     return Status::InvalidArgument(std::string(what) + " is empty; a JSON object is required");
   }
-  SY_ASSIGN_OR_RETURN(Json value, switchyard::ParseJson(text, {}, what));
+  SY_ASSIGN_OR_RETURN(Json value, switchyard::ParseJson(text, {}, what, body));
   if (!value.is_object()) {
     return Status::InvalidArgument(std::string(what) + " must be a JSON object");
   }

@@ -51,8 +51,10 @@ sy_status_t NullHandle(const char* function);
 const char* ResultBuffer(const std::string* result, size_t* size);
 // The host's bytes as text: (NULL, 0) is empty, (NULL, n > 0) a host bug (400).
 Result<std::string_view> InputText(const char* data, size_t size, std::string_view what);
-// A JSON object from the host's (pointer, size); the empty input is {} when `empty_ok`.
-Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok);
+// A JSON object from the host's (pointer, size); the empty input is {} when `empty_ok`. `body`:
+// a client body spliced into it, whose parse errors are stated in the body's terms.
+Result<Json> ParseObject(const char* data, size_t size, std::string_view what, bool empty_ok,
+                         const JsonBody& body = {});
 
 }  // namespace switchyard::capi
 

@@ -31,6 +31,11 @@ int JsonDepth(std::string_view text, int limit) {
 }
 
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what) {
+  return ParseJson(text, limits, what, JsonBody{});
+}
+
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
+                       const JsonBody& body) {
   if (text.size() > limits.max_bytes) {
     return Status::TooLarge(std::string(what) + " is " + std::to_string(text.size()) +
                             " bytes; the limit is " + std::to_string(limits.max_bytes))
@@ -41,11 +46,39 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
                             std::to_string(limits.max_depth) + " levels")
         .With("limit_depth", limits.max_depth);
   }
-  Json value = Json::parse(text);
-  if (value.is_discarded()) {
-    return Status::InvalidArgument(std::string(what) + " is not valid JSON");
+  Json::ParseError error;
+  Json value = Json::ParseStrict(text, &error);
+  if (!value.is_discarded()) return value;
+
+  // Where it failed, in the terms of the document the failure is in.
+  std::string doc(what);
+  std::string_view path = error.path;
+  if (!body.field.empty() && path.substr(0, body.field.size()) == body.field &&
+      (path.size() == body.field.size() || path[body.field.size()] == '.' ||
+       path[body.field.size()] == '[')) {
+    doc = std::string(body.what);
+    path.remove_prefix(body.field.size());
+    if (!path.empty() && path[0] == '.') path.remove_prefix(1);
   }
-  return value;
+  std::string at(path);
+  switch (error.kind) {
+    case Json::ParseError::Kind::kDuplicateKey: {
+      std::string field = at.empty() ? error.key : at + "." + error.key;
+      return Status::InvalidArgument(doc + " has the key \"" + error.key +
+                                         "\" more than once in one object" +
+                                         (at.empty() ? "" : " (" + at + ")"),
+                                     field)
+          .With("key", error.key);
+    }
+    case Json::ParseError::Kind::kNumberRange:
+      return Status::InvalidArgument((at.empty() ? doc : at) +
+                                         " is a number too large to represent",
+                                     at.empty() ? std::string_view() : std::string_view(at));
+    case Json::ParseError::Kind::kSyntax:
+      break;
+  }
+  return Status::InvalidArgument(doc + " is not valid JSON" +
+                                 (at.empty() ? "" : " (at " + at + ")"));
 }
 
 const Json* Find(const Json& object, std::string_view key) {

@@ -1,6 +1,8 @@
 // json_value.cpp: switchyard::Json — storage, lookups, the parser and the serialiser.
 #include "switchyard/json/json_value.h"
 
+#include "switchyard/json/decimal.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -348,21 +350,41 @@ bool operator==(const Json& a, const Json& b) noexcept {
 
 class JsonParser {
  public:
-  explicit JsonParser(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  explicit JsonParser(std::string_view text, Json::ParseError* error = nullptr)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), err_(error) {}
 
   Json Parse() {
     Json out;
     // A leading UTF-8 byte order mark is skipped, as nlohmann does (RFC 8259 8.1 allows it).
     if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
     SkipSpace();
-    if (!Value(out, 0)) return Json(Json::value_t::discarded);
+    if (!Value(out, 0)) return Failed();
     SkipSpace();
-    if (p_ != end_) return Json(Json::value_t::discarded);
+    if (p_ != end_) return Failed();
     return out;
   }
 
  private:
   static constexpr int kMaxDepth = 512;
+
+  Json Failed() {
+    if (err_) err_->offset = static_cast<size_t>(std::min(p_, end_) - begin_);
+    return Json(Json::value_t::discarded);
+  }
+
+  // Unwinding a failure: the path grows outwards, "content" → "[2].content" → "messages[2]...".
+  void FailedIn(std::string_view key) {
+    if (!err_) return;
+    std::string& path = err_->path;
+    if (!path.empty() && path[0] != '[') path.insert(path.begin(), '.');
+    path.insert(0, key);
+  }
+  void FailedAt(size_t index) {
+    if (!err_) return;
+    std::string& path = err_->path;
+    if (!path.empty() && path[0] != '[') path.insert(path.begin(), '.');
+    path.insert(0, "[" + std::to_string(index) + "]");
+  }
 
   void SkipSpace() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -408,9 +430,17 @@ class JsonParser {
       if (p_ >= end_ || *p_ != ':') return false;
       ++p_;
       SkipSpace();
+      if (err_ != nullptr && out.Lookup(key) != nullptr) {
+        err_->kind = Json::ParseError::Kind::kDuplicateKey;
+        err_->key = key;
+        return false;
+      }
       Json value;
-      if (!Value(value, depth)) return false;
-      out.Set(key, std::move(value));  // a repeated key keeps the last value
+      if (!Value(value, depth)) {
+        FailedIn(key);
+        return false;
+      }
+      out.Set(key, std::move(value));  // parse: a repeated key keeps the last value
       SkipSpace();
       if (p_ >= end_) return false;
       if (*p_ == ',') { ++p_; continue; }
@@ -428,7 +458,10 @@ class JsonParser {
     while (true) {
       SkipSpace();
       out.v_.a->emplace_back();
-      if (!Value(out.v_.a->back(), depth)) return false;
+      if (!Value(out.v_.a->back(), depth)) {
+        FailedAt(out.v_.a->size() - 1);
+        return false;
+      }
       SkipSpace();
       if (p_ >= end_) return false;
       if (*p_ == ',') { ++p_; continue; }
@@ -605,16 +638,28 @@ class JsonParser {
       text = long_text.c_str();
     }
     double d = std::strtod(text, nullptr);
-    if (!std::isfinite(d)) return false;  // as nlohmann: "1e999" is an overflow, not infinity
+    if (!std::isfinite(d)) {  // as nlohmann: "1e999" is an overflow, not infinity
+      if (err_) err_->kind = Json::ParseError::Kind::kNumberRange;
+      return false;
+    }
     out = Json(d);
     return true;
   }
 
+  const char* begin_;
   const char* p_;
   const char* end_;
+  Json::ParseError* err_;  // ParseStrict: refuse repeated keys, say why and where
 };
 
 Json Json::parse(std::string_view text, std::nullptr_t, bool) { return JsonParser(text).Parse(); }
+
+Json Json::ParseStrict(std::string_view text, ParseError* error) {
+  ParseError ignored;
+  ParseError* e = error ? error : &ignored;
+  *e = ParseError();
+  return JsonParser(text, e).Parse();
+}
 
 // ---- serialiser -------------------------------------------------------------------------------------------
 
@@ -721,21 +766,7 @@ void AppendDouble(std::string& out, double d) {
   std::string digits;
   int exponent = 0;
   if (!ShortestDigitsFast(negative ? -d : d, &digits, &exponent)) {
-    char buf[40];
-    int len = 0;
-    for (int precision = 0; precision <= 17; ++precision) {
-      len = std::snprintf(buf, sizeof buf, "%.*e", precision, d);
-      if (precision == 17 || std::strtod(buf, nullptr) == d) break;
-    }
-    // buf: [-]d[.ddd]e(+|-)xx
-    std::string_view text(buf, static_cast<size_t>(len));
-    if (negative) text.remove_prefix(1);
-    size_t e = text.find('e');
-    for (char c : text.substr(0, e)) {
-      if (c != '.') digits += c;
-    }
-    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-    exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
+    ShortestDigits(d, &digits, &exponent);  // exact arithmetic (json/decimal.h), no printf
   }
   int k = static_cast<int>(digits.size());
   int n = exponent + 1;  // position of the decimal point relative to the digits

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "switchyard/json/json.h"
+#include "switchyard/json/decimal.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {
@@ -20,11 +21,7 @@ std::optional<std::string> DecimalText(const Json& v) {
   if (v.is_number_integer() || v.is_number_unsigned()) return std::to_string(v.get<int64_t>());
   if (v.is_number_float()) {
     std::string text = v.dump();
-    if (text.find_first_of("eE") != std::string::npos) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.12f", v.get<double>());
-      text = buf;
-    }
+    if (text.find_first_of("eE") != std::string::npos) text = PlainDecimal(text, 12);
     return text;
   }
   return std::nullopt;

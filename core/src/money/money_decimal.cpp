@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "switchyard/json/decimal.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {
@@ -86,11 +87,7 @@ Result<Picos> ParseUsdJson(const Json& value) {
     // nlohmann prints the shortest representation that round-trips, i.e. the decimal the
     // sender wrote; parse that exactly instead of multiplying a binary float.
     std::string text = value.dump();
-    if (text.find_first_of("eE") != std::string::npos) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.12f", value.get<double>());
-      text = buf;
-    }
+    if (text.find_first_of("eE") != std::string::npos) text = PlainDecimal(text, 12);
     return ParseUsd(text);
   }
   return Status::InvalidArgument("USD amount must be a number or a decimal string");
@@ -104,11 +101,7 @@ Result<int64_t> ParseFractionPpm(const Json& value) {
     text = std::to_string(value.get<int64_t>());
   } else if (value.is_number_float()) {
     text = value.dump();  // shortest round-trip: the decimal the sender wrote
-    if (text.find_first_of("eE") != std::string::npos) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.6f", value.get<double>());
-      text = buf;
-    }
+    if (text.find_first_of("eE") != std::string::npos) text = PlainDecimal(text, 6);
   } else {
     return Status::InvalidArgument("fraction must be a number or a decimal string");
   }

@@ -227,6 +227,18 @@ void DefaultSessionHost(const PlanInput& input, SessionHost* host) {
     host->generation_id = std::move(id);
   }
   if (host->created < 0) host->created = input.now_ms / 1000;
+  // The record's user and session are the request's (its `user`; its `session_id`, else the
+  // host's x-session-id header), unless the host stated them: the host need not read the body.
+  auto recorded = [host](std::string_view field) {
+    return std::any_of(host->record.begin(), host->record.end(),
+                       [field](const auto& kv) { return kv.first == field; });
+  };
+  if (!input.request.user.empty() && !recorded("external_user")) {
+    host->record.emplace_back("external_user", ClipUtf8(input.request.user, kRecordTextBytes));
+  }
+  if (!input.request.session_id.empty() && !recorded("session_id")) {
+    host->record.emplace_back("session_id", ClipUtf8(input.request.session_id, kRecordTextBytes));
+  }
   if (host->hashed_user.empty() && host->user_salt.empty()) {
     host->user_salt = input.context.account_id;
   }

@@ -21,7 +21,7 @@
 // a failure after it arrives in-band. A client that disconnects aborts the attempt in flight
 // (the loop reports it "cancelled"); what was generated is settled.
 import { runSession } from '../loop.js';
-import { HttpError, errorBody, readJsonObject, toHttpError } from './http.js';
+import { HttpError, errorBody, readJsonObjectText, toHttpError } from './http.js';
 import { randomHex } from './keys.js';
 import { callerToken, mayCarryError, requestRedactor } from './redact.js';
 
@@ -70,7 +70,8 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const { runtime } = services;
   const config = runtime.settings(env);
   const caller = await services.auth.authenticate(request, env, 'inference');
-  const { value: body, text } = await readJsonObject(request, config.maxBodyBytes, config.bodyTimeoutMs);
+  // Not parsed here: the core reads the body once (and the record's user and session from it).
+  const text = await readJsonObjectText(request, config.maxBodyBytes, config.bodyTimeoutMs);
   const router = await runtime.router(env);
 
   const now = Date.now();
@@ -88,23 +89,16 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
       origin: request.headers.get('origin'),
       http_referer: request.headers.get('http-referer'),
       app_title: request.headers.get('x-title'),
-      external_user: body.user,
-      session_id: typeof body.session_id === 'string' ? body.session_id : sessionHeader,
     }),
   };
-  if (sessionHeader && body.session_id === undefined) host.session_id = sessionHeader;
+  // The body's own session_id wins over the header (the core decides).
+  if (sessionHeader) host.session_id = sessionHeader;
   let session;
   try {
     // The body goes to the core as the client sent it, spliced in rather than re-serialised.
     session = router.session(`{"request":${text},${JSON.stringify(host).slice(1)}`);
   } catch (e) {
-    const he = toHttpError(e);
-    // JSON.parse reads 1e999 as Infinity where the core sees a number it cannot hold: name it.
-    if (he.status === 400 && /not valid JSON/.test(he.message)) {
-      const at = nonFinite(body, '');
-      if (at) throw new HttpError(400, `${at} is a number too large to represent`, { field: at });
-    }
-    throw he;
+    throw toHttpError(e);
   }
 
   const p = session.plan;
@@ -147,17 +141,6 @@ function presentOnly(fields) {
   const out = {};
   for (const [k, v] of Object.entries(fields)) if (typeof v === 'string' && v !== '') out[k] = v;
   return out;
-}
-
-/** The path of the first number in `v` that JSON.parse read as ±Infinity, or null. */
-function nonFinite(v, path) {
-  if (typeof v === 'number') return Number.isFinite(v) ? null : path || '(body)';
-  if (v === null || typeof v !== 'object') return null;
-  for (const [k, x] of Object.entries(v)) {
-    const hit = nonFinite(x, Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
-    if (hit) return hit;
-  }
-  return null;
 }
 
 // ---- the host loop, as the worker runs it -----------------------------------------------------

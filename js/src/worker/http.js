@@ -244,6 +244,24 @@ export async function readJsonObject(request, limit, timeoutMs) {
   return { value, text };
 }
 
+/**
+ * The hot path's body: the text of what should be a JSON object, not parsed here (the core
+ * parses it once, and names a repeated key, a number too large or a syntax error itself). Only
+ * what the text's first character settles is checked: empty, or a JSON value that is no object.
+ */
+export async function readJsonObjectText(request, limit, timeoutMs) {
+  const text = await readBodyText(request, limit, timeoutMs);
+  const first = /\S/.exec(text);
+  if (!first) throw new HttpError(400, 'request body is empty; a JSON object is expected');
+  const c = first[0];
+  if (c !== '{') {
+    const kind = c === '[' ? 'an array' : c === '"' ? 'a string' : c === 'n' ? 'null'
+      : c === 't' || c === 'f' ? 'a boolean' : /[-0-9]/.test(c) ? 'a number' : null;
+    throw new HttpError(400, kind ? `request body must be a JSON object, not ${kind}` : 'request body is not valid JSON: a JSON object is expected');
+  }
+  return text;
+}
+
 /** Adds `headers` to a Response (returns a new one when the original's headers are immutable). */
 export function withHeaders(response, headers) {
   try {

@@ -19,6 +19,56 @@ TEST_CASE("ParseJson accepts valid JSON and rejects garbage with 400") {
   }
 }
 
+TEST_CASE("ParseJson refuses a repeated key and a number beyond a double, saying where") {
+  struct Case {
+    const char* text;
+    const char* message;  // exact
+    const char* field;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {R"({"model":"a","model":"b"})", R"(body has the key "model" more than once in one object)", "model"},
+           {R"({"messages":[{"role":"user"},{"role":"user","role":"system"}]})",
+            R"(body has the key "role" more than once in one object (messages[1]))", "messages[1].role"},
+           {R"({"a":{"b":[1,[2,1e999]]}})", "a.b[1][1] is a number too large to represent", "a.b[1][1]"},
+           {"-1e400", "body is a number too large to represent", ""},
+           {R"({"a":[1,2,}]})", "body is not valid JSON (at a[2])", ""},
+       }) {
+    INFO(c.text);
+    auto r = ParseJson(c.text, {}, "body");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kInvalidArgument);
+    CHECK(r.status().message() == c.message);
+    CHECK(r.status().metadata().value("field", std::string()) == c.field);
+  }
+  // Keys repeated in different objects, or differing only in case, are fine.
+  CHECK(ParseJson(R"({"a":{"k":1},"b":{"k":2},"K":3,"k":4})").ok());
+  // Json::parse stays nlohmann's: the last of a repeated key wins.
+  CHECK(Json::parse(R"({"k":1,"k":2})")["k"] == 2);
+}
+
+TEST_CASE("ParseJson states a spliced client body's errors in the body's terms") {
+  const JsonBody body{"request", "request body"};
+  auto dup = ParseJson(R"({"request":{"messages":[{"role":"a","role":"b"}]},"now_ms":1})", {}, "plan input", body);
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.status().message() == R"(request body has the key "role" more than once in one object (messages[0]))");
+  CHECK(dup.status().metadata().value("field", std::string()) == "messages[0].role");
+  auto top = ParseJson(R"({"request":{"model":"a","model":"b"}})", {}, "plan input", body);
+  REQUIRE_FALSE(top.ok());
+  CHECK(top.status().message() == R"(request body has the key "model" more than once in one object)");
+  auto big = ParseJson(R"({"request":{"max_tokens":1e999}})", {}, "plan input", body);
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.status().message() == "max_tokens is a number too large to represent");
+  CHECK(big.status().metadata().value("field", std::string()) == "max_tokens");
+  // Outside the body: the host document's own terms.
+  auto host = ParseJson(R"({"request":{},"now_ms":1,"now_ms":2})", {}, "plan input", body);
+  REQUIRE_FALSE(host.ok());
+  CHECK(host.status().message() == R"(plan input has the key "now_ms" more than once in one object)");
+  // A member merely starting with the body's name is not the body.
+  auto other = ParseJson(R"({"requests":{"a":1,"a":2}})", {}, "plan input", body);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.status().message() == R"(plan input has the key "a" more than once in one object (requests))");
+}
+
 TEST_CASE("ParseJson enforces size and depth limits with 413") {
   JsonLimits limits;
   limits.max_bytes = 10;

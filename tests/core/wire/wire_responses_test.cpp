@@ -225,7 +225,8 @@ TEST_CASE("responses in: the echo key never goes upstream") {
   Result<Json> chat = ResponsesToChat(ClientRequest());
   REQUIRE(chat.ok());
   REQUIRE(chat->contains(kResponsesEchoKey));
-  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini}) {
+  for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini,
+                          WireFormat::kOpenAIResponses}) {
     Provider provider;
     provider.slug = "p";
     provider.name = "P";

@@ -27,10 +27,19 @@ struct JsonLimits {
   int max_depth = 64;            // deeper than any real chat request or provider response
 };
 
-// Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax),
-// with `what` naming the document in the message ("request body", "provider response").
+// Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax, a key
+// repeated within one object, a number beyond a double), with `what` naming the document in the
+// message ("request body", "provider response") and the field naming where ("messages[2]").
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {},
                        std::string_view what = "JSON body");
+// A client's body spliced into a host document as the member `field`: a failure inside it is
+// stated in the body's own terms (`what`, paths from the body's top).
+struct JsonBody {
+  std::string_view field;  // "request"
+  std::string_view what;   // "request body"
+};
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
+                       const JsonBody& body);
 
 // Maximum nesting depth of arrays/objects in `text` (strings are skipped correctly), or -1
 // when it exceeds `limit` (scanning stops early).

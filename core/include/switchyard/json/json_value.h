@@ -110,6 +110,19 @@ class Json {
   // as nlohmann does); nesting deeper than 512 is refused. Never aborts: failure is a value with is_discarded(). The trailing arguments are
   // nlohmann's (callback, allow_exceptions) and are ignored.
   static Json parse(std::string_view text, std::nullptr_t = nullptr, bool = false);
+  // Why ParseStrict refused a text, and where: the byte offset, and the path of the value being
+  // read ("messages[2].content"; "" at the top). For a repeated key, `path` is the object's and
+  // `key` the repeated name.
+  struct ParseError {
+    enum class Kind : uint8_t { kSyntax, kDuplicateKey, kNumberRange };
+    Kind kind = Kind::kSyntax;
+    size_t offset = 0;
+    std::string path;
+    std::string key;
+  };
+  // As parse, and also refuses a key repeated within one object (RFC 8259 leaves its meaning
+  // open: a router must not guess which value the client meant). On failure fills `*error`.
+  static Json ParseStrict(std::string_view text, ParseError* error);
   template <typename It>
   static Json parse(It first, It last, std::nullptr_t = nullptr, bool = false) {
     return parse(std::string_view(&*first, static_cast<size_t>(last - first)));
