@@ -30,12 +30,10 @@ int JsonDepth(std::string_view text, int limit) {
   return max_depth;
 }
 
-Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what) {
-  return ParseJson(text, limits, what, JsonBody{});
-}
+namespace {
 
-Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
-                       const JsonBody& body) {
+Result<Json> Parse(std::string_view text, const JsonLimits& limits, std::string_view what,
+                   const JsonBody& body, bool reject_duplicate_keys) {
   if (text.size() > limits.max_bytes) {
     return Status::TooLarge(std::string(what) + " is " + std::to_string(text.size()) +
                             " bytes; the limit is " + std::to_string(limits.max_bytes))
@@ -47,7 +45,7 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
         .With("limit_depth", limits.max_depth);
   }
   Json::ParseError error;
-  Json value = Json::ParseStrict(text, &error);
+  Json value = Json::ParseStrict(text, &error, reject_duplicate_keys);
   if (!value.is_discarded()) return value;
 
   // Where it failed, in the terms of the document the failure is in.
@@ -77,8 +75,18 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
     case Json::ParseError::Kind::kSyntax:
       break;
   }
-  return Status::InvalidArgument(doc + " is not valid JSON" +
-                                 (at.empty() ? "" : " (at " + at + ")"));
+  return Status::InvalidArgument(doc + " is not valid JSON");
+}
+
+}  // namespace
+
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what) {
+  return Parse(text, limits, what, JsonBody{}, /*reject_duplicate_keys=*/false);
+}
+
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
+                       const JsonBody& body) {
+  return Parse(text, limits, what, body, /*reject_duplicate_keys=*/true);
 }
 
 const Json* Find(const Json& object, std::string_view key) {

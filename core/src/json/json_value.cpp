@@ -350,8 +350,10 @@ bool operator==(const Json& a, const Json& b) noexcept {
 
 class JsonParser {
  public:
-  explicit JsonParser(std::string_view text, Json::ParseError* error = nullptr)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), err_(error) {}
+  explicit JsonParser(std::string_view text, Json::ParseError* error = nullptr,
+                      bool reject_duplicates = false)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), err_(error),
+        reject_duplicates_(reject_duplicates) {}
 
   Json Parse() {
     Json out;
@@ -430,7 +432,7 @@ class JsonParser {
       if (p_ >= end_ || *p_ != ':') return false;
       ++p_;
       SkipSpace();
-      if (err_ != nullptr && out.Lookup(key) != nullptr) {
+      if (reject_duplicates_ && err_ != nullptr && out.Lookup(key) != nullptr) {
         err_->kind = Json::ParseError::Kind::kDuplicateKey;
         err_->key = key;
         return false;
@@ -649,16 +651,17 @@ class JsonParser {
   const char* begin_;
   const char* p_;
   const char* end_;
-  Json::ParseError* err_;  // ParseStrict: refuse repeated keys, say why and where
+  Json::ParseError* err_;  // ParseStrict: why and where it failed
+  bool reject_duplicates_;
 };
 
 Json Json::parse(std::string_view text, std::nullptr_t, bool) { return JsonParser(text).Parse(); }
 
-Json Json::ParseStrict(std::string_view text, ParseError* error) {
+Json Json::ParseStrict(std::string_view text, ParseError* error, bool reject_duplicate_keys) {
   ParseError ignored;
   ParseError* e = error ? error : &ignored;
   *e = ParseError();
-  return JsonParser(text, e).Parse();
+  return JsonParser(text, e, reject_duplicate_keys).Parse();
 }
 
 // ---- serialiser -------------------------------------------------------------------------------------------

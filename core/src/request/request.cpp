@@ -108,7 +108,7 @@ Status GetInt(const Json& obj, string_view key, string_view field, int64_t lo, i
 string FormatBound(double x) {
   // Bounds are small literals (-2, 0, 1, 2): print them without a trailing ".000000".
   if (x == static_cast<double>(static_cast<int64_t>(x))) return std::to_string(static_cast<int64_t>(x));
-  return std::to_string(x);
+  return Json(x).dump();  // shortest round trip; std::to_string(double) would link printf
 }
 
 Status GetNumber(const Json& obj, string_view key, string_view field, double lo, double hi,

@@ -27,13 +27,15 @@ struct JsonLimits {
   int max_depth = 64;            // deeper than any real chat request or provider response
 };
 
-// Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax, a key
-// repeated within one object, a number beyond a double), with `what` naming the document in the
-// message ("request body", "provider response") and the field naming where ("messages[2]").
+// Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax; a
+// number beyond a double, with its path as the field), with `what` naming the document in the
+// message ("request body", "provider response"). A repeated key keeps its last value.
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {},
                        std::string_view what = "JSON body");
-// A client's body spliced into a host document as the member `field`: a failure inside it is
-// stated in the body's own terms (`what`, paths from the body's top).
+// The host's own inputs and the client bodies they carry: as above, and a key repeated within
+// one object is refused (naming it and where). A client's body spliced in as the member
+// `body.field` has its failures stated in the body's own terms (`body.what`, paths from the
+// body's top); an empty `body.field` splices nothing.
 struct JsonBody {
   std::string_view field;  // "request"
   std::string_view what;   // "request body"

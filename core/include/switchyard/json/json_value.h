@@ -120,9 +120,10 @@ class Json {
     std::string path;
     std::string key;
   };
-  // As parse, and also refuses a key repeated within one object (RFC 8259 leaves its meaning
-  // open: a router must not guess which value the client meant). On failure fills `*error`.
-  static Json ParseStrict(std::string_view text, ParseError* error);
+  // As parse, saying why and where it failed in `*error`; with `reject_duplicate_keys`, a key
+  // repeated within one object is refused (RFC 8259 leaves its meaning open: a router must not
+  // guess which value a client meant).
+  static Json ParseStrict(std::string_view text, ParseError* error, bool reject_duplicate_keys);
   template <typename It>
   static Json parse(It first, It last, std::nullptr_t = nullptr, bool = false) {
     return parse(std::string_view(&*first, static_cast<size_t>(last - first)));
