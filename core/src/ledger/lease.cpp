@@ -45,11 +45,7 @@ Result<LeaseGrant> Ledger::GrantLease(const LeaseRequest& req) {
     return Status::InvalidArgument("share must be in (0, 1]", "share");
   }
   const uint64_t fingerprint = LeaseFingerprint(req);
-  const Reservation* existing = nullptr;
-  if (auto it = active_.find(req.id); it != active_.end())
-    existing = &it->second;
-  else if (auto jt = closed_.find(req.id); jt != closed_.end())
-    existing = &jt->second;
+  const Reservation* existing = internal::FindReservation(active_, closed_, req.id);
   if (existing != nullptr) {
     if (existing->fingerprint != fingerprint) {
       return Status::Conflict("lease id '" + std::string(req.id) +

@@ -670,11 +670,7 @@ Result<Hold> Ledger::Reserve(const ReserveRequest& req) {
     }
   }
   const uint64_t fingerprint = ReserveFingerprint(req);
-  const Reservation* existing = nullptr;
-  if (auto it = active_.find(req.id); it != active_.end())
-    existing = &it->second;
-  else if (auto jt = closed_.find(req.id); jt != closed_.end())
-    existing = &jt->second;
+  const Reservation* existing = internal::FindReservation(active_, closed_, req.id);
   if (existing != nullptr) {
     if (existing->fingerprint != fingerprint) {
       return Status::Conflict("reservation id '" + std::string(req.id) +

@@ -36,6 +36,15 @@ inline std::optional<uint64_t> KeyHashPrefix(std::string_view hash) {
   return prefix;
 }
 
+// The reservation `id` names, open or closed (for idempotent replays), or null.
+template <typename Map>
+auto FindReservation(const Map& active, const Map& closed, std::string_view id)
+    -> const typename Map::mapped_type* {
+  if (auto it = active.find(id); it != active.end()) return &it->second;
+  if (auto it = closed.find(id); it != closed.end()) return &it->second;
+  return nullptr;
+}
+
 // The table index of a presented key hash: its first 16 hex digits, if it has 64 characters
 // (the constant-time comparison that follows rejects anything that is not the stored hash).
 inline std::optional<uint64_t> KeyIndex(std::string_view hash) {
