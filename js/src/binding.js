@@ -95,20 +95,28 @@ const decoder = new TextDecoder('utf-8');
 
 function toBytes(input, what) {
   if (input === undefined || input === null) return null;
-  if (typeof input === 'string') return encoder.encode(input);
+  if (typeof input === 'string') return input; // encoded straight into core memory
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   throw new TypeError(`switchyard: ${what} must be a string, Uint8Array or ArrayBuffer`);
 }
 
-// JSON for the core: objects are serialised; a string is taken as JSON text already.
-function toJsonBytes(value, what) {
+// JSON for the core: objects are serialised; a string is taken as JSON text already (both are
+// encoded straight into core memory by Core.put).
+function toJsonBytes(value) {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return encoder.encode(value);
-  if (value instanceof Uint8Array) return value;
-  return encoder.encode(JSON.stringify(value));
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
+  return JSON.stringify(value);
 }
+
+// Inputs are staged in one block of core memory that the binding keeps (grown when an input does
+// not fit, never shrunk past STAGE_KEEP): c_api.h lets the core read an input only during the
+// call, so one block serves every call, with no sy_alloc/sy_free pair per call. Strings are
+// encoded straight into it (TextEncoder.encodeInto), not into a temporary array first.
+const STAGE_MIN = 16 * 1024;
+const STAGE_KEEP = 1024 * 1024; // a larger block is freed after the call that needed it
+const STAGE_ALIGN = 8;
 
 // The memory-level part: calls, buffers, the trap guard.
 class Core {
@@ -116,16 +124,21 @@ class Core {
     this.exports = exports;
     this.memory = exports.memory;
     this.broken = null;
+    this.u8 = null; // views of memory.buffer, renewed when the memory grows
+    this.dv = null;
+    this.stage = 0; // the staging block (0: none yet)
+    this.stageSize = 0;
     // Two out-params (a size_t and a handle pointer), allocated once for this instance.
     this.scratch = this.call(exports.sy_alloc, 8) >>> 0;
     if (this.scratch === 0) throw new Error('switchyard: out of memory');
   }
 
-  // Every call into the core goes through here: a trap poisons the instance.
-  call(fn, ...args) {
+  // Every call into the core goes through here: a trap poisons the instance. (Fixed arity: a
+  // wasm export ignores the arguments it does not declare.)
+  call(fn, a, b, c, d, e) {
     if (this.broken) throw this.broken;
     try {
-      return fn(...args);
+      return fn(a, b, c, d, e);
     } catch (cause) {
       this.broken = new SwitchyardError(STATUS_INTERNAL, {
         error: {
@@ -138,32 +151,103 @@ class Core {
     }
   }
 
-  // Runs fn(ptr, len) with `bytes` copied into core memory; (0, 0) for no input.
-  withInput(bytes, fn) {
-    if (bytes === null || bytes.length === 0) return fn(0, 0);
-    const ptr = this.call(this.exports.sy_alloc, bytes.length) >>> 0;  // addresses are unsigned
-    if (ptr === 0) throw new SwitchyardError(STATUS_INTERNAL, { error: { message: 'out of memory in the Switchyard core' } });
-    try {
-      new Uint8Array(this.memory.buffer, ptr, bytes.length).set(bytes);
-      return fn(ptr, bytes.length);
-    } finally {
-      if (!this.broken) this.exports.sy_free(ptr);
+  // The current view of memory (a grown memory has a new buffer).
+  view() {
+    const buffer = this.memory.buffer;
+    if (this.u8 === null || this.u8.buffer !== buffer) {
+      this.u8 = new Uint8Array(buffer);
+      this.dv = new DataView(buffer);
     }
+    return this.u8;
+  }
+
+  // The staging block, at least `size` bytes.
+  staging(size) {
+    if (size <= this.stageSize) return this.stage;
+    if (this.stage !== 0) this.exports.sy_free(this.stage);
+    this.stage = 0;
+    this.stageSize = 0;
+    // Room to spare for ordinary inputs; an outsized one gets exactly its size (wasm memory
+    // never shrinks, so it must not be doubled).
+    let want = STAGE_MIN;
+    while (want < size && want < STAGE_KEEP) want *= 2;
+    if (want < size) want = size;
+    const ptr = this.call(this.exports.sy_alloc, want) >>> 0; // addresses are unsigned
+    if (ptr === 0) throw new SwitchyardError(STATUS_INTERNAL, { error: { message: 'out of memory in the Switchyard core' } });
+    this.stage = ptr;
+    this.stageSize = want;
+    return ptr;
+  }
+
+  // After a call that needed an outsized block: give it back.
+  trimStaging() {
+    if (this.stageSize > STAGE_KEEP && !this.broken) {
+      this.exports.sy_free(this.stage);
+      this.stage = 0;
+      this.stageSize = 0;
+    }
+  }
+
+  // Writes input (null, a string or bytes) into memory at `at` (room: `room` bytes, enough for
+  // inputSize(input)); returns its length in bytes.
+  put(input, at, room) {
+    if (input === null) return 0;
+    const u8 = this.view();
+    if (typeof input === 'string') return encoder.encodeInto(input, u8.subarray(at, at + room)).written;
+    u8.set(input, at);
+    return input.length;
+  }
+
+  // Runs fn(ptr, len) with `input` (null, a JSON/text string or bytes) in core memory; (0, 0)
+  // for no input.
+  withInput(value, fn) {
+    const input = staged(value);
+    const size = inputSize(input);
+    if (size === 0) return fn(0, 0);
+    const at = this.staging(size);
+    const n = this.put(input, at, size);
+    try {
+      return n === 0 ? fn(0, 0) : fn(at, n);
+    } finally {
+      this.trimStaging();
+    }
+  }
+
+  // Two inputs at once (a report and a body): fn(ptr1, len1, ptr2, len2).
+  withInputs(firstValue, secondValue, fn) {
+    const first = staged(firstValue);
+    const second = staged(secondValue);
+    const a = inputSize(first);
+    const b = inputSize(second);
+    const offset = (a + STAGE_ALIGN - 1) & ~(STAGE_ALIGN - 1);
+    const at = this.staging(offset + b);
+    const n1 = this.put(first, at, a);
+    const n2 = this.put(second, at + offset, b);
+    try {
+      return fn(n1 ? at : 0, n1, n2 ? at + offset : 0, n2);
+    } finally {
+      this.trimStaging();
+    }
+  }
+
+  // The result buffer of a handle: [ptr, size].
+  result(resultFn, handle) {
+    const ptr = this.call(resultFn, handle, this.scratch) >>> 0;
+    this.view();
+    return [ptr, this.dv.getUint32(this.scratch, true)];
   }
 
   // The bytes of a result buffer (copied out: the buffer dies at the next call on the handle).
   readResult(resultFn, handle) {
-    const ptr = this.call(resultFn, handle, this.scratch) >>> 0;
-    const size = new DataView(this.memory.buffer).getUint32(this.scratch, true);
-    if (ptr === 0 || size === 0) return new Uint8Array(0);
-    return new Uint8Array(this.memory.buffer, ptr, size).slice();
+    const [ptr, size] = this.result(resultFn, handle);
+    if (ptr === 0 || size === 0) return EMPTY;
+    return this.u8.slice(ptr, ptr + size);
   }
 
   readText(resultFn, handle) {
-    const ptr = this.call(resultFn, handle, this.scratch) >>> 0;
-    const size = new DataView(this.memory.buffer).getUint32(this.scratch, true);
+    const [ptr, size] = this.result(resultFn, handle);
     if (ptr === 0 || size === 0) return '';
-    return decoder.decode(new Uint8Array(this.memory.buffer, ptr, size));
+    return decoder.decode(this.u8.subarray(ptr, ptr + size));
   }
 
   readJson(resultFn, handle) {
@@ -200,6 +284,25 @@ class Core {
     if (handle === 0) throw this.error(STATUS_INTERNAL, errorResultFn, errorHandle);
     return handle;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+// A string longer than this is encoded to bytes first (its exact size), not into 3 bytes of
+// core memory per UTF-16 unit.
+const STRING_DIRECT = 64 * 1024;
+
+// The input as Core.put takes it: null, bytes, or a string short enough to encode in place.
+function staged(input) {
+  if (input === undefined || input === null) return null;
+  return typeof input === 'string' && input.length > STRING_DIRECT ? encoder.encode(input) : input;
+}
+
+// Bytes of core memory an input needs: its length, or for a string the most its UTF-8 can take
+// (encodeInto writes at most 3 bytes per UTF-16 unit).
+function inputSize(input) {
+  if (input === null) return 0;
+  return typeof input === 'string' ? input.length * 3 : input.length;
 }
 
 function makeApi(core, abiVersion) {
@@ -385,10 +488,8 @@ function makeApi(core, abiVersion) {
     /** A buffered attempt's report (head or failure) and body bytes; returns {outcome, ...}. */
     respond(report, body) {
       const ptr = this.ptr;
-      const bodyBytes = toBytes(body, 'body');
-      return core.withInput(toJsonBytes(report), (rp, rn) =>
-        core.withInput(bodyBytes, (bp, bn) =>
-          core.command(core.call(x.sy_session_respond, ptr, rp, rn, bp, bn), x.sy_session_result, ptr)));
+      return core.withInputs(toJsonBytes(report), toBytes(body, 'body'), (rp, rn, bp, bn) =>
+        core.command(core.call(x.sy_session_respond, ptr, rp, rn, bp, bn), x.sy_session_result, ptr));
     }
 
     /** A streamed attempt's response head (or failure: that ends the attempt at once). */

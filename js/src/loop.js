@@ -280,7 +280,11 @@ async function readChunk(reader, c) {
   return c.reason ? null : r;
 }
 
-const headOf = (response, h) => ({ status: response.status, headers: [...response.headers], now_ms: h.now() });
+function headOf(response, h) {
+  const headers = [];
+  response.headers.forEach((value, name) => { headers.push([name, value]); });
+  return { status: response.status, headers, now_ms: h.now() };
+}
 
 /** A buffered attempt: fetch, read the body under the clock, report. Returns false (no bytes out). */
 async function bufferedAttempt(session, step, h) {
@@ -367,24 +371,26 @@ async function streamedAttempt(session, step, h) {
     // megabytes without content is broken); after it, the deadlines bound the stream.
     let unproductive = 0;
     try {
+      // One await per upstream chunk (the read itself, no wrapper), one core call per chunk.
       while (reader && !session.streamEnded()) {
-        const chunk = await readChunk(reader, c);
-        if (chunk === null) {
+        const chunk = c.reason ? null : await reader.read();
+        if (chunk === null || c.reason) { // stopped: the clock cancelled the reader
           cut = failureReport(c, h, null);
           break;
         }
         if (chunk.done) break;
-        if (!chunk.value || chunk.value.byteLength === 0) continue;
+        const value = chunk.value;
+        if (!value || value.byteLength === 0) continue;
         c.sawBytes();
         if (!c.firstAt) {
-          unproductive += chunk.value.byteLength;
+          unproductive += value.byteLength;
           if (typeof cap === 'number' && unproductive > cap) {
             c.stop('too_large');
             cut = failureReport(c, h, null);
             break;
           }
         }
-        const bytes = session.streamFeed(chunk.value);
+        const bytes = session.streamFeed(value);
         if (bytes.length) {
           c.gotFirst();
           sent = true;

@@ -129,13 +129,26 @@ export function callerToken(request) {
  */
 export function requestRedactor(config, token, byok) {
   const base = configRedactor(config);
+  // The same caller, configuration and BYOK keys (auth.js hands out the same Map while its cache
+  // entry lives) give the same redactor: built once, not per request.
+  const hit = token ? byToken.get(token) : undefined;
+  if (hit && hit.base === base && hit.byok === byok) return hit.redactor;
   const extra = [];
   if (token) extra.push(token);
   if (byok && typeof byok.values === 'function') {
     for (const v of byok.values()) if (v && typeof v.key === 'string') extra.push(v.key);
   }
-  return extra.length ? new Redactor(extra, base) : base;
+  const redactor = extra.length ? new Redactor(extra, base) : base;
+  if (token) {
+    if (byToken.size >= BY_TOKEN_MAX && !hit) byToken.delete(byToken.keys().next().value);
+    byToken.set(token, { base, byok, redactor });
+  }
+  return redactor;
 }
+
+// Request redactors by caller key, bounded like auth.js's caches.
+const byToken = new Map();
+const BY_TOKEN_MAX = 1000;
 
 // `"error"` in UTF-8: the marker of an error chunk or event in SSE the core wrote. JSON escapes
 // quotes inside strings, so content text cannot contain it; only an `error` key, an `"error"`
