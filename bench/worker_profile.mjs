@@ -64,7 +64,7 @@ const STAGES = [
   ['lease reserve', fn('leaseReserve')],
   ['lease refill', (f) => f.functionName === 'leaseRefill' || f.functionName === 'refill'],
   ['next()', fn('next')],
-  ['upstream call (fetch)', fn('call')],
+  ['upstream fetch()', (f) => f.functionName === 'fetch' && !f.url],
   ['buffered read', fn('bufferedAttempt')],
   ['respond()', fn('respond')],
   ['stream loop', fn('streamedAttempt')],
@@ -82,6 +82,13 @@ const STAGES = [
   ['handleCompletion', fn('handleCompletion')],
 ];
 
+function kindOf(f) {
+  if (f.functionName.startsWith('(')) return null;
+  if ((f.url ?? '').startsWith('wasm') || /^(wasm-function|js-to-wasm|wasm-to-js)/.test(f.functionName)) return 'wasm';
+  if (!f.url) return 'native';
+  return 'JS';
+}
+
 function analyse(profile) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -93,14 +100,14 @@ function analyse(profile) {
     const d = dt[i + 1] ?? 0;
     selfUs.set(id, (selfUs.get(id) ?? 0) + d);
   }
-  const stageUs = new Map();
+  const stageUs = new Map(); // stage → {total, JS, wasm, native}
   const fnUs = new Map();
   let total = 0;
   for (const [id, us] of selfUs) {
     total += us;
     const leaf = nodes.get(id).callFrame;
-    const special = leaf.functionName.startsWith('(') ? leaf.functionName : null;
-    let stage = special;
+    const kind = kindOf(leaf);
+    let stage = kind === null ? leaf.functionName : null;
     if (!stage) {
       for (let at = id; at !== undefined; at = parent.get(at)) {
         const f = nodes.get(at).callFrame;
@@ -108,10 +115,12 @@ function analyse(profile) {
         if (hit) { stage = hit[0]; break; }
       }
     }
-    stage ??= 'other JS (runtime, module code)';
-    const wasm = (leaf.url ?? '').startsWith('wasm://') || /^\$?(func|sy_)/.test(leaf.functionName) ? ' [wasm]' : '';
-    stageUs.set(stage, (stageUs.get(stage) ?? 0) + us);
-    const name = `${leaf.functionName || '(anonymous)'}${wasm} ${(leaf.url ?? '').split('/').pop()}:${leaf.lineNumber + 1}`;
+    stage ??= 'other (runtime callbacks, promise jobs)';
+    const row = stageUs.get(stage) ?? { total: 0, JS: 0, wasm: 0, native: 0 };
+    row.total += us;
+    if (kind) row[kind] += us;
+    stageUs.set(stage, row);
+    const name = `${leaf.functionName || '(anonymous)'}${kind === 'wasm' ? ' [wasm]' : ''} ${(leaf.url ?? '').split('/').pop()}:${leaf.lineNumber + 1}`;
     fnUs.set(name, (fnUs.get(name) ?? 0) + us);
   }
   return { stageUs, fnUs, total };
@@ -189,10 +198,12 @@ try {
     if (args.save) await writeFile(`${args.save.replace(/\.cpuprofile$/, '')}-${mode}.cpuprofile`, JSON.stringify(result.profile));
     const { stageUs, fnUs, total } = analyse(result.profile);
     const per = (us) => (us / N).toFixed(1).padStart(7);
-    const idle = (stageUs.get('(idle)') ?? 0);
+    const idle = stageUs.get('(idle)')?.total ?? 0;
     console.log(`\n## ${head}; V8 thread sampled busy ${((total - idle) / N).toFixed(0)} µs/request; load ${loadavg()[0].toFixed(2)}`);
-    console.log('\nµs/req  stage');
-    for (const [k, v] of [...stageUs].sort((a, b) => b[1] - a[1])) if (k !== '(idle)') console.log(`${per(v)}  ${k}`);
+    console.log('\n  total       JS     wasm   native  (µs per request, sampled) stage');
+    for (const [k, v] of [...stageUs].sort((a, b) => b[1].total - a[1].total)) {
+      if (k !== '(idle)') console.log(`${per(v.total)}  ${per(v.JS)}  ${per(v.wasm)}  ${per(v.native)}  ${k}`);
+    }
     console.log('\nµs/req  function (self)');
     for (const [k, v] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`${per(v)}  ${k}`);
   }

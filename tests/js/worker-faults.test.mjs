@@ -21,8 +21,11 @@ import { ROOT } from '../../scripts/run.mjs';
 import { ADMIN_KEY, parseSse, picos, startWorker, until, user } from './worker-harness.mjs';
 import { Redactor, REDACTED, mayCarryError, redactConsole } from '../../js/src/worker/redact.js';
 
-// Deadlines (ms) the stack runs with; the time assertions are measured against them.
-const D = { connect: 400, firstToken: 900, idle: 500, total: 5000, maxResponse: 256 * 1024 };
+// Deadlines (ms) the stack runs with; the time assertions are measured against them. A cell
+// that must be served between two deadlines ("head at once, body late": its body comes at
+// idle + 150 ms, before firstToken) needs room for scheduling on a loaded machine too: 750 ms
+// (it had 250 ms; the suite failed once under load, which cell was not recorded).
+const D = { connect: 400, firstToken: 1400, idle: 500, total: 5000, maxResponse: 256 * 1024 };
 const SLACK = 2500; // scheduling on a loaded 2-core machine (still under the total deadline)
 const BYOK_SECRET = 'byok-secret-for-the-fault-suite-0123456789abcdef';
 const USER_BYOK_KEY = 'sk-user-own-key-of-the-byok-account-7Hq2Lp9Xz';

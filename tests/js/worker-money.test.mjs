@@ -160,7 +160,7 @@ describe('keys and credits', { timeout: 30_000 }, () => {
   });
 });
 
-describe('limits and concurrency', { timeout: 50_000 }, () => {
+describe('limits and concurrency', { timeout: 120_000 }, () => {
   test('402: no credits, and a key limit that is spent', async () => {
     const k = await w.adminKey({ name: 'empty' });
     await assert.rejects(w.openai(k.key).chat.completions.create({ model: MODEL, messages: user('x'), provider: ONLY }),
@@ -180,12 +180,23 @@ describe('limits and concurrency', { timeout: 50_000 }, () => {
     await w.grant(account, '10');
     const created = await w.json('/keys', { method: 'POST', key: mgmt.key, body: { name: 'burst' } });
     const { key, data: { hash } } = created.body;
-    const client = w.openai(key, { timeout: 30_000 });
-    const body = (i) => ({ model: MODEL, messages: user(`req ${i} [[sandbox:ttft=1500]]`), max_tokens: 20, provider: ONLY });
+    const client = w.openai(key, { timeout: 60_000 });
+    // Every request waits at the fleet behind a gate until the test opens it, so the holds
+    // overlap because of events (all arrived), not because the upstream is slow enough.
+    const gate = `burst-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const body = (i, g) => ({ model: MODEL, messages: user(`req ${i} [[sandbox:gate=${g}]]`), max_tokens: 20, provider: ONLY });
+    const gateState = async (g) => (await fetch(`${w.fleet.url}/_control/gates/${g}`)).json();
+    const openGate = (g) => fetch(`${w.fleet.url}/_control/gates/${g}`, { method: 'POST' });
 
-    // One request while watching the account: the hold one such request takes.
-    const first = client.chat.completions.create(body(0));
-    const held = await until(async () => { const b = await w.balance(account); return b.held !== '0' && b.held; }, 'a hold');
+    // One request while watching the account: the hold one such request takes. (A key's first
+    // request never asks for a credit lease, so what is held is this request's hold alone.)
+    const first = client.chat.completions.create(body(0, `${gate}-first`));
+    await until(async () => (await gateState(`${gate}-first`)).waiting === 1, 'the first request at the upstream', 30_000);
+    const b0 = await w.balance(account);
+    assert.equal(b0.open_reservations, 1, 'one request is in flight');
+    assert.notEqual(b0.held, '0');
+    const held = b0.held;
+    await openGate(`${gate}-first`);
     const c0 = await first;
     const hold = picos(held);
     assert.ok(hold > picos(c0.usage.cost), 'the hold is the worst case (max_tokens), above the actual cost');
@@ -195,7 +206,16 @@ describe('limits and concurrency', { timeout: 50_000 }, () => {
     const patched = await w.json(`/keys/${hash}`, { method: 'PATCH', key: mgmt.key, body: { limit: usd(limit) } });
     assert.equal(patched.status, 200);
 
-    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => client.chat.completions.create(body(i + 1))));
+    // 200 at once; the gate opens once each of them is either waiting at the upstream (served:
+    // its hold is taken) or refused, so every hold is in place together.
+    let refusedEarly = 0;
+    const calls = Array.from({ length: 200 }, (_, i) => client.chat.completions.create(body(i + 1, gate))
+      .catch((e) => { refusedEarly++; throw e; }));
+    const settled = Promise.allSettled(calls); // handles the rejections as they come
+    await until(async () => (await gateState(gate)).waiting + refusedEarly === 200,
+      'every request at the upstream or refused', 60_000);
+    await openGate(gate);
+    const results = await settled;
     const ok = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
     const refused = results.filter((r) => r.status === 'rejected');
     assert.ok(refused.every((r) => r.reason instanceof OpenAI.APIError && r.reason.status === 402),

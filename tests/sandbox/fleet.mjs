@@ -243,12 +243,13 @@ export function parseDirectives(text, slug) {
         case 'tps': target.tokens_per_sec = Number(val); break;
         case 'cached': target.cached_tokens = Number(val); break;
         case 'reasoning': target.reasoning_tokens = Number(val); break;
+        case 'gate': if (val) target.gate = val; break;
         default: break;
       }
     }
   }
   const out = Object.assign(generic, scoped);
-  for (const k of Object.keys(out)) if (k !== 'fault' && !Number.isFinite(out[k])) delete out[k];
+  for (const k of Object.keys(out)) if (k !== 'fault' && k !== 'gate' && !Number.isFinite(out[k])) delete out[k];
   return Object.keys(out).length ? out : null;
 }
 
@@ -1274,8 +1275,24 @@ export async function startFleet(options = {}) {
   let recordBytes;
   let seq;
   const started = Date.now();
+  // Gates (`[[sandbox:gate=NAME]]`): a request waits at its gate, before any answer, until the
+  // gate is opened (POST /_control/gates/NAME); tests use them to hold requests in flight until
+  // an event (every request arrived), instead of a delay. name → {open, waiting: Set, arrived}
+  const gates = new Map();
+  const gateOf = (name) => {
+    let g = gates.get(name);
+    if (!g) { g = { open: false, waiting: new Set(), arrived: 0 }; gates.set(name, g); }
+    return g;
+  };
+  const openGate = (g) => {
+    g.open = true;
+    for (const release of g.waiting) release();
+    g.waiting.clear();
+  };
 
   function resetState() {
+    for (const g of gates.values()) openGate(g);
+    gates.clear();
     providers = new Map();
     for (const [slug, cfg] of Object.entries(initialProviders)) providers.set(slug, mergeConfig(baseDefaults, cfg));
     queues = new Map();
@@ -1357,6 +1374,14 @@ export async function startFleet(options = {}) {
         await readBody(req, maxBody);
         resetState();
         return sendJson(res, 200, { ok: true });
+      }
+      const gm = /^\/_control\/gates\/([^/]+)$/.exec(path);
+      if (gm) {
+        const g = gateOf(decodeURIComponent(gm[1]));
+        if (req.method === 'POST') { await readBody(req, maxBody); openGate(g); }
+        else if (req.method === 'DELETE') { openGate(g); gates.delete(decodeURIComponent(gm[1])); }
+        else if (req.method !== 'GET') return sendJson(res, 405, { error: { message: 'GET, POST or DELETE' } });
+        return sendJson(res, 200, { open: g.open, waiting: g.waiting.size, arrived: g.arrived });
       }
       const m = /^\/_control\/providers\/([^/]+)(\/faults)?$/.exec(path);
       if (m) {
@@ -1545,6 +1570,20 @@ export async function startFleet(options = {}) {
     if (fault === undefined) fault = dir && 'fault' in dir ? dir.fault : cfg0.fault;
     rec.fault = describeFault(fault);
 
+    if (settings.gate) {
+      const g = gateOf(settings.gate);
+      g.arrived++;
+      if (!g.open) {
+        let release;
+        const opened = new Promise((r) => { release = r; });
+        g.waiting.add(release);
+        const left = () => { g.waiting.delete(release); release(); };
+        res.on('close', left);
+        await opened;
+        res.off('close', left);
+        if (res.destroyed || res.writableEnded) return;
+      }
+    }
     if (fault && fault.reset) {
       rec.status = -1;
       const s = req.socket;
