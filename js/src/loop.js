@@ -166,8 +166,44 @@ function attemptClock(limits, h) {
     firstAt: 0, // first content (stream) / first body byte (buffered)
     reader: null,
   };
+  const ms = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, v) : null);
+  const since = (v) => { const t = ms(v); return t === null ? null : c.started + t; };
+  // The deadlines, as clock times (null: none, or its phase is over).
+  let totalAt = since(limits?.total_ms);
+  let headAt = since(limits?.head_ms);
+  let firstByteAt = since(limits?.first_byte_ms);
+  const idleMs = ms(limits?.idle_ms);
   let lastByteAt = 0;
-  const timers = { total: null, head: null, first: null, idle: null };
+  // One timer for every deadline, not one per phase: it is set for the earliest, and when it
+  // fires it stops the attempt if a deadline has passed, else it is set again for the next one.
+  // A phase that ends (the head arrived) leaves it be: firing early costs less than a
+  // clearTimeout and a setTimeout per phase. Idle is one deadline per silence, not per chunk.
+  let timer = null;
+  let timerAt = Infinity;
+  const next = () => {
+    let at = Infinity;
+    let phase = null;
+    // Earliest first; at equal times total, head, first_token, idle (the order of the phases).
+    if (totalAt !== null && totalAt < at) { at = totalAt; phase = 'total'; }
+    if (headAt !== null && headAt < at) { at = headAt; phase = 'head'; }
+    if (firstByteAt !== null && firstByteAt < at) { at = firstByteAt; phase = 'first_token'; }
+    if (c.firstAt && idleMs !== null && lastByteAt + idleMs < at) { at = lastByteAt + idleMs; phase = 'idle'; }
+    return [at, phase];
+  };
+  const arm = (at) => {
+    if (timer !== null) h.clearTimeout(timer);
+    timerAt = at;
+    timer = at === Infinity ? null : h.setTimeout(fire, Math.max(0, at - h.now()));
+  };
+  const fire = () => {
+    timer = null;
+    timerAt = Infinity;
+    if (c.reason) return;
+    const [at, phase] = next();
+    if (at <= h.now()) c.stop('timeout', phase);
+    else arm(at);
+  };
+
   c.stop = (reason, phase = null) => {
     if (c.reason) return;
     c.reason = reason;
@@ -183,48 +219,34 @@ function attemptClock(limits, h) {
     if (c.reason) reader.cancel().catch(noop);
     return reader;
   };
-  const ms = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, v) : null);
-  const after = (v, phase) => {
-    const t = ms(v);
-    return t === null ? null : h.setTimeout(() => c.stop('timeout', phase), t);
-  };
-  const cancel = (name) => {
-    if (timers[name] !== null) h.clearTimeout(timers[name]);
-    timers[name] = null;
-  };
-  const idleMs = ms(limits?.idle_ms);
-  // One timer per silence, not per chunk: when it fires early it re-arms for the rest.
-  const checkIdle = () => {
-    timers.idle = null;
-    if (c.reason) return;
-    const quiet = h.now() - lastByteAt;
-    if (quiet >= idleMs) c.stop('timeout', 'idle');
-    else timers.idle = h.setTimeout(checkIdle, idleMs - quiet);
-  };
-  timers.total = after(limits?.total_ms, 'total');
-  timers.head = after(limits?.head_ms, 'head');
-  timers.first = after(limits?.first_byte_ms, 'first_token');
 
   /** The response head arrived. */
-  c.gotHead = () => cancel('head');
+  c.gotHead = () => { headAt = null; };
   /** The first content (stream) or body byte (buffered): from now on the idle limit. */
   c.gotFirst = () => {
     if (c.firstAt) return;
     c.firstAt = h.now();
-    cancel('first');
+    firstByteAt = null;
     lastByteAt = c.firstAt;
-    if (idleMs !== null && !c.reason) timers.idle = h.setTimeout(checkIdle, idleMs);
+    // The idle deadline may come before the one the timer waits for.
+    if (idleMs !== null && !c.reason && lastByteAt + idleMs < timerAt) arm(lastByteAt + idleMs);
   };
   /** Upstream bytes arrived. */
   c.sawBytes = () => { if (c.firstAt) lastByteAt = h.now(); };
   c.clear = () => {
-    for (const name of Object.keys(timers)) cancel(name);
+    if (timer !== null) h.clearTimeout(timer);
+    timer = null;
+    timerAt = Infinity;
     h.signal?.removeEventListener('abort', onClientGone);
   };
   const onClientGone = () => c.stop('cancelled');
   if (h.signal) {
     if (h.signal.aborted) c.stop('cancelled');
     else h.signal.addEventListener('abort', onClientGone, { once: true });
+  }
+  if (!c.reason) {
+    const [at] = next();
+    arm(at);
   }
   return c;
 }
@@ -269,16 +291,8 @@ async function call(step, secret, c, h) {
   return r;
 }
 
-/**
- * One chunk of a body under the clock: {done, value}, or null when the clock stopped (it cancels
- * the reader, which ends a pending read). Not a race per chunk: a long stream would pile up one
- * reaction per read on the clock's promise.
- */
-async function readChunk(reader, c) {
-  if (c.reason) return null;
-  const r = await reader.read();
-  return c.reason ? null : r;
-}
+// What a body-less response reads as.
+const DONE = Object.freeze({ done: true, value: undefined });
 
 function headOf(response, h) {
   const headers = [];
@@ -306,8 +320,8 @@ async function bufferedAttempt(session, step, h) {
       let size = 0;
       reader = response.body ? c.reading(response.body.getReader()) : null;
       for (;;) {
-        const chunk = reader ? await readChunk(reader, c) : { done: true };
-        if (chunk === null) break; // stopped: reported below
+        const chunk = reader === null ? DONE : c.reason ? null : await reader.read();
+        if (chunk === null || c.reason) break; // stopped: reported below
         if (chunk.done) {
           body = concat(chunks, size);
           report = headOf(response, h);
