@@ -1,6 +1,7 @@
 // browser.js: the package entry for browsers, web workers, Deno and bundlers ("browser" and
-// "default" export conditions). Fetches the Emscripten build's .wasm next to this package's
-// dist/switchyard.mjs (or from a URL or bytes the page gives) and binds it.
+// "default" export conditions). Fetches an Emscripten module's .wasm next to this package's
+// dist/*.mjs (or from a URL or bytes the page gives) and binds it: load() the router,
+// loadSimulator() the routing simulator.
 //
 // Example:
 //   import { load } from 'switchyard';
@@ -30,9 +31,24 @@ export class Switchyard extends SwitchyardBase {
  *   where the .wasm comes from (default: dist/switchyard.wasm beside this package).
  * @param {Function} [options.factory] the default export of a switchyard.mjs to use instead.
  */
-export async function load(options = {}) {
-  let wasm = options.wasm ?? new URL('../dist/switchyard.wasm', import.meta.url);
+export function load(options = {}) {
+  return loadModule(options, new URL('../dist/switchyard.wasm', import.meta.url),
+    () => import('../dist/switchyard.mjs'));
+}
+
+/**
+ * The routing simulator's module (dist/switchyard-sim.wasm): a Router that simulates
+ * (Router.simulate(scenario)) and takes overlays; its routing calls (plan, session, ledger...)
+ * are load()'s and throw "unavailable" here. Options as load()'s, for this module's files.
+ */
+export function loadSimulator(options = {}) {
+  return loadModule(options, new URL('../dist/switchyard-sim.wasm', import.meta.url),
+    () => import('../dist/switchyard-sim.mjs'));
+}
+
+async function loadModule(options, packaged, glue) {
+  let wasm = options.wasm ?? packaged;
   if (typeof wasm === 'string' || wasm instanceof URL) wasm = fetch(wasm, { credentials: 'same-origin' });
-  const factory = options.factory ?? (await import('../dist/switchyard.mjs')).default;
+  const factory = options.factory ?? (await glue()).default;
   return bind(await instantiateEmscripten(factory, wasm));
 }

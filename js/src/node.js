@@ -1,5 +1,6 @@
-// node.js: the package entry for Node ("node" export condition). Loads the Emscripten build
-// from the package's dist/ folder (or from given bytes/paths) and binds it.
+// node.js: the package entry for Node ("node" export condition). Loads an Emscripten module
+// from the package's dist/ folder (or from given bytes/paths) and binds it: load() the router,
+// loadSimulator() the routing simulator.
 //
 // Example:
 //   import { load } from 'switchyard';
@@ -34,9 +35,24 @@ export class Switchyard extends SwitchyardBase {
  * @param {Function} [options.factory] the default export of a switchyard.mjs to use instead of
  *   the package's (its .wasm must be given too).
  */
-export async function load(options = {}) {
-  let wasm = options.wasm ?? new URL('../dist/switchyard.wasm', import.meta.url);
+export function load(options = {}) {
+  return loadModule(options, new URL('../dist/switchyard.wasm', import.meta.url),
+    () => import('../dist/switchyard.mjs'));
+}
+
+/**
+ * The routing simulator's module (dist/switchyard-sim.wasm): a Router that simulates
+ * (Router.simulate(scenario)) and takes overlays; its routing calls (plan, session, ledger...)
+ * are load()'s and throw "unavailable" here. Options as load()'s, for this module's files.
+ */
+export function loadSimulator(options = {}) {
+  return loadModule(options, new URL('../dist/switchyard-sim.wasm', import.meta.url),
+    () => import('../dist/switchyard-sim.mjs'));
+}
+
+async function loadModule(options, packaged, glue) {
+  let wasm = options.wasm ?? packaged;
   if (typeof wasm === 'string' || wasm instanceof URL) wasm = await readFile(wasm);
-  const factory = options.factory ?? (await import('../dist/switchyard.mjs')).default;
+  const factory = options.factory ?? (await glue()).default;
   return bind(await instantiateEmscripten(factory, wasm));
 }
