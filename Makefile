@@ -39,11 +39,12 @@ fuzz-build: deps
 	@cmake --build build/fuzz -j$(JOBS)
 
 # ---- the two front-door commands -----------------------------------------------------------
-# Only the two wasm modules (not the test and benchmark executables of those build trees): the
-# WASI core the worker runs, and the Emscripten one (js/dist) the routing simulator page runs.
+# Only the wasm modules (not the test and benchmark executables of those build trees): the
+# WASI core the worker runs, and the Emscripten ones (js/dist) the playground and the routing
+# simulator pages run.
 run: deps
 	@cmake --preset browser >/dev/null
-	@cmake --build build/browser -j$(JOBS) --target switchyard_browser
+	@cmake --build build/browser -j$(JOBS) --target switchyard_browser switchyard_simulator
 	@cmake --preset worker >/dev/null
 	@cmake --build build/worker -j$(JOBS) --target switchyard_worker
 	@node js/scripts/build.mjs >/dev/null

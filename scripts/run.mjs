@@ -489,7 +489,7 @@ async function startSimulatorPage(port, playground) {
     const line = `not started (${e.code ?? e.message}; set SWITCHYARD_SIM_PORT to another port)`;
     return { server: null, line, playground: line };
   }
-  const dist = ['switchyard.mjs', 'switchyard.wasm'].filter((f) => !existsSync(join(ROOT, 'js/dist', f)));
+  const dist = ['switchyard.mjs', 'switchyard.wasm', 'switchyard-sim.mjs', 'switchyard-sim.wasm'].filter((f) => !existsSync(join(ROOT, 'js/dist', f)));
   const note = dist.length ? `   (js/dist/${dist.join(', ')} missing: run make js)` : '';
   return {
     server,

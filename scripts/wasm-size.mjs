@@ -3,7 +3,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const builds = [
-  ['browser (Emscripten)', 'build/browser/wasm/browser/switchyard.wasm'],
+  ['router (Emscripten, npm package)', 'build/browser/wasm/browser/switchyard.wasm'],
+  ['simulator (Emscripten, npm package)', 'build/browser/wasm/browser/switchyard-sim.wasm'],
   ['worker (WASI)', 'build/worker/wasm/worker/switchyard.wasm'],
 ];
 console.log('## Wasm sizes\n\n| build | raw | gzipped | budget (gzipped) |\n|---|---:|---:|---:|');

@@ -1,7 +1,8 @@
 # The export lists of the wasm builds, read from the C headers: every SY_API(sy_...) declaration
-# is one export. Both builds export core/include/switchyard/c_api/c_api.h; the browser build also
-# c_sim.h (the simulator). The headers are the single source of truth; the JS test
-# tests/js/exports.test.mjs checks each built .wasm against the same headers.
+# is one export. The worker (WASI) and the npm package's router module (Emscripten) export
+# core/include/switchyard/c_api/c_api.h; the simulator's module (Emscripten) exports c_sim.h and
+# the router calls a simulation needs. The headers are the source of truth; the JS test
+# tests/js/exports.test.mjs checks each built .wasm against them.
 set(SY_C_API_DIR ${CMAKE_SOURCE_DIR}/core/include/switchyard/c_api)
 
 # sy_c_api_exports(<out-var> [header ...]): the names, in header order

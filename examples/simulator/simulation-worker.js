@@ -1,21 +1,22 @@
 // simulation-worker.js: runs simulations off the page's main thread, so the page stays
-// responsive while the core works. It loads the npm package's browser entry (the Emscripten
-// build), keeps one Router on the default catalog, and answers each message.
+// responsive while the core works. It loads the routing simulator's module through the npm
+// package's browser entry (loadSimulator), keeps one Router on the default catalog, and answers
+// each message.
 //
 //   page → worker: {id, scenario}   scenario: the editor's JSON text, passed to the core as is
 //   worker → page: {type: "ready"} once loaded, or {type: "fatal", message} if loading failed;
 //                  {type: "result", id, report, ms} or {type: "error", id, error}
 //                  error: {message, code, httpStatus, field}
-import { load } from '../../js/src/browser.js';
+import { loadSimulator } from '../../js/src/browser.js';
 
 // {sy, router} once loaded, or {fatal: message}.
 let core = start();
 
 function start() {
-  return load().then((sy) => {
+  return loadSimulator().then((sy) => {
     if (!sy.hasSimulator) {
-      throw new Error('this build of the switchyard package has no routing simulator ' +
-        '(js/dist/switchyard.wasm does not export sy_router_simulate): rebuild it with `make js`');
+      throw new Error('js/dist/switchyard-sim.wasm does not export sy_router_simulate: rebuild ' +
+        'the package\'s modules with `make js`');
     }
     return { sy, router: new sy.Router() };
   }).catch((error) => ({ fatal: `loading the Switchyard core failed: ${error.message}` }));

@@ -1,4 +1,5 @@
-// Copies the two wasm builds into js/dist/ (what the package ships) and prints their sizes.
+// Copies the wasm modules into js/dist/ (what the package ships) and prints their sizes: the
+// router and the routing simulator (Emscripten), and the edge worker's (WASI).
 //   node js/scripts/build.mjs
 // Sources: $SWITCHYARD_BROWSER_BUILD (default build/browser/wasm/browser) and
 // $SWITCHYARD_WORKER_BUILD (default build/worker/wasm/worker), relative to the repository root.
@@ -17,6 +18,8 @@ const dist = join(jsDir, 'dist');
 const files = [
   [join(browserDir, 'switchyard.mjs'), 'switchyard.mjs', 'cmake --build build/browser --target switchyard_browser'],
   [join(browserDir, 'switchyard.wasm'), 'switchyard.wasm', 'cmake --build build/browser --target switchyard_browser'],
+  [join(browserDir, 'switchyard-sim.mjs'), 'switchyard-sim.mjs', 'cmake --build build/browser --target switchyard_simulator'],
+  [join(browserDir, 'switchyard-sim.wasm'), 'switchyard-sim.wasm', 'cmake --build build/browser --target switchyard_simulator'],
   [join(workerDir, 'switchyard.wasm'), 'switchyard-worker.wasm', 'cmake --build build/worker --target switchyard_worker'],
 ];
 

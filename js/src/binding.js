@@ -1,12 +1,14 @@
 // binding.js: the one JS binding over the C ABI of core/include/switchyard/c_api/c_api.h, plus the
-// simulator's entry point of c_sim.h where the build has it.
+// simulator's entry point of c_sim.h where the module has it.
 //
 // It is written against "a WebAssembly instance's exports": the sy_* functions and `memory`.
-// Both builds export every c_api.h name (the Emscripten build through its loader's
-// instantiateWasm hook, the WASI build directly), so the browser, Node and workerd loaders all
-// end in bind(exports) and the rest of the package cannot tell the builds apart. c_sim.h's
-// functions are optional: the Emscripten build exports them, the edge worker's WASI build does
-// not (it never simulates), and there Router.simulate() throws instead.
+// Three modules are built from the one core, and the browser, Node and workerd loaders all end
+// in bind(exports):
+//   - the router modules (the npm package's Emscripten switchyard.wasm, the edge worker's WASI
+//     one) export every c_api.h name and no simulator: Router.simulate() throws "unavailable";
+//   - the simulator's module (switchyard-sim.wasm, loadSimulator()) exports c_sim.h and the
+//     router calls a simulation needs (C_SIM_ROUTER_FUNCTIONS): Router construction, overlay()
+//     and simulate() work, every other call throws "unavailable" (the instance stays usable).
 //
 // Per call: the input (JSON text or raw bytes) is copied into memory from sy_alloc, the function
 // runs, the handle's result buffer is decoded, the input freed. A non-zero status becomes a
@@ -69,18 +71,32 @@ export const C_API_FUNCTIONS = Object.freeze([
 
 /**
  * Every function of c_sim.h (the routing simulator), in header order: exported by the
- * Emscripten build, not by the worker's WASI build. Optional in bind(): Router.simulate()
- * works when the module exports all of them, and throws "unavailable" otherwise.
+ * simulator's module only. Router.simulate() works when the module exports them, and throws
+ * "unavailable" otherwise.
  */
 export const C_SIM_FUNCTIONS = Object.freeze(['sy_router_simulate']);
 
 /**
+ * The functions of c_api.h that the simulator's module exports besides c_sim.h's (the list
+ * wasm/browser/CMakeLists.txt links it with; tests/js/exports.test.mjs checks the built module).
+ */
+export const C_SIM_ROUTER_FUNCTIONS = Object.freeze([
+  'sy_abi_version', 'sy_alloc', 'sy_free', 'sy_last_error',
+  'sy_router_new', 'sy_router_free', 'sy_router_result', 'sy_router_overlay',
+]);
+
+/**
  * Binds the exports of one Switchyard instance. Returns the package API for that instance:
- * { Router, Plan, Session, Ledger, SwitchyardError, abiVersion, hasSimulator, exports }.
+ * { Router, Plan, Session, Ledger, SwitchyardError, abiVersion, hasRouter, hasSimulator, exports }.
  */
 export function bind(exports) {
-  for (const name of ['memory', ...C_API_FUNCTIONS]) {
-    if (!(name in exports)) throw new Error(`switchyard: the wasm module does not export ${name}`);
+  const has = (name) => typeof exports[name] === 'function';
+  const router = C_API_FUNCTIONS.every(has);
+  const simulator = C_SIM_ROUTER_FUNCTIONS.every(has) && C_SIM_FUNCTIONS.every(has);
+  if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('switchyard: the wasm module does not export memory');
+  if (!router && !simulator) {
+    const absent = C_API_FUNCTIONS.filter((name) => !has(name));
+    throw new Error(`switchyard: the wasm module does not export ${absent.join(', ')}`);
   }
   const core = new Core(exports);
   const abi = core.call(exports.sy_abi_version) >>> 0;
@@ -137,6 +153,7 @@ class Core {
   // wasm export ignores the arguments it does not declare.)
   call(fn, a, b, c, d, e) {
     if (this.broken) throw this.broken;
+    if (fn.absent) throw fn.absent();  // not in this module: a refusal, not a trap
     try {
       return fn(a, b, c, d, e);
     } catch (cause) {
@@ -306,8 +323,15 @@ function inputSize(input) {
 }
 
 function makeApi(core, abiVersion) {
-  const x = core.exports;
-  const hasSimulator = C_SIM_FUNCTIONS.every((name) => name in x);
+  const hasRouter = C_API_FUNCTIONS.every((name) => typeof core.exports[name] === 'function');
+  const hasSimulator = C_SIM_FUNCTIONS.every((name) => typeof core.exports[name] === 'function');
+  // A function this module does not have stands in as one that refuses (see Core.call).
+  const x = { ...core.exports };
+  for (const name of [...C_API_FUNCTIONS, ...C_SIM_FUNCTIONS]) {
+    if (typeof x[name] === 'function') continue;
+    const absent = () => absentError(name);
+    x[name] = Object.assign(() => { throw absent(); }, { absent });
+  }
 
   // Releases core objects whose JS owner was collected without free(). Held values never
   // reference the owner, or it could not be collected.
@@ -430,22 +454,10 @@ function makeApi(core, abiVersion) {
     /**
      * Runs a routing simulation (scenario: object or JSON text, see core/include/switchyard/
      * simulate/simulate.h) against this router's catalog and presets, with fresh health: the router's
-     * own health is neither read nor changed. Returns the report. Only builds with c_sim.h
-     * (the Emscripten one) simulate; elsewhere this throws code "unavailable".
+     * own health is neither read nor changed. Returns the report. Only the simulator's module
+     * (loadSimulator()) simulates; elsewhere this throws code "unavailable".
      */
-    simulate(scenario) {
-      if (!hasSimulator) {
-        throw new SwitchyardError(STATUS_UNAVAILABLE, {
-          error: {
-            code: 503,
-            message: 'this Switchyard build has no routing simulator (sy_router_simulate is not ' +
-              'exported): the Emscripten build (the package\'s browser and Node entries) has one, ' +
-              'the edge worker\'s WASI build does not',
-          },
-        });
-      }
-      return this.#run(x.sy_router_simulate, scenario);
-    }
+    simulate(scenario) { return this.#run(x.sy_router_simulate, scenario); }
   }
 
   class Plan extends Handle {
@@ -566,12 +578,27 @@ function makeApi(core, abiVersion) {
 
   return Object.freeze({
     Router, Plan, Session, Ledger, SwitchyardError, abiVersion,
-    /** Whether this build exports c_sim.h, i.e. Router.simulate() works. */
+    /** Whether this module exports all of c_api.h: plans, sessions, ledgers (not the simulator's). */
+    hasRouter,
+    /** Whether this module exports c_sim.h, i.e. Router.simulate() works (the simulator's). */
     hasSimulator,
     /** The raw instance exports (the C ABI), for tools and tests. */
-    exports: x,
+    exports: core.exports,
     /** Whether a trap has made this instance unusable. */
     get broken() { return core.broken !== null; },
+  });
+}
+
+// What calling a function this module does not export throws: the router's calls in the
+// simulator's module, the simulator in a router module.
+function absentError(name) {
+  const which = C_SIM_FUNCTIONS.includes(name)
+    ? 'the routing simulator is in its own module: loadSimulator() from the package (the router ' +
+      'modules, the npm package\'s load() and the edge worker\'s, do not simulate)'
+    : 'this is the routing simulator\'s module, which has only the router calls a simulation ' +
+      'needs: load() from the package gives the router';
+  return new SwitchyardError(STATUS_UNAVAILABLE, {
+    error: { code: 503, message: `${name} is not in this Switchyard module: ${which}` },
   });
 }
 

@@ -1,13 +1,13 @@
 // browser.js: the package entry for browsers, web workers, Deno and bundlers ("browser" and
-// "default" export conditions). Fetches the Emscripten build's .wasm next to this package's
-// dist/switchyard.mjs (or from a URL or bytes the page gives) and binds it.
+// "default" export conditions). Fetches an Emscripten module's .wasm next to this package's
+// dist/*.mjs (or from a URL or bytes the page gives) and binds it: load() the router,
+// loadSimulator() the routing simulator.
 //
 // Example:
 //   import { load } from 'switchyard';
 //   const sy = await load();                       // or load({ wasm: '/assets/switchyard.wasm' })
 //   const router = new sy.Router();
-import { bind } from './binding.js';
-import { instantiateEmscripten } from './emscripten.js';
+import { packagedLoaders } from './emscripten.js';
 
 import { Switchyard as SwitchyardBase } from './client.js';
 
@@ -24,15 +24,5 @@ export class Switchyard extends SwitchyardBase {
   }
 }
 
-/**
- * @param {object} [options]
- * @param {string|URL|Response|Promise<Response>|BufferSource|WebAssembly.Module} [options.wasm]
- *   where the .wasm comes from (default: dist/switchyard.wasm beside this package).
- * @param {Function} [options.factory] the default export of a switchyard.mjs to use instead.
- */
-export async function load(options = {}) {
-  let wasm = options.wasm ?? new URL('../dist/switchyard.wasm', import.meta.url);
-  if (typeof wasm === 'string' || wasm instanceof URL) wasm = fetch(wasm, { credentials: 'same-origin' });
-  const factory = options.factory ?? (await import('../dist/switchyard.mjs')).default;
-  return bind(await instantiateEmscripten(factory, wasm));
-}
+/** load(options?) the router, loadSimulator(options?) the routing simulator (emscripten.js). */
+export const { load, loadSimulator } = packagedLoaders((url) => fetch(url, { credentials: 'same-origin' }));

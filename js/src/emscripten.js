@@ -1,10 +1,13 @@
-// emscripten.js: instantiates the Emscripten build (dist/switchyard.mjs + switchyard.wasm) and
-// returns its raw wasm exports for bind(). Shared by the browser and Node loaders.
+// emscripten.js: instantiates the package's Emscripten modules (dist/switchyard.mjs + .wasm, the
+// router; dist/switchyard-sim.mjs + .wasm, the routing simulator) and binds them. Shared by the
+// browser and Node entries, which differ only in how a URL's bytes are read.
 //
 // The glue's own loading is bypassed through the `instantiateWasm` hook: the loader chooses how
 // the bytes arrive (fetch, fs, a precompiled WebAssembly.Module), which also sidesteps
 // Emscripten 3.1.6 calling fetch() on file paths under Node. The glue still supplies its
 // imports (heap growth, abort) and runs the static constructors before the promise resolves.
+
+import { bind } from './binding.js';
 
 // source: a WebAssembly.Module, a Response or a promise of one, or the bytes (BufferSource).
 async function instantiate(source, imports) {
@@ -49,4 +52,26 @@ export function instantiateEmscripten(factory, source) {
       else resolve(exports);
     }, reject);
   });
+}
+
+/**
+ * The package's two loaders, load() (the router) and loadSimulator() (the routing simulator's
+ * module: a Router that simulates and takes overlays; its routing calls throw "unavailable"),
+ * for an entry that reads a URL with `read(url)` (fetch in browsers, the filesystem in Node).
+ * Both take {wasm?, factory?}: where the .wasm comes from (a URL or path, a Response, bytes or a
+ * compiled module; default: the package's dist/), and the default export of a matching .mjs.
+ */
+export function packagedLoaders(read) {
+  async function loadModule(options, packaged, glue) {
+    let wasm = options.wasm ?? packaged;
+    if (typeof wasm === 'string' || wasm instanceof URL) wasm = await read(wasm);
+    const factory = options.factory ?? (await glue()).default;
+    return bind(await instantiateEmscripten(factory, wasm));
+  }
+  return {
+    load: (options = {}) => loadModule(options, new URL('../dist/switchyard.wasm', import.meta.url),
+      () => import('../dist/switchyard.mjs')),
+    loadSimulator: (options = {}) => loadModule(options, new URL('../dist/switchyard-sim.wasm', import.meta.url),
+      () => import('../dist/switchyard-sim.mjs')),
+  };
 }

@@ -1,5 +1,6 @@
-// node.js: the package entry for Node ("node" export condition). Loads the Emscripten build
-// from the package's dist/ folder (or from given bytes/paths) and binds it.
+// node.js: the package entry for Node ("node" export condition). Loads an Emscripten module
+// from the package's dist/ folder (or from given bytes/paths) and binds it: load() the router,
+// loadSimulator() the routing simulator.
 //
 // Example:
 //   import { load } from 'switchyard';
@@ -8,8 +9,7 @@
 //   const plan = router.plan({ request: { model: 'openai/gpt-4o', messages }, now_ms: Date.now(), seed: 1 });
 import { readFile } from 'node:fs/promises';
 
-import { bind } from './binding.js';
-import { instantiateEmscripten } from './emscripten.js';
+import { packagedLoaders } from './emscripten.js';
 
 import { Switchyard as SwitchyardBase } from './client.js';
 
@@ -26,17 +26,5 @@ export class Switchyard extends SwitchyardBase {
   }
 }
 
-/**
- * @param {object} [options]
- * @param {string|URL|BufferSource|WebAssembly.Module} [options.wasm] the .wasm of the
- *   Emscripten build: a path, a file: URL, its bytes or a compiled module (default: the
- *   package's dist/switchyard.wasm).
- * @param {Function} [options.factory] the default export of a switchyard.mjs to use instead of
- *   the package's (its .wasm must be given too).
- */
-export async function load(options = {}) {
-  let wasm = options.wasm ?? new URL('../dist/switchyard.wasm', import.meta.url);
-  if (typeof wasm === 'string' || wasm instanceof URL) wasm = await readFile(wasm);
-  const factory = options.factory ?? (await import('../dist/switchyard.mjs')).default;
-  return bind(await instantiateEmscripten(factory, wasm));
-}
+/** load(options?) the router, loadSimulator(options?) the routing simulator (emscripten.js). */
+export const { load, loadSimulator } = packagedLoaders((url) => readFile(url));

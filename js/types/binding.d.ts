@@ -1,7 +1,7 @@
 // Types of the binding over the C ABI (core/include/switchyard/c_api/c_api.h, and c_sim.h where the
 // build has it). Every loader (browser, Node, workerd) resolves to a SwitchyardApi.
 
-export declare const ABI_VERSION: 1;
+export declare const ABI_VERSION: 2;
 
 /** JSON as the core produces it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -401,8 +401,10 @@ export interface SwitchyardApi {
   readonly Session: Function;
   readonly SwitchyardError: typeof SwitchyardError;
   readonly abiVersion: number;
-  /** Whether this build has the routing simulator (c_sim.h): the Emscripten build does. */
+  /** Whether this module has the routing simulator (c_sim.h): the simulator's module (loadSimulator) does. */
   readonly hasSimulator: boolean;
+  /** Whether this module exports all of c_api.h (plans, sessions, ledgers): false for the simulator's. */
+  readonly hasRouter: boolean;
   /** The raw C ABI exports of this instance (sy_* functions and memory). */
   readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory };
   /** True once a trap inside the core has made this instance unusable. */
@@ -411,8 +413,10 @@ export interface SwitchyardApi {
 
 /** Every function of c_api.h; bind() requires them all. */
 export declare const C_API_FUNCTIONS: readonly string[];
-/** Every function of c_sim.h; optional in bind() (Router.simulate needs them all). */
+/** Every function of c_sim.h: the simulator's module has them (Router.simulate needs them all). */
 export declare const C_SIM_FUNCTIONS: readonly string[];
+/** The functions of c_api.h that the simulator's module exports besides c_sim.h's. */
+export declare const C_SIM_ROUTER_FUNCTIONS: readonly string[];
 
 /** Binds one instance's exports (memory + sy_* functions). */
 export declare function bind(exports: WebAssembly.Exports): SwitchyardApi;

@@ -21,7 +21,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Files the page needs from `make js` (the npm package's dist/). */
-export const DIST_FILES = ['js/dist/switchyard.mjs', 'js/dist/switchyard.wasm'].map((f) => resolve(ROOT, f));
+export const DIST_FILES = ['js/dist/switchyard.mjs', 'js/dist/switchyard.wasm', 'js/dist/switchyard-sim.mjs', 'js/dist/switchyard-sim.wasm'].map((f) => resolve(ROOT, f));
 
 /** Fails with how to fix it when Chromium or the package's dist/ is missing. */
 export function requirePrerequisites() {

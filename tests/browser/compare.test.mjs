@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { EXAMPLES, applyVariant, compareReports, mergePatch, picosToUsd, usdToPicos } from '../../examples/simulator/variant.js';
-import { load as loadNode } from '../../js/src/node.js';
+import { loadSimulator as loadSimulatorNode } from '../../js/src/node.js';
 import { ROOT, openSimulatorPage } from './browser.mjs';
 
 const DEFAULT_SCENARIO = readFileSync(join(ROOT, 'examples/simulator/scenario.json'), 'utf8');
@@ -20,7 +20,7 @@ let page;
 let router;
 
 before(async () => {
-  router = new (await loadNode()).Router();
+  router = new (await loadSimulatorNode()).Router();
   browser = await openSimulatorPage();
   page = browser.page;
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { load as loadNode } from '../../js/src/node.js';
+import { loadSimulator as loadSimulatorNode } from '../../js/src/node.js';
 import { ROOT, openSimulatorPage } from './browser.mjs';
 
 const DEFAULT_SCENARIO = readFileSync(join(ROOT, 'examples/simulator/scenario.json'), 'utf8');
@@ -121,7 +121,7 @@ test('running the default scenario shows a consistent report, the one Node compu
   }
 
   // The page shows what the core computes: the same scenario in Node, over the same dist/.
-  const sy = await loadNode();
+  const sy = await loadSimulatorNode();
   const router = new sy.Router();
   const report = router.simulate(DEFAULT_SCENARIO);
   router.free();

@@ -1,13 +1,14 @@
-// Each built .wasm exports exactly the functions of its C headers (no more, no fewer): the
-// browser build c_api.h + c_sim.h, the worker build c_api.h alone. The binding knows the same
-// two lists, and neither build imports a clock or a source of randomness.
+// Each built .wasm exports exactly the functions of its C headers (no more, no fewer): the two
+// router modules (the npm package's Emscripten one, the worker's WASI one) c_api.h, the
+// simulator's module c_sim.h and the router calls a simulation needs. The binding knows the same
+// lists, and no module imports a clock or a source of randomness.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { C_API_FUNCTIONS, C_SIM_FUNCTIONS } from '../../js/src/binding.js';
+import { C_API_FUNCTIONS, C_SIM_FUNCTIONS, C_SIM_ROUTER_FUNCTIONS } from '../../js/src/binding.js';
 import { WASI_PROVIDED } from '../../js/src/wasi.js';
-import { BUILDS, headerFunctions, missing } from './wasm-builds.mjs';
+import { MODULES, headerFunctions, missing } from './wasm-builds.mjs';
 
 const declared = { 'c_api.h': headerFunctions('c_api.h'), 'c_sim.h': headerFunctions('c_sim.h') };
 
@@ -27,14 +28,21 @@ test('the JS binding covers exactly the functions of c_sim.h', () => {
   assert.deepEqual([...C_SIM_FUNCTIONS].sort(), [...declared['c_sim.h']].sort());
 });
 
+test("the simulator module's router calls are c_api.h functions, and c_sim.h names them", () => {
+  const unknown = C_SIM_ROUTER_FUNCTIONS.filter((n) => !declared['c_api.h'].includes(n));
+  assert.deepEqual(unknown, [], 'not declared in c_api.h');
+  const text = readFileSync(new URL('../../core/include/switchyard/c_api/c_sim.h', import.meta.url), 'utf8');
+  for (const name of C_SIM_ROUTER_FUNCTIONS) assert.match(text, new RegExp(`\\b${name}\\b`), `c_sim.h does not list ${name}`);
+});
+
 // Names that would mean the core reads time or draws randomness on its own.
 const NONDETERMINISTIC = /clock|time|date|random|entropy|now/i;
 
-for (const build of BUILDS) {
-  test(`${build.name}: exports match ${build.headers.join(' + ')}`, () => {
+for (const build of MODULES) {
+  test(`${build.name}: exports match ${build.headers.join(' + ')}${build.also ? ' + the router calls it needs' : ''}`, () => {
     const why = missing(build);
     if (why) assert.fail(why);
-    const expected = build.headers.flatMap((h) => declared[h]);
+    const expected = [...(build.also ?? []), ...build.headers.flatMap((h) => declared[h])];
     const module = new WebAssembly.Module(readFileSync(build.wasm));
     const exports = WebAssembly.Module.exports(module);
     const functions = exports.filter((e) => e.name.startsWith('sy_'));
@@ -42,7 +50,7 @@ for (const build of BUILDS) {
     const exported = new Set(functions.map((e) => e.name));
     const absent = expected.filter((n) => !exported.has(n));
     const extra = [...exported].filter((n) => !expected.includes(n));
-    const headers = build.headers.join(' + ');
+    const headers = [...build.headers, ...(build.also ? ['its router calls'] : [])].join(' + ');
     assert.deepEqual(absent, [], `declared in ${headers} but not exported: ${absent.join(', ')}`);
     assert.deepEqual(extra, [], `exported but not declared in ${headers}: ${extra.join(', ')}`);
     assert.ok(exports.some((e) => e.name === 'memory' && e.kind === 'memory'), 'memory is not exported');

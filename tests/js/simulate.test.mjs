@@ -1,12 +1,13 @@
-// Router.simulate() over the Emscripten build (the routing simulator of simulate.h / c_sim.h),
-// and its absence from the worker's WASI build. The simulator is part of the browser build's
-// contract: a build without sy_router_simulate fails here, it is not skipped.
+// Router.simulate() over the simulator's module (the routing simulator of simulate.h / c_sim.h,
+// its own Emscripten module), and its absence from the two router modules. A simulator module
+// without sy_router_simulate fails here, it is not skipped.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { BUILDS, expectError, missing } from './wasm-builds.mjs';
+import { BUILDS, SIMULATOR_BUILD, expectError, missing } from './wasm-builds.mjs';
 
 const [BROWSER, WORKER] = BUILDS;
+const SIMULATOR = SIMULATOR_BUILD;
 
 const LLAMA = 'meta-llama/llama-3.3-70b-instruct';
 // Three paid providers of LLAMA in the default catalog, cheapest first (input $0.10, $0.13,
@@ -56,8 +57,8 @@ function outageScenario() {
 
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 
-describe(BROWSER.name, () => {
-  const why = missing(BROWSER);
+describe(SIMULATOR.name, () => {
+  const why = missing(SIMULATOR);
   if (why) {
     test('build present', () => assert.fail(why));
     return;
@@ -66,16 +67,32 @@ describe(BROWSER.name, () => {
   // One instance and one default-catalog router for the suite (the catalog takes ~25 ms to load).
   const setup = async () => {
     if (!shared) {
-      const sy = await BROWSER.load();
+      const sy = await SIMULATOR.load();
       shared = { sy, router: new sy.Router() };
     }
     return shared;
   };
 
-  test('the build has the simulator', async () => {
-    const { sy } = await setup();
-    assert.equal(sy.hasSimulator, true, 'sy_router_simulate is not exported by the browser build');
+  test('the module has the simulator, and of the router only what a simulation needs', async () => {
+    const { sy, router } = await setup();
+    assert.equal(sy.hasSimulator, true, 'sy_router_simulate is not exported by the simulator module');
     assert.equal(typeof sy.exports.sy_router_simulate, 'function');
+    assert.equal(sy.hasRouter, false);
+    // A routing call is refused by name, and the refusal does not retire the instance.
+    expectError(() => router.plan({ request: { model: LLAMA, messages: MESSAGES }, now_ms: NOW, seed: 1 }),
+      'unavailable', (e) => {
+        assert.match(e.message, /sy_router_plan is not in this Switchyard module/);
+        assert.equal(e.httpStatus, 503);
+      });
+    expectError(() => new sy.Ledger(), 'unavailable', (e) => assert.match(e.message, /sy_ledger_new/));
+    assert.equal(sy.broken, false);
+    // The simulator module takes overlays, and a simulation sees them: the cheapest provider
+    // made dear costs more.
+    const custom = new sy.Router();
+    custom.overlay({ prices: [{ model: LLAMA, tag: CHEAPEST, pricing: { prompt: '10', completion: '10' } }] });
+    const base = router.simulate(outageScenario()).cost_picos;
+    assert.ok(custom.simulate(outageScenario()).cost_picos > base, 'the overlay price did not reach the simulation');
+    custom.free();
   });
 
   test("a report's counts add up", async () => {
@@ -168,20 +185,17 @@ describe(BROWSER.name, () => {
     assert.notDeepEqual(other.series.requests, first.series.requests);
   });
 
-  test("simulating leaves the router's own health alone", async () => {
+  test("simulating leaves the router's own state alone", async () => {
     const { sy } = await setup();
-    const router = new sy.Router();
-    const before = router.health(NOW);
-    router.simulate(outageScenario());
-    assert.deepEqual(router.health(NOW), before);
-    // A live plan still puts the simulated-down provider first: sort "price" is unaffected.
-    const plan = router.plan({
-      request: { model: LLAMA, messages: MESSAGES, provider: { sort: 'price', only: [CHEAPEST, ...OTHERS] } },
-      now_ms: NOW, seed: 1,
-    });
-    assert.equal(plan.attempts[0].provider, CHEAPEST);
-    plan.free();
-    router.free();
+    // A router that has just simulated an outage of the cheapest provider simulates the next
+    // scenario exactly as a fresh router does: no health, breaker or stickiness carries over.
+    const used = new sy.Router();
+    const outage = used.simulate(outageScenario());
+    assert.ok(outage.failures.http_5xx > 0, 'the outage scenario fails some attempts');
+    const fresh = new sy.Router();
+    assert.deepEqual(used.simulate(mixedScenario(5)), fresh.simulate(mixedScenario(5)));
+    used.free();
+    fresh.free();
   });
 
   test('an outage on the cheapest provider moves traffic to the others, then back', async () => {
@@ -251,24 +265,28 @@ describe(BROWSER.name, () => {
   });
 });
 
-describe(WORKER.name, () => {
-  const why = missing(WORKER);
-  if (why) {
-    test('build present', () => assert.fail(why));
-    return;
-  }
+for (const build of [BROWSER, WORKER]) {
+  describe(build.name, () => {
+    const why = missing(build);
+    if (why) {
+      test('build present', () => assert.fail(why));
+      return;
+    }
 
-  test('binds without the simulator, and simulate() says so', async () => {
-    const sy = await WORKER.load();
-    assert.equal(sy.hasSimulator, false);
-    assert.equal('sy_router_simulate' in sy.exports, false);
-    const router = new sy.Router();
-    expectError(() => router.simulate(outageScenario()), 'unavailable', (e) => {
-      assert.match(e.message, /no routing simulator/);
-      assert.equal(e.httpStatus, 503);
+    test('a router module binds without the simulator, and simulate() says where it is', async () => {
+      const sy = await build.load();
+      assert.equal(sy.hasSimulator, false);
+      assert.equal(sy.hasRouter, true);
+      assert.equal('sy_router_simulate' in sy.exports, false);
+      const router = new sy.Router();
+      expectError(() => router.simulate(outageScenario()), 'unavailable', (e) => {
+        assert.match(e.message, /routing simulator is in its own module: loadSimulator\(\)/);
+        assert.equal(e.httpStatus, 503);
+      });
+      // Everything else works, and the refusal did not retire the instance.
+      assert.equal(sy.broken, false);
+      assert.ok(router.providers().data.length > 50);
+      router.free();
     });
-    // Everything else works as in any build.
-    assert.ok(router.providers().data.length > 50);
-    router.free();
   });
-});
+}

@@ -1,12 +1,14 @@
-// The two wasm builds under test, found through SWITCHYARD_BROWSER_BUILD / SWITCHYARD_WORKER_BUILD
+// The wasm builds under test, found through SWITCHYARD_BROWSER_BUILD / SWITCHYARD_WORKER_BUILD
 // (defaults: build/browser/wasm/browser and build/worker/wasm/worker, from the repository root).
-// A missing build is a failure, never a skip: `make test` builds both before the JS suites.
+// BUILDS are the two router modules (the npm package's and the edge worker's), which every
+// binding test runs against; SIMULATOR_BUILD is the routing simulator's module.
+// A missing build is a failure, never a skip: `make test` builds them before the JS suites.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { SwitchyardError } from '../../js/src/binding.js';
+import { C_SIM_ROUTER_FUNCTIONS, SwitchyardError } from '../../js/src/binding.js';
 import { load as loadEmscripten } from '../../js/src/node.js';
 import { load as loadWasi } from '../../js/src/workerd.js';
 
@@ -19,7 +21,7 @@ export const BUILDS = [
   {
     name: 'browser (Emscripten)',
     // The C headers whose SY_API functions this build exports, exactly.
-    headers: ['c_api.h', 'c_sim.h'],
+    headers: ['c_api.h'],
     wasm: join(browserDir, 'switchyard.wasm'),
     files: [join(browserDir, 'switchyard.wasm'), join(browserDir, 'switchyard.mjs')],
     how: 'cmake --preset browser -B build/browser && cmake --build build/browser --target switchyard_browser',
@@ -39,6 +41,24 @@ export const BUILDS = [
     },
   },
 ];
+
+/** The routing simulator's module (Emscripten): a Router that simulates and does nothing else. */
+export const SIMULATOR_BUILD = {
+  name: 'simulator (Emscripten)',
+  // c_sim.h, and of c_api.h only the router calls a simulation needs (binding.js's list).
+  headers: ['c_sim.h'],
+  also: C_SIM_ROUTER_FUNCTIONS,
+  wasm: join(browserDir, 'switchyard-sim.wasm'),
+  files: [join(browserDir, 'switchyard-sim.wasm'), join(browserDir, 'switchyard-sim.mjs')],
+  how: 'cmake --preset browser -B build/browser && cmake --build build/browser --target switchyard_simulator',
+  async load() {
+    const factory = (await import(pathToFileURL(join(browserDir, 'switchyard-sim.mjs')).href)).default;
+    return loadEmscripten({ factory, wasm: readFileSync(this.wasm) });
+  },
+};
+
+/** Every shipped module: the router builds and the simulator's. */
+export const MODULES = [...BUILDS, SIMULATOR_BUILD];
 
 /** Why `build` cannot be tested (a clear message), or null when its files exist. */
 export function missing(build) {

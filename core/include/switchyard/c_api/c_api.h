@@ -2,8 +2,10 @@
  * The c_api module (core/src/c_api/) owns every extern "C" entry point: this header's and the
  * simulator's (c_sim.h).
  *
- * The same functions are exported by the Emscripten build (npm package) and by the WASI build
- * (edge worker), and a test compares each .wasm's export list with the SY_API functions here.
+ * Every function here is exported by the npm package's router module (Emscripten) and by the
+ * edge worker's (WASI); the routing simulator's module (Emscripten) exports the router's
+ * constructor, overlay and result calls of this header and c_sim.h. A test compares each
+ * .wasm's export list with these SY_API declarations.
  *
  * Contract
  *  1. Handles are opaque: sy_router_t (catalog + health + stickiness), sy_plan_t (one routed
@@ -37,7 +39,10 @@
 extern "C" {
 #endif
 
-#if defined(__wasm__)
+/* The WASI build exports each function by its export_name. The Emscripten builds export exactly
+ * their link's EXPORTED_FUNCTIONS list instead, so that a module built from a part of this header
+ * (the routing simulator's, wasm/browser/CMakeLists.txt) does not carry the rest of the core. */
+#if defined(__wasm__) && !defined(__EMSCRIPTEN__)
 #define SY_API(name) __attribute__((export_name(#name), visibility("default")))
 #else
 #define SY_API(name) __attribute__((visibility("default")))

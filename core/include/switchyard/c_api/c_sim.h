@@ -1,10 +1,12 @@
 /* c_sim.h: the routing simulator's entry point, beside c_api.h.
  *
- * Exported by the Emscripten build (the npm package, where the simulator page runs) and by
- * native builds (the CLI's `switchyard simulate`), not by the edge worker's WASI build: the
- * worker never simulates, and its module stays inside its size budget. The contract of c_api.h
- * applies (handles, status codes, result buffers). tests/js/exports.test.mjs checks that the
- * browser build exports c_api.h + c_sim.h and the worker build exactly c_api.h.
+ * Exported by the simulator's own Emscripten module (js/dist/switchyard-sim.wasm, which the
+ * simulator page loads through the package's loadSimulator()) and by native builds (the CLI's
+ * `switchyard simulate`). The router module of the npm package and the edge worker's WASI module
+ * do not simulate, so neither carries the simulator. The simulator module has, of c_api.h, only
+ * what a simulation needs: sy_abi_version, sy_alloc, sy_free, sy_last_error, sy_router_new,
+ * sy_router_free, sy_router_result and sy_router_overlay. The contract of c_api.h applies
+ * (handles, status codes, result buffers). tests/js/exports.test.mjs checks each module's exports.
  */
 #ifndef SWITCHYARD_C_SIM_H_
 #define SWITCHYARD_C_SIM_H_
