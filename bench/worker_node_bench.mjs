@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// worker_node_bench.mjs: the edge worker's own CPU per request (its JS and the core's wasm),
+// without workerd, sockets or a provider: the worker bundle runs in this Node process with an
+// in-process account object (its SQLite faked: nothing is stored) and a fetch that replays
+// answers recorded once from the sandbox fleet (the streamed one in the fleet's 16 SSE chunks).
+// What workerd itself costs per request (HTTP, fetch, streams to the socket, Durable Object RPC)
+// is not here: bench/worker_bench.mjs measures the whole.
+//
+// Compares checkouts side by side in one process, batches interleaved, so a loaded machine
+// slows every variant alike:
+//
+//   node bench/worker_node_bench.mjs [--requests 400] [--rounds 6] [--concurrency 32] [ROOT ...]
+//
+// Each ROOT (default: this checkout) is a Switchyard checkout whose js/src/worker is bundled
+// (esbuild) with examples' entry; the wasm is ROOT's build/worker module. Prints per variant the
+// median and minimum CPU µs per request (process.cpuUsage over each batch), buffered and streamed.
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { join, resolve, dirname } from 'node:path';
+import { tmpdir, loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startFleet } from '../tests/sandbox/fleet.mjs';
+
+const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    requests: { type: 'string', default: '400' },
+    rounds: { type: 'string', default: '6' },
+    concurrency: { type: 'string', default: '32' },
+  },
+});
+const N = Number(args.requests);
+const ROUNDS = Number(args.rounds);
+const C = Number(args.concurrency);
+const roots = (positionals.length ? positionals : [HERE]).map((r) => resolve(r));
+
+const DEMO_KEY = 'sk-sy-v1-demo-0123456789abcdef0123456789abcdef';
+const ADMIN_KEY = 'sy-admin-bench-0123456789abcdef';
+const SANDBOX = 'http://sandbox.invalid';
+const MESSAGES = [
+  { role: 'system', content: 'You are a concise assistant for a logistics company. Answer in one short paragraph, plain text, no lists. If you are unsure, say so and suggest what information would help.' },
+  { role: 'user', content: 'A container left Rotterdam on Monday at 14:00 and travels at an average of 18 knots to New York, about 3,450 nautical miles away. Given typical port congestion this season, when should the consignee expect it, and what could delay it further?' },
+];
+const requestBody = (stream) => JSON.stringify({ model: 'openai/gpt-4o-mini', messages: MESSAGES, max_tokens: 64, provider: { only: ['openai'] }, ...(stream ? { stream: true } : {}) });
+
+// ---- the upstream's answers, recorded once --------------------------------------------------------
+const fleet = await startFleet({ port: 0, host: '127.0.0.1', record: false });
+const recorded = {};
+for (const stream of [false, true]) {
+  const r = await fetch(`${fleet.url}/openai/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: 'Bearer sk-sandbox', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES, max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }),
+  });
+  const text = await r.text();
+  const headers = [...r.headers].filter(([k]) => !['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date'].includes(k));
+  // The fleet writes one HTTP chunk per SSE event; replay them as separate chunks.
+  const chunks = stream ? text.split(/(?<=\n\n)/).map((s) => new TextEncoder().encode(s)) : [new TextEncoder().encode(text)];
+  recorded[stream ? 'streamed' : 'buffered'] = { status: r.status, headers, chunks };
+}
+await fleet.close();
+
+globalThis.fetch = async (url, init = {}) => {
+  const body = typeof init.body === 'string' ? init.body : '';
+  const rec = recorded[body.includes('"stream":true') ? 'streamed' : 'buffered'];
+  let i = 0;
+  const stream = new ReadableStream({
+    pull(c) {
+      if (i < rec.chunks.length) c.enqueue(rec.chunks[i++]);
+      else c.close();
+    },
+  });
+  return new Response(stream, { status: rec.status, headers: rec.headers });
+};
+
+// ---- one worker per checkout, bundled ---------------------------------------------------------------
+const { build } = await import('esbuild');
+const dir = await mkdtemp(join(tmpdir(), 'sy-node-bench-'));
+
+async function loadWorker(root, n) {
+  const shim = join(dir, 'cloudflare-workers.mjs');
+  await (await import('node:fs/promises')).writeFile(shim,
+    'export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\n');
+  const out = join(dir, `worker-${n}.mjs`);
+  await build({
+    stdin: {
+      contents: `export { createWorker } from ${JSON.stringify(join(root, 'js/src/worker/index.js'))};`,
+      resolveDir: root, loader: 'js',
+    },
+    outfile: out, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022',
+    mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'import'],
+    alias: { 'cloudflare:workers': shim }, logLevel: 'error',
+  });
+  const { createWorker } = await import(pathToFileURL(out).href);
+  const wasm = await WebAssembly.compile(await readFile(join(root, 'build/worker/wasm/worker/switchyard.wasm')));
+  const { providers } = JSON.parse(await readFile(join(root, 'core/data/catalog.json'), 'utf8'));
+  const worker = createWorker({ wasm, providers });
+
+  // The account object in this process: RPC is a direct call; SQLite answers nothing.
+  const sql = { exec: () => ({ toArray: () => [], one: () => null, [Symbol.iterator]: function* () {} }) };
+  const objects = new Map();
+  const env = {
+    SWITCHYARD_DEMO_KEY: DEMO_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_SANDBOX_URL: SANDBOX,
+    ACCOUNTS: {
+      idFromName: (name) => ({ name, toString: () => name }),
+      get(id) {
+        let o = objects.get(id.name);
+        if (!o) {
+          o = new worker.AccountObject({ storage: { sql }, id }, env);
+          objects.set(id.name, o);
+        }
+        return o;
+      },
+    },
+  };
+  return { handler: worker.handler, env };
+}
+
+const variants = [];
+for (const [i, root] of roots.entries()) variants.push({ root, ...(await loadWorker(root, i)) });
+
+async function one(v, stream, waits) {
+  const ctx = { waitUntil: (p) => { waits.push(p); }, passThroughOnException() {} };
+  const request = new Request('http://worker.local/api/v1/chat/completions', {
+    method: 'POST', headers: { authorization: `Bearer ${DEMO_KEY}`, 'content-type': 'application/json' },
+    body: requestBody(stream),
+  });
+  const res = await v.handler.fetch(request, v.env, ctx);
+  const text = await res.text();
+  if (res.status !== 200 || (stream && !text.includes('[DONE]'))) throw new Error(`${v.root}: HTTP ${res.status} ${text.slice(0, 300)}`);
+}
+
+async function batch(v, stream, n) {
+  const waits = [];
+  let next = 0;
+  const t0 = process.cpuUsage();
+  await Promise.all(Array.from({ length: C }, async () => { while (next < n) { next++; await one(v, stream, waits); } }));
+  await Promise.all(waits);
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / n;
+}
+
+const results = new Map();
+for (const v of variants) { await batch(v, false, 200); await batch(v, true, 200); } // warm up
+for (let round = 0; round < ROUNDS; round++) {
+  for (const mode of ['buffered', 'streamed']) {
+    for (const v of round % 2 ? [...variants].reverse() : variants) {
+      const us = await batch(v, mode === 'streamed', N);
+      const key = `${v.root} ${mode}`;
+      if (!results.has(key)) results.set(key, []);
+      results.get(key).push(us);
+    }
+  }
+}
+console.log(`CPU µs per request in this Node process (${N} requests x ${ROUNDS} rounds per variant, concurrency ${C}; load ${loadavg()[0].toFixed(2)}):`);
+for (const [key, xs] of results) {
+  const s = [...xs].sort((a, b) => a - b);
+  console.log(`  ${key}: median ${s[s.length >> 1].toFixed(0)}, min ${s[0].toFixed(0)}`);
+}
+await rm(dir, { recursive: true, force: true });
+process.exit(0);
