@@ -97,7 +97,16 @@ async function loadWorker(root, n) {
   const worker = createWorker({ wasm, providers });
 
   // The account object in this process: RPC is a direct call; SQLite answers nothing.
-  const sql = { exec: () => ({ toArray: () => [], one: () => null, [Symbol.iterator]: function* () {} }) };
+  // (It remembers only that a snapshot exists, so the object snapshots as rarely as under workerd.)
+  let snapshot = false;
+  const rows = (r) => ({ toArray: () => r, one: () => r[0] ?? null, [Symbol.iterator]: function* () { yield* r; } });
+  const sql = {
+    exec(query) {
+      if (/INTO ledger_state/.test(query)) snapshot = true;
+      if (/^SELECT 1 FROM ledger_state/.test(query)) return rows(snapshot ? [{ 1: 1 }] : []);
+      return rows([]);
+    },
+  };
   const objects = new Map();
   const env = {
     SWITCHYARD_DEMO_KEY: DEMO_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_SANDBOX_URL: SANDBOX,

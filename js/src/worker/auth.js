@@ -16,6 +16,7 @@ import { bearer, keyLabel, parseKey, sha256Hex } from './keys.js';
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX = 10_000;
 const EMPTY = new Map();
+const accountIds = new WeakMap(); // ACCOUNTS namespace → Map(accountId → DurableObjectId)
 
 export class Authenticator {
   constructor(runtime) {
@@ -25,8 +26,21 @@ export class Authenticator {
     this.demoSeeded = null; // promise of the demo account's seeding, once per isolate
   }
 
+  // A stub belongs to the request that made it (workerd), so each request gets its own; the id
+  // it is made from is a plain value, derived (a hash of the name) once per account.
   static stub(env, accountId) {
-    return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
+    let ids = accountIds.get(env.ACCOUNTS);
+    if (!ids) {
+      ids = new Map();
+      accountIds.set(env.ACCOUNTS, ids);
+    }
+    let id = ids.get(accountId);
+    if (id === undefined) {
+      id = env.ACCOUNTS.idFromName(accountId);
+      if (ids.size >= CACHE_MAX) ids.delete(ids.keys().next().value);
+      ids.set(accountId, id);
+    }
+    return env.ACCOUNTS.get(id);
   }
 
   /** Drops a cached key (after a 401/403 from the Durable Object). */

@@ -189,7 +189,10 @@ function respondWith(job, final) {
   return new Response(text, { status: final.status, headers: final.headers ?? JSON_HEADERS });
 }
 
-/** After the response: settle what the core says was generated, or release the hold. */
+/**
+ * After the response: settle what the core says was generated, or release the hold. Returns
+ * what is still pending (a promise), or null when nothing is.
+ */
 function account(job, final) {
   if (job.lease) return leaseDone(job, final?.settle ?? null);
   const done = final?.settle ? settle(job, final.settle) : release(job);
@@ -209,7 +212,10 @@ async function buffered(job) {
   } finally {
     job.session.free();
   }
-  job.ctx.waitUntil(account(job, final));
+  // Most leased requests leave nothing pending (their settlement joined another request's
+  // batch): no waitUntil then.
+  const pending = account(job, final);
+  if (pending) job.ctx.waitUntil(pending);
   job.services.health?.maybeSync(job.env, job.ctx, job.router);
   return respondWith(job, final);
 }
@@ -329,7 +335,10 @@ const SETTLE_BATCH_MS = 4;
 const SETTLE_BATCH_MAX = 64;
 const settleBatches = new Map(); // accountId → the open batch {items: [[id, command]]}
 
-/** Queues one settlement; the promise (of the batch's sender only) ends when the batch did. */
+/**
+ * Queues one settlement. The batch's sender gets a promise that ends when the batch did; a
+ * request that joined an open batch gets null (nothing of its own is pending).
+ */
 function queueSettlement(caller, id, command, on) {
   const item = on ? [id, command, on] : [id, command];
   const open = settleBatches.get(caller.accountId);
@@ -338,7 +347,7 @@ function queueSettlement(caller, id, command, on) {
     // Full: closed to newcomers. Only its opener may send it (its stub, its request), which its
     // timer does within SETTLE_BATCH_MS.
     if (open.items.length >= SETTLE_BATCH_MAX) settleBatches.delete(caller.accountId);
-    return Promise.resolve();
+    return null;
   }
   const batch = { items: [item] };
   settleBatches.set(caller.accountId, batch);
@@ -488,8 +497,11 @@ function minLease(want) {
   return n > 0 ? n.toFixed(12).replace(/0+$/, '').replace(/\.$/, '') || '0' : '0';
 }
 
-/** A leased request ended: free its local hold, settle on the lease, return idle leases. */
-async function leaseDone(job, command) {
+/**
+ * A leased request ended: free its local hold, settle on the lease, return idle leases. Returns
+ * a promise of what is still pending, or null when nothing is.
+ */
+function leaseDone(job, command) {
   const book = leaseBooks.get(job.caller.accountId);
   const text = command ? JSON.stringify(job.redact.value(command)) : null;
   if (book && !book.ledger.freed) {
@@ -502,15 +514,18 @@ async function leaseDone(job, command) {
     }
   }
   const sends = [];
-  if (text) sends.push(queueSettlement(job.caller, job.genId, text, { lease: job.lease, key_hash: job.caller.keyHash }));
+  if (text) {
+    const sent = queueSettlement(job.caller, job.genId, text, { lease: job.lease, key_hash: job.caller.keyHash });
+    if (sent) sends.push(sent);
+  }
   // Leases past their use window (or spent) go back at most every LEASE_SWEEP_MS, not after
   // every request: a lease's expiry keeps LEASE_MARGIN_MS beyond its use window.
   if (book && Date.now() - (book.swept ?? 0) >= LEASE_SWEEP_MS) {
     book.swept = Date.now();
     sends.push(...returnIdle(job, book, false));
   }
-  if (book) sends.push(watchIdle(job, book));
-  await Promise.all(sends);
+  if (book && !book.watching && !book.ledger.freed) sends.push(watchIdle(job, book));
+  return sends.length ? Promise.all(sends) : null;
 }
 
 /**
@@ -543,5 +558,5 @@ function returnIdle(job, book, all) {
   try {
     idle = book.ledger.apply({ op: 'book_idle', now_ms: Date.now(), all }).leases;
   } catch { /* nothing to return */ }
-  return idle.map((l) => queueSettlement(job.caller, l.lease, null, { return: true }));
+  return idle.map((l) => queueSettlement(job.caller, l.lease, null, { return: true })).filter((p) => p !== null);
 }
