@@ -119,6 +119,7 @@ describe('POST /embeddings', { timeout: 60_000 }, () => {
     const g = await w.generation(id, k.key);
     assert.equal(g.status, 200);
     assert.equal(g.body.data.total_cost, data.usage.cost);
+    assert.equal(g.body.data.api_type, 'embeddings');
     assert.equal(g.body.data.tokens_prompt, data.usage.prompt_tokens);
     assert.equal(g.body.data.tokens_completion, 0);
     // $0.02 per million prompt tokens, exactly.

@@ -62,6 +62,7 @@ Json RenderGeneration(const GenerationRecord& r) {
       {"app_id", OptionalInt(r.app_id)},
       {"external_user", StringOrNull(r.external_user)},
       {"session_id", StringOrNull(r.session_id)},
+      {"api_type", r.api_type.empty() ? "completions" : r.api_type},
       {"workspace_id", StringOrNull(r.workspace_id)},
       {"created_at", FormatIsoUtc(r.created_at_ms)},
       {"cost_components", CostToJson(r.cost)},
@@ -72,7 +73,7 @@ Json RenderGeneration(const GenerationRecord& r) {
   // The provider reported no usage (a Gemini embeddings batch, a stream cut before its usage):
   // the token counts are the router's estimate, and say so.
   if (!u.known) data["tokens_estimated"] = true;
-  // OpenRouter's schema has more fields, constants for Switchyard (api_type, data_region, and
+  // OpenRouter's schema has more fields, constants for Switchyard (data_region, and
   // nulls for what it does not track): the edge worker adds them when it serves a record
   // (js/src/worker/api.js), which also covers records stored before a field existed.
   return {{"data", std::move(data)}};
@@ -112,6 +113,7 @@ Json GenerationToJson(const GenerationRecord& r) {
           {"app_id", OptionalInt(r.app_id)},
           {"external_user", r.external_user},
           {"session_id", r.session_id},
+          {"api_type", r.api_type},
           {"key_hash", r.key_hash},
           {"workspace_id", r.workspace_id},
           {"usage", UsageToJson(r.usage)},
@@ -164,6 +166,7 @@ Status ReadGenerationDetails(const Json& j, GenerationRecord* r) {
   SY_RETURN_IF_ERROR(opt_int("app_id", &r->app_id));
   SY_RETURN_IF_ERROR(str("external_user", &r->external_user));
   SY_RETURN_IF_ERROR(str("session_id", &r->session_id));
+  SY_RETURN_IF_ERROR(str("api_type", &r->api_type));
   if (const Json* list = Find(j, "provider_responses"); list != nullptr && !list->is_null()) {
     if (!list->is_array() || list->size() > 64) {
       return Status::InvalidArgument("generation.provider_responses must be an array (≤ 64)",

@@ -239,6 +239,8 @@ void DefaultSessionHost(const PlanInput& input, SessionHost* host) {
   if (!input.request.session_id.empty() && !recorded("session_id")) {
     host->record.emplace_back("session_id", ClipUtf8(input.request.session_id, kRecordTextBytes));
   }
+  // What kind of request the record is of (OpenRouter's api_type); a chat is the default.
+  if (host->client_format == ClientFormat::kEmbeddings) host->record.emplace_back("api_type", "embeddings");
   if (host->hashed_user.empty() && host->user_salt.empty()) {
     host->user_salt = input.context.account_id;
   }

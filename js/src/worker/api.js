@@ -152,7 +152,6 @@ const KEY_INFO_CONSTANTS = Object.freeze({
   rate_limit: { requests: -1, interval: '', note: '' }, // legacy; OpenRouter's is -1 too
 });
 const GENERATION_CONSTANTS = Object.freeze({
-  api_type: 'completions', // every record is a chat completion (also via /messages)
   data_region: 'global',
   router: null,
   preset_id: null,

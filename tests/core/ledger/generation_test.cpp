@@ -74,6 +74,7 @@ TEST_CASE("RenderGeneration has OpenRouter's fields and values") {
                             "app_id",
                             "external_user",
                             "session_id",
+                            "api_type",
                             "workspace_id",
                             "created_at"}) {
     INFO(field);
@@ -91,6 +92,7 @@ TEST_CASE("RenderGeneration has OpenRouter's fields and values") {
   CHECK(d["provider_responses"][1]["provider_name"] == "Anthropic");
   CHECK(d["created_at"] == "2026-08-01T01:00:00.000Z");
   CHECK(d["app_id"] == 12345);
+  CHECK(d["api_type"] == "completions");  // the default: a chat completion
 
   GenerationRecord bare;
   bare.id = "gen-x";
@@ -107,9 +109,11 @@ TEST_CASE("GenerationToJson / GenerationFromJson round-trip losslessly") {
   r.cost.is_byok = true;
   r.cost.cache_write_1h = 7;
   r.usage.cache_write_1h_tokens = 3;
+  r.api_type = "embeddings";
   Result<GenerationRecord> back = GenerationFromJson(Json::parse(Dump(GenerationToJson(r))));
   REQUIRE(back.ok());
   CHECK(*back == r);
+  CHECK(RenderGeneration(*back)["data"]["api_type"] == "embeddings");
 }
 
 TEST_CASE("ReadGenerationDetails reads host fields and rejects bad types") {

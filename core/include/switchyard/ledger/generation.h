@@ -60,6 +60,7 @@ struct GenerationRecord {
   std::optional<int64_t> app_id;
   std::string external_user;  // the request's `user`
   std::string session_id;
+  std::string api_type;  // OpenRouter's: "embeddings" for an embeddings request; empty: "completions"
 
   // Filled by the ledger at settlement.
   std::string key_hash;
