@@ -4,6 +4,7 @@
 #include "switchyard/wire/responses.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wire/internal.h"
@@ -347,6 +348,19 @@ Result<Json> ResponsesToChat(const Json& request) {
   }
   if (const Json* v = Find(request, "prompt"); v && !v->is_null()) {
     return BadAt({}, "prompt", ": stored prompt templates are not supported");
+  }
+  // Chat Completions parameters sent here would be dropped silently; OpenAI refuses them too.
+  static constexpr std::pair<const char*, const char*> kChatOnly[] = {
+      {"max_tokens", "max_output_tokens"},
+      {"max_completion_tokens", "max_output_tokens"},
+      {"messages", "input"},
+      {"response_format", "text.format"}};
+  for (const auto& [field, instead] : kChatOnly) {
+    if (Find(request, field) != nullptr) {
+      return Bad(std::string(field) + " is a Chat Completions parameter; the Responses API's is " +
+                     instead,
+                 field);
+    }
   }
 
   Json out = Json::object();

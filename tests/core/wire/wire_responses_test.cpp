@@ -214,6 +214,19 @@ TEST_CASE("responses in: stateless refusals name the field") {
   CHECK(ResponsesToChat(Json::parse(R"({"model":"a/b","input":"Hi","store":false,
         "background":false,"previous_response_id":null})"))
             .ok());
+  // Chat Completions parameters are refused, naming the Responses field meant.
+  for (auto [field, instead] : {std::pair{"max_tokens", "max_output_tokens"},
+                                {"max_completion_tokens", "max_output_tokens"},
+                                {"messages", "input"},
+                                {"response_format", "text.format"}}) {
+    Json req = {{"model", "a/b"}, {"input", "Hi"}};
+    req[field] = 16;
+    Result<Json> chat = ResponsesToChat(req);
+    INFO(field);
+    REQUIRE(!chat.ok());
+    CHECK(chat.status().message().find(instead) != std::string::npos);
+    CHECK(chat.status().http_status() == 400);
+  }
   // Hosted tools are named.
   Result<Json> hosted = ResponsesToChat(
       Json::parse(R"({"model":"a/b","input":"Hi","tools":[{"type":"file_search"}]})"));
