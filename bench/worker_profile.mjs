@@ -32,9 +32,11 @@ const { values: args } = parseArgs({
     // No inspector: only throughput and workerd's process CPU per request (A/B comparisons).
     'cpu-only': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
+    // Print the stage table of a saved .cpuprofile (--requests: how many requests it covers).
+    analyse: { type: 'string' },
   },
 });
-const PROFILE = !args['cpu-only'];
+const PROFILE = !args['cpu-only'] && !args.analyse;
 if (PROFILE && typeof WebSocket !== 'function') {
   console.error('run with node --experimental-websocket (Node 20) for the inspector connection');
   process.exit(2);
@@ -77,7 +79,7 @@ const STAGES = [
   ['buffered() / respondWith', (f) => f.functionName === 'buffered' || f.functionName === 'respondWith'],
   ['settle (isolate side)', (f) => ['account', 'leaseDone', 'settle', 'queueSettlement', 'sendSettlements', 'release', 'returnIdle', 'watchIdle'].includes(f.functionName)],
   ['health', (f) => f.functionName === 'maybeSync' || f.functionName === 'sync' || f.functionName === 'onObserved' || f.functionName === 'record'],
-  ['AccountObject (DO)', (f) => ['settleMany', 'reserve', 'lease', 'flush', '#flush', '#apply', '#persist'].includes(f.functionName) && /account/i.test(f.url ?? '')],
+  ['account object (DO): settle batches, flush to SQLite', (f) => ['settleMany', '#flush', '#apply', '#persist', '#ledger', '#restore'].includes(f.functionName)],
   ['route/handler', (f) => f.functionName === 'route' || f.functionName === 'fetch' && f.lineNumber > 0 && /worker\.js$/.test(f.url ?? '') || f.functionName === 'withHeaders' || f.functionName === 'corsHeaders'],
   ['handleCompletion', fn('handleCompletion')],
 ];
@@ -124,6 +126,28 @@ function analyse(profile) {
     fnUs.set(name, (fnUs.get(name) ?? 0) + us);
   }
   return { stageUs, fnUs, total };
+}
+
+function printStages(stageUs, fnUs, n, top) {
+  const per = (us) => (us / n).toFixed(1).padStart(7);
+  console.log('\n  total       JS     wasm   native  (µs per request, sampled) stage');
+  for (const [k, v] of [...stageUs].sort((a, b) => b[1].total - a[1].total)) {
+    if (k !== '(idle)') console.log(`${per(v.total)}  ${per(v.JS)}  ${per(v.wasm)}  ${per(v.native)}  ${k}`);
+  }
+  const sum = { JS: 0, wasm: 0, native: 0, other: 0 };
+  for (const [k, v] of stageUs) {
+    if (k === '(idle)') continue;
+    sum.JS += v.JS; sum.wasm += v.wasm; sum.native += v.native; sum.other += v.total - v.JS - v.wasm - v.native;
+  }
+  console.log(`${per(sum.JS + sum.wasm + sum.native + sum.other)}  ${per(sum.JS)}  ${per(sum.wasm)}  ${per(sum.native)}  all (other: (program), GC ${per(sum.other)})`);
+  console.log('\nµs/req  function (self)');
+  for (const [k, v] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${per(v)}  ${k}`);
+}
+
+if (args.analyse) {
+  const { stageUs, fnUs } = analyse(JSON.parse(readFileSync(args.analyse, 'utf8')));
+  printStages(stageUs, fnUs, N, Number(args.top));
+  process.exit(0);
 }
 
 // ---- the run ------------------------------------------------------------------------------------
@@ -197,15 +221,9 @@ try {
     const { result } = await send('Profiler.stop');
     if (args.save) await writeFile(`${args.save.replace(/\.cpuprofile$/, '')}-${mode}.cpuprofile`, JSON.stringify(result.profile));
     const { stageUs, fnUs, total } = analyse(result.profile);
-    const per = (us) => (us / N).toFixed(1).padStart(7);
     const idle = stageUs.get('(idle)')?.total ?? 0;
     console.log(`\n## ${head}; V8 thread sampled busy ${((total - idle) / N).toFixed(0)} µs/request; load ${loadavg()[0].toFixed(2)}`);
-    console.log('\n  total       JS     wasm   native  (µs per request, sampled) stage');
-    for (const [k, v] of [...stageUs].sort((a, b) => b[1].total - a[1].total)) {
-      if (k !== '(idle)') console.log(`${per(v.total)}  ${per(v.JS)}  ${per(v.wasm)}  ${per(v.native)}  ${k}`);
-    }
-    console.log('\nµs/req  function (self)');
-    for (const [k, v] of [...fnUs].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`${per(v)}  ${k}`);
+    printStages(stageUs, fnUs, N, Number(args.top));
   }
   ws?.close();
 } finally {

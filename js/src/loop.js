@@ -180,7 +180,7 @@ function attemptClock(limits, h) {
   // clearTimeout and a setTimeout per phase. Idle is one deadline per silence, not per chunk.
   let timer = null;
   let timerAt = Infinity;
-  const next = () => {
+  const earliest = () => {
     let at = Infinity;
     let phase = null;
     // Earliest first; at equal times total, head, first_token, idle (the order of the phases).
@@ -199,7 +199,7 @@ function attemptClock(limits, h) {
     timer = null;
     timerAt = Infinity;
     if (c.reason) return;
-    const [at, phase] = next();
+    const [at, phase] = earliest();
     if (at <= h.now()) c.stop('timeout', phase);
     else arm(at);
   };
@@ -245,7 +245,7 @@ function attemptClock(limits, h) {
     else h.signal.addEventListener('abort', onClientGone, { once: true });
   }
   if (!c.reason) {
-    const [at] = next();
+    const [at] = earliest();
     arm(at);
   }
   return c;
