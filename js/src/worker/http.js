@@ -87,6 +87,8 @@ const DRAIN_MAX_MS = 10_000;
 // Without a configured deadline (the worker passes SWITCHYARD_BODY_TIMEOUT_MS).
 const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
+const LATE = Object.freeze({ late: true });
+
 /** Resolves after `ms` with `value`; `cancel()` stops the timer. */
 function timer(ms, value) {
   let id;
@@ -127,6 +129,23 @@ export async function readBodyBytes(request, limit, timeoutMs = DEFAULT_BODY_TIM
   if (!request.body) return new Uint8Array(0);
   const header = request.headers.get('content-length');
   const declared = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : null;
+  if (declared !== null && declared <= limit) {
+    // Declared and within the limit (the runtime holds the body to its declared length): read it
+    // whole in one call, under the deadline, rather than chunk by chunk.
+    const deadline = timer(timeoutMs, LATE);
+    const whole = request.arrayBuffer();
+    try {
+      const r = await Promise.race([whole, deadline.promise]);
+      if (r === LATE) {
+        whole.catch(() => {}); // abandoned: the request ends with the 408
+        throw new HttpError(408, `request body not received within ${timeoutMs} ms`, { timeout_ms: timeoutMs });
+      }
+      if (r.byteLength > limit) throw tooLarge(limit, null);
+      return new Uint8Array(r);
+    } finally {
+      deadline.cancel();
+    }
+  }
   const reader = request.body.getReader();
   if (declared !== null && declared > limit) {
     // Declared too large: nothing is kept, but the upload is read to its end before the 413.
