@@ -3,79 +3,33 @@
 #include <cmath>
 #include <limits>
 
-namespace switchyard {
+#include "switchyard/json/json_text.h"
 
-int JsonDepth(std::string_view text, int limit) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    switch (c) {
-      case '"': in_string = true; break;
-      case '[': case '{':
-        if (++depth > max_depth) {
-          max_depth = depth;
-          if (max_depth > limit) return -1;
-        }
-        break;
-      case ']': case '}': --depth; break;
-      default: break;
-    }
-  }
-  return max_depth;
-}
+namespace switchyard {
 
 namespace {
 
 Result<Json> Parse(std::string_view text, const JsonLimits& limits, std::string_view what,
                    const JsonBody& body, bool reject_duplicate_keys) {
-  if (text.size() > limits.max_bytes) {
-    return Status::TooLarge(std::string(what) + " is " + std::to_string(text.size()) +
-                            " bytes; the limit is " + std::to_string(limits.max_bytes))
-        .With("limit_bytes", limits.max_bytes);
+  JsonTape tape;
+  JsonParseError error;
+  Json value;
+  if (tape.Parse(text, limits, &error) &&
+      Json::FromTape(tape, &value, &error, reject_duplicate_keys)) {
+    return value;
   }
-  if (JsonDepth(text, limits.max_depth) < 0) {
-    return Status::TooLarge(std::string(what) + " nests deeper than " +
-                            std::to_string(limits.max_depth) + " levels")
-        .With("limit_depth", limits.max_depth);
-  }
-  Json::ParseError error;
-  Json value = Json::ParseStrict(text, &error, reject_duplicate_keys);
-  if (!value.is_discarded()) return value;
-
   // Where it failed, in the terms of the document the failure is in.
-  std::string doc(what);
+  std::string_view doc = what;
   std::string_view path = error.path;
   if (!body.field.empty() && path.substr(0, body.field.size()) == body.field &&
       (path.size() == body.field.size() || path[body.field.size()] == '.' ||
        path[body.field.size()] == '[')) {
-    doc = std::string(body.what);
+    doc = body.what;
     path.remove_prefix(body.field.size());
     if (!path.empty() && path[0] == '.') path.remove_prefix(1);
   }
-  std::string at(path);
-  switch (error.kind) {
-    case Json::ParseError::Kind::kDuplicateKey: {
-      std::string field = at.empty() ? error.key : at + "." + error.key;
-      return Status::InvalidArgument(doc + " has the key \"" + error.key +
-                                         "\" more than once in one object" +
-                                         (at.empty() ? "" : " (" + at + ")"),
-                                     field)
-          .With("key", error.key);
-    }
-    case Json::ParseError::Kind::kNumberRange:
-      return Status::InvalidArgument((at.empty() ? doc : at) +
-                                         " is a number too large to represent",
-                                     at.empty() ? std::string_view() : std::string_view(at));
-    case Json::ParseError::Kind::kSyntax:
-      break;
-  }
-  return Status::InvalidArgument(doc + " is not valid JSON");
+  error.path = std::string(path);
+  return error.ToStatus(doc, limits, /*with_offset=*/false);
 }
 
 }  // namespace
