@@ -1,9 +1,6 @@
 #include "switchyard/json/json.h"
 
 #include <cmath>
-#include <limits>
-
-#include "switchyard/json/json_text.h"
 
 namespace switchyard {
 
@@ -60,18 +57,20 @@ std::optional<std::string_view> FindString(const Json& object, std::string_view 
   if (!v || !v->is_string()) return std::nullopt;
   return std::string_view(v->get_ref<const std::string&>());
 }
-std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
-  const Json* v = Find(object, key);
-  if (!v) return std::nullopt;
-  // nlohmann's is_number_integer() is also true for unsigned values: test unsigned first so a
-  // value above INT64_MAX is rejected instead of wrapping negative.
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
+std::optional<int64_t> IntValue(const Json& v) {
+  // is_number_integer() is also true for unsigned values: test unsigned first so a value above
+  // INT64_MAX is rejected instead of wrapping negative.
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
     if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
     return static_cast<int64_t>(u);
   }
-  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v.is_number_integer()) return v.get<int64_t>();
   return std::nullopt;
+}
+std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  return v ? IntValue(*v) : std::nullopt;
 }
 std::optional<double> FindNumber(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
@@ -90,16 +89,10 @@ Status ReadInt(const Json& object, std::string_view key, bool required, int64_t*
     if (!required) return Status::Ok();
     return Status::InvalidArgument(std::string(key) + " is required", key);
   }
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(u);
-    return Status::Ok();
-  }
   if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
+    std::optional<int64_t> i = IntValue(*v);
+    if (!i) return Status::InvalidArgument(std::string(key) + " is out of range", key);
+    *out = *i;
     return Status::Ok();
   }
   if (v->is_number_float()) {

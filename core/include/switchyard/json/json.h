@@ -43,6 +43,8 @@ struct JsonBody {
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
                        const JsonBody& body);
 
+// An integer value (either kind) within int64, or nullopt (a double, out of range, not a number).
+std::optional<int64_t> IntValue(const Json& value);
 // Lookups that tolerate any shape: nullptr / nullopt when absent or of another type.
 const Json* Find(const Json& object, std::string_view key);
 const Json* FindObject(const Json& object, std::string_view key);
