@@ -87,8 +87,8 @@ class JsonLexer {
     uint32_t slot = Open();
     bool ok;
     switch (*p_) {
-      case '{': ok = Object(slot, depth + 1); break;
-      case '[': ok = Array(slot, depth + 1); break;
+      case '{': ok = Container(slot, depth + 1, '}'); break;
+      case '[': ok = Container(slot, depth + 1, ']'); break;
       case '"': ok = String(slot); break;
       case 't': ok = Literal("true", 4); break;
       case 'f': ok = Literal("false", 5); break;
@@ -190,70 +190,36 @@ class JsonLexer {
     }
   }
 
-  bool Deep() { return Fail(JsonParseError::Kind::kTooDeep, ""); }
-
-  bool Object(uint32_t slot, int depth) {
-    if (depth > options_.max_depth) return Deep();
+  // An object ('}') or an array (']'): members or elements, each counted on the container.
+  bool Container(uint32_t slot, int depth, char close) {
+    if (depth > options_.max_depth) return Fail(JsonParseError::Kind::kTooDeep, "");
     ++p_;
     Ws();
-    uint32_t count = 0;
-    if (p_ < end_ && *p_ == '}') {
-      ++p_;
-      return true;
-    }
-    while (true) {
-      if (p_ >= end_ || *p_ != '"') return Syntax("expected a member name");
-      uint32_t key = Open();
-      if (!String(key)) return false;
-      Close(key);
-      Ws();
-      if (p_ >= end_ || *p_ != ':') return Syntax("expected ':'");
-      ++p_;
-      Ws();
+    if (p_ < end_ && *p_ == close) return ++p_, true;
+    for (uint32_t count = 0;; ++p_, Ws()) {
+      uint32_t key = 0;
+      if (close == '}') {
+        if (p_ >= end_ || *p_ != '"') return Syntax("expected a member name");
+        key = Open();
+        if (!String(key) || !Close(key)) return false;
+        Ws();
+        if (p_ >= end_ || *p_ != ':') return Syntax("expected ':'");
+        ++p_;
+        Ws();
+      }
       if (!Value(depth)) {
-        if (error_) {
+        if (error_ && close == ']') PrependPathIndex(error_->path, count);
+        if (error_ && close == '}') {
           const JsonTape::Entry& k = entries_[key];
-          PrependPathKey(error_->path, Unescape(std::string_view(base_ + k.begin + 1, k.end - k.begin - 2)));
+          PrependPathKey(error_->path, Unescape({base_ + k.begin + 1, k.end - k.begin - 2}));
         }
         return false;
       }
       entries_[slot].count = ++count;
       Ws();
-      if (p_ >= end_) return Syntax("unexpected end in an object");
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return Syntax("expected ',' or '}'");
-      ++p_;
-      Ws();
-    }
-  }
-
-  bool Array(uint32_t slot, int depth) {
-    if (depth > options_.max_depth) return Deep();
-    ++p_;
-    Ws();
-    uint32_t count = 0;
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    while (true) {
-      if (!Value(depth)) {
-        if (error_) PrependPathIndex(error_->path, count);
-        return false;
-      }
-      entries_[slot].count = ++count;
-      Ws();
-      if (p_ >= end_) return Syntax("unexpected end in an array");
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return Syntax("expected ',' or ']'");
-      ++p_;
-      Ws();
+      if (p_ >= end_) return Syntax("unexpected end in a container");
+      if (*p_ == close) return ++p_, true;
+      if (*p_ != ',') return Syntax(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
     }
   }
 

@@ -25,24 +25,24 @@ size_t Utf8SequenceLength(const unsigned char* p, size_t n) {
 
 namespace {
 
+// Where the first byte that starts no valid UTF-8 sequence is, from `i` on (npos: none).
+size_t InvalidUtf8At(std::string_view text, size_t i) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t len; i < text.size(); i += len) {
+    len = p[i] < 0x80 ? 1 : Utf8SequenceLength(p + i, text.size() - i);
+    if (len == 0) return i;
+  }
+  return std::string_view::npos;
+}
+
 // Copies `text` to `out`, replacing each byte that starts no valid sequence with `replacement`.
 void CopyUtf8(std::string& out, std::string_view text, std::string_view replacement) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size(), start = 0, i = 0;
-  while (i < n) {
-    if (p[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    if (size_t len = Utf8SequenceLength(p + i, n - i)) {
-      i += len;
-      continue;
-    }
-    out.append(text.data() + start, i - start);
+  size_t start = 0;
+  for (size_t bad; (bad = InvalidUtf8At(text, start)) != std::string_view::npos; start = bad + 1) {
+    out.append(text.data() + start, bad - start);
     out.append(replacement);
-    start = ++i;
   }
-  out.append(text.data() + start, n - start);
+  out.append(text.data() + start, text.size() - start);
 }
 
 constexpr char kHex[] = "0123456789abcdef";
@@ -50,41 +50,20 @@ constexpr char kHex[] = "0123456789abcdef";
 }  // namespace
 
 bool ValidUtf8(std::string_view text, std::string* fixed) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  for (size_t i = 0; i < text.size();) {
-    if (p[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = Utf8SequenceLength(p + i, text.size() - i);
-    if (!len) {
-      fixed->clear();
-      CopyUtf8(*fixed, text, "\xEF\xBF\xBD");
-      return false;
-    }
-    i += len;
-  }
-  return true;
+  if (InvalidUtf8At(text, 0) == std::string_view::npos) return true;
+  fixed->clear();
+  CopyUtf8(*fixed, text, "\xEF\xBF\xBD");
+  return false;
 }
 
 void AppendRawUtf8(std::string& out, std::string_view raw) { CopyUtf8(out, raw, "\\ufffd"); }
 
 void AppendCodePoint(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | cp >> 6);
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | cp >> 12);
-    out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | cp >> 18);
-    out += static_cast<char>(0x80 | (cp >> 12 & 0x3F));
-    out += static_cast<char>(0x80 | (cp >> 6 & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  if (cp < 0x80) return out.push_back(static_cast<char>(cp));
+  static constexpr unsigned char kLead[] = {0, 0, 0xC0, 0xE0, 0xF0};
+  int n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;  // bytes
+  out += static_cast<char>(kLead[n] | cp >> (6 * (n - 1)));
+  for (int k = n - 2; k >= 0; --k) out += static_cast<char>(0x80 | (cp >> (6 * k) & 0x3F));
 }
 
 int32_t Hex4(const char* p) {
@@ -168,19 +147,15 @@ void AppendEscaped(std::string& out, std::string_view text) {
       }
       continue;
     }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-        break;
+    out += '\\';
+    if (c == '"' || c == '\\') {
+      out += static_cast<char>(c);
+    } else if (c >= '\b' && c <= '\r' && c != '\v') {
+      out += "btn?fr"[c - '\b'];
+    } else {
+      out += "u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
     }
     ++p;
   }

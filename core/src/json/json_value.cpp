@@ -273,25 +273,23 @@ void Json::push_back(std::initializer_list<Json> list) {
   push_back(Json(list));
 }
 
-Json& Json::front() {
-  if (type_ == value_t::array && !v_.a->empty()) return v_.a->front();
-  if (type_ == value_t::object && !v_.o->empty()) return v_.o->front().second;
-  return *this;
-}
+// Null and scalars are their own front and back; an empty container gives null.
 const Json& Json::front() const {
   if (type_ == value_t::array && !v_.a->empty()) return v_.a->front();
   if (type_ == value_t::object && !v_.o->empty()) return v_.o->front().second;
   return type_ == value_t::array || type_ == value_t::object ? Null() : *this;
 }
-Json& Json::back() {
-  if (type_ == value_t::array && !v_.a->empty()) return v_.a->back();
-  if (type_ == value_t::object && !v_.o->empty()) return v_.o->back().second;
-  return *this;
-}
 const Json& Json::back() const {
   if (type_ == value_t::array && !v_.a->empty()) return v_.a->back();
   if (type_ == value_t::object && !v_.o->empty()) return v_.o->back().second;
   return type_ == value_t::array || type_ == value_t::object ? Null() : *this;
+}
+// Non-const: an empty container gives itself, never the shared null.
+Json& Json::front() {
+  return is_structured() && empty() ? *this : const_cast<Json&>(std::as_const(*this).front());
+}
+Json& Json::back() {
+  return is_structured() && empty() ? *this : const_cast<Json&>(std::as_const(*this).back());
 }
 
 // ---- iteration -----------------------------------------------------------------------------------------
