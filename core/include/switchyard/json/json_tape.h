@@ -123,7 +123,9 @@ class JsonView {
 
   // A string's raw contents (still escaped, without quotes); "" for non-strings.
   std::string_view str() const {
-    return is_string() ? raw().substr(1, raw().size() - 2) : std::string_view();
+    if (!is_string()) return {};
+    const JsonTape::Entry& e = tape_->entries_[index_];
+    return std::string_view(tape_->base_ + e.begin + 1, e.end - e.begin - 2);
   }
   // A string's decoded value (escapes resolved); "" for non-strings.
   std::string Unescape() const;
