@@ -28,9 +28,13 @@ namespace {
 // Where the first byte that starts no valid UTF-8 sequence is, from `i` on (npos: none).
 size_t InvalidUtf8At(std::string_view text, size_t i) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  for (size_t len; i < text.size(); i += len) {
-    len = p[i] < 0x80 ? 1 : Utf8SequenceLength(p + i, text.size() - i);
+  const size_t n = text.size();
+  while (i < n) {
+    while (i < n && p[i] < 0x80) ++i;  // ASCII, the common case
+    if (i == n) break;
+    size_t len = Utf8SequenceLength(p + i, n - i);
     if (len == 0) return i;
+    i += len;
   }
   return std::string_view::npos;
 }
