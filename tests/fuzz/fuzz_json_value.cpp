@@ -1,5 +1,6 @@
-// switchyard::Json against nlohmann/json on arbitrary bytes: both parsers must accept and reject
-// the same inputs, accepted inputs must give the same values (number kinds included, doubles bit
+// switchyard::Json (the lexer of json_tape.h in strict mode, then the DOM built from its tape)
+// against nlohmann/json on arbitrary bytes: both must accept and reject the same inputs, the lax
+// lexer (provider events) must accept whatever the strict one does, with the same tape, accepted inputs must give the same values (number kinds included, doubles bit
 // for bit) and the same dump() text, and our dump must parse back to the same value and text.
 // Any disagreement traps. Allowed differences (see tests/core/json/base_json_value_test.cpp):
 //  - ours refuses nesting deeper than 512 (nlohmann has no limit);
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_oracle.h"
+#include "switchyard/json/json_tape.h"
 #include "switchyard/json/json_value.h"
 
 using switchyard::Json;
@@ -44,6 +46,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(!ours.is_discarded());
   }
   if (ours.is_discarded()) return 0;
+
+  // Lax mode refuses nothing strict mode accepts, and records the same values.
+  switchyard::JsonTape strict, lax;
+  const switchyard::JsonLimits kStrict{SIZE_MAX, 512, true}, kLax{SIZE_MAX, 512, false};
+  if (strict.Parse(text, kStrict) && text.rfind("\xEF\xBB\xBF", 0) != 0) {  // lax: no BOM
+    Check(lax.Parse(text, kLax));
+    Check(lax.root().raw() == strict.root().raw());
+    Check(!ours.is_array() || strict.root().size() == ours.size());
+  }
 
   Check(SameValue(ours, theirs));
   std::string mine = ours.dump();

@@ -7,14 +7,13 @@
 // endpoint lists, defaulted prices, inherited data policies). Overlays run on a copy that
 // replaces the catalog only when the whole overlay was valid.
 //
-// Documents are read from a JsonTape (catalog_json_tape.h), not from a DOM: the default catalog
-// is loaded at every worker isolate start, and the tape was measured several times cheaper than
-// the DOM the core used then (nlohmann's; the core's own Json has replaced it since). Json inputs (FromJson, overlays) are serialised and read the same way, so there
-// is one reader and one set of rules.
+// Documents are read through a JsonView over a JsonTape (json/json_tape.h), not a Json DOM: the
+// default catalog (~1 MB) is loaded at every worker isolate start, and walking the tape copies
+// only the strings kept. Json inputs (FromJson, overlays) are serialised and read the same way,
+// so there is one reader and one set of rules.
 #include <algorithm>
 #include <initializer_list>
 
-#include "catalog/catalog_json_tape.h"
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 
@@ -65,42 +64,48 @@ Status Bad(const Where& where, std::string_view what) {
   return Status::InvalidArgument("catalog: " + path + ": " + std::string(what), path);
 }
 
-using V = internal::JsonValue;
+using V = JsonView;
+
+// An integer written as one (no fraction, no exponent) within int64.
+std::optional<int64_t> IntegerLexeme(V v) {
+  if (!v.is_number() || v.raw().find_first_of(".eE") != std::string_view::npos) return std::nullopt;
+  return v.Int();
+}
 
 // Field readers. `out` is left untouched when the field is absent. A present field of the
 // wrong type is always an error.
 Status ReadString(const V& obj, std::string_view key, const Where& w, std::string* out,
                   bool required, bool allow_empty = false) {
-  std::optional<V> v = obj.Find(key);
+  V v = obj.Get(key);
   if (!v) return required ? Bad(w / key, "is required") : Status::Ok();
-  if (!v->is_string()) return Bad(w / key, std::string("must be a string, not ") + v->type_name());
-  if (v->string_empty() && !allow_empty) return Bad(w / key, "must not be empty");
-  *out = v->as_string();
+  if (!v.is_string()) return Bad(w / key, std::string("must be a string, not ") + v.type_name());
+  if (v.str().empty() && !allow_empty) return Bad(w / key, "must not be empty");
+  *out = v.Unescape();
   return Status::Ok();
 }
 
 // A string or null (null → empty).
 Status ReadNullableString(const V& obj, std::string_view key, const Where& w, std::string* out) {
-  std::optional<V> v = obj.Find(key);
+  V v = obj.Get(key);
   if (!v) return Status::Ok();
-  if (v->is_null()) {
+  if (v.is_null()) {
     out->clear();
     return Status::Ok();
   }
-  if (!v->is_string()) return Bad(w / key, "must be a string or null");
-  *out = v->as_string();
+  if (!v.is_string()) return Bad(w / key, "must be a string or null");
+  *out = v.Unescape();
   return Status::Ok();
 }
 
 Status ReadInt(const V& obj, std::string_view key, const Where& w, int64_t* out, bool required,
                int64_t min_value, bool allow_null = false) {
-  std::optional<V> v = obj.Find(key);
+  V v = obj.Get(key);
   if (!v) return required ? Bad(w / key, "is required") : Status::Ok();
-  if (v->is_null() && allow_null) {
+  if (v.is_null() && allow_null) {
     *out = 0;
     return Status::Ok();
   }
-  std::optional<int64_t> n = v->as_int();
+  std::optional<int64_t> n = IntegerLexeme(v);
   if (!n) return Bad(w / key, "must be an integer");
   if (*n < min_value) return Bad(w / key, "must be at least " + std::to_string(min_value));
   *out = *n;
@@ -108,41 +113,43 @@ Status ReadInt(const V& obj, std::string_view key, const Where& w, int64_t* out,
 }
 
 Status ReadBool(const V& obj, std::string_view key, const Where& w, bool* out) {
-  std::optional<V> v = obj.Find(key);
+  V v = obj.Get(key);
   if (!v) return Status::Ok();
-  if (!v->is_bool()) return Bad(w / key, "must be true or false");
-  *out = v->as_bool();
+  if (!v.is_bool()) return Bad(w / key, "must be true or false");
+  *out = v.raw()[0] == 't';
   return Status::Ok();
 }
 
 Status ReadOptionalBool(const V& obj, std::string_view key, const Where& w,
                         std::optional<bool>* out) {
-  std::optional<V> v = obj.Find(key);
+  V v = obj.Get(key);
   if (!v) return Status::Ok();
-  if (v->is_null()) {
+  if (v.is_null()) {
     out->reset();
     return Status::Ok();
   }
-  if (!v->is_bool()) return Bad(w / key, "must be true, false or null");
-  *out = v->as_bool();
+  if (!v.is_bool()) return Bad(w / key, "must be true, false or null");
+  *out = v.raw()[0] == 't';
   return Status::Ok();
 }
 
 Status ReadStringList(const V& obj, std::string_view key, const Where& w,
                       std::vector<std::string>* out, bool non_empty) {
-  std::optional<V> v = obj.Find(key);
+  V v = obj.Get(key);
   if (!v) return Status::Ok();
-  if (!v->is_array()) return Bad(w / key, "must be an array of strings");
-  if (non_empty && v->size() == 0) return Bad(w / key, "must not be empty");
+  if (!v.is_array()) return Bad(w / key, "must be an array of strings");
+  if (non_empty && v.size() == 0) return Bad(w / key, "must not be empty");
   std::vector<std::string> list;
-  list.reserve(v->size());
+  list.reserve(v.size());
   Status status;
-  v->ForEachElement([&](size_t i, V item) {
-    if (!item.is_string() || item.string_empty()) {
+  size_t i = 0;
+  v.ForEachElement([&](V item) {
+    if (!item.is_string() || item.str().empty()) {
       status = Bad((w / key)[i], "must be a non-empty string");
       return false;
     }
-    list.push_back(item.as_string());
+    list.push_back(item.Unescape());
+    ++i;
     return true;
   });
   SY_RETURN_IF_ERROR(status);
@@ -176,9 +183,9 @@ bool IsModelId(std::string_view s) {
 Status ReadPrice(const V& v, const Where& w, bool per_million, std::optional<Picos>* out) {
   std::string text;
   if (v.is_string()) {
-    text = v.as_string();
+    text = v.Unescape();
   } else if (v.is_number()) {
-    text = v.number_text();  // exponents ("1e-3") are refused by the decimal parser
+    text = v.raw();  // exponents ("1e-3") are refused by the decimal parser
   } else {
     return Bad(w, "must be a decimal string");
   }
@@ -196,9 +203,9 @@ Status CheckKeys(const V& obj, const Where& w, std::initializer_list<std::string
   Status status;
   obj.ForEachMember([&](V key, V) {
     for (std::string_view k : known) {
-      if (key.string_equals(k)) return true;
+      if (key.StrEquals(k)) return true;
     }
-    status = Bad(w / key.as_string(), "is not a known field");
+    status = Bad(w / key.Unescape(), "is not a known field");
     return false;
   });
   return status;
@@ -270,9 +277,9 @@ class CatalogBuilder {
   // the document's parameter_sets. Absent: `out` is left as it is.
   static Status ReadParameters(const V& j, const Where& w, const ParamSets* sets,
                                std::vector<std::string>* out) {
-    std::optional<V> index = j.Find("params");
+    V index = j.Get("params");
     if (!index) return ReadStringList(j, "supported_parameters", w, out, false);
-    if (j.Find("supported_parameters")) {
+    if (j.Get("supported_parameters")) {
       return Bad(w / "params", "names a parameter set where supported_parameters is given too");
     }
     if (sets == nullptr || sets->empty()) {
@@ -291,58 +298,62 @@ class CatalogBuilder {
   static Status ParseDocument(Catalog& c, const V& doc) {
     Where root;
     if (!doc.is_object()) return Bad(root / "(document)", "must be a JSON object");
-    std::optional<V> format = doc.Find("format");
-    if (!format || !format->string_equals("switchyard-catalog")) {
+    V format = doc.Get("format");
+    if (!format || !format.StrEquals("switchyard-catalog")) {
       return Bad(root / "format", "must be \"switchyard-catalog\"");
     }
-    std::optional<V> version = doc.Find("version");
-    if (!version || version->as_int() != 1) {
+    V version = doc.Get("version");
+    if (!version || IntegerLexeme(version) != 1) {
       return Bad(root / "version", "must be 1 (the supported version)");
     }
-    std::optional<V> providers = doc.Find("providers");
-    std::optional<V> models = doc.Find("models");
-    std::optional<V> endpoints = doc.Find("endpoints");
+    V providers = doc.Get("providers");
+    V models = doc.Get("models");
+    V endpoints = doc.Get("endpoints");
     // Optional: the distinct supported_parameters lists, which models and endpoints name by
     // index ("params") instead of repeating them.
     ParamSets sets;
-    if (std::optional<V> list = doc.Find("parameter_sets")) {
+    if (V list = doc.Get("parameter_sets")) {
       const Where ws = root / "parameter_sets";  // Where links to its parent: keep it alive
-      if (!list->is_array()) return Bad(ws, "must be an array");
-      sets.resize(list->size());
+      if (!list.is_array()) return Bad(ws, "must be an array");
+      sets.resize(list.size());
       Status status;
-      list->ForEachElement([&](size_t i, V item) {
+      size_t i = 0;
+      list.ForEachElement([&](V item) {
         const Where wi = ws[i];
         status = item.is_array() ? Status::Ok() : Bad(wi, "must be an array of strings");
         if (status.ok()) {
-          item.ForEachElement([&](size_t k, V name) {
+          size_t k = 0;
+          item.ForEachElement([&](V name) {
             status = name.is_string() ? Status::Ok() : Bad(wi[k], "must be a string");
-            if (status.ok()) sets[i].push_back(name.as_string());
+            ++k;
+            if (status.ok()) sets[i].push_back(name.Unescape());
             return status.ok();
           });
         }
+        ++i;
         return status.ok();
       });
       SY_RETURN_IF_ERROR(status);
     }
-    if (!providers || !providers->is_array()) return Bad(root / "providers", "must be an array");
-    if (!models || !models->is_array()) return Bad(root / "models", "must be an array");
-    if (!endpoints || !endpoints->is_array()) return Bad(root / "endpoints", "must be an array");
+    if (!providers || !providers.is_array()) return Bad(root / "providers", "must be an array");
+    if (!models || !models.is_array()) return Bad(root / "models", "must be an array");
+    if (!endpoints || !endpoints.is_array()) return Bad(root / "endpoints", "must be an array");
 
-    c.providers_.reserve(providers->size());
-    c.models_.reserve(models->size());
-    c.endpoints_.reserve(endpoints->size());
-    c.specs_.reserve(endpoints->size());
-    c.model_by_id_.reserve(models->size());
-    c.provider_by_slug_.reserve(providers->size());
-    c.endpoint_by_key_.reserve(endpoints->size());
+    c.providers_.reserve(providers.size());
+    c.models_.reserve(models.size());
+    c.endpoints_.reserve(endpoints.size());
+    c.specs_.reserve(endpoints.size());
+    c.model_by_id_.reserve(models.size());
+    c.provider_by_slug_.reserve(providers.size());
+    c.endpoint_by_key_.reserve(endpoints.size());
 
-    SY_RETURN_IF_ERROR(Each(*providers, root / "providers", [&](const V& j, const Where& w) {
+    SY_RETURN_IF_ERROR(Each(providers, root / "providers", [&](const V& j, const Where& w) {
       return UpsertProvider(c, j, w, /*overlay=*/false);
     }));
-    SY_RETURN_IF_ERROR(Each(*models, root / "models", [&](const V& j, const Where& w) {
+    SY_RETURN_IF_ERROR(Each(models, root / "models", [&](const V& j, const Where& w) {
       return UpsertModel(c, j, w, /*overlay=*/false, &sets);
     }));
-    SY_RETURN_IF_ERROR(Each(*endpoints, root / "endpoints", [&](const V& j, const Where& w) {
+    SY_RETURN_IF_ERROR(Each(endpoints, root / "endpoints", [&](const V& j, const Where& w) {
       return UpsertEndpoint(c, j, w, /*overlay=*/false, &sets);
     }));
     Finalize(c);
@@ -356,7 +367,7 @@ class CatalogBuilder {
                                                      "base_urls", "prices", "disable"};
     Status status;
     overlay.ForEachMember([&](V key, V) {
-      std::string name = key.as_string();
+      std::string name = key.Unescape();
       if (std::find(std::begin(kSections), std::end(kSections), name) == std::end(kSections)) {
         // A misspelt section would otherwise be silently ignored.
         status = Bad(root / name,
@@ -368,11 +379,11 @@ class CatalogBuilder {
     });
     SY_RETURN_IF_ERROR(status);
     auto section = [&](std::string_view key, auto&& fn) -> Status {
-      std::optional<V> list = overlay.Find(key);
+      V list = overlay.Get(key);
       if (!list) return Status::Ok();
       Where w = root / key;
-      if (!list->is_array()) return Bad(w, "must be an array");
-      return Each(*list, w, fn);
+      if (!list.is_array()) return Bad(w, "must be an array");
+      return Each(list, w, fn);
     };
 
     SY_RETURN_IF_ERROR(section(
@@ -382,18 +393,18 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(section(
         "endpoints", [&](const V& j, const Where& w) { return UpsertEndpoint(c, j, w, true); }));
 
-    if (std::optional<V> urls = overlay.Find("base_urls")) {
+    if (V urls = overlay.Get("base_urls")) {
       Where w = root / "base_urls";
-      if (!urls->is_object()) return Bad(w, "must be an object of provider slug → URL");
-      urls->ForEachMember([&](V key, V value) {
-        std::string slug = key.as_string();
+      if (!urls.is_object()) return Bad(w, "must be an object of provider slug → URL");
+      urls.ForEachMember([&](V key, V value) {
+        std::string slug = key.Unescape();
         auto p = c.provider_by_slug_.find(std::string_view(slug));
         if (p == c.provider_by_slug_.end()) {
           status = Bad(w / slug, "unknown provider");
         } else if (!value.is_string()) {
           status = Bad(w / slug, "must be a URL string");
         } else {
-          std::string url = value.as_string();
+          std::string url = value.Unescape();
           status = CheckBaseUrl(&url, w / slug);
           if (status.ok()) c.providers_[p->second].base_url = std::move(url);
         }
@@ -405,9 +416,9 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(section("prices", [&](const V& j, const Where& w) -> Status {
       SY_RETURN_IF_ERROR(CheckKeys(j, w, {"model", "tag", "pricing"}));
       SY_ASSIGN_OR_RETURN(uint32_t e, ExistingEndpoint(c, j, w));
-      std::optional<V> pricing = j.Find("pricing");
+      V pricing = j.Get("pricing");
       if (!pricing) return Bad(w / "pricing", "is required");
-      SY_RETURN_IF_ERROR(ReadPriceSpec(*pricing, w / "pricing", &c.specs_[e].pricing, true));
+      SY_RETURN_IF_ERROR(ReadPriceSpec(pricing, w / "pricing", &c.specs_[e].pricing, true));
       return CheckFree(c.specs_[e], w);
     }));
 
@@ -415,8 +426,8 @@ class CatalogBuilder {
       SY_RETURN_IF_ERROR(CheckKeys(j, w, {"model", "tag", "provider", "unless_byok"}));
       bool unless_byok = false;
       SY_RETURN_IF_ERROR(ReadBool(j, "unless_byok", w, &unless_byok));
-      if (j.Find("provider")) {
-        if (j.Find("model") || j.Find("tag")) {
+      if (j.Get("provider")) {
+        if (j.Get("model") || j.Get("tag")) {
           return Bad(w, "names either a provider or a model (and tag), not both");
         }
         std::string slug;
@@ -432,7 +443,7 @@ class CatalogBuilder {
         return Status::Ok();
       }
       if (unless_byok) return Bad(w / "unless_byok", "applies only to a provider");
-      if (!j.Find("tag")) {  // a whole model
+      if (!j.Get("tag")) {  // a whole model
         std::string id;
         SY_RETURN_IF_ERROR(ReadString(j, "model", w, &id, true));
         const Model* m = c.FindModel(id);
@@ -454,8 +465,10 @@ class CatalogBuilder {
   template <typename Fn>
   static Status Each(const V& list, const Where& w, Fn&& fn) {
     Status status;
-    list.ForEachElement([&](size_t i, V item) {
+    size_t i = 0;
+    list.ForEachElement([&](V item) {
       status = item.is_object() ? fn(item, w[i]) : Bad(w[i], "must be an object");
+      ++i;
       return status.ok();
     });
     return status;
@@ -485,8 +498,8 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(ReadBool(j, "training", w, &dp->training));
     SY_RETURN_IF_ERROR(ReadBool(j, "retains_prompts", w, &dp->retains_prompts));
     SY_RETURN_IF_ERROR(ReadBool(j, "zdr", w, &dp->zdr));
-    if (std::optional<V> days = j.Find("retention_days")) {
-      if (days->is_null()) {
+    if (V days = j.Get("retention_days")) {
+      if (days.is_null()) {
         dp->retention_days.reset();
       } else {
         int64_t d = 0;
@@ -520,15 +533,15 @@ class CatalogBuilder {
     p.slug = slug;
 
     SY_RETURN_IF_ERROR(ReadString(j, "name", w, &p.name, is_new));
-    if (std::optional<V> wire = j.Find("wire")) {
+    if (V wire = j.Get("wire")) {
       std::optional<WireFormat> f;
-      if (wire->is_string()) f = ParseWireFormat(wire->as_string());
+      if (wire.is_string()) f = ParseWireFormat(wire.Unescape());
       if (!f) return Bad(w / "wire", kWireChoices);
       p.wire = *f;
     } else if (is_new) {
       return Bad(w / "wire", "is required");
     }
-    if (j.Find("base_url") || is_new) {
+    if (j.Get("base_url") || is_new) {
       SY_RETURN_IF_ERROR(ReadString(j, "base_url", w, &p.base_url, true));
       SY_RETURN_IF_ERROR(CheckBaseUrl(&p.base_url, w / "base_url"));
     }
@@ -539,13 +552,13 @@ class CatalogBuilder {
       }
     }
     SY_RETURN_IF_ERROR(ReadNullableString(j, "privacy_policy_url", w, &p.privacy_policy_url));
-    if (std::optional<V> dp = j.Find("data_policy")) {
-      SY_RETURN_IF_ERROR(ReadDataPolicy(*dp, w / "data_policy", &p.data_policy, overlay));
+    if (V dp = j.Get("data_policy")) {
+      SY_RETURN_IF_ERROR(ReadDataPolicy(dp, w / "data_policy", &p.data_policy, overlay));
     }
-    if (std::optional<V> mtp = j.Find("max_tokens_param")) {
-      if (mtp->string_equals("max_tokens")) {
+    if (V mtp = j.Get("max_tokens_param")) {
+      if (mtp.StrEquals("max_tokens")) {
         p.uses_max_completion_tokens = false;
-      } else if (mtp->string_equals("max_completion_tokens")) {
+      } else if (mtp.StrEquals("max_completion_tokens")) {
         p.uses_max_completion_tokens = true;
       } else {
         return Bad(w / "max_tokens_param", "must be \"max_tokens\" or \"max_completion_tokens\"");
@@ -610,7 +623,7 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(ReadNullableString(j, "instruct_type", w, &m.instruct_type));
     SY_RETURN_IF_ERROR(ReadParameters(j, w, sets, &m.supported_parameters));
     SY_RETURN_IF_ERROR(ReadBool(j, "is_moderated", w, &m.is_moderated));
-    if (j.Find("model_group")) {
+    if (j.Get("model_group")) {
       SY_RETURN_IF_ERROR(ReadString(j, "model_group", w, &m.model_group, true));
       if (std::find(std::begin(kModelGroups), std::end(kModelGroups), m.model_group) ==
           std::end(kModelGroups)) {
@@ -650,10 +663,10 @@ class CatalogBuilder {
     j.ForEachMember([&](V key, V value) {
       const Field* f = nullptr;
       for (const Field& candidate : kFields) {
-        if (key.string_equals(candidate.key)) f = &candidate;
+        if (key.StrEquals(candidate.key)) f = &candidate;
       }
       if (!f) {
-        if (strict) status = Bad(w / key.as_string(), "is not a known price");
+        if (strict) status = Bad(w / key.Unescape(), "is not a known price");
       } else {
         status = ReadPrice(value, w / f->key, f->per_million, &(spec->*f->member));
       }
@@ -726,7 +739,7 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(ReadInt(j, "context_length", w, &e.context_length, is_new, 1));
     SY_RETURN_IF_ERROR(ReadInt(j, "max_completion_tokens", w, &e.max_completion_tokens, false, 0,
                                /*allow_null=*/true));
-    if (j.Find("quantization")) {
+    if (j.Get("quantization")) {
       SY_RETURN_IF_ERROR(ReadString(j, "quantization", w, &e.quantization, true));
       if (std::find(std::begin(kQuantizations), std::end(kQuantizations), e.quantization) ==
           std::end(kQuantizations)) {
@@ -735,19 +748,19 @@ class CatalogBuilder {
       }
     }
 
-    if (std::optional<V> pricing = j.Find("pricing")) {
-      SY_RETURN_IF_ERROR(ReadPriceSpec(*pricing, w / "pricing", &spec.pricing, overlay));
+    if (V pricing = j.Get("pricing")) {
+      SY_RETURN_IF_ERROR(ReadPriceSpec(pricing, w / "pricing", &spec.pricing, overlay));
     } else if (is_new) {
       return Bad(w / "pricing", "is required");
     }
     if (!spec.pricing.prompt) return Bad(w / "pricing" / "prompt", "is required");
     if (!spec.pricing.completion) return Bad(w / "pricing" / "completion", "is required");
 
-    if (std::optional<V> tiers = j.Find("tiers")) {
+    if (V tiers = j.Get("tiers")) {
       Where wt = w / "tiers";
-      if (!tiers->is_array()) return Bad(wt, "must be an array");
+      if (!tiers.is_array()) return Bad(wt, "must be an array");
       spec.tiers.clear();
-      SY_RETURN_IF_ERROR(Each(*tiers, wt, [&](const V& t, const Where& wi) -> Status {
+      SY_RETURN_IF_ERROR(Each(tiers, wt, [&](const V& t, const Where& wi) -> Status {
         int64_t min = 0;
         if (overlay) {
           SY_RETURN_IF_ERROR(CheckKeys(t, wi, {"min_prompt_tokens", "pricing"}));
@@ -756,16 +769,16 @@ class CatalogBuilder {
         if (!spec.tiers.empty() && min <= spec.tiers.back().first) {
           return Bad(wi / "min_prompt_tokens", "must be larger than the previous tier's");
         }
-        std::optional<V> tp = t.Find("pricing");
+        V tp = t.Get("pricing");
         if (!tp) return Bad(wi / "pricing", "is required");
         PriceSpec ts;
-        SY_RETURN_IF_ERROR(ReadPriceSpec(*tp, wi / "pricing", &ts, overlay));
+        SY_RETURN_IF_ERROR(ReadPriceSpec(tp, wi / "pricing", &ts, overlay));
         spec.tiers.emplace_back(min, ts);
         return Status::Ok();
       }));
     }
 
-    if (j.Find("supported_parameters") || j.Find("params")) {
+    if (j.Get("supported_parameters") || j.Get("params")) {
       SY_RETURN_IF_ERROR(ReadParameters(j, w, sets, &e.supported_parameters));
       e.params.reset();
       for (const std::string& name : e.supported_parameters) {
@@ -777,10 +790,10 @@ class CatalogBuilder {
     SY_RETURN_IF_ERROR(ReadOptionalBool(j, "training", w, &spec.training));
     SY_RETURN_IF_ERROR(ReadBool(j, "enabled", w, &e.enabled));
     SY_RETURN_IF_ERROR(CheckFree(spec, w));
-    if (std::optional<V> wire = j.Find("wire")) {
+    if (V wire = j.Get("wire")) {
       std::optional<WireFormat> f;
-      if (wire->is_string()) f = ParseWireFormat(wire->as_string());
-      if (!wire->is_null() && !f) return Bad(w / "wire", kWireChoices);
+      if (wire.is_string()) f = ParseWireFormat(wire.Unescape());
+      if (!wire.is_null() && !f) return Bad(w / "wire", kWireChoices);
       e.wire = f;  // null: back to the provider's
     }
 
@@ -886,8 +899,9 @@ JsonLimits CatalogLimits() {
 }  // namespace
 
 Result<Catalog> Catalog::FromText(std::string_view text) {
-  SY_ASSIGN_OR_RETURN(internal::JsonTape tape,
-                      internal::JsonTape::Parse(text, CatalogLimits(), "catalog"));
+  JsonTape tape;
+  JsonParseError error;
+  if (!tape.Parse(text, CatalogLimits(), &error)) return error.ToStatus("catalog", CatalogLimits(), true);
   Catalog c;
   SY_RETURN_IF_ERROR(CatalogBuilder::ParseDocument(c, tape.root()));
   return c;
@@ -896,8 +910,9 @@ Result<Catalog> Catalog::FromText(std::string_view text) {
 Result<Catalog> Catalog::FromJson(const Json& document) { return FromText(Dump(document)); }
 
 Status Catalog::ApplyOverlayText(std::string_view text) {
-  SY_ASSIGN_OR_RETURN(internal::JsonTape tape,
-                      internal::JsonTape::Parse(text, CatalogLimits(), "overlay"));
+  JsonTape tape;
+  JsonParseError error;
+  if (!tape.Parse(text, CatalogLimits(), &error)) return error.ToStatus("overlay", CatalogLimits(), true);
   Catalog next = *this;
   SY_RETURN_IF_ERROR(CatalogBuilder::ApplyOverlay(next, tape.root()));
   *this = std::move(next);

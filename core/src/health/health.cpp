@@ -19,7 +19,7 @@
 //      "cooldown_until_ms":t}]}
 // Every member of an endpoint entry except "endpoint" is optional; unknown members are ignored.
 // Arrays are flat because a JSON DOM spends its time per node: this halved Export and Merge
-// (measured with nlohmann's DOM, before the core had its own Json).
+// (measured with nlohmann's DOM; the core's own Json keeps a node per value too).
 #include "switchyard/health/health.h"
 
 #include <algorithm>
@@ -370,16 +370,6 @@ struct Breaker {
 
 // ---- snapshot parsing ----------------------------------------------------------------------
 
-std::optional<int64_t> AsInt(const Json& v) {
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-    return static_cast<int64_t>(u);
-  }
-  if (v.is_number_integer()) return v.get<int64_t>();
-  return std::nullopt;
-}
-
 struct ParsedBucket {
   int64_t bucket;
   uint32_t attempts, failures;
@@ -416,7 +406,7 @@ Result<std::vector<Sample>> ParseSamples(const Json& entry, const char* key,
   if (v->size() > 2 * kMaxSamples) return Bad(p, "has more than 256 samples");
   out.reserve(v->size() / 2);
   for (size_t i = 0; i < v->size(); i += 2) {
-    std::optional<int64_t> t = AsInt((*v)[i]), value = AsInt((*v)[i + 1]);
+    std::optional<int64_t> t = IntValue((*v)[i]), value = IntValue((*v)[i + 1]);
     if (!t || !value) return Bad(Index(p, i / 2), "must hold integers");
     if (*value < 0) return Bad(Index(p, i / 2), "has a negative value");
     if (*t > now_ms + kFutureToleranceMs) return Bad(Index(p, i / 2), "is in the future");
@@ -439,8 +429,8 @@ Status ParseBuckets(const Json& entry, int level, const std::string& path, int64
   int64_t max_bucket = FloorDiv(now_ms + kFutureToleranceMs, kLevelBucketMs[level]);
   out.reserve(v->size() / 3);
   for (size_t i = 0; i < v->size(); i += 3) {
-    std::optional<int64_t> bucket = AsInt((*v)[i]), attempts = AsInt((*v)[i + 1]),
-                           failures = AsInt((*v)[i + 2]);
+    std::optional<int64_t> bucket = IntValue((*v)[i]), attempts = IntValue((*v)[i + 1]),
+                           failures = IntValue((*v)[i + 2]);
     if (!bucket || !attempts || !failures) return Bad(Index(p, i / 3), "must hold integers");
     if (*attempts < 0 || *attempts > kMaxCount || *failures < 0 || *failures > *attempts) {
       return Bad(Index(p, i / 3), "needs 0 <= failures <= attempts <= 1e9");
@@ -457,7 +447,7 @@ Result<ParsedEndpoint> ParseEndpoint(const Json& entry, const std::string& path,
   ParsedEndpoint pe;
   if (!entry.is_object()) return Bad(path, "must be an object");
   const Json* idx = Find(entry, "endpoint");
-  std::optional<int64_t> index = idx ? AsInt(*idx) : std::nullopt;
+  std::optional<int64_t> index = idx ? IntValue(*idx) : std::nullopt;
   if (!index || *index < 0 || *index >= static_cast<int64_t>(kMaxHealthEndpoints)) {
     return Bad(path + ".endpoint", "must be an endpoint index below 65536");
   }
@@ -475,7 +465,7 @@ Result<ParsedEndpoint> ParseEndpoint(const Json& entry, const std::string& path,
     int64_t failures = 0, until = 0, open_ms = 0, changed = 0;
     auto get = [&](const char* key, int64_t& out) {
       const Json* v = Find(*b, key);
-      std::optional<int64_t> i = v ? AsInt(*v) : std::nullopt;
+      std::optional<int64_t> i = v ? IntValue(*v) : std::nullopt;
       if (i) out = *i;
       return i.has_value();
     };
@@ -503,7 +493,7 @@ Result<ParsedEndpoint> ParseEndpoint(const Json& entry, const std::string& path,
     pe.breaker = br;
   }
   if (const Json* c = Find(entry, "cooldown_until_ms")) {
-    std::optional<int64_t> until = AsInt(*c);
+    std::optional<int64_t> until = IntValue(*c);
     if (!until || *until > now_ms + kFutureToleranceMs + kMaxRetryAfterMs) {
       return Bad(path + ".cooldown_until_ms", "must be an integer time at most a day ahead");
     }
@@ -515,11 +505,11 @@ Result<ParsedEndpoint> ParseEndpoint(const Json& entry, const std::string& path,
 Result<std::vector<ParsedEndpoint>> ParseSnapshot(const Json& snapshot, int64_t now_ms) {
   if (!snapshot.is_object()) return Bad("snapshot", "must be an object");
   const Json* version = Find(snapshot, "health");
-  if (!version || AsInt(*version) != kSnapshotVersion) return Bad("health", "must be 1");
+  if (!version || IntValue(*version) != kSnapshotVersion) return Bad("health", "must be 1");
   const Json* layout = Find(snapshot, "bucket_ms");
   if (!layout || !layout->is_array() || layout->size() != 3 ||
-      AsInt((*layout)[0]) != kLevelBucketMs[0] || AsInt((*layout)[1]) != kLevelBucketMs[1] ||
-      AsInt((*layout)[2]) != kLevelBucketMs[2]) {
+      IntValue((*layout)[0]) != kLevelBucketMs[0] || IntValue((*layout)[1]) != kLevelBucketMs[1] ||
+      IntValue((*layout)[2]) != kLevelBucketMs[2]) {
     return Bad("bucket_ms", "must be [1000,10000,900000]");
   }
   const Json* endpoints = FindArray(snapshot, "endpoints");
@@ -625,7 +615,7 @@ Result<HealthEvent> ParseHealthEvent(const Json& event, size_t endpoint_count) {
       return required ? Status::InvalidArgument(std::string("health event needs ") + key, key)
                       : Status::Ok();
     }
-    std::optional<int64_t> i = AsInt(*v);
+    std::optional<int64_t> i = IntValue(*v);
     if (!i && v->is_number_float()) {
       double d = v->get<double>();
       if (std::isfinite(d) && d > -static_cast<double>(kBig) && d < static_cast<double>(kBig)) {
@@ -649,7 +639,7 @@ Result<HealthEvent> ParseHealthEvent(const Json& event, size_t endpoint_count) {
   if (!endpoint->is_number() || endpoint->is_number_float()) {
     return Status::InvalidArgument("endpoint must be an integer index", "endpoint");
   }
-  std::optional<int64_t> index = AsInt(*endpoint);
+  std::optional<int64_t> index = IntValue(*endpoint);
   const size_t count = std::min<size_t>(endpoint_count, kMaxHealthEndpoints);
   if (!index || *index < 0 || static_cast<uint64_t>(*index) >= count) {
     return Status::NotFound("endpoint " + Dump(*endpoint) + " is not in the catalog (" +

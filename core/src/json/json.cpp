@@ -1,81 +1,32 @@
 #include "switchyard/json/json.h"
 
 #include <cmath>
-#include <limits>
 
 namespace switchyard {
-
-int JsonDepth(std::string_view text, int limit) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    switch (c) {
-      case '"': in_string = true; break;
-      case '[': case '{':
-        if (++depth > max_depth) {
-          max_depth = depth;
-          if (max_depth > limit) return -1;
-        }
-        break;
-      case ']': case '}': --depth; break;
-      default: break;
-    }
-  }
-  return max_depth;
-}
 
 namespace {
 
 Result<Json> Parse(std::string_view text, const JsonLimits& limits, std::string_view what,
                    const JsonBody& body, bool reject_duplicate_keys) {
-  if (text.size() > limits.max_bytes) {
-    return Status::TooLarge(std::string(what) + " is " + std::to_string(text.size()) +
-                            " bytes; the limit is " + std::to_string(limits.max_bytes))
-        .With("limit_bytes", limits.max_bytes);
+  JsonTape tape;
+  JsonParseError error;
+  Json value;
+  if (tape.Parse(text, limits, &error) &&
+      Json::FromTape(tape, &value, &error, reject_duplicate_keys)) {
+    return value;
   }
-  if (JsonDepth(text, limits.max_depth) < 0) {
-    return Status::TooLarge(std::string(what) + " nests deeper than " +
-                            std::to_string(limits.max_depth) + " levels")
-        .With("limit_depth", limits.max_depth);
-  }
-  Json::ParseError error;
-  Json value = Json::ParseStrict(text, &error, reject_duplicate_keys);
-  if (!value.is_discarded()) return value;
-
   // Where it failed, in the terms of the document the failure is in.
-  std::string doc(what);
+  std::string_view doc = what;
   std::string_view path = error.path;
   if (!body.field.empty() && path.substr(0, body.field.size()) == body.field &&
       (path.size() == body.field.size() || path[body.field.size()] == '.' ||
        path[body.field.size()] == '[')) {
-    doc = std::string(body.what);
+    doc = body.what;
     path.remove_prefix(body.field.size());
     if (!path.empty() && path[0] == '.') path.remove_prefix(1);
   }
-  std::string at(path);
-  switch (error.kind) {
-    case Json::ParseError::Kind::kDuplicateKey: {
-      std::string field = at.empty() ? error.key : at + "." + error.key;
-      return Status::InvalidArgument(doc + " has the key \"" + error.key +
-                                         "\" more than once in one object" +
-                                         (at.empty() ? "" : " (" + at + ")"),
-                                     field)
-          .With("key", error.key);
-    }
-    case Json::ParseError::Kind::kNumberRange:
-      return Status::InvalidArgument((at.empty() ? doc : at) +
-                                         " is a number too large to represent",
-                                     at.empty() ? std::string_view() : std::string_view(at));
-    case Json::ParseError::Kind::kSyntax:
-      break;
-  }
-  return Status::InvalidArgument(doc + " is not valid JSON");
+  error.path = std::string(path);
+  return error.ToStatus(doc, limits, /*with_offset=*/false);
 }
 
 }  // namespace
@@ -106,18 +57,20 @@ std::optional<std::string_view> FindString(const Json& object, std::string_view 
   if (!v || !v->is_string()) return std::nullopt;
   return std::string_view(v->get_ref<const std::string&>());
 }
-std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
-  const Json* v = Find(object, key);
-  if (!v) return std::nullopt;
-  // nlohmann's is_number_integer() is also true for unsigned values: test unsigned first so a
-  // value above INT64_MAX is rejected instead of wrapping negative.
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
+std::optional<int64_t> IntValue(const Json& v) {
+  // is_number_integer() is also true for unsigned values: test unsigned first so a value above
+  // INT64_MAX is rejected instead of wrapping negative.
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
     if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
     return static_cast<int64_t>(u);
   }
-  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v.is_number_integer()) return v.get<int64_t>();
   return std::nullopt;
+}
+std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
+  const Json* v = Find(object, key);
+  return v ? IntValue(*v) : std::nullopt;
 }
 std::optional<double> FindNumber(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
@@ -136,16 +89,10 @@ Status ReadInt(const Json& object, std::string_view key, bool required, int64_t*
     if (!required) return Status::Ok();
     return Status::InvalidArgument(std::string(key) + " is required", key);
   }
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(u);
-    return Status::Ok();
-  }
   if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
+    std::optional<int64_t> i = IntValue(*v);
+    if (!i) return Status::InvalidArgument(std::string(key) + " is out of range", key);
+    *out = *i;
     return Status::Ok();
   }
   if (v->is_number_float()) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "routing/planner_internal.h"
+#include "switchyard/json/json_text.h"
 
 namespace switchyard {
 namespace {
@@ -14,22 +15,9 @@ namespace {
 using std::string;
 using std::string_view;
 
-// Integer formatting without std::to_string's temporaries (and identical in every build).
-void AppendInt(string* out, int64_t v) {
-  char buf[24];
-  int n = 0;
-  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    buf[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0) out->push_back('-');
-  while (n) out->push_back(buf[--n]);
-}
-
 // 734694 ppm → "73.46%".
 void AppendPercent(string* out, uint32_t ppm) {
-  AppendInt(out, ppm / 10000);
+  AppendInt(*out, ppm / 10000);
   out->push_back('.');
   uint32_t hundredths = (ppm % 10000) / 100;
   out->push_back(static_cast<char>('0' + hundredths / 10));
@@ -94,7 +82,7 @@ void AppendAttemptReason(string* out, const Attempt& a) {
   if (a.flags & kAttemptOrdered) {
     sep();
     out->append("provider.order #");
-    AppendInt(out, a.order_pos + 1);
+    AppendInt(*out, a.order_pos + 1);
   }
   if (a.flags & kAttemptLoadBalanced) {
     sep();
@@ -193,15 +181,15 @@ void AppendTraceReason(string* out, const Catalog& catalog, const TraceEntry& t)
       return;
     case TraceReason::kContextTooSmall:
       out->append("needs ");
-      AppendInt(out, t.a);
+      AppendInt(*out, t.a);
       out->append(" tokens (prompt estimate + max_tokens); context is ");
-      AppendInt(out, t.b);
+      AppendInt(*out, t.b);
       return;
     case TraceReason::kMaxTokensTooLarge:
       out->append("max_tokens ");
-      AppendInt(out, t.a);
+      AppendInt(*out, t.a);
       out->append(" above the endpoint's max_completion_tokens ");
-      AppendInt(out, t.b);
+      AppendInt(*out, t.b);
       return;
     case TraceReason::kFallbackDisabled:
       out->append("allow_fallbacks is false: only the first choice is tried");
@@ -215,7 +203,7 @@ void AppendTraceReason(string* out, const Catalog& catalog, const TraceEntry& t)
         return;
       }
       out->append("load balancing among ");
-      AppendInt(out, t.b);
+      AppendInt(*out, t.b);
       out->append(" by 1/price²: drew ");
       out->append(tag);
       out->append(" (share ");
@@ -248,7 +236,7 @@ void AppendTraceReason(string* out, const Catalog& catalog, const TraceEntry& t)
       if (t.b) {
         if (t.a) out->append("; ");
         out->append("max_completion_tokens unknown for max_tokens ");
-        AppendInt(out, t.b);
+        AppendInt(*out, t.b);
       }
       out->append(" (soft steering)");
       return;
@@ -355,9 +343,9 @@ string RenderPlanText(const Catalog& catalog, const Plan& plan) {
     out += "{\"byok\":";
     out += a.byok() ? "true" : "false";
     out += ",\"endpoint\":";
-    AppendInt(&out, a.endpoint);
+    AppendInt(out, a.endpoint);
     out += ",\"index\":";
-    AppendInt(&out, static_cast<int64_t>(i));
+    AppendInt(out, static_cast<int64_t>(i));
     out += ",";
     AppendKey(&out, "model");
     AppendQuoted(&out, ModelName(catalog, plan, a.model, a.candidate));
@@ -381,9 +369,9 @@ string RenderPlanText(const Catalog& catalog, const Plan& plan) {
     out.push_back('}');
   }
   out += "],\"estimated_prompt_tokens\":";
-  AppendInt(&out, plan.estimated_prompt_tokens);
+  AppendInt(out, plan.estimated_prompt_tokens);
   out += ",\"max_tokens\":";
-  if (plan.max_tokens) AppendInt(&out, *plan.max_tokens);
+  if (plan.max_tokens) AppendInt(out, *plan.max_tokens);
   else out += "null";
   out += ",";
   AppendKey(&out, "model");
@@ -483,7 +471,7 @@ void AppendNames(string* out, const std::vector<string_view>& names) {
 }
 
 void AppendEndpoints(string* out, int64_t n) {
-  AppendInt(out, n);
+  AppendInt(*out, n);
   out->append(n == 1 ? " endpoint" : " endpoints");
 }
 
@@ -595,30 +583,30 @@ void AppendRequirementClause(string* out, const Request& req, TraceReason r, con
       return;
     case TraceReason::kMaxTokensTooLarge:
       out->append("max_tokens ");
-      AppendInt(out, t.a_max);
+      AppendInt(*out, t.a_max);
       out->append(" is above the max_completion_tokens of ");
       AppendEndpoints(out, t.count);
       out->append(" (the largest is ");
-      AppendInt(out, t.b_max);
+      AppendInt(*out, t.b_max);
       out->push_back(')');
       return;
     case TraceReason::kContextTooSmall:
       if (req.max_tokens) {
         out->append("the prompt (about ");
-        AppendInt(out, req.estimated_prompt_tokens);
+        AppendInt(*out, req.estimated_prompt_tokens);
         out->append(" tokens) plus max_tokens ");
-        AppendInt(out, *req.max_tokens);
+        AppendInt(*out, *req.max_tokens);
         out->append(" needs ");
-        AppendInt(out, t.a_max);
+        AppendInt(*out, t.a_max);
         out->append(" tokens, more than the context length of ");
       } else {
         out->append("the prompt (about ");
-        AppendInt(out, req.estimated_prompt_tokens);
+        AppendInt(*out, req.estimated_prompt_tokens);
         out->append(" tokens) is longer than the context length of ");
       }
       AppendEndpoints(out, t.count);
       out->append(" (the largest is ");
-      AppendInt(out, t.b_max);
+      AppendInt(*out, t.b_max);
       out->push_back(')');
       return;
     default:

@@ -423,7 +423,7 @@ class AnthropicDecoder : public StreamDecoder {
   AnthropicDecoder() = default;
 
   void OnEvent(const SseEvent& event, StreamSink& sink) override {
-    std::optional<JsonView> parsed = JsonView::Parse(event.data, 64, &tape_);
+    std::optional<JsonView> parsed = ReadProviderJson(event.data, &tape_);
     if (!parsed || !parsed->is_object()) {
       ProviderError e;
       e.forced_type = "invalid_response";
@@ -435,7 +435,8 @@ class AnthropicDecoder : public StreamDecoder {
     JsonView data = *parsed;
     // One pass collects the members every event type needs.
     JsonView type_v, index_v, delta, content_block, usage, message;
-    data.ForEachMember([&](std::string_view key, JsonView value) {
+    data.ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
       if (key == "type")
         type_v = value;
       else if (key == "index")

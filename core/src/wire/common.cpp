@@ -234,7 +234,7 @@ Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec) {
   if (!body.ok()) return body.take_status();
   if (wire != WireFormat::kOpenAI) {
     up.body.reserve(1024);
-    wire::AppendJson(up.body, *body);
+    body->DumpTo(up.body);
   }
   return up;
 }
@@ -280,78 +280,12 @@ AttemptResult TransportFailure(const AttemptSpec& spec, std::string_view kind,
 
 namespace wire {
 
-namespace {
-
-// A JSON string's contents: escaped, with invalid UTF-8 replaced by U+FFFD (as Dump does).
-void AppendStringContents(std::string& out, const std::string& s) {
-  // Fast path: printable ASCII without quotes or backslashes (keys, most text) is copied whole.
-  bool plain = true;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    plain &= c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-  }
-  if (plain) {
-    out.append(s);
-    return;
-  }
-  std::string fixed;
-  AppendEscaped(out, ValidUtf8(s, &fixed) ? std::string_view(s) : std::string_view(fixed));
+std::optional<JsonView> ReadProviderJson(std::string_view text, JsonTape* tape) {
+  constexpr JsonLimits kLax{SIZE_MAX, 64, /*strict=*/false};
+  if (!tape->Parse(text, kLax)) return std::nullopt;
+  return tape->root();
 }
 
-}  // namespace
-
-// A second writer beside Json::dump: it was written when dump() was nlohmann's, which decodes
-// every string byte through a UTF-8 state machine; request bodies are mostly text, so this one
-// (same output for valid input) was several times cheaper.
-void AppendJson(std::string& out, const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null:
-    case Json::value_t::discarded:
-    case Json::value_t::binary:
-      out.append("null");
-      return;
-    case Json::value_t::boolean:
-      out.append(value.get<bool>() ? "true" : "false");
-      return;
-    case Json::value_t::number_integer:
-      AppendInt(out, value.get<int64_t>());
-      return;
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-      out.append(value.dump());  // Json's shortest round-trip number formatting
-      return;
-    case Json::value_t::string:
-      out.push_back('"');
-      AppendStringContents(out, value.get_ref<const std::string&>());
-      out.push_back('"');
-      return;
-    case Json::value_t::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const Json& element : value) {
-        if (!first) out.push_back(',');
-        first = false;
-        AppendJson(out, element);
-      }
-      out.push_back(']');
-      return;
-    }
-    case Json::value_t::object: {
-      out.push_back('{');
-      bool first = true;
-      for (auto it = value.begin(); it != value.end(); ++it) {
-        if (!first) out.push_back(',');
-        first = false;
-        out.push_back('"');
-        AppendStringContents(out, it.key());
-        out.append("\":");
-        AppendJson(out, it.value());
-      }
-      out.push_back('}');
-      return;
-    }
-  }
-}
 
 AttemptContext MakeContext(const AttemptSpec& spec) {
   AttemptContext ctx;
@@ -423,7 +357,8 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
     FillFailure(ctx, in_band, &r);
     return r;
   }
-  std::optional<JsonView> view = JsonView::Parse(body, limits.max_depth);
+  JsonTape tape;
+  std::optional<JsonView> view = ReadProviderJson(body, &tape);
   if (!view) {
     FillFailure(ctx, InvalidResponse(body, "Provider returned an invalid response"), &r);
     return r;
@@ -659,7 +594,8 @@ Usage GeminiUsage(JsonView um) {
   if (!um.is_object()) return u;
   // One pass: this runs on every streamed chunk (Gemini repeats the running totals each time).
   JsonView prompt, candidates, thoughts, cached, tool_use;
-  um.ForEachMember([&](std::string_view key, JsonView value) {
+  um.ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
     if (key == "promptTokenCount")
       prompt = value;
     else if (key == "candidatesTokenCount")

@@ -1,5 +1,5 @@
 // embeddings.cpp: the embeddings wire (embeddings.h). Requests are written as text; responses are
-// read with the allocation-free JsonView and written as text, so the numbers go through
+// read with the allocation-free JsonView (json_tape.h) and written as text, so the numbers go through
 // untouched and a large batch never becomes a JSON tree.
 #include "switchyard/wire/embeddings.h"
 
@@ -17,7 +17,6 @@ namespace switchyard {
 namespace {
 
 using wire::AttemptContext;
-using wire::JsonView;
 using wire::ProviderError;
 
 // What translation needs from the request.
@@ -268,14 +267,14 @@ Result<UpstreamRequest> BuildEmbeddingsRequest(const AttemptSpec& spec) {
       up.auth.prefix = "Bearer ";
       body.reserve(64 + spec.endpoint->upstream_model.size());
       body += "{\"model\":";
-      wire::AppendJson(body, Json(spec.endpoint->upstream_model));
+      AppendQuoted(body, spec.endpoint->upstream_model);
       body += ",\"input\":";
-      wire::AppendJson(body, *input);
+      input->DumpTo(body);
       body += ",\"encoding_format\":\"float\"";
       if (ask.dimensions > 0) body += ",\"dimensions\":" + std::to_string(ask.dimensions);
       if (std::string user = wire::UpstreamUser(spec); !user.empty()) {
         body += ",\"user\":";
-        wire::AppendJson(body, Json(user));
+        AppendQuoted(body, user);
       }
       body += '}';
       return up;
@@ -294,9 +293,9 @@ Result<UpstreamRequest> BuildEmbeddingsRequest(const AttemptSpec& spec) {
         if (!first) body += ',';
         first = false;
         body += "{\"model\":";
-        wire::AppendJson(body, model);
+        model.DumpTo(body);
         body += ",\"content\":{\"parts\":[{\"text\":";
-        wire::AppendJson(body, Json(*text));
+        AppendQuoted(body, *text);
         body += "}]}";
         if (ask.dimensions > 0) body += ",\"outputDimensionality\":" + std::to_string(ask.dimensions);
         body += '}';
@@ -331,7 +330,8 @@ AttemptResult TranslateEmbeddingsResponse(const AttemptSpec& spec, int http_stat
     FillFailure(ctx, Garbage({}, "larger than " + std::to_string(kMaxEmbeddingsResponseBytes) + " bytes"), &r);
     return r;
   }
-  std::optional<JsonView> parsed = JsonView::Parse(body, 64);
+  JsonTape tape;
+  std::optional<JsonView> parsed = wire::ReadProviderJson(body, &tape);
   if (!parsed || !parsed->is_object()) {
     FillFailure(ctx, Garbage(body, "not a JSON object"), &r);
     return r;
@@ -386,7 +386,7 @@ AttemptResult TranslateEmbeddingsResponse(const AttemptSpec& spec, int http_stat
         return false;
       }
       vectors[*index] = item.Get("embedding");
-      if (!vectors[*index].valid()) vectors[*index] = JsonView::Parse("null").value();
+      if (!vectors[*index].valid()) vectors[*index] = item;  // refused below: not an array
       ++seen;
       return true;
     });
@@ -403,7 +403,7 @@ AttemptResult TranslateEmbeddingsResponse(const AttemptSpec& spec, int http_stat
   std::string& out = r.client_body;
   out.reserve(ask.base64 ? body.size() / 3 + 256 : body.size() + 256);
   out += "{\"id\":";
-  wire::AppendJson(out, Json(ctx.generation_id));
+  AppendQuoted(out, ctx.generation_id);
   out += ",\"object\":\"list\",\"data\":[";
   std::string scratch;
   int64_t dims = -1;
@@ -440,9 +440,9 @@ AttemptResult TranslateEmbeddingsResponse(const AttemptSpec& spec, int http_stat
     u.known = false;
   }
   out += "],\"model\":";
-  wire::AppendJson(out, Json(ctx.model_id));
+  AppendQuoted(out, ctx.model_id);
   out += ",\"provider\":";
-  wire::AppendJson(out, Json(ctx.provider_name));
+  AppendQuoted(out, ctx.provider_name);
   out += ",\"usage\":{\"prompt_tokens\":" + std::to_string(u.prompt_tokens) +
          ",\"total_tokens\":" + std::to_string(u.prompt_tokens) + "}}";
   r.outcome = Outcome::kDone;

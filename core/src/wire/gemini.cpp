@@ -451,7 +451,7 @@ class GeminiDecoder : public StreamDecoder {
   explicit GeminiDecoder(const AttemptContext& ctx) : generation_id_(ctx.generation_id) {}
 
   void OnEvent(const SseEvent& event, StreamSink& sink) override {
-    std::optional<JsonView> parsed = JsonView::Parse(event.data, 64, &tape_);
+    std::optional<JsonView> parsed = ReadProviderJson(event.data, &tape_);
     if (!parsed || !parsed->is_object()) {
       ProviderError e;
       e.forced_type = "invalid_response";
@@ -461,7 +461,8 @@ class GeminiDecoder : public StreamDecoder {
       return;
     }
     JsonView error, usage_metadata, candidates, feedback;
-    parsed->ForEachMember([&](std::string_view key, JsonView value) {
+    parsed->ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
       if (key == "candidates")
         candidates = value;
       else if (key == "usageMetadata")
@@ -490,7 +491,8 @@ class GeminiDecoder : public StreamDecoder {
     }
     ClientWriter& w = sink.writer();
     JsonView content, finish;
-    cand.ForEachMember([&](std::string_view key, JsonView value) {
+    cand.ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
       if (key == "content")
         content = value;
       else if (key == "finishReason")
@@ -498,7 +500,8 @@ class GeminiDecoder : public StreamDecoder {
     });
     content["parts"].ForEachElement([&](JsonView part) {
       JsonView sig, text, thought, fc;
-      part.ForEachMember([&](std::string_view key, JsonView value) {
+      part.ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
         if (key == "text")
           text = value;
         else if (key == "thought")

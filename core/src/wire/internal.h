@@ -14,7 +14,8 @@
 #include "switchyard/json/json.h"
 #include "switchyard/wire/sse.h"
 #include "switchyard/wire/wire.h"
-#include "wire/json_view.h"
+#include "switchyard/json/json_tape.h"
+#include "switchyard/json/json_text.h"
 
 namespace switchyard::wire {
 
@@ -39,6 +40,10 @@ struct AttemptContext {
   Json responses_echo;
 };
 AttemptContext MakeContext(const AttemptSpec& spec);
+
+// Provider events and bodies are read lax (json_tape.h): a provider may split a character across
+// tokens, and the writers repair invalid UTF-8 on output. The root of `text`, or nullopt.
+std::optional<JsonView> ReadProviderJson(std::string_view text, JsonTape* tape);
 
 // ---- errors -----------------------------------------------------------------------------------
 
@@ -110,8 +115,6 @@ std::string ContentText(const Json& content);
 
 // The OpenAI body is written straight to text (no copy of the request tree): the common path.
 Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body);
-// Appends the compact JSON text of `value` (invalid UTF-8 replaced), without a temporary string.
-void AppendJson(std::string& out, const Json& value);
 Result<Json> BuildAnthropicBody(const AttemptSpec& spec);
 Result<Json> BuildGeminiBody(const AttemptSpec& spec);
 Result<Json> BuildResponsesBody(const AttemptSpec& spec);  // responses_upstream.cpp

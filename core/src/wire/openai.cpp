@@ -160,7 +160,7 @@ Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body) {
   out.push_back('"');
   key("messages");
   Json cleaned;
-  AppendJson(out, CleanMessages(*messages, provider.slug == "openai", &cleaned));
+  (CleanMessages(*messages, provider.slug == "openai", &cleaned)).DumpTo(out);
   for (auto it = req.begin(); it != req.end(); ++it) {
     const std::string& name = it.key();
     if (IsRouterOnlyField(name) || IsRewritten(name)) continue;
@@ -173,7 +173,7 @@ Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body) {
     }
     if (drop) continue;
     key(name);
-    AppendJson(out, it.value());
+    it.value().DumpTo(out);
   }
   std::optional<int64_t> max_tokens = RequestMaxTokens(req);
   if (max_tokens) {
@@ -192,7 +192,7 @@ Status BuildOpenAIBody(const AttemptSpec& spec, std::string* body) {
   if (const Json* metadata = FindObject(req, "metadata");
       metadata && EndpointLists(ep, "metadata")) {
     key("metadata");
-    AppendJson(out, *metadata);
+    metadata->DumpTo(out);
   }
   std::string user = UpstreamUser(spec);
   if (!user.empty()) {
@@ -285,7 +285,7 @@ class OpenAIDecoder : public StreamDecoder {
       sink.summary().upstream_done = true;
       return;
     }
-    std::optional<JsonView> parsed = JsonView::Parse(event.data, 64, &tape_);
+    std::optional<JsonView> parsed = ReadProviderJson(event.data, &tape_);
     if (!parsed || !parsed->is_object()) {
       ProviderError e;
       e.forced_type = "invalid_response";
@@ -296,7 +296,8 @@ class OpenAIDecoder : public StreamDecoder {
     }
     // One pass over each object level: Get() per key would rescan the chunk every time.
     JsonView error, usage, choices;
-    parsed->ForEachMember([&](std::string_view key, JsonView value) {
+    parsed->ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
       if (key == "choices")
         choices = value;
       else if (key == "usage")
@@ -312,7 +313,8 @@ class OpenAIDecoder : public StreamDecoder {
     ClientWriter& w = sink.writer();
     choices.ForEachElement([&](JsonView choice) {
       JsonView index, delta, finish;
-      choice.ForEachMember([&](std::string_view key, JsonView value) {
+      choice.ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
         if (key == "delta")
           delta = value;
         else if (key == "finish_reason")
@@ -324,7 +326,8 @@ class OpenAIDecoder : public StreamDecoder {
       if (i && *i != 0) return;  // n > 1 is not routed; only the first choice counts
       if (delta.is_object()) {
         JsonView content, reasoning, reasoning_content, details, refusal, tool_calls;
-        delta.ForEachMember([&](std::string_view key, JsonView value) {
+        delta.ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
           if (key == "content")
             content = value;
           else if (key == "reasoning")

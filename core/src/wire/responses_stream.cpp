@@ -17,16 +17,6 @@
 namespace switchyard::wire {
 namespace {
 
-std::string Unescape(std::string_view raw) {
-  std::string quoted;
-  quoted.reserve(raw.size() + 2);
-  quoted.push_back('"');
-  quoted.append(raw);
-  quoted.push_back('"');
-  if (auto v = JsonView::Parse(quoted)) return v->Unescape();
-  return {};
-}
-
 constexpr int kReasoning = 1, kMessage = 2, kFunctionCall = 3;
 
 }  // namespace

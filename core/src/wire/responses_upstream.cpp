@@ -375,7 +375,7 @@ class ResponsesDecoder : public StreamDecoder {
 
   void OnEvent(const SseEvent& event, StreamSink& sink) override {
     if (event.data == "[DONE]") return;  // not part of this API; completion is an event
-    std::optional<JsonView> parsed = JsonView::Parse(event.data, 64, &tape_);
+    std::optional<JsonView> parsed = ReadProviderJson(event.data, &tape_);
     if (!parsed || !parsed->is_object()) {
       ProviderError e;
       e.forced_type = "invalid_response";
@@ -385,7 +385,8 @@ class ResponsesDecoder : public StreamDecoder {
       return;
     }
     JsonView type_v, delta, item, response, output_index, part_index;
-    parsed->ForEachMember([&](std::string_view key, JsonView value) {
+    parsed->ForEachMember([&](JsonView member, JsonView value) {
+      std::string_view key = member.str();
       if (key == "type")
         type_v = value;
       else if (key == "delta")

@@ -14,12 +14,6 @@ namespace switchyard {
 namespace wire {
 namespace {
 
-void AppendQuoted(std::string& out, std::string_view plain) {
-  out.push_back('"');
-  AppendEscaped(out, plain);
-  out.push_back('"');
-}
-
 void AppendEvent(std::string& out, std::string_view name) {
   out.append("event: ");
   out.append(name);
@@ -318,12 +312,7 @@ void ClientWriter::Finish(std::string_view finish, std::string_view raw_native) 
   summary_->finish_reason = std::string(finish);
   summary_->native_finish_reason.clear();
   // The raw value is escaped JSON text; finish reasons are plain words, but unescape to be exact.
-  std::string quoted;
-  quoted.reserve(raw_native.size() + 2);
-  quoted.push_back('"');
-  quoted.append(raw_native);
-  quoted.push_back('"');
-  if (auto v = JsonView::Parse(quoted)) summary_->native_finish_reason = v->Unescape();
+  summary_->native_finish_reason = Unescape(raw_native);
   if (responses_) return;  // told in response.completed / response.incomplete
   if (ctx_.client_format == ClientFormat::kAnthropic) return;  // sent with message_delta
   ChunkOpen();
@@ -490,7 +479,7 @@ struct StreamTranslator::Impl : wire::StreamSink {
     std::string esc;
     auto escaped = [&](std::string_view s) -> std::string_view {
       esc.clear();
-      wire::AppendEscaped(esc, s);
+      AppendEscaped(esc, s);
       return esc;
     };
     if (message) {
@@ -502,17 +491,17 @@ struct StreamTranslator::Impl : wire::StreamSink {
         for (const Json& call : *calls) {
           const Json* fn = FindObject(call, "function");
           std::string id, name, args;
-          wire::AppendEscaped(id, FindString(call, "id").value_or(""));
+          AppendEscaped(id, FindString(call, "id").value_or(""));
           if (fn) {
-            wire::AppendEscaped(name, FindString(*fn, "name").value_or(""));
-            wire::AppendEscaped(args, FindString(*fn, "arguments").value_or(""));
+            AppendEscaped(name, FindString(*fn, "name").value_or(""));
+            AppendEscaped(args, FindString(*fn, "arguments").value_or(""));
           }
           writer_.ToolCallStart(index++, id, name, args);
         }
       }
     }
     std::string finish = summary_.finish_reason, native;
-    wire::AppendEscaped(native, summary_.native_finish_reason);
+    AppendEscaped(native, summary_.native_finish_reason);
     if (!finish.empty()) writer_.Finish(finish, native);
     writer_.Close(cost);
     summary_.terminated = true;

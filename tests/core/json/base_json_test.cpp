@@ -89,7 +89,6 @@ TEST_CASE("ParseJson enforces size and depth limits with 413") {
   // Brackets inside strings do not count towards depth.
   std::string in_string = "{\"s\":\"" + std::string(500, '[') + "\"}";
   CHECK(ParseJson(in_string).ok());
-  CHECK(JsonDepth(R"({"a":"\"[[[","b":[{}]})", 64) == 3);
 }
 
 TEST_CASE("Find helpers tolerate wrong shapes") {

@@ -2,8 +2,8 @@
 // limits, capabilities and data policies. The planner, the wire translators and the ledger all
 // read this one structure; nothing else knows where prices come from.
 //
-// The catalog module (core/src/catalog/) owns this structure, its loading (catalog.cpp, with its
-// validating reader catalog_json_tape.h), overlays and the bodies of GET /models, /providers and
+// The catalog module (core/src/catalog/) owns this structure, its loading (catalog.cpp, reading
+// through the JSON layer's JsonView), overlays and the bodies of GET /models, /providers and
 // /models/{id}/endpoints (catalog_render.cpp).
 //
 // A Catalog is built from the project's catalog JSON (core/data/catalog.json, format in

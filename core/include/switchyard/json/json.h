@@ -1,15 +1,19 @@
-// json.h: the core's rules for JSON from outside (requests, provider responses, host input).
+// json.h: the core's JSON layer, and its rules for JSON from outside (requests, provider
+// responses, host input).
 //
-// The JSON folder (core/src/json/, core/include/switchyard/json/) owns the core's JSON: the Json
-// value with its parser and writer (json_value.h), and these rules. It builds into the `base`
-// module together with status.h, since each needs the other (see core/CMakeLists.txt). The
-// lazy stream reader of the wire translators is wire's own (core/src/wire/json_view.h).
-// nlohmann/json is not part of the core: the tests and the fuzz target use it as the oracle.
+// The JSON folder (core/src/json/, core/include/switchyard/json/) owns all of the core's JSON;
+// every module reads and writes JSON through it:
+//  - json_text.h: UTF-8 validation and repair, `\u` decoding, escaping, number writing;
+//  - json_tape.h: the one lexer (JsonTape) and the lazy JsonView over it (stream events, catalog);
+//  - json_value.h: the Json DOM, built from a tape, and its writer (Dump);
+//  - this header: ParseJson for untrusted text (limits, errors naming the field), Find* lookups
+//    that never abort on a wrong shape, and field readers that return a Status;
+//  - decimal.h: exact decimal text of doubles.
+// It builds into the `base` module together with status.h, since each needs the other (see
+// core/CMakeLists.txt). nlohmann/json is not part of the core: the tests and the fuzz targets
+// use it as the oracle.
 //
-// Untrusted text is checked for size and nesting depth *before* it is parsed (Json::parse
-// recurses, so unbounded depth would exhaust the wasm stack); parsing never throws or aborts, and
-// a syntax error is a Status. Lookups on untrusted values use Find*(), which never abort on a
-// missing key or a wrong type.
+// Parsing never throws or aborts: a syntax error is a Status.
 #pragma once
 
 #include <cstddef>
@@ -19,13 +23,9 @@
 #include <string_view>
 
 #include "switchyard/base/status.h"
+#include "switchyard/json/json_tape.h"
 
 namespace switchyard {
-
-struct JsonLimits {
-  size_t max_bytes = 16u << 20;  // 16 MiB: room for a few base64 images, not for abuse
-  int max_depth = 64;            // deeper than any real chat request or provider response
-};
 
 // Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax; a
 // number beyond a double, with its path as the field), with `what` naming the document in the
@@ -43,10 +43,8 @@ struct JsonBody {
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
                        const JsonBody& body);
 
-// Maximum nesting depth of arrays/objects in `text` (strings are skipped correctly), or -1
-// when it exceeds `limit` (scanning stops early).
-int JsonDepth(std::string_view text, int limit);
-
+// An integer value (either kind) within int64, or nullopt (a double, out of range, not a number).
+std::optional<int64_t> IntValue(const Json& value);
 // Lookups that tolerate any shape: nullptr / nullopt when absent or of another type.
 const Json* Find(const Json& object, std::string_view key);
 const Json* FindObject(const Json& object, std::string_view key);

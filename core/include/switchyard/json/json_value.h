@@ -40,6 +40,9 @@
 
 namespace switchyard {
 
+class JsonTape;
+struct JsonParseError;
+
 class Json {
  public:
   // nlohmann's names and order.
@@ -107,23 +110,16 @@ class Json {
 
   // ---- parsing and serialisation -------------------------------------------------------------
   // Strict RFC 8259 (valid UTF-8, no trailing commas, no comments; a leading UTF-8 BOM is skipped,
-  // as nlohmann does); nesting deeper than 512 is refused. Never aborts: failure is a value with is_discarded(). The trailing arguments are
-  // nlohmann's (callback, allow_exceptions) and are ignored.
+  // as nlohmann does); nesting deeper than 512 is refused. Never aborts: failure is a value with
+  // is_discarded(). The trailing arguments are nlohmann's (callback, allow_exceptions) and are
+  // ignored. Untrusted input goes through ParseJson (json.h) instead, with its limits.
   static Json parse(std::string_view text, std::nullptr_t = nullptr, bool = false);
-  // Why ParseStrict refused a text, and where: the byte offset, and the path of the value being
-  // read ("messages[2].content"; "" at the top). For a repeated key, `path` is the object's and
-  // `key` the repeated name.
-  struct ParseError {
-    enum class Kind : uint8_t { kSyntax, kDuplicateKey, kNumberRange };
-    Kind kind = Kind::kSyntax;
-    size_t offset = 0;
-    std::string path;
-    std::string key;
-  };
-  // As parse, saying why and where it failed in `*error`; with `reject_duplicate_keys`, a key
-  // repeated within one object is refused (RFC 8259 leaves its meaning open: a router must not
-  // guess which value a client meant).
-  static Json ParseStrict(std::string_view text, ParseError* error, bool reject_duplicate_keys);
+  // The value a strict tape (json_tape.h) recorded. With `reject_duplicate_keys`, a key repeated
+  // within one object is refused, naming it and its object's path in `*error` (RFC 8259 leaves
+  // its meaning open: a router must not guess which value a client meant); otherwise the last
+  // value wins, as in nlohmann.
+  static bool FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
+                       bool reject_duplicate_keys);
   template <typename It>
   static Json parse(It first, It last, std::nullptr_t = nullptr, bool = false) {
     return parse(std::string_view(&*first, static_cast<size_t>(last - first)));
@@ -334,8 +330,7 @@ class Json {
   double AsDouble() const noexcept;
   const std::string& StringRef() const noexcept;
   static const Json& Null() noexcept;
-  // For the parser (json_value.cpp).
-  friend class JsonParser;
+  friend class JsonBuilder;  // json_value.cpp
 
   // Mutable only so that an initializer list's elements (const temporaries made for the list)
   // can be moved from instead of deep-copied: see Json::Take in json_value.cpp. No const member

@@ -1,0 +1,179 @@
+// json_tape.h: the core's one JSON lexer and the lazy view over what it records.
+//
+// JsonTape::Parse validates a whole document in one pass (grammar, escapes, nesting depth, size)
+// and records one entry per value and per object key, in document order: its byte span and the
+// index of the entry after its subtree. Everything that reads JSON starts here:
+//  - JsonView walks a tape without copying (the per-chunk stream translators in core/src/wire/,
+//    the catalog loader): member iteration hops from entry to entry, strings come back raw (the
+//    escaped characters between the quotes, copied into JSON output as they are) or decoded;
+//  - the Json DOM (json_value.h) is built from a tape (Json::parse, ParseJson in json.h).
+//
+// Two modes, for what differs between callers:
+//  - strict (the default: requests, host input, the catalog): strings must be valid UTF-8 and a
+//    `\u` surrogate must be paired, a number must fit a double ("1e999" is refused), and a
+//    leading UTF-8 byte order mark is skipped, as nlohmann does;
+//  - lax (provider stream events): invalid UTF-8 and lone surrogates are let through, since a
+//    provider may split a character across tokens; writers repair them on output
+//    (AppendRawUtf8, json_text.h).
+//
+// Ownership: a tape borrows the text, which must outlive it and every view taken from it; a view
+// is valid until its tape is parsed again or destroyed. A tape is reused across documents (a
+// stream decoder keeps one), so parsing allocates nothing once it has grown.
+// Thread-safety: a value; const use from several threads is fine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "switchyard/base/status.h"
+
+namespace switchyard {
+
+// Untrusted text is refused beyond these (recursion is bounded by max_depth, so deep nesting
+// cannot exhaust the wasm stack).
+struct JsonLimits {
+  size_t max_bytes = 16u << 20;  // 16 MiB: room for a few base64 images, not for abuse
+  int max_depth = 64;            // deeper than any real chat request or provider response
+  bool strict = true;            // see above
+};
+
+// Why a text was refused, and where.
+struct JsonParseError {
+  enum class Kind : uint8_t { kSyntax, kTooLarge, kTooDeep, kNumberRange, kDuplicateKey };
+  Kind kind = Kind::kSyntax;
+  size_t offset = 0;           // byte offset of the failure
+  const char* detail = "";     // kSyntax: what was expected ("expected ':'")
+  std::string path;            // kNumberRange, kDuplicateKey: "messages[2].content" ("" = top)
+  std::string key;             // kDuplicateKey: the repeated name
+
+  // The error as a Status: kTooLarge (size, depth) or kInvalidArgument, `what` naming the
+  // document ("request body"). `with_offset` adds the syntax detail and byte offset to the
+  // message (the catalog; request bodies keep the short message their clients see).
+  Status ToStatus(std::string_view what, const JsonLimits& options, bool with_offset) const;
+};
+
+// Unwinding a failure (the lexer, the DOM builder): the path grows outwards, "content" →
+// "[2].content" → "messages[2].content".
+void PrependPathKey(std::string& path, std::string_view key);
+void PrependPathIndex(std::string& path, size_t index);
+
+class JsonView;
+
+class JsonTape {
+ public:
+  // Validates `text` and records it; false (with *error when given) if it is not one JSON value
+  // with optional surrounding whitespace.
+  bool Parse(std::string_view text, const JsonLimits& options = {},
+             JsonParseError* error = nullptr);
+  JsonView root() const;  // the document (valid after a successful Parse)
+
+ private:
+  friend class JsonLexer;
+  friend class JsonView;
+  struct Entry {
+    uint32_t begin, end;  // byte offsets of the value (a key or string: including its quotes)
+    uint32_t next;        // index of the entry after this value and everything inside it
+    uint32_t count;       // containers: members or elements; strings: 1 when escaped
+  };
+  const char* base_ = nullptr;
+  std::vector<Entry> entries_;
+};
+
+// One value of a tape, or nothing (valid() false: a missing member, a wrong index). Cheap to copy.
+class JsonView {
+ public:
+  JsonView() = default;
+
+  bool valid() const { return tape_ != nullptr; }
+  explicit operator bool() const { return valid(); }
+  // The value's text exactly as written ("" when not valid).
+  std::string_view raw() const {
+    if (!tape_) return {};
+    const JsonTape::Entry& e = tape_->entries_[index_];
+    return std::string_view(tape_->base_ + e.begin, e.end - e.begin);
+  }
+
+  bool is_object() const { return first() == '{'; }
+  bool is_array() const { return first() == '['; }
+  bool is_string() const { return first() == '"'; }
+  bool is_null() const { return first() == 'n'; }
+  bool is_bool() const { return first() == 't' || first() == 'f'; }
+  bool is_number() const { char c = first(); return c == '-' || (c >= '0' && c <= '9'); }
+  // nlohmann's names: "null", "boolean", "number", "string", "array", "object" ("" if not valid).
+  const char* type_name() const;
+
+  // Member `key` of an object (the first of a repeated key), or an invalid view.
+  JsonView Get(std::string_view key) const;
+  JsonView operator[](std::string_view key) const { return Get(key); }
+  // Element `index` of an array, or an invalid view.
+  JsonView At(size_t index) const;
+  size_t size() const;  // members or elements; 0 for scalars
+
+  // f(JsonView key, JsonView value) per member / f(JsonView element) per element; stops early
+  // when f returns false (f may also return void).
+  template <typename F>
+  void ForEachMember(F&& f) const;
+  template <typename F>
+  void ForEachElement(F&& f) const;
+
+  // A string's raw contents (still escaped, without quotes); "" for non-strings.
+  std::string_view str() const {
+    if (!is_string()) return {};
+    const JsonTape::Entry& e = tape_->entries_[index_];
+    return std::string_view(tape_->base_ + e.begin + 1, e.end - e.begin - 2);
+  }
+  // A string's decoded value (escapes resolved); "" for non-strings.
+  std::string Unescape() const;
+  bool StrEquals(std::string_view s) const;  // a string whose decoded value is `s`
+  // An integral number (12, 12.0, 1.2e1) within int64, or nullopt.
+  std::optional<int64_t> Int() const;
+  std::optional<double> Number() const;
+  std::optional<bool> Bool() const;
+
+ private:
+  friend class JsonTape;
+  JsonView(const JsonTape* tape, uint32_t index) : tape_(tape), index_(index) {}
+  char first() const { return tape_ ? tape_->base_[tape_->entries_[index_].begin] : '\0'; }
+  bool escaped() const { return tape_->entries_[index_].count != 0; }
+  const JsonTape* tape_ = nullptr;
+  uint32_t index_ = 0;
+};
+
+inline JsonView JsonTape::root() const { return JsonView(this, 0); }
+
+template <typename F>
+void JsonView::ForEachMember(F&& f) const {
+  if (!is_object()) return;
+  const auto& e = tape_->entries_;
+  for (uint32_t k = index_ + 1; k < e[index_].next;) {
+    JsonView key(tape_, k), value(tape_, k + 1);
+    k = e[k + 1].next;
+    if constexpr (std::is_same_v<decltype(f(key, value)), bool>) {
+      if (!f(key, value)) return;
+    } else {
+      f(key, value);
+    }
+  }
+}
+
+template <typename F>
+void JsonView::ForEachElement(F&& f) const {
+  if (!is_array()) return;
+  const auto& e = tape_->entries_;
+  for (uint32_t k = index_ + 1; k < e[index_].next;) {
+    JsonView value(tape_, k);
+    k = e[k].next;
+    if constexpr (std::is_same_v<decltype(f(value)), bool>) {
+      if (!f(value)) return;
+    } else {
+      f(value);
+    }
+  }
+}
+
+}  // namespace switchyard

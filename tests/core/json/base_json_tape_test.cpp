@@ -1,0 +1,162 @@
+// The lexer and the view (json_tape.h) against nlohmann/json, the oracle: the same texts accepted
+// and refused (strict mode), the same content read through the view, on hand-picked and on
+// mutated (mostly bad) input; and what lax mode lets through.
+#include "test_support.h"
+
+#include "json_oracle.h"
+#include "switchyard/json/json_tape.h"
+
+using namespace switchyard;
+using json_oracle::Nl;
+
+namespace {
+
+// The view's reading of a document as an nlohmann value.
+Nl ToNl(JsonView v) {
+  if (v.is_null()) return nullptr;
+  if (v.is_bool()) return *v.Bool();
+  if (v.is_number()) return Nl::parse(v.raw());
+  if (v.is_string()) return v.Unescape();
+  if (v.is_array()) {
+    Nl a = Nl::array();
+    v.ForEachElement([&](JsonView e) { a.push_back(ToNl(e)); });
+    CHECK(a.size() == v.size());
+    return a;
+  }
+  Nl o = Nl::object();
+  size_t n = 0;
+  v.ForEachMember([&](JsonView k, JsonView e) {
+    o[k.Unescape()] = ToNl(e);
+    ++n;
+  });
+  CHECK(n == v.size());
+  return o;
+}
+
+bool Accepts(std::string_view text) { return Nl::accept(text.begin(), text.end()); }
+
+}  // namespace
+
+TEST_CASE("JsonTape reads exactly what nlohmann reads") {
+  const JsonLimits limits{1u << 20, 64};
+  const char* valid[] = {"{}", "[]", " [ ] ", "0", "-0", "12", "-3.25", "1e5", "1E-5", "2.5e+3",
+                         "true", "false", "null", R"("")", R"("plain")",
+                         R"("a\"b\\c\/d\b\f\n\r\t")", R"("\u00e9\u4e2d\u0041")",
+                         R"("\ud83d\ude00 smile")", "\"caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80\"",
+                         R"({"a":[1,2,{"b":null}],"c":{"d":"e"},"":0})", "[[[[]]],{}]",
+                         "{\n\t\"x\" :\r\n [ true , false ] }",
+                         R"([9223372036854775807,-9223372036854775808])",
+                         R"({"desc":"line\nbreak","n":18446744073709551616})",
+                         "\xEF\xBB\xBF{\"bom\":1}"};
+  for (const char* text : valid) {
+    INFO(text);
+    REQUIRE(Accepts(text));
+    JsonTape tape;
+    REQUIRE(tape.Parse(text, limits));
+    CHECK(ToNl(tape.root()) == Nl::parse(text));
+  }
+  const char* invalid[] = {"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\"}", "{\"a\" 1}",
+                           "{a:1}", "[1 2]", "01", "-", "1.", ".5", "1e", "1e+", "+1", "tru",
+                           "nul", "True", "\"abc", "\"a\\x\"", "\"\\u12\"", "\"\\u12G4\"",
+                           "\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83d\\u0041\"", "\"tab\there\"",
+                           "\"\xc3\"", "\"\xc0\x80\"", "\"\xed\xa0\x80\"", "\"\xf5\x80\x80\x80\"",
+                           "\"\xff\"", "[1]x", "{} {}", "[\"a\"\"b\"]", "\"\\\"", "NaN", "[-]",
+                           "1e999", "[-1.5e400]"};
+  for (const char* text : invalid) {
+    INFO(text);
+    CHECK_FALSE(Accepts(text));  // the oracle agrees these are bad
+    JsonTape tape;
+    JsonParseError error;
+    REQUIRE_FALSE(tape.Parse(text, limits, &error));
+    Status s = error.ToStatus("test", limits, true);
+    CHECK(s.code() == Code::kInvalidArgument);
+    CHECK(s.message().find(error.kind == JsonParseError::Kind::kNumberRange
+                               ? "is a number too large to represent"
+                               : "test is not valid JSON: ") != std::string::npos);
+  }
+
+  JsonTape tape;
+  JsonParseError error;
+  std::string deep = std::string(65, '[') + std::string(65, ']');
+  REQUIRE_FALSE(tape.Parse(deep, limits, &error));
+  CHECK(error.ToStatus("test", limits, true).code() == Code::kTooLarge);
+  CHECK(tape.Parse(std::string(64, '[') + std::string(64, ']'), limits));
+  REQUIRE_FALSE(tape.Parse("[1,2,3]", JsonLimits{4, 64}, &error));
+  CHECK(error.ToStatus("test", JsonLimits{4, 64}, true).code() == Code::kTooLarge);
+  CHECK(error.ToStatus("test", JsonLimits{4, 64}, true).message() ==
+        "test is 7 bytes; the limit is 4");
+}
+
+TEST_CASE("JsonTape agrees with nlohmann on mutated documents, mostly bad") {
+  // Deterministic byte mutations of a real document: whatever nlohmann accepts the tape accepts
+  // with the same content through the view, and the reverse; lax mode accepts at least as much.
+  const std::string base = testing::ReadFile("tests/fixtures/catalog/small.json");
+  REQUIRE_FALSE(base.empty());
+  const char replacements[] = {'"', '\\', '{', '}', '[', ']', ',', ':', '0', 'e', '-', '.', ' ',
+                               '\x01', '\x80', '\xC3', 'u', 'n', 'd', '8'};
+  uint64_t state = 0x9E3779B97F4A7C15u;
+  auto next = [&] { return state = state * 6364136223846793005u + 1442695040888963407u; };
+  int accepted = 0, refused = 0;
+  for (int round = 0; round < 600; ++round) {
+    std::string text = base;
+    int edits = 1 + static_cast<int>(next() >> 62);
+    for (int k = 0; k < edits; ++k) {
+      size_t at = (next() >> 20) % text.size();
+      text[at] = replacements[(next() >> 33) % sizeof replacements];
+    }
+    INFO("round " << round);
+    JsonTape tape, lax;
+    bool ok = tape.Parse(text, JsonLimits{1u << 20, 64});
+    REQUIRE(ok == Accepts(text));
+    if (ok) {
+      ++accepted;
+      CHECK(ToNl(tape.root()) == Nl::parse(text));
+    } else {
+      ++refused;
+    }
+    if (ok) CHECK(lax.Parse(text, JsonLimits{1u << 20, 64, false}));
+  }
+  CHECK(accepted > 0);  // some mutations land inside strings and stay valid
+  CHECK(refused > accepted);
+}
+
+TEST_CASE("Lax mode lets through what providers split, and nothing else") {
+  const JsonLimits lax{1u << 20, 64, false};
+  JsonTape tape;
+  for (const char* text : {"\"\xc3\"", "\"\\ud83d\"", "\"\\ude00x\"", "[1e999]", "\"\xff\""}) {
+    INFO(text);
+    CHECK_FALSE(tape.Parse(text));
+    CHECK(tape.Parse(text, lax));
+  }
+  for (const char* text : {"\"a\\x\"", "\"tab\there\"", "[1,]", "\"\\u12\"", "\xEF\xBB\xBF{}"}) {
+    INFO(text);
+    CHECK_FALSE(tape.Parse(text, lax));
+  }
+  REQUIRE(tape.Parse("\"\\ud83dx\"", lax));
+  CHECK(tape.root().Unescape() == "\xEF\xBF\xBDx");
+}
+
+TEST_CASE("JsonView reads members, elements and numbers") {
+  JsonTape tape;
+  REQUIRE(tape.Parse(R"({"a":1,"b":[true,"x\n",null,2.0,-7,1e2,0.5,9223372036854775808],"a":2,"\u0063":"c"})"));
+  JsonView root = tape.root();
+  CHECK(root.size() == 4);
+  CHECK(root["a"].Int() == 1);  // the first of a repeated key
+  CHECK(root["c"].StrEquals("c"));  // an escaped key matches its decoded name
+  CHECK_FALSE(root["missing"].valid());
+  CHECK(root["missing"].type_name() == std::string_view());
+  JsonView b = root["b"];
+  CHECK(b.type_name() == std::string_view("array"));
+  CHECK(b.At(0).Bool() == true);
+  CHECK(b.At(1).str() == "x\\n");
+  CHECK(b.At(1).Unescape() == "x\n");
+  CHECK(b.At(2).is_null());
+  CHECK(b.At(3).Int() == 2);
+  CHECK(b.At(4).Int() == -7);
+  CHECK(b.At(5).Int() == 100);
+  CHECK_FALSE(b.At(6).Int());
+  CHECK(b.At(6).Number() == 0.5);
+  CHECK_FALSE(b.At(7).Int());  // beyond int64
+  CHECK_FALSE(b.At(8).valid());
+  CHECK(b.raw().substr(0, 6) == "[true,");
+}
