@@ -713,6 +713,19 @@ Status NoAttemptsError(const Catalog& catalog, const Request& request, const Pla
     for (const TraceEntry& t : plan.trace) not_allowed |= t.reason == TraceReason::kModelNotAllowed;
     string msg = not_allowed ? "model " + models + " is not available to this account or key"
                              : "no such model: " + models;
+    // A name without its author ("gpt-4o-mini") is the likeliest mistake: name what it could mean.
+    if (!not_allowed && plan.requested_models.size() == 1 &&
+        models.find('/') == string::npos) {
+      int n = 0;
+      for (const Model& m : catalog.models()) {
+        const size_t slash = m.id.find('/');
+        if (slash == string::npos || string_view(m.id).substr(slash + 1) != models) continue;
+        msg += n++ == 0 ? " (did you mean " : " or ";
+        msg += m.id;
+        if (n == 3) break;
+      }
+      if (n > 0) msg += "?)";
+    }
     return Status::NotFound(std::move(msg)).With("reasons", std::move(reasons));
   }
 

@@ -190,6 +190,16 @@ TEST_CASE("models fallback: model 1's attempts, then model 2's; model + models d
   REQUIRE_FALSE(none.ok());
   CHECK(none.status().http_status() == 404);
   CHECK(none.status().message().find("no such model") != std::string::npos);
+  CHECK(none.status().message().find("did you mean") == std::string::npos);
+
+  // A name without its author: the catalog ids it could mean are named.
+  auto bare = PlanFor(cat, R"({"model":"two","messages":[{"role":"user","content":"x"}]})");
+  REQUIRE_FALSE(bare.ok());
+  CHECK(bare.status().http_status() == 404);
+  CHECK(bare.status().message() == "no such model: two (did you mean m/two?)");
+  auto unknown = PlanFor(cat, R"({"model":"zzz","messages":[{"role":"user","content":"x"}]})");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().message() == "no such model: zzz");
 }
 
 TEST_CASE("provider.order: listed first in that order, others after by price; load balancing off") {
