@@ -275,7 +275,8 @@ export interface Router extends Handle {
   /**
    * Runs a routing simulation against this router's catalog and presets (fresh health; the
    * router's own is untouched). Throws a SwitchyardError: "invalid_argument" naming the field,
-   * "too_large" beyond max_requests, "unavailable" in a build without the simulator (WASI).
+   * "too_large" beyond max_requests, "unavailable" in a router module (load()'s and the
+   * edge worker's): only the simulator's module (loadSimulator()) simulates.
    */
   simulate(scenario: SimScenario | string): SimReport;
 }

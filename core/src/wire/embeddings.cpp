@@ -304,6 +304,7 @@ Result<UpstreamRequest> BuildEmbeddingsRequest(const AttemptSpec& spec) {
       return up;
     }
     case WireFormat::kAnthropic:
+    case WireFormat::kOpenAIResponses:  // an endpoint's override; no provider's own wire
       break;
   }
   return Status::InvalidArgument(p.name + " has no embeddings API", "model");
