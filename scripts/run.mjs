@@ -441,7 +441,9 @@ async function main(argv) {
       body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 32 }),
     });
     const body = await r.json();
-    check = r.ok ? `ok: ${body.provider} answered "${body.choices?.[0]?.message?.content}" (cost $${body.usage?.cost})`
+    // In sandbox mode every provider (the catalog's "OpenRouter" one too) is the local fleet.
+    const who = `${body.model} via provider ${body.provider}${stack.sandbox ? ' (sandbox fleet)' : ''}`;
+    check = r.ok ? `ok: ${who} answered "${body.choices?.[0]?.message?.content}" (cost $${body.usage?.cost})`
                  : `FAILED: HTTP ${r.status} ${JSON.stringify(body.error ?? body)}`;
   } catch (e) {
     check = `FAILED: ${e.message}`;

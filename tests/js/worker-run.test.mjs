@@ -95,7 +95,7 @@ describe('make run (scripts/run.sh)', { timeout: 55_000 }, () => {
 
     const first = await startRun(env);
     const banner = first.out();
-    assert.match(banner, /self-check: ok/);
+    assert.match(banner, /self-check: ok: \S+ via provider .+ \(sandbox fleet\) answered/);
     assert.match(banner, /sandbox provider fleet at http:\/\/127\.0\.0\.1:\d+/);
     const key = /demo key:\s+(sk-sy-v1-\S+)/.exec(banner)?.[1];
     assert.ok(key, 'the demo key is printed');
