@@ -120,16 +120,7 @@ Result<Settlement> Ledger::SettleOnLease(std::string_view lease_id, std::string_
   if (req.prices == nullptr && req.priced == nullptr) {
     return Status::InvalidArgument("settle needs the priced usage or the endpoint's prices");
   }
-  Cost cost;
-  if (req.priced != nullptr) {
-    cost = req.priced->cost;
-  } else {
-    SY_ASSIGN_OR_RETURN(cost, ComputeCost(req.usage, *req.prices, req.options));
-  }
-  if (cost.charged < 0) return Status::InvalidArgument("a charge must not be negative");
-  if (static_cast<__int128>(spent_) + cost.charged > INT64_MAX) {
-    return Status::InvalidArgument("total usage out of range");
-  }
+  SY_ASSIGN_OR_RETURN(Cost cost, internal::SettleCost(req, spent_));
   const int32_t caller = KeySlot(key_hash);
   if (caller < 0) return Status::NotFound("no key for this lease");
   // The lease's hold pays for the charge as far as it reaches. A lease that is closed (returned

@@ -591,6 +591,20 @@ uint64_t ReserveFingerprint(const ReserveRequest& r) {
 
 }  // namespace
 
+Result<Cost> internal::SettleCost(const SettleRequest& req, Picos spent) {
+  Cost cost;
+  if (req.priced != nullptr) {
+    cost = req.priced->cost;
+  } else {
+    SY_ASSIGN_OR_RETURN(cost, ComputeCost(req.usage, *req.prices, req.options));
+  }
+  if (cost.charged < 0) return Status::InvalidArgument("a charge must not be negative");
+  if (static_cast<__int128>(spent) + cost.charged > INT64_MAX) {
+    return Status::InvalidArgument("total usage out of range");
+  }
+  return cost;
+}
+
 uint64_t internal::SettleFingerprint(const SettleRequest& r) {
   internal::Fingerprint f;
   if (r.priced != nullptr) {
@@ -827,16 +841,7 @@ Result<Settlement> Ledger::Settle(const SettleRequest& req) {
     }
     // kExpired: the call happened after all; charge it (a late settle, all of it overrun).
   }
-  Cost cost;
-  if (req.priced != nullptr) {
-    cost = req.priced->cost;
-  } else {
-    SY_ASSIGN_OR_RETURN(cost, ComputeCost(req.usage, *req.prices, req.options));
-  }
-  if (cost.charged < 0) return Status::InvalidArgument("a charge must not be negative");
-  if (static_cast<__int128>(spent_) + cost.charged > INT64_MAX) {
-    return Status::InvalidArgument("total usage out of range");
-  }
+  SY_ASSIGN_OR_RETURN(Cost cost, internal::SettleCost(req, spent_));
   const Usage& usage = req.priced != nullptr ? req.priced->usage : req.usage;
   const int64_t tier = req.priced != nullptr ? req.priced->tier_min_prompt_tokens : 0;
   GenerationRecord bare;

@@ -183,6 +183,9 @@ Result<std::optional<std::vector<std::string>>> OptionalStringList(const Json* j
                                                                    std::string_view field);
 // The content of a settle command (idempotent retries compare it).
 uint64_t SettleFingerprint(const SettleRequest& r);
+// What a settle charges (its priced cost, or its usage at the endpoint's prices), refused when
+// negative or when it would take the account's total `spent` beyond int64.
+Result<Cost> SettleCost(const SettleRequest& req, Picos spent);
 Json SettingsJson(const LedgerConfig& config);
 Status ApplySettings(const Json& json, LedgerConfig* config);
 Json PolicyJson(const AccountPolicy& policy);
