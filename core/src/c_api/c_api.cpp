@@ -46,8 +46,7 @@ using switchyard::capi::ParseObject;
 using switchyard::capi::Reply;
 using switchyard::capi::ResultBuffer;
 using switchyard::capi::Succeed;
-using switchyard::ReadBool;
-using switchyard::ReadInt;
+using switchyard::JsonFields;
 
 // A ledger snapshot holds an account's keys, reservations and recent generations: it may be
 // larger than a request, and is host-produced (the host's own storage), so the size limit is
@@ -89,9 +88,7 @@ sy_status_t Construct(F&& work) {
 // {"now_ms":N}: the input of calls that need only the time.
 Result<int64_t> NowMs(const char* input, size_t size, std::string_view what) {
   SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, what, /*empty_ok=*/false));
-  int64_t now_ms = 0;
-  SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
-  return now_ms;
+  return switchyard::ReadNowMs(in);
 }
 
 // A request planned against the router's state (session.h's PlanRequest).
@@ -183,10 +180,9 @@ sy_status_t sy_router_endpoints(sy_router_t* router, const char* input, size_t s
   if (router == nullptr) return NullHandle("sy_router_endpoints");
   return Run(router->result, [&]() -> Result<Json> {
     SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "endpoints input", /*empty_ok=*/false));
-    int64_t now_ms = 0;
-    SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+    SY_ASSIGN_OR_RETURN(int64_t now_ms, switchyard::ReadNowMs(in));
     bool zdr = false;
-    SY_RETURN_IF_ERROR(ReadBool(in, "zdr", &zdr));
+    SY_RETURN_IF_ERROR(JsonFields(in).Bool("zdr", &zdr));
     const switchyard::Health& health = router->state->health;
     auto stats = [&health, now_ms](uint32_t endpoint) {
       return std::optional<switchyard::EndpointHealth>(health.Get(endpoint, now_ms));
@@ -238,8 +234,7 @@ sy_status_t sy_router_health_merge(sy_router_t* router, const char* input, size_
   if (router == nullptr) return NullHandle("sy_router_health_merge");
   return Run(router->result, [&]() -> Status {
     SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "health merge input", /*empty_ok=*/false));
-    int64_t now_ms = 0;
-    SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
+    SY_ASSIGN_OR_RETURN(int64_t now_ms, switchyard::ReadNowMs(in));
     const Json* snapshot = switchyard::FindObject(in, "snapshot");
     if (snapshot == nullptr) {
       return Status::InvalidArgument("snapshot (an object from sy_router_health) is required",
@@ -304,10 +299,9 @@ sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t siz
   if (session == nullptr) return NullHandle("sy_session_next");
   return Run(session->result, [&]() -> Result<Json> {
     SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "next input", /*empty_ok=*/false));
-    int64_t now_ms = 0;
+    SY_ASSIGN_OR_RETURN(int64_t now_ms, switchyard::ReadNowMs(in));
     bool committed = false;
-    SY_RETURN_IF_ERROR(ReadInt(in, "now_ms", /*required=*/true, &now_ms));
-    SY_RETURN_IF_ERROR(ReadBool(in, "committed", &committed));
+    SY_RETURN_IF_ERROR(JsonFields(in).Bool("committed", &committed));
     return session->session->Next(now_ms, committed);
   });
 }

@@ -318,8 +318,7 @@ namespace {
 // appears in the query string.
 Status ReadStringList(const Json& object, std::string_view key, std::vector<std::string>* out) {
   const Json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (v->is_string()) {
+  if (v != nullptr && v->is_string()) {
     std::string_view s = v->get_ref<const std::string&>();
     while (!s.empty()) {
       size_t comma = s.find(',');
@@ -330,16 +329,7 @@ Status ReadStringList(const Json& object, std::string_view key, std::vector<std:
     }
     return Status::Ok();
   }
-  if (!v->is_array()) {
-    return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
-  }
-  for (const Json& item : *v) {
-    if (!item.is_string()) {
-      return Status::InvalidArgument(std::string(key) + " must be an array of strings", key);
-    }
-    out->push_back(item.get<std::string>());
-  }
-  return Status::Ok();
+  return JsonFields(object).StringList(key, 256, out);
 }
 
 }  // namespace

@@ -606,39 +606,14 @@ bool IsProviderFailure(const HealthEvent& e) {
 
 Result<HealthEvent> ParseHealthEvent(const Json& event, size_t endpoint_count) {
   if (!event.is_object()) return Status::InvalidArgument("health event must be an object");
-  // Integers; JS hosts measure time with performance.now(), so a finite fraction is accepted
-  // and truncated toward zero (not for the endpoint, an index).
+  // Times, durations and counts: JsonFields::Time (a fraction from performance.now() is
+  // truncated; not for the endpoint, an index).
   constexpr int64_t kBig = int64_t{1} << 53;  // beyond any real time, duration or token count
-  auto int_field = [&](const char* key, int64_t lo, bool required, int64_t& out) -> Status {
-    const Json* v = Find(event, key);
-    if (v == nullptr || v->is_null()) {
-      return required ? Status::InvalidArgument(std::string("health event needs ") + key, key)
-                      : Status::Ok();
-    }
-    std::optional<int64_t> i = IntValue(*v);
-    if (!i && v->is_number_float()) {
-      double d = v->get<double>();
-      if (std::isfinite(d) && d > -static_cast<double>(kBig) && d < static_cast<double>(kBig)) {
-        i = static_cast<int64_t>(d);
-      }
-    }
-    if (!v->is_number()) {
-      return Status::InvalidArgument(std::string("health event: ") + key + " must be a number", key);
-    }
-    if (!i || *i < lo || *i > kBig) {
-      return Status::InvalidArgument(std::string("health event: ") + key + " is out of range", key);
-    }
-    out = *i;
-    return Status::Ok();
-  };
+  JsonFields f(event);
   HealthEvent e;
-  const Json* endpoint = Find(event, "endpoint");
-  if (endpoint == nullptr || endpoint->is_null()) {
-    return Status::InvalidArgument("health event needs endpoint", "endpoint");
-  }
-  if (!endpoint->is_number() || endpoint->is_number_float()) {
-    return Status::InvalidArgument("endpoint must be an integer index", "endpoint");
-  }
+  SY_RETURN_IF_ERROR(f.Required("endpoint"));
+  const Json* endpoint = f.Get("endpoint");
+  if (!endpoint->is_number_integer()) return f.TypeError("endpoint", "an integer index", *endpoint);
   std::optional<int64_t> index = IntValue(*endpoint);
   const size_t count = std::min<size_t>(endpoint_count, kMaxHealthEndpoints);
   if (!index || *index < 0 || static_cast<uint64_t>(*index) >= count) {
@@ -647,27 +622,17 @@ Result<HealthEvent> ParseHealthEvent(const Json& event, size_t endpoint_count) {
         .With("field", "endpoint");
   }
   int64_t status = e.http_status;
-  SY_RETURN_IF_ERROR(int_field("now_ms", -kBig, true, e.now_ms));
-  SY_RETURN_IF_ERROR(int_field("http_status", 0, false, status));
-  if (status > 999) {
-    return Status::InvalidArgument("http_status must be 0 (no response) or an HTTP status",
-                                   "http_status");
-  }
-  SY_RETURN_IF_ERROR(int_field("latency_ms", -1, false, e.latency_ms));
-  SY_RETURN_IF_ERROR(int_field("duration_ms", -1, false, e.duration_ms));
-  SY_RETURN_IF_ERROR(int_field("output_tokens", 0, false, e.output_tokens));
-  SY_RETURN_IF_ERROR(int_field("retry_after_ms", 0, false, e.retry_after_ms));
-  for (const char* key : {"timeout", "connection_error"}) {
-    const Json* v = Find(event, key);
-    if (v && !v->is_null() && !v->is_boolean()) {
-      return Status::InvalidArgument(std::string("health event: ") + key + " must be a boolean",
-                                     key);
-    }
-  }
+  SY_RETURN_IF_ERROR(f.Required("now_ms"));
+  SY_RETURN_IF_ERROR(f.Time("now_ms", -kBig, kBig, &e.now_ms));
+  SY_RETURN_IF_ERROR(f.Int("http_status", 0, 999, &status));  // 0: no response
+  SY_RETURN_IF_ERROR(f.Time("latency_ms", -1, kBig, &e.latency_ms));
+  SY_RETURN_IF_ERROR(f.Time("duration_ms", -1, kBig, &e.duration_ms));
+  SY_RETURN_IF_ERROR(f.Time("output_tokens", 0, kBig, &e.output_tokens));
+  SY_RETURN_IF_ERROR(f.Time("retry_after_ms", 0, kBig, &e.retry_after_ms));
+  SY_RETURN_IF_ERROR(f.Bool("timeout", &e.timeout));
+  SY_RETURN_IF_ERROR(f.Bool("connection_error", &e.connection_error));
   e.endpoint = static_cast<uint32_t>(*index);
   e.http_status = static_cast<int>(status);
-  e.timeout = FindBool(event, "timeout").value_or(false);
-  e.connection_error = FindBool(event, "connection_error").value_or(false);
   return e;
 }
 

@@ -1,5 +1,6 @@
 #include "switchyard/json/json.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace switchyard {
@@ -83,36 +84,170 @@ std::optional<bool> FindBool(const Json& object, std::string_view key) {
   return v->get<bool>();
 }
 
-Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out) {
-  const Json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status::InvalidArgument(std::string(key) + " is required", key);
-  }
-  if (v->is_number_integer()) {
-    std::optional<int64_t> i = IntValue(*v);
-    if (!i) return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    *out = *i;
-    return Status::Ok();
-  }
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
-      return Status::InvalidArgument(std::string(key) + " is out of range", key);
-    }
-    *out = static_cast<int64_t>(d);
-    return Status::Ok();
-  }
-  return Status::InvalidArgument(std::string(key) + " must be a number", key);
+std::string JsonPath(std::string_view base, std::string_view key) {
+  std::string s(base);
+  if (!s.empty()) s += '.';
+  return s.append(key);
+}
+std::string JsonPath(std::string_view base, size_t index) {
+  return std::string(base) + '[' + std::to_string(index) + ']';
 }
 
-Status ReadBool(const Json& object, std::string_view key, bool* out) {
-  const Json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_boolean()) return Status::InvalidArgument(std::string(key) + " must be a boolean", key);
-  *out = v->get<bool>();
+const char* JsonTypeName(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "an integer";
+    case Json::value_t::number_float: return "a number";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::object: return "an object";
+    default: return "an invalid value";
+  }
+}
+
+Status FieldError(std::string_view path, std::string_view what) {
+  std::string message(path);
+  message += ' ';
+  return Status::InvalidArgument(message.append(what), path);
+}
+
+Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got) {
+  return FieldError(path, "must be " + std::string(expected) + ", not " + JsonTypeName(got));
+}
+
+namespace {
+
+// Bounds are literals (-2, 0, 1e6): integral ones print without a fraction.
+std::string Bound(double x) {
+  if (std::fabs(x) < 9e18 && x == static_cast<double>(static_cast<int64_t>(x))) {
+    return std::to_string(static_cast<int64_t>(x));
+  }
+  return Dump(Json(x));  // shortest round trip; std::to_string(double) would link printf
+}
+
+Status OutOfRange(std::string_view path, const std::string& lo, const std::string& hi,
+                  bool integer, bool unbounded_above) {
+  std::string what = !unbounded_above ? "must be between " + lo + " and " + hi
+                     : !integer       ? "must be at least " + lo
+                     : lo == "0"      ? "must be a non-negative integer"
+                     : lo == "1"      ? "must be a positive integer"
+                                      : "must be an integer of at least " + lo;
+  return FieldError(path, what);
+}
+
+}  // namespace
+
+const Json* JsonFields::Get(std::string_view key) const {
+  const Json* v = Find(object_, key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+bool JsonFields::IsNull(std::string_view key) const {
+  const Json* v = Find(object_, key);
+  return v && v->is_null();
+}
+
+Result<int64_t> ReadNowMs(const Json& input) {
+  JsonFields fields(input);
+  int64_t now_ms = 0;
+  SY_RETURN_IF_ERROR(fields.Required("now_ms"));
+  SY_RETURN_IF_ERROR(fields.Time("now_ms", 0, INT64_MAX, &now_ms));
+  return now_ms;
+}
+
+Status JsonFields::Required(std::string_view key) const {
+  return Get(key) ? Status::Ok() : Error(key, "is required");
+}
+
+Status JsonFields::OnlyKnown(const std::string_view* known, size_t count) const {
+  if (const Json::object_t* members = object_.object_ptr()) {
+    for (const auto& [name, value] : *members) {
+      if (std::find(known, known + count, name) == known + count) {
+        return Status::InvalidArgument("unknown field " + Path(name), Path(name));
+      }
+    }
+  }
   return Status::Ok();
+}
+
+Result<std::optional<bool>> JsonFields::ReadBool(std::string_view key) const {
+  const Json* v = Get(key);
+  if (!v) return std::optional<bool>();
+  if (!v->is_boolean()) return TypeError(key, "a boolean", *v);
+  return std::optional<bool>(v->get<bool>());
+}
+
+Result<std::optional<std::string_view>> JsonFields::ReadString(std::string_view key,
+                                                               size_t max_bytes) const {
+  const Json* v = Get(key);
+  if (!v) return std::optional<std::string_view>();
+  if (!v->is_string()) return TypeError(key, "a string", *v);
+  std::string_view s = v->get_ref<const std::string&>();
+  if (s.size() > max_bytes) {
+    return Error(key, "must be a string of at most " + std::to_string(max_bytes) + " bytes");
+  }
+  return std::optional<std::string_view>(s);
+}
+
+Result<std::optional<int64_t>> JsonFields::ReadInt(std::string_view key, int64_t lo, int64_t hi,
+                                                   bool fraction) const {
+  const Json* v = Get(key);
+  if (!v) return std::optional<int64_t>();
+  std::optional<int64_t> i = IntValue(*v);
+  bool in_range = i && *i >= lo && *i <= hi;
+  if (!i && v->is_number_float() && fraction) {
+    double d = v->get<double>();
+    // Compared as doubles: a bound near 2^63 rounds outward, and the cast is then exact.
+    in_range = d >= static_cast<double>(lo) && d <= static_cast<double>(hi) &&
+               d < 9223372036854775808.0;
+    if (in_range) i = static_cast<int64_t>(d);
+  } else if (!v->is_number_integer()) {
+    return TypeError(key, "an integer", *v);
+  }
+  if (!in_range) {
+    return OutOfRange(Path(key), std::to_string(lo), std::to_string(hi), true, hi == INT64_MAX);
+  }
+  return i;
+}
+
+Result<std::optional<double>> JsonFields::ReadNumber(std::string_view key, double lo,
+                                                     double hi) const {
+  const Json* v = Get(key);
+  if (!v) return std::optional<double>();
+  if (!v->is_number()) return TypeError(key, "a number", *v);
+  double d = v->get<double>();
+  if (!(d >= lo && d <= hi)) {
+    return OutOfRange(Path(key), Bound(lo), Bound(hi), false, std::isinf(hi));
+  }
+  return std::optional<double>(d);
+}
+
+Result<std::optional<std::vector<std::string>>> JsonFields::ReadStringList(
+    std::string_view key, size_t max_items, size_t max_bytes) const {
+  const Json* v = Get(key);
+  if (!v) return std::optional<std::vector<std::string>>();
+  const Json::array_t* items = v->array_ptr();
+  if (!items) return TypeError(key, "an array of strings", *v);
+  if (items->size() > max_items) {
+    return Error(key, "has " + std::to_string(items->size()) + " entries; the limit is " +
+                          std::to_string(max_items));
+  }
+  std::vector<std::string> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Json& e = (*items)[i];
+    std::string path = JsonPath(Path(key), i);
+    if (!e.is_string()) return FieldTypeError(path, "a string", e);
+    const std::string& s = e.get_ref<const std::string&>();
+    if (s.empty()) return FieldError(path, "must not be empty");
+    if (s.size() > max_bytes) {
+      return FieldError(path, "must be at most " + std::to_string(max_bytes) + " bytes");
+    }
+    out.push_back(s);
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
 }
 
 std::string Dump(const Json& value) {

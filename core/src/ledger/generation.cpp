@@ -124,31 +124,12 @@ Json GenerationToJson(const GenerationRecord& r) {
 
 Status ReadGenerationDetails(const Json& j, GenerationRecord* r) {
   if (!j.is_object()) return Status::InvalidArgument("generation must be an object", "generation");
-  auto str = [&](const char* name, std::string* out) -> Status {
-    const Json* v = Find(j, name);
-    if (v == nullptr || v->is_null()) return Status::Ok();
-    if (!v->is_string()) {
-      return Status::InvalidArgument(std::string("generation.") + name + " must be a string",
-                                     std::string("generation.") + name);
-    }
-    const std::string& s = v->get_ref<const std::string&>();
-    if (s.size() > 4096)
-      return Status::TooLarge(std::string("generation.") + name + " is too long");
-    *out = s;
-    return Status::Ok();
-  };
-  auto opt_int = [&](const char* name, std::optional<int64_t>* out) -> Status {
-    const Json* v = Find(j, name);
-    if (v == nullptr || v->is_null()) return Status::Ok();
-    if (v->is_number_integer() || v->is_number_unsigned()) {
-      *out = v->get<int64_t>();
-    } else if (v->is_number_float()) {
-      *out = static_cast<int64_t>(v->get<double>());  // milliseconds: display only, not money
-    } else {
-      return Status::InvalidArgument(std::string("generation.") + name + " must be a number",
-                                     std::string("generation.") + name);
-    }
-    return Status::Ok();
+  JsonFields f(j, "generation");
+  constexpr size_t kMax = 4096;
+  auto str = [&](const char* name, std::string* out) { return f.String(name, out, kMax); };
+  // Milliseconds and ids from a JS host: display only, not money.
+  auto opt_int = [&](const char* name, std::optional<int64_t>* out) {
+    return f.Time(name, 0, INT64_MAX, out);
   };
   SY_RETURN_IF_ERROR(str("model", &r->model));
   SY_RETURN_IF_ERROR(str("provider_name", &r->provider_name));
@@ -167,17 +148,15 @@ Status ReadGenerationDetails(const Json& j, GenerationRecord* r) {
   SY_RETURN_IF_ERROR(str("external_user", &r->external_user));
   SY_RETURN_IF_ERROR(str("session_id", &r->session_id));
   SY_RETURN_IF_ERROR(str("api_type", &r->api_type));
-  if (const Json* list = Find(j, "provider_responses"); list != nullptr && !list->is_null()) {
+  if (const Json* list = f.Get("provider_responses")) {
     if (!list->is_array() || list->size() > 64) {
-      return Status::InvalidArgument("generation.provider_responses must be an array (≤ 64)",
-                                     "generation.provider_responses");
+      return f.Error("provider_responses", "must be an array of at most 64 objects");
     }
     r->provider_responses.clear();
-    for (const Json& item : *list) {
-      if (!item.is_object()) {
-        return Status::InvalidArgument("provider_responses items must be objects",
-                                       "generation.provider_responses");
-      }
+    for (size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      JsonFields fi(item, JsonPath(f.Path("provider_responses"), i));
+      if (!item.is_object()) return FieldTypeError(fi.path(), "an object", item);
       ProviderResponse p;
       p.provider_name = std::string(FindString(item, "provider_name").value_or(""));
       p.status = static_cast<int32_t>(FindInt(item, "status").value_or(0));
@@ -185,14 +164,7 @@ Status ReadGenerationDetails(const Json& j, GenerationRecord* r) {
         p.latency_ms = *l;
       else if (auto l2 = FindInt(item, "latency"))
         p.latency_ms = *l2;
-      if (const Json* t = Find(item, "error_type"); t != nullptr && !t->is_null()) {
-        if (!t->is_string() || t->get_ref<const std::string&>().size() > 64) {
-          return Status::InvalidArgument(
-              "provider_responses[].error_type must be a string (at most 64 bytes)",
-              "generation.provider_responses");
-        }
-        p.error_type = t->get<std::string>();
-      }
+      SY_RETURN_IF_ERROR(fi.String("error_type", &p.error_type, 64));
       r->provider_responses.push_back(std::move(p));
     }
   }

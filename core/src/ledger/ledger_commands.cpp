@@ -76,6 +76,9 @@
 
 namespace switchyard {
 
+using internal::kMaxList;
+using internal::kMaxListItem;
+using internal::kMaxText;
 using internal::OptionalUsdNumber;
 using internal::StringOrNull;
 using internal::UsdJson;
@@ -84,30 +87,25 @@ namespace {
 
 constexpr size_t kMaxAttempts = 64;
 
-Result<int64_t> NowMs(const Json& c) {
-  std::optional<int64_t> now = FindInt(c, "now_ms");
-  if (!now || *now < 0) {
-    return Status::InvalidArgument("now_ms (milliseconds since the epoch) is required", "now_ms");
-  }
-  return *now;
-}
+Result<int64_t> NowMs(const Json& c) { return ReadNowMs(c); }
 
+// A non-empty string (ids, hashes).
 Result<std::string_view> RequiredString(const Json& c, const char* name) {
-  std::optional<std::string_view> s = FindString(c, name);
-  if (!s || s->empty()) return Status::InvalidArgument(std::string(name) + " is required", name);
-  return *s;
+  JsonFields fields(c);
+  std::string_view s;
+  SY_RETURN_IF_ERROR(fields.String(name, &s));
+  if (s.empty()) return fields.Error(name, "is required");
+  return s;
 }
 
-Result<std::optional<int64_t>> OptionalCountValue(const Json* v, const char* name) {
-  if (v == nullptr || v->is_null()) return std::optional<int64_t>();
-  if (!(v->is_number_integer() || v->is_number_unsigned()) || v->get<int64_t>() < 0) {
-    return Status::InvalidArgument(std::string(name) + " must be a non-negative integer", name);
-  }
-  return std::optional<int64_t>(v->get<int64_t>());
+// A non-negative integer (token counts, limits, ttls), or nullopt when not given.
+Result<std::optional<int64_t>> OptionalCount(const JsonFields& fields, const char* name) {
+  std::optional<int64_t> n;
+  SY_RETURN_IF_ERROR(fields.Int(name, 0, INT64_MAX, &n));
+  return n;
 }
-
 Result<std::optional<int64_t>> OptionalCount(const Json& c, const char* name) {
-  return OptionalCountValue(Find(c, name), name);
+  return OptionalCount(JsonFields(c), name);
 }
 
 Result<Picos> Amount(const Json& c, const char* name) {
@@ -139,26 +137,9 @@ Status ApplyBudgetSpec(const Json& c, Budget* b, const char* limit_name = "limit
   if (reset != nullptr) {
     SY_ASSIGN_OR_RETURN(b->reset, ParseLimitReset(reset));
   }
-  if (const Json* v = Find(c, "include_byok_in_limit")) {
-    if (!v->is_boolean()) {
-      return Status::InvalidArgument("include_byok_in_limit must be a boolean",
-                                     "include_byok_in_limit");
-    }
-    b->include_byok = v->get<bool>();
-  }
-  return Status::Ok();
+  return JsonFields(c).Bool("include_byok_in_limit", &b->include_byok);
 }
 
-Status ReadText(const Json& c, const char* name, std::string* out, size_t max = 256) {
-  const Json* v = Find(c, name);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_string() || v->get_ref<const std::string&>().size() > max) {
-    return Status::InvalidArgument(
-        std::string(name) + " must be a string of at most " + std::to_string(max) + " bytes", name);
-  }
-  *out = v->get<std::string>();
-  return Status::Ok();
-}
 
 // Narrows an allow-list by another (nullopt = no restriction): the result is a ceiling of both.
 void Narrow(std::optional<std::vector<std::string>>* into,
@@ -320,7 +301,7 @@ Result<Json> Ledger::ApplyCommand(const Json& c, const Catalog* catalog) {
     SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
     SY_ASSIGN_OR_RETURN(Picos amount, Amount(c, "amount"));
     std::string note;
-    SY_RETURN_IF_ERROR(ReadText(c, "note", &note, 1024));
+    SY_RETURN_IF_ERROR(JsonFields(c).String("note", &note, 1024));
     Movement::Kind kind = op == "purchase" ? Movement::Kind::kPurchase
                           : op == "grant"  ? Movement::Kind::kGrant
                                            : Movement::Kind::kRefund;
@@ -514,7 +495,7 @@ Result<Json> Ledger::KeyCommand(std::string_view op, const Json& c) {
     key.hash = std::string(hash);
     key.create_fingerprint = fp.value();
     key.created_at_ms = now;
-    SY_RETURN_IF_ERROR(ReadText(c, "name", &key.name));
+    SY_RETURN_IF_ERROR(JsonFields(c).String("name", &key.name, kMaxText));
     if (key.name.empty()) return Status::InvalidArgument("name is required", "name");
     key.management =
         FindBool(c, "management").value_or(FindBool(c, "is_management_key").value_or(false));
@@ -522,9 +503,9 @@ Result<Json> Ledger::KeyCommand(std::string_view op, const Json& c) {
     if (slot < 0 || keys_[slot].deleted) return Status::NotFound("no such key");
     key = keys_[slot];
     key.updated_at_ms = now;
-    SY_RETURN_IF_ERROR(ReadText(c, "name", &key.name));
+    SY_RETURN_IF_ERROR(JsonFields(c).String("name", &key.name, kMaxText));
   }
-  SY_RETURN_IF_ERROR(ReadText(c, "label", &key.label));
+  SY_RETURN_IF_ERROR(JsonFields(c).String("label", &key.label, kMaxText));
   SY_RETURN_IF_ERROR(ApplyBudgetSpec(c, &key.budget));
   if (const Json* v = Find(c, "disabled")) {
     if (!v->is_boolean()) return Status::InvalidArgument("disabled must be a boolean", "disabled");
@@ -551,9 +532,10 @@ Result<Json> Ledger::KeyCommand(std::string_view op, const Json& c) {
       key.workspace = static_cast<int32_t>(ws - workspaces_.data());
     }
   }
-  if (const Json* v = Find(c, "guardrails")) {
-    SY_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                        internal::StringListFromJson(*v, "guardrails"));
+  std::optional<std::vector<std::string>> guardrails;
+  SY_RETURN_IF_ERROR(JsonFields(c).StringList("guardrails", kMaxList, &guardrails, kMaxListItem));
+  if (guardrails) {
+    const std::vector<std::string>& ids = *guardrails;
     key.guardrails.clear();
     for (const std::string& id : ids) {
       const Guardrail* g = FindGuardrail(id);
@@ -679,11 +661,12 @@ Result<Json> Ledger::WorkspaceCommand(std::string_view op, const Json& c) {
     w.id = std::string(id);
     w.created_at_ms = now_ms;
   }
-  SY_RETURN_IF_ERROR(ReadText(c, "name", &w.name));
+  SY_RETURN_IF_ERROR(JsonFields(c).String("name", &w.name, kMaxText));
   SY_RETURN_IF_ERROR(ApplyBudgetSpec(c, &w.budget));
-  if (const Json* v = Find(c, "guardrails")) {
-    SY_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                        internal::StringListFromJson(*v, "guardrails"));
+  std::optional<std::vector<std::string>> guardrails;
+  SY_RETURN_IF_ERROR(JsonFields(c).StringList("guardrails", kMaxList, &guardrails, kMaxListItem));
+  if (guardrails) {
+    const std::vector<std::string>& ids = *guardrails;
     w.guardrails.clear();
     for (const std::string& gid : ids) {
       const Guardrail* g = FindGuardrail(gid);
@@ -738,14 +721,10 @@ Result<Json> Ledger::GuardrailCommand(std::string_view op, const Json& c) {
     g.id = std::string(id);
     g.created_at_ms = now_ms;
   }
-  SY_RETURN_IF_ERROR(ReadText(c, "name", &g.name));
-  SY_RETURN_IF_ERROR(ReadText(c, "description", &g.description, 4096));
-  if (const Json* v = Find(c, "allowed_models")) {
-    SY_ASSIGN_OR_RETURN(g.allowed_models, internal::OptionalStringList(v, "allowed_models"));
-  }
-  if (const Json* v = Find(c, "allowed_providers")) {
-    SY_ASSIGN_OR_RETURN(g.allowed_providers, internal::OptionalStringList(v, "allowed_providers"));
-  }
+  SY_RETURN_IF_ERROR(JsonFields(c).String("name", &g.name, kMaxText));
+  SY_RETURN_IF_ERROR(JsonFields(c).String("description", &g.description, 4096));
+  SY_RETURN_IF_ERROR(internal::ReadAllowList(c, "allowed_models", &g.allowed_models));
+  SY_RETURN_IF_ERROR(internal::ReadAllowList(c, "allowed_providers", &g.allowed_providers));
   if (const Json* v = Find(c, "enforce_zdr")) {
     if (!v->is_boolean())
       return Status::InvalidArgument("enforce_zdr must be a boolean", "enforce_zdr");
@@ -778,13 +757,15 @@ Result<Json> Ledger::ReserveCommand(const Json& c, const Catalog* catalog) {
     if (const Json* v = Find(c, name)) return v;
     return plan != nullptr ? Find(*plan, name) : nullptr;
   };
-  SY_ASSIGN_OR_RETURN(
-      std::optional<int64_t> est,
-      OptionalCountValue(field("estimated_prompt_tokens"), "estimated_prompt_tokens"));
-  SY_ASSIGN_OR_RETURN(std::optional<int64_t> max_tokens,
-                      OptionalCountValue(field("max_tokens"), "max_tokens"));
-  SY_ASSIGN_OR_RETURN(std::optional<int64_t> images, OptionalCountValue(field("images"), "images"));
-  SY_ASSIGN_OR_RETURN(std::optional<int64_t> ttl, OptionalCountValue(field("ttl_ms"), "ttl_ms"));
+  JsonFields fields(c), plan_fields(plan != nullptr ? *plan : c, "plan");
+  auto count = [&](const char* name) -> Result<std::optional<int64_t>> {
+    if (fields.Get(name) || plan == nullptr) return OptionalCount(fields, name);
+    return OptionalCount(plan_fields, name);
+  };
+  SY_ASSIGN_OR_RETURN(std::optional<int64_t> est, count("estimated_prompt_tokens"));
+  SY_ASSIGN_OR_RETURN(std::optional<int64_t> max_tokens, count("max_tokens"));
+  SY_ASSIGN_OR_RETURN(std::optional<int64_t> images, count("images"));
+  SY_ASSIGN_OR_RETURN(std::optional<int64_t> ttl, count("ttl_ms"));
   static const Json kNone;
   const Json* attempts_field = field("attempts");
   const Json& attempts_json = attempts_field != nullptr ? *attempts_field : kNone;

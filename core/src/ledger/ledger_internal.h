@@ -178,9 +178,13 @@ Result<Usage> UsageFromJson(const Json& json);
 
 // Settings, account policy and string lists (ledger_state.cpp): partial updates, so a command
 // that names one field changes only that field.
-Result<std::vector<std::string>> StringListFromJson(const Json& json, std::string_view field);
-Result<std::optional<std::vector<std::string>>> OptionalStringList(const Json* json,
-                                                                   std::string_view field);
+inline constexpr size_t kMaxText = 256;      // names and labels, in bytes
+inline constexpr size_t kMaxList = 10'000;   // entries of a list of names (ids, models, providers)
+inline constexpr size_t kMaxListItem = 512;  // bytes per entry
+// An allow-list member of `object` (allowed_models, allowed_providers): absent leaves *out;
+// null is no restriction (nullopt); an array of names is the ceiling.
+Status ReadAllowList(const Json& object, std::string_view key,
+                     std::optional<std::vector<std::string>>* out);
 // The content of a settle command (idempotent retries compare it).
 uint64_t SettleFingerprint(const SettleRequest& r);
 // What a settle charges (its priced cost, or its usage at the endpoint's prices), refused when

@@ -88,26 +88,11 @@ const char* StateName(uint8_t s) {
 
 namespace internal {
 
-Result<std::vector<std::string>> StringListFromJson(const Json& j, std::string_view field) {
-  if (!j.is_array() || j.size() > 10'000) {
-    return Status::InvalidArgument(std::string(field) + " must be an array of strings", field);
-  }
-  std::vector<std::string> out;
-  out.reserve(j.size());
-  for (const Json& item : j) {
-    if (!item.is_string() || item.get_ref<const std::string&>().size() > 512) {
-      return Status::InvalidArgument(std::string(field) + " must be an array of strings", field);
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-Result<std::optional<std::vector<std::string>>> OptionalStringList(const Json* j,
-                                                                   std::string_view field) {
-  if (j == nullptr || j->is_null()) return std::optional<std::vector<std::string>>();
-  SY_ASSIGN_OR_RETURN(std::vector<std::string> list, StringListFromJson(*j, field));
-  return std::optional<std::vector<std::string>>(std::move(list));
+Status ReadAllowList(const Json& object, std::string_view key,
+                     std::optional<std::vector<std::string>>* out) {
+  JsonFields fields(object);
+  if (fields.IsNull(key)) out->reset();
+  return fields.StringList(key, kMaxList, out, kMaxListItem);
 }
 
 Json SettingsJson(const LedgerConfig& c) {
@@ -121,34 +106,21 @@ Json SettingsJson(const LedgerConfig& c) {
 }
 
 Status ApplySettings(const Json& j, LedgerConfig* c) {
-  if (!j.is_object()) return Status::InvalidArgument("settings must be an object", "settings");
+  if (!j.is_object()) return FieldTypeError("settings", "an object", j);
   LedgerConfig next = *c;
-  auto positive = [&](const char* name, int64_t* out, int64_t max) -> Status {
-    const Json* v = Find(j, name);
-    if (v == nullptr) return Status::Ok();
-    std::optional<int64_t> n = FindInt(j, name);
-    if (!n || *n < 0 || *n > max) {
-      return Status::InvalidArgument(std::string("settings.") + name + " out of range",
-                                     std::string("settings.") + name);
-    }
-    *out = *n;
-    return Status::Ok();
-  };
+  JsonFields f(j, "settings");
   int64_t max_generations = static_cast<int64_t>(next.max_generations);
   int64_t max_closed = static_cast<int64_t>(next.max_closed_reservations);
   constexpr int64_t kYearMs = 366LL * kMsPerDay;
-  SY_RETURN_IF_ERROR(positive("reservation_ttl_ms", &next.reservation_ttl_ms, kYearMs));
-  SY_RETURN_IF_ERROR(positive("max_generations", &max_generations, 10'000'000));
-  SY_RETURN_IF_ERROR(positive("idempotency_window_ms", &next.idempotency_window_ms, 10 * kYearMs));
-  SY_RETURN_IF_ERROR(positive("max_closed_reservations", &max_closed, 100'000'000));
-  SY_RETURN_IF_ERROR(positive("rollup_days", &next.rollup_days, 100'000));
-  SY_RETURN_IF_ERROR(positive("fallback_max_tokens", &next.fallback_max_tokens, int64_t{1} << 40));
-  if (next.reservation_ttl_ms == 0) {
-    return Status::InvalidArgument("settings.reservation_ttl_ms must be positive");
-  }
+  SY_RETURN_IF_ERROR(f.Int("reservation_ttl_ms", 1, kYearMs, &next.reservation_ttl_ms));
+  SY_RETURN_IF_ERROR(f.Int("max_generations", 0, 10'000'000, &max_generations));
+  SY_RETURN_IF_ERROR(f.Int("idempotency_window_ms", 0, 10 * kYearMs, &next.idempotency_window_ms));
+  SY_RETURN_IF_ERROR(f.Int("max_closed_reservations", 0, 100'000'000, &max_closed));
+  SY_RETURN_IF_ERROR(f.Int("rollup_days", 0, 100'000, &next.rollup_days));
+  SY_RETURN_IF_ERROR(f.Int("fallback_max_tokens", 0, int64_t{1} << 40, &next.fallback_max_tokens));
+  SY_RETURN_IF_ERROR(f.Bool("journal", &next.journal));
   next.max_generations = static_cast<size_t>(max_generations);
   next.max_closed_reservations = static_cast<size_t>(max_closed);
-  next.journal = FindBool(j, "journal").value_or(next.journal);
   *c = next;
   return Status::Ok();
 }
@@ -165,28 +137,18 @@ Json PolicyJson(const AccountPolicy& p) {
 
 Status ApplyPolicy(const Json& j, AccountPolicy* p) {
   AccountPolicy next = *p;
-  if (const Json* v = Find(j, "account_id")) {
-    if (!v->is_string() || v->get_ref<const std::string&>().empty()) {
-      return Status::InvalidArgument("account_id must be a non-empty string", "account_id");
-    }
-    next.account_id = v->get<std::string>();
+  JsonFields fields(j);
+  if (fields.Get("account_id")) {
+    SY_RETURN_IF_ERROR(fields.String("account_id", &next.account_id));
+    if (next.account_id.empty()) return fields.Error("account_id", "must not be empty");
   }
-  if (const Json* v = Find(j, "allowed_models")) {
-    SY_ASSIGN_OR_RETURN(next.allowed_models, OptionalStringList(v, "allowed_models"));
-  }
-  if (const Json* v = Find(j, "allowed_providers")) {
-    SY_ASSIGN_OR_RETURN(next.allowed_providers, OptionalStringList(v, "allowed_providers"));
-  }
-  if (const Json* v = Find(j, "ignored_providers")) {
-    SY_ASSIGN_OR_RETURN(next.ignored_providers, StringListFromJson(*v, "ignored_providers"));
-  }
-  if (const Json* v = Find(j, "byok_providers")) {
-    SY_ASSIGN_OR_RETURN(next.byok_providers, StringListFromJson(*v, "byok_providers"));
-  }
-  if (const Json* v = Find(j, "zdr")) {
-    if (!v->is_boolean()) return Status::InvalidArgument("zdr must be a boolean", "zdr");
-    next.zdr = v->get<bool>();
-  }
+  SY_RETURN_IF_ERROR(ReadAllowList(j, "allowed_models", &next.allowed_models));
+  SY_RETURN_IF_ERROR(ReadAllowList(j, "allowed_providers", &next.allowed_providers));
+  SY_RETURN_IF_ERROR(fields.StringList("ignored_providers", kMaxList, &next.ignored_providers,
+                                       kMaxListItem));
+  SY_RETURN_IF_ERROR(fields.StringList("byok_providers", kMaxList, &next.byok_providers,
+                                       kMaxListItem));
+  SY_RETURN_IF_ERROR(fields.Bool("zdr", &next.zdr));
   if (const Json* v = Find(j, "data_collection")) {
     if (*v == "deny")
       next.deny_data_collection = true;
@@ -410,11 +372,8 @@ Status Ledger::ImportSnapshot(const Json& s) {
     if (guardrail_slots.count(g.id)) return Status::InvalidArgument("state: duplicate guardrail");
     g.name = std::string(FindString(j, "name").value_or(""));
     g.description = std::string(FindString(j, "description").value_or(""));
-    SY_ASSIGN_OR_RETURN(g.allowed_models,
-                        internal::OptionalStringList(Find(j, "allowed_models"), "allowed_models"));
-    SY_ASSIGN_OR_RETURN(
-        g.allowed_providers,
-        internal::OptionalStringList(Find(j, "allowed_providers"), "allowed_providers"));
+    SY_RETURN_IF_ERROR(internal::ReadAllowList(j, "allowed_models", &g.allowed_models));
+    SY_RETURN_IF_ERROR(internal::ReadAllowList(j, "allowed_providers", &g.allowed_providers));
     g.enforce_zdr = FindBool(j, "enforce_zdr").value_or(false);
     g.deleted = FindBool(j, "deleted").value_or(false);
     g.created_at_ms = FindInt(j, "created_at_ms").value_or(0);

@@ -17,21 +17,6 @@ Status Bad(string_view field, string message) {
   return Status::InvalidArgument(std::move(message), field);
 }
 
-string Idx(string_view base, size_t i) {
-  string s(base);
-  s += '[';
-  s += std::to_string(i);
-  s += ']';
-  return s;
-}
-
-string Join(string_view a, string_view b) {
-  string s(a);
-  s += '.';
-  s += b;
-  return s;
-}
-
 // UTF-8 code points (continuation bytes are not counted): "characters" for length limits and
 // the token estimate, the same in every build.
 size_t CharCount(string_view s) {
@@ -40,112 +25,8 @@ size_t CharCount(string_view s) {
   return n;
 }
 
-const char* TypeName(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    default: return "an invalid value";
-  }
-}
-
-Status TypeError(string_view field, const char* expected, const Json& got) {
-  return Bad(field, string(field) + " must be " + expected + ", not " + TypeName(got));
-}
-
 // A present, non-null member (null means "not given" for every optional field).
-const Json* Member(const Json& obj, string_view key) {
-  const Json* v = Find(obj, key);
-  return v && !v->is_null() ? v : nullptr;
-}
-
-Status GetBool(const Json& obj, string_view key, string_view field, std::optional<bool>* out) {
-  const Json* v = Member(obj, key);
-  if (!v) return Status::Ok();
-  if (!v->is_boolean()) return TypeError(field, "a boolean", *v);
-  *out = v->get<bool>();
-  return Status::Ok();
-}
-
-Status GetString(const Json& obj, string_view key, string_view field,
-                 std::optional<string_view>* out) {
-  const Json* v = Member(obj, key);
-  if (!v) return Status::Ok();
-  if (!v->is_string()) return TypeError(field, "a string", *v);
-  *out = string_view(v->get_ref<const string&>());
-  return Status::Ok();
-}
-
-bool IsInteger(const Json& v) { return v.is_number_integer() || v.is_number_unsigned(); }
-
-int64_t AsInt(const Json& v) {
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    return u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
-  }
-  return v.get<int64_t>();
-}
-
-Status GetInt(const Json& obj, string_view key, string_view field, int64_t lo, int64_t hi,
-              std::optional<int64_t>* out) {
-  const Json* v = Member(obj, key);
-  if (!v) return Status::Ok();
-  if (!IsInteger(*v)) return TypeError(field, "an integer", *v);
-  int64_t x = AsInt(*v);
-  if (x < lo || x > hi) {
-    return Bad(field, string(field) + " must be between " + std::to_string(lo) + " and " +
-                          std::to_string(hi));
-  }
-  *out = x;
-  return Status::Ok();
-}
-
-string FormatBound(double x) {
-  // Bounds are small literals (-2, 0, 1, 2): print them without a trailing ".000000".
-  if (x == static_cast<double>(static_cast<int64_t>(x))) return std::to_string(static_cast<int64_t>(x));
-  return Json(x).dump();  // shortest round trip; std::to_string(double) would link printf
-}
-
-Status GetNumber(const Json& obj, string_view key, string_view field, double lo, double hi,
-                 std::optional<double>* out) {
-  const Json* v = Member(obj, key);
-  if (!v) return Status::Ok();
-  if (!v->is_number()) return TypeError(field, "a number", *v);
-  double x = v->get<double>();
-  if (!(x >= lo && x <= hi)) {
-    return Bad(field, string(field) + " must be between " + FormatBound(lo) + " and " +
-                          FormatBound(hi));
-  }
-  *out = x;
-  return Status::Ok();
-}
-
-// An array of non-empty strings of at most `max` entries.
-Status GetStringList(const Json& obj, string_view key, string_view field, size_t max,
-                     std::vector<string>* out) {
-  const Json* v = Member(obj, key);
-  if (!v) return Status::Ok();
-  if (!v->is_array()) return TypeError(field, "an array of strings", *v);
-  if (v->size() > max) {
-    return Bad(field, string(field) + " has " + std::to_string(v->size()) +
-                          " entries; the limit is " + std::to_string(max));
-  }
-  out->clear();
-  out->reserve(v->size());
-  for (size_t i = 0; i < v->size(); ++i) {
-    const Json& e = (*v)[i];
-    if (!e.is_string()) return TypeError(Idx(field, i), "a string", e);
-    const string& s = e.get_ref<const string&>();
-    if (s.empty()) return Bad(Idx(field, i), Idx(field, i) + " must not be empty");
-    out->push_back(s);
-  }
-  return Status::Ok();
-}
+const Json* Member(const Json& obj, string_view key) { return JsonFields(obj).Get(key); }
 
 string Lower(string_view s) {
   string out(s);
@@ -181,7 +62,7 @@ Status ApplyPreset(Json& body, const RequestOptions& options, string* preset_nam
     field = "model";
     from_model = true;
   } else if (const Json* p = Member(body, "preset")) {
-    if (!p->is_string()) return TypeError("preset", "a string", *p);
+    if (!p->is_string()) return FieldTypeError("preset", "a string", *p);
     name = p->get<string>();
     field = "preset";
   } else {
@@ -210,17 +91,17 @@ bool IsSystemRole(string_view role) { return role == "system" || role == "develo
 Status ValidateContentParts(const Json& content, const string& field) {
   for (size_t j = 0; j < content.size(); ++j) {
     const Json& part = content[j];
-    string pf = Idx(field, j);
-    if (!part.is_object()) return TypeError(pf, "an object", part);
+    string pf = JsonPath(field, j);
+    if (!part.is_object()) return FieldTypeError(pf, "an object", part);
     auto type = FindString(part, "type");
-    if (!type) return Bad(Join(pf, "type"), Join(pf, "type") + " must be a string");
+    if (!type) return FieldError(JsonPath(pf, "type"), "must be a string");
     if (*type == "text") {
       const Json* t = Find(part, "text");
-      if (!t || !t->is_string()) return Bad(Join(pf, "text"), Join(pf, "text") + " must be a string");
+      if (!t || !t->is_string()) return FieldError(JsonPath(pf, "text"), "must be a string");
     } else if (*type == "image_url") {
       const Json* u = Find(part, "image_url");
       bool ok = u && (u->is_string() || (u->is_object() && FindString(*u, "url")));
-      if (!ok) return Bad(Join(pf, "image_url"), Join(pf, "image_url") + " must have a string url");
+      if (!ok) return FieldError(JsonPath(pf, "image_url"), "must have a string url");
     }
   }
   return Status::Ok();
@@ -229,33 +110,33 @@ Status ValidateContentParts(const Json& content, const string& field) {
 Status ValidateMessages(const Json& messages) {
   static constexpr string_view kRoles[] = {"system", "developer", "user", "assistant", "tool",
                                            "function"};
-  if (messages.empty()) return Bad("messages", "messages must not be empty");
+  if (messages.empty()) return FieldError("messages", "must not be empty");
   for (size_t i = 0; i < messages.size(); ++i) {
     const Json& m = messages[i];
-    string f = Idx("messages", i);
-    if (!m.is_object()) return TypeError(f, "an object", m);
+    string f = JsonPath("messages", i);
+    if (!m.is_object()) return FieldTypeError(f, "an object", m);
     const Json* role = Find(m, "role");
     if (!role || !role->is_string()) {
-      return Bad(Join(f, "role"), Join(f, "role") + " must be a string");
+      return FieldError(JsonPath(f, "role"), "must be a string");
     }
     const string& r = role->get_ref<const string&>();
     if (std::find(std::begin(kRoles), std::end(kRoles), r) == std::end(kRoles)) {
-      return Bad(Join(f, "role"), Join(f, "role") + " \"" + r +
+      return FieldError(JsonPath(f, "role"), "\"" + r +
                                       "\" is not one of system, developer, user, assistant, tool");
     }
     const Json* content = Find(m, "content");
-    string cf = Join(f, "content");
+    string cf = JsonPath(f, "content");
     if (content && !content->is_null()) {
       if (content->is_array()) {
         SY_RETURN_IF_ERROR(ValidateContentParts(*content, cf));
       } else if (!content->is_string()) {
-        return TypeError(cf, "a string or an array of content parts", *content);
+        return FieldTypeError(cf, "a string or an array of content parts", *content);
       }
     } else if (r != "assistant") {
-      return Bad(cf, cf + " is required for role \"" + r + "\"");
+      return FieldError(cf, "is required for role \"" + r + "\"");
     }
     if (const Json* calls = Member(m, "tool_calls"); calls && !calls->is_array()) {
-      return TypeError(Join(f, "tool_calls"), "an array", *calls);
+      return FieldTypeError(JsonPath(f, "tool_calls"), "an array", *calls);
     }
   }
   return Status::Ok();
@@ -321,21 +202,21 @@ uint64_t ConversationHash(const Json& messages) {
 // ---- provider preferences ------------------------------------------------------------------
 
 Status ParseCutoffs(const Json& provider, string_view key, double scale, PercentileCutoffs* out) {
-  string field = Join("provider", key);
+  string field = JsonPath("provider", key);
   const Json* v = Member(provider, key);
   if (!v) return Status::Ok();
   if (v->is_number()) {
     double x = v->get<double>();
-    if (!(x >= 0 && x <= 1e9)) return Bad(field, field + " must be a non-negative number");
+    if (!(x >= 0 && x <= 1e9)) return FieldError(field, "must be a non-negative number");
     out->p50 = x * scale;
     return Status::Ok();
   }
-  if (!v->is_object()) return TypeError(field, "a number or an object {p50,p75,p90,p99}", *v);
+  if (!v->is_object()) return FieldTypeError(field, "a number or an object {p50,p75,p90,p99}", *v);
   std::optional<double>* slots[] = {&out->p50, &out->p75, &out->p90, &out->p99};
   const char* names[] = {"p50", "p75", "p90", "p99"};
   for (int i = 0; i < 4; ++i) {
     std::optional<double> x;
-    SY_RETURN_IF_ERROR(GetNumber(*v, names[i], Join(field, names[i]), 0, 1e9, &x));
+    SY_RETURN_IF_ERROR(JsonFields(*v, field).Number(names[i], 0, 1e9, &x));
     if (x) *slots[i] = *x * scale;
   }
   return Status::Ok();
@@ -344,7 +225,7 @@ Status ParseCutoffs(const Json& provider, string_view key, double scale, Percent
 Status ParseMaxPrice(const Json& provider, MaxPrice* out) {
   const Json* v = Member(provider, "max_price");
   if (!v) return Status::Ok();
-  if (!v->is_object()) return TypeError("provider.max_price", "an object", *v);
+  if (!v->is_object()) return FieldTypeError("provider.max_price", "an object", *v);
   struct Slot {
     const char* key;
     std::optional<Picos>* out;
@@ -356,11 +237,11 @@ Status ParseMaxPrice(const Json& provider, MaxPrice* out) {
   for (const Slot& s : slots) {
     const Json* x = Member(*v, s.key);
     if (!x) continue;
-    string field = Join("provider.max_price", s.key);
-    if (!x->is_number() && !x->is_string()) return TypeError(field, "a number or decimal string", *x);
+    string field = JsonPath("provider.max_price", s.key);
+    if (!x->is_number() && !x->is_string()) return FieldTypeError(field, "a number or decimal string", *x);
     Result<Picos> usd = ParseUsdJson(*x);
     if (!usd.ok() || *usd < 0) {
-      return Bad(field, field + " must be a non-negative amount in USD");
+      return FieldError(field, "must be a non-negative amount in USD");
     }
     // Per-million prices become picodollars per token (floor: a cap never loosens).
     *s.out = s.per_million ? *usd / 1'000'000 : *usd;
@@ -371,7 +252,7 @@ Status ParseMaxPrice(const Json& provider, MaxPrice* out) {
 Status ParseProvider(const Json& body, ProviderPreferences* p) {
   const Json* v = Member(body, "provider");
   if (!v) return Status::Ok();
-  if (!v->is_object()) return TypeError("provider", "an object", *v);
+  if (!v->is_object()) return FieldTypeError("provider", "an object", *v);
   const Json& o = *v;
   // Every preference read below; any other member is a 400 naming it, not a wish silently ignored.
   static constexpr string_view kFields[] = {
@@ -381,42 +262,37 @@ Status ParseProvider(const Json& body, ProviderPreferences* p) {
   for (auto it = o.begin(); it != o.end(); ++it) {
     if (std::find(std::begin(kFields), std::end(kFields), it.key()) == std::end(kFields)) {
       string f = "provider." + it.key();
-      return Bad(f, f + " is not a known provider preference");
+      return FieldError(f, "is not a known provider preference");
     }
   }
-  SY_RETURN_IF_ERROR(GetStringList(o, "order", "provider.order", kMaxProviderList, &p->order));
-  SY_RETURN_IF_ERROR(GetStringList(o, "only", "provider.only", kMaxProviderList, &p->only));
-  SY_RETURN_IF_ERROR(GetStringList(o, "ignore", "provider.ignore", kMaxProviderList, &p->ignore));
-  std::optional<bool> b;
-  SY_RETURN_IF_ERROR(GetBool(o, "allow_fallbacks", "provider.allow_fallbacks", &b));
-  if (b) p->allow_fallbacks = *b;
-  b.reset();
-  SY_RETURN_IF_ERROR(GetBool(o, "require_parameters", "provider.require_parameters", &b));
-  if (b) p->require_parameters = *b;
-  b.reset();
-  SY_RETURN_IF_ERROR(GetBool(o, "zdr", "provider.zdr", &b));
-  if (b) p->zdr = *b;
-  b.reset();
-  SY_RETURN_IF_ERROR(GetBool(o, "enforce_distillable_text", "provider.enforce_distillable_text", &b));
+  JsonFields fields(o, "provider");
+  SY_RETURN_IF_ERROR(fields.StringList("order", kMaxProviderList, &p->order));
+  SY_RETURN_IF_ERROR(fields.StringList("only", kMaxProviderList, &p->only));
+  SY_RETURN_IF_ERROR(fields.StringList("ignore", kMaxProviderList, &p->ignore));
+  SY_RETURN_IF_ERROR(fields.Bool("allow_fallbacks", &p->allow_fallbacks));
+  SY_RETURN_IF_ERROR(fields.Bool("require_parameters", &p->require_parameters));
+  SY_RETURN_IF_ERROR(fields.Bool("zdr", &p->zdr));
+  bool distillable = false;  // checked, not used: no catalog endpoint states it
+  SY_RETURN_IF_ERROR(fields.Bool("enforce_distillable_text", &distillable));
 
   std::optional<string_view> s;
-  SY_RETURN_IF_ERROR(GetString(o, "data_collection", "provider.data_collection", &s));
+  SY_RETURN_IF_ERROR(fields.String("data_collection", &s));
   if (s) {
     if (*s == "deny") p->data_collection_deny = true;
     else if (*s != "allow") {
-      return Bad("provider.data_collection", "provider.data_collection must be \"allow\" or \"deny\"");
+      return FieldError("provider.data_collection", "must be \"allow\" or \"deny\"");
     }
   }
 
-  SY_RETURN_IF_ERROR(GetStringList(o, "quantizations", "provider.quantizations", kMaxProviderList,
+  SY_RETURN_IF_ERROR(fields.StringList("quantizations", kMaxProviderList,
                                    &p->quantizations));
   static constexpr string_view kQuant[] = {"int4", "int8", "fp4", "fp6", "fp8", "fp16", "bf16",
                                            "fp32", "unknown"};
   for (size_t i = 0; i < p->quantizations.size(); ++i) {
     string q = Lower(p->quantizations[i]);
     if (std::find(std::begin(kQuant), std::end(kQuant), q) == std::end(kQuant)) {
-      string f = Idx("provider.quantizations", i);
-      return Bad(f, f + " \"" + p->quantizations[i] +
+      string f = JsonPath("provider.quantizations", i);
+      return FieldError(f, "\"" + p->quantizations[i] +
                         "\" is not one of int4, int8, fp4, fp6, fp8, fp16, bf16, fp32, unknown");
     }
     p->quantizations[i] = std::move(q);
@@ -429,7 +305,7 @@ Status ParseProvider(const Json& body, ProviderPreferences* p) {
       by = Member(*sort, "by");
       by_field = "provider.sort.by";
       if (const Json* part = Member(*sort, "partition")) {
-        if (!part->is_string()) return TypeError("provider.sort.partition", "a string", *part);
+        if (!part->is_string()) return FieldTypeError("provider.sort.partition", "a string", *part);
         const string& ps = part->get_ref<const string&>();
         if (ps == "none") p->sort_partition_none = true;
         else if (ps != "model") {
@@ -439,12 +315,12 @@ Status ParseProvider(const Json& body, ProviderPreferences* p) {
       }
       if (!by) return Bad(by_field, "provider.sort.by is required");
     }
-    if (!by->is_string()) return TypeError(by_field, "a string", *by);
+    if (!by->is_string()) return FieldTypeError(by_field, "a string", *by);
     const string& bs = by->get_ref<const string&>();
     if (bs == "price") p->sort = SortBy::kPrice;
     else if (bs == "throughput") p->sort = SortBy::kThroughput;
     else if (bs == "latency") p->sort = SortBy::kLatency;
-    else return Bad(by_field, by_field + " must be \"price\", \"throughput\" or \"latency\"");
+    else return FieldError(by_field, "must be \"price\", \"throughput\" or \"latency\"");
   }
 
   SY_RETURN_IF_ERROR(ParseMaxPrice(o, &p->max_price));
@@ -458,7 +334,7 @@ Status ParseProvider(const Json& body, ProviderPreferences* p) {
 
 Status ParseReasoning(const Json& body, Reasoning* r) {
   std::optional<string_view> shorthand;
-  SY_RETURN_IF_ERROR(GetString(body, "reasoning_effort", "reasoning_effort", &shorthand));
+  SY_RETURN_IF_ERROR(JsonFields(body).String("reasoning_effort", &shorthand));
   if (shorthand) {
     auto e = ParseReasoningEffort(*shorthand);
     if (!e) {
@@ -470,10 +346,11 @@ Status ParseReasoning(const Json& body, Reasoning* r) {
   }
   const Json* v = Member(body, "reasoning");
   if (!v) return Status::Ok();
-  if (!v->is_object()) return TypeError("reasoning", "an object", *v);
+  if (!v->is_object()) return FieldTypeError("reasoning", "an object", *v);
   r->present = true;
+  JsonFields fields(*v, "reasoning");
   std::optional<string_view> effort;
-  SY_RETURN_IF_ERROR(GetString(*v, "effort", "reasoning.effort", &effort));
+  SY_RETURN_IF_ERROR(fields.String("effort", &effort));
   if (effort) {
     auto e = ParseReasoningEffort(*effort);
     if (!e) {
@@ -482,15 +359,9 @@ Status ParseReasoning(const Json& body, Reasoning* r) {
     }
     r->effort = e;
   }
-  std::optional<int64_t> max_tokens;
-  SY_RETURN_IF_ERROR(GetInt(*v, "max_tokens", "reasoning.max_tokens", 0, kMaxTokensLimit, &max_tokens));
-  r->max_tokens = max_tokens;
-  std::optional<bool> b;
-  SY_RETURN_IF_ERROR(GetBool(*v, "exclude", "reasoning.exclude", &b));
-  if (b) r->exclude = *b;
-  b.reset();
-  SY_RETURN_IF_ERROR(GetBool(*v, "enabled", "reasoning.enabled", &b));
-  r->enabled = b;
+  SY_RETURN_IF_ERROR(fields.Int("max_tokens", 0, kMaxTokensLimit, &r->max_tokens));
+  SY_RETURN_IF_ERROR(fields.Bool("exclude", &r->exclude));
+  SY_RETURN_IF_ERROR(fields.Bool("enabled", &r->enabled));
   return Status::Ok();
 }
 
@@ -498,19 +369,19 @@ Status ParseReasoning(const Json& body, Reasoning* r) {
 
 Status ParseTools(const Json& body, Request* req) {
   if (const Json* tools = Member(body, "tools")) {
-    if (!tools->is_array()) return TypeError("tools", "an array", *tools);
+    if (!tools->is_array()) return FieldTypeError("tools", "an array", *tools);
     for (size_t i = 0; i < tools->size(); ++i) {
       const Json& t = (*tools)[i];
-      string f = Idx("tools", i);
-      if (!t.is_object()) return TypeError(f, "an object", t);
+      string f = JsonPath("tools", i);
+      if (!t.is_object()) return FieldTypeError(f, "an object", t);
       auto type = FindString(t, "type");
-      if (!type) return Bad(Join(f, "type"), Join(f, "type") + " must be a string");
+      if (!type) return FieldError(JsonPath(f, "type"), "must be a string");
       if (*type == "function") {
         const Json* fn = FindObject(t, "function");
-        if (!fn) return Bad(Join(f, "function"), Join(f, "function") + " must be an object");
+        if (!fn) return FieldError(JsonPath(f, "function"), "must be an object");
         auto name = FindString(*fn, "name");
         if (!name || name->empty()) {
-          return Bad(Join(f, "function.name"), Join(f, "function.name") + " must be a non-empty string");
+          return FieldError(JsonPath(f, "function.name"), "must be a non-empty string");
         }
       }
     }
@@ -518,7 +389,7 @@ Status ParseTools(const Json& body, Request* req) {
   }
   // Deprecated OpenAI `functions` count as tools.
   if (const Json* fns = Member(body, "functions")) {
-    if (!fns->is_array()) return TypeError("functions", "an array", *fns);
+    if (!fns->is_array()) return FieldTypeError("functions", "an array", *fns);
     req->has_tools = req->has_tools || !fns->empty();
   }
   if (req->has_tools) req->params.set(static_cast<size_t>(Param::kTools));
@@ -529,7 +400,7 @@ Status ParseTools(const Json& body, Request* req) {
       if (s == "none") req->tool_choice = ToolChoice::kNone;
       else if (s == "auto") req->tool_choice = ToolChoice::kAuto;
       else if (s == "required") req->tool_choice = ToolChoice::kRequired;
-      else return Bad("tool_choice", "tool_choice must be \"none\", \"auto\", \"required\" or an object");
+      else return FieldError("tool_choice", "must be \"none\", \"auto\", \"required\" or an object");
     } else if (tc->is_object()) {
       const Json* fn = FindObject(*tc, "function");
       std::optional<string_view> name;
@@ -541,18 +412,18 @@ Status ParseTools(const Json& body, Request* req) {
       req->tool_choice = ToolChoice::kFunction;
       req->tool_choice_function = string(*name);
     } else {
-      return TypeError("tool_choice", "a string or an object", *tc);
+      return FieldTypeError("tool_choice", "a string or an object", *tc);
     }
     req->params.set(static_cast<size_t>(Param::kToolChoice));
   }
 
   if (const Json* rf = Member(body, "response_format")) {
-    if (!rf->is_object()) return TypeError("response_format", "an object", *rf);
+    if (!rf->is_object()) return FieldTypeError("response_format", "an object", *rf);
     auto type = FindString(*rf, "type");
-    if (!type) return Bad("response_format.type", "response_format.type must be a string");
+    if (!type) return FieldError("response_format.type", "must be a string");
     if (*type == "json_schema") {
       if (!FindObject(*rf, "json_schema")) {
-        return Bad("response_format.json_schema", "response_format.json_schema must be an object");
+        return FieldError("response_format.json_schema", "must be an object");
       }
       req->params.set(static_cast<size_t>(Param::kResponseFormat));
       req->params.set(static_cast<size_t>(Param::kStructuredOutputs));
@@ -587,65 +458,65 @@ Status ParseSampling(const Json& body, Request* req) {
   };
   for (const NumberRule& r : kNumbers) {
     std::optional<double> x;
-    SY_RETURN_IF_ERROR(GetNumber(body, r.key, r.key, r.lo, r.hi, &x));
+    SY_RETURN_IF_ERROR(JsonFields(body).Number(r.key, r.lo, r.hi, &x));
     if (x) use(r.param);
   }
   std::optional<int64_t> i;
-  SY_RETURN_IF_ERROR(GetInt(body, "top_k", "top_k", 0, 1'000'000, &i));
+  SY_RETURN_IF_ERROR(JsonFields(body).Int("top_k", 0, 1'000'000, &i));
   if (i) use(Param::kTopK);
   i.reset();
-  SY_RETURN_IF_ERROR(GetInt(body, "seed", "seed", INT64_MIN, INT64_MAX, &i));
+  SY_RETURN_IF_ERROR(JsonFields(body).Int("seed", INT64_MIN, INT64_MAX, &i));
   if (i) use(Param::kSeed);
   i.reset();
-  SY_RETURN_IF_ERROR(GetInt(body, "top_logprobs", "top_logprobs", 0, 20, &i));
+  SY_RETURN_IF_ERROR(JsonFields(body).Int("top_logprobs", 0, 20, &i));
   if (i) use(Param::kTopLogprobs);
   i.reset();
-  SY_RETURN_IF_ERROR(GetInt(body, "n", "n", 1, 128, &i));
+  SY_RETURN_IF_ERROR(JsonFields(body).Int("n", 1, 128, &i));
 
   std::optional<bool> b;
-  SY_RETURN_IF_ERROR(GetBool(body, "logprobs", "logprobs", &b));
+  SY_RETURN_IF_ERROR(JsonFields(body).Bool("logprobs", &b));
   if (b && *b) use(Param::kLogprobs);
   b.reset();
-  SY_RETURN_IF_ERROR(GetBool(body, "parallel_tool_calls", "parallel_tool_calls", &b));
+  SY_RETURN_IF_ERROR(JsonFields(body).Bool("parallel_tool_calls", &b));
   if (b) use(Param::kParallelToolCalls);
   b.reset();
-  SY_RETURN_IF_ERROR(GetBool(body, "structured_outputs", "structured_outputs", &b));
+  SY_RETURN_IF_ERROR(JsonFields(body).Bool("structured_outputs", &b));
   if (b && *b) use(Param::kStructuredOutputs);
   b.reset();
-  SY_RETURN_IF_ERROR(GetBool(body, "include_reasoning", "include_reasoning", &b));  // deprecated
+  SY_RETURN_IF_ERROR(JsonFields(body).Bool("include_reasoning", &b));  // deprecated
   if (b) use(Param::kIncludeReasoning);
 
   if (const Json* stop = Member(body, "stop")) {
     if (stop->is_array()) {
-      if (stop->size() > 16) return Bad("stop", "stop has more than 16 sequences");
+      if (stop->size() > 16) return FieldError("stop", "has more than 16 sequences");
       for (size_t k = 0; k < stop->size(); ++k) {
-        if (!(*stop)[k].is_string()) return TypeError(Idx("stop", k), "a string", (*stop)[k]);
+        if (!(*stop)[k].is_string()) return FieldTypeError(JsonPath("stop", k), "a string", (*stop)[k]);
       }
     } else if (!stop->is_string()) {
-      return TypeError("stop", "a string or an array of strings", *stop);
+      return FieldTypeError("stop", "a string or an array of strings", *stop);
     }
     use(Param::kStop);
   }
   if (const Json* lb = Member(body, "logit_bias")) {
-    if (!lb->is_object()) return TypeError("logit_bias", "an object", *lb);
+    if (!lb->is_object()) return FieldTypeError("logit_bias", "an object", *lb);
     for (auto it = lb->begin(); it != lb->end(); ++it) {
-      if (!it->is_number()) return TypeError(Join("logit_bias", it.key()), "a number", *it);
+      if (!it->is_number()) return FieldTypeError(JsonPath("logit_bias", it.key()), "a number", *it);
     }
     use(Param::kLogitBias);
   }
   if (const Json* w = Member(body, "web_search_options")) {
-    if (!w->is_object()) return TypeError("web_search_options", "an object", *w);
+    if (!w->is_object()) return FieldTypeError("web_search_options", "an object", *w);
     use(Param::kWebSearchOptions);
   }
   if (const Json* p = Member(body, "prediction")) {
-    if (!p->is_object()) return TypeError("prediction", "an object", *p);
+    if (!p->is_object()) return FieldTypeError("prediction", "an object", *p);
     use(Param::kPrediction);
   }
   std::optional<string_view> s;
-  SY_RETURN_IF_ERROR(GetString(body, "verbosity", "verbosity", &s));
+  SY_RETURN_IF_ERROR(JsonFields(body).String("verbosity", &s));
   if (s) {
     if (*s != "low" && *s != "medium" && *s != "high") {
-      return Bad("verbosity", "verbosity must be \"low\", \"medium\" or \"high\"");
+      return FieldError("verbosity", "must be \"low\", \"medium\" or \"high\"");
     }
     use(Param::kVerbosity);
   }
@@ -671,17 +542,17 @@ Status CheckPassThrough(const Json& body) {
   };
   for (const Rule& r : kRules) {
     const Json* v = Member(body, r.key);
-    if (v && v->type() != r.type) return TypeError(r.key, r.expected, *v);
+    if (v && v->type() != r.type) return FieldTypeError(r.key, r.expected, *v);
   }
   if (const Json* u = Member(body, "usage")) {
     std::optional<bool> include;
-    SY_RETURN_IF_ERROR(GetBool(*u, "include", "usage.include", &include));
+    SY_RETURN_IF_ERROR(JsonFields(*u, "usage").Bool("include", &include));
   }
   if (const Json* plugins = Member(body, "plugins")) {
     for (size_t i = 0; i < plugins->size(); ++i) {
       const Json& p = (*plugins)[i];
       if (!p.is_object() || !FindString(p, "id")) {
-        return Bad(Idx("plugins", i), Idx("plugins", i) + " must be an object with a string id");
+        return FieldError(JsonPath("plugins", i), "must be an object with a string id");
       }
     }
   }
@@ -709,8 +580,8 @@ ModelRef MakeRef(string_view requested) {
 }
 
 Status CheckModelName(string_view name, string_view field) {
-  if (name.empty()) return Bad(field, string(field) + " must not be empty");
-  if (name.size() > 256) return Bad(field, string(field) + " is longer than 256 characters");
+  if (name.empty()) return FieldError(field, "must not be empty");
+  if (name.size() > 256) return FieldError(field, "is longer than 256 characters");
   if (name == "openrouter/auto" || name == "openrouter/free") {
     return Bad(field, "\"" + string(name) +
                           "\" (automatic model choice) is not supported yet; name a model");
@@ -723,11 +594,11 @@ Status CheckModelName(string_view name, string_view field) {
 
 Status ParseModels(const Json& body, Request* req) {
   std::optional<string_view> model;
-  SY_RETURN_IF_ERROR(GetString(body, "model", "model", &model));
+  SY_RETURN_IF_ERROR(JsonFields(body).String("model", &model));
   std::vector<string> models;
-  SY_RETURN_IF_ERROR(GetStringList(body, "models", "models", kMaxModels, &models));
+  SY_RETURN_IF_ERROR(JsonFields(body).StringList("models", kMaxModels, &models));
   if (!model && models.empty()) {
-    return Bad("model", "model is required (or a non-empty models list)");
+    return FieldError("model", "is required (or a non-empty models list)");
   }
   auto add = [req](string_view name) {
     for (const ModelRef& m : req->models) {
@@ -741,7 +612,7 @@ Status ParseModels(const Json& body, Request* req) {
     add(*model);
   }
   for (size_t i = 0; i < models.size(); ++i) {
-    SY_RETURN_IF_ERROR(CheckModelName(models[i], Idx("models", i)));
+    SY_RETURN_IF_ERROR(CheckModelName(models[i], JsonPath("models", i)));
     add(models[i]);
   }
   if (req->models.size() > kMaxModels) {
@@ -754,44 +625,44 @@ Status ParseModels(const Json& body, Request* req) {
 
 Status ParseIdentity(const Json& body, const RequestOptions& options, Request* req) {
   std::optional<string_view> s;
-  SY_RETURN_IF_ERROR(GetString(body, "session_id", "session_id", &s));
+  SY_RETURN_IF_ERROR(JsonFields(body).String("session_id", &s));
   string_view session = s ? *s : options.session_header;
   if (CharCount(session) > kMaxSessionIdChars) {
-    return Bad("session_id", "session_id is longer than 256 characters");
+    return FieldError("session_id", "is longer than 256 characters");
   }
   req->session_id = string(session);
 
   s.reset();
-  SY_RETURN_IF_ERROR(GetString(body, "user", "user", &s));
+  SY_RETURN_IF_ERROR(JsonFields(body).String("user", &s));
   if (s) {
-    if (CharCount(*s) > kMaxUserChars) return Bad("user", "user is longer than 256 characters");
+    if (CharCount(*s) > kMaxUserChars) return FieldError("user", "is longer than 256 characters");
     req->user = string(*s);
   }
 
   if (const Json* md = Member(body, "metadata")) {
-    if (!md->is_object()) return TypeError("metadata", "an object", *md);
+    if (!md->is_object()) return FieldTypeError("metadata", "an object", *md);
     if (md->size() > kMaxMetadataPairs) {
-      return Bad("metadata", "metadata has " + std::to_string(md->size()) +
+      return FieldError("metadata", "has " + std::to_string(md->size()) +
                                  " pairs; the limit is 16");
     }
     for (auto it = md->begin(); it != md->end(); ++it) {
-      string f = Join("metadata", it.key());
+      string f = JsonPath("metadata", it.key());
       if (it.key().empty() || CharCount(it.key()) > kMaxMetadataKeyChars) {
         return Bad(f, "metadata keys must have 1 to 64 characters");
       }
-      if (!it->is_string()) return TypeError(f, "a string", *it);
+      if (!it->is_string()) return FieldTypeError(f, "a string", *it);
       const string& value = it->get_ref<const string&>();
       if (CharCount(value) > kMaxMetadataValueChars) {
-        return Bad(f, f + " is longer than 512 characters");
+        return FieldError(f, "is longer than 512 characters");
       }
       req->metadata.emplace_back(it.key(), value);
     }
   }
 
-  SY_RETURN_IF_ERROR(GetStringList(body, "transforms", "transforms", 8, &req->transforms));
+  SY_RETURN_IF_ERROR(JsonFields(body).StringList("transforms", 8, &req->transforms));
   for (size_t i = 0; i < req->transforms.size(); ++i) {
     if (req->transforms[i] != "middle-out") {
-      return Bad(Idx("transforms", i), "transform \"" + req->transforms[i] +
+      return Bad(JsonPath("transforms", i), "transform \"" + req->transforms[i] +
                                            "\" is not supported (only \"middle-out\")");
     }
   }
@@ -894,23 +765,23 @@ Result<Request> ParseRequestJson(Json body, const RequestOptions& options) {
 
   // messages (chat) or prompt (legacy completions)
   if (const Json* messages = Member(b, "messages")) {
-    if (!messages->is_array()) return TypeError("messages", "an array", *messages);
+    if (!messages->is_array()) return FieldTypeError("messages", "an array", *messages);
     SY_RETURN_IF_ERROR(ValidateMessages(*messages));
     req.conversation_hash = ConversationHash(*messages);
   } else if (const Json* prompt = Member(b, "prompt")) {
-    if (!prompt->is_string()) return TypeError("prompt", "a string", *prompt);
+    if (!prompt->is_string()) return FieldTypeError("prompt", "a string", *prompt);
     req.conversation_hash = Fnv1a64(string("U") + prompt->get<string>());
   } else {
-    return Bad("messages", "messages is required");
+    return FieldError("messages", "is required");
   }
 
   std::optional<bool> stream;
-  SY_RETURN_IF_ERROR(GetBool(b, "stream", "stream", &stream));
+  SY_RETURN_IF_ERROR(JsonFields(b).Bool("stream", &stream));
   req.stream = stream.value_or(false);
 
   std::optional<int64_t> max_tokens, max_completion;
-  SY_RETURN_IF_ERROR(GetInt(b, "max_tokens", "max_tokens", 1, kMaxTokensLimit, &max_tokens));
-  SY_RETURN_IF_ERROR(GetInt(b, "max_completion_tokens", "max_completion_tokens", 1, kMaxTokensLimit,
+  SY_RETURN_IF_ERROR(JsonFields(b).Int("max_tokens", 1, kMaxTokensLimit, &max_tokens));
+  SY_RETURN_IF_ERROR(JsonFields(b).Int("max_completion_tokens", 1, kMaxTokensLimit,
                             &max_completion));
   req.max_tokens = max_completion ? max_completion : max_tokens;
   if (req.max_tokens) req.params.set(static_cast<size_t>(Param::kMaxTokens));
@@ -939,11 +810,12 @@ constexpr int64_t kMaxTokenId = (int64_t{1} << 31) - 1;
 
 // A token-id array: non-empty, every element an integer 0..2^31-1.
 Status CheckTokenIds(const Json& ids, const string& field) {
-  if (ids.empty()) return Bad(field, field + " must not be empty");
+  if (ids.empty()) return FieldError(field, "must not be empty");
   for (size_t i = 0; i < ids.size(); ++i) {
     const Json& t = ids[i];
-    if (!IsInteger(t) || AsInt(t) < 0 || AsInt(t) > kMaxTokenId) {
-      return Bad(Idx(field, i), Idx(field, i) + " must be a token id (an integer 0 to 2147483647)");
+    std::optional<int64_t> id = IntValue(t);
+    if (!id || *id < 0 || *id > kMaxTokenId) {
+      return FieldError(JsonPath(field, i), "must be a token id (an integer 0 to 2147483647)");
     }
   }
   return Status::Ok();
@@ -954,7 +826,7 @@ Status CheckTokenIds(const Json& ids, const string& field) {
 Status ParseEmbeddingsInput(const Json& body, Request* req) {
   EmbeddingsInput& in = req->embeddings;
   const Json* input = Member(body, "input");
-  if (!input) return Bad("input", "input is required");
+  if (!input) return FieldError("input", "is required");
   int64_t total = 0, largest = 0;
   auto add = [&](int64_t tokens) {
     total += tokens;
@@ -962,17 +834,17 @@ Status ParseEmbeddingsInput(const Json& body, Request* req) {
   };
   if (input->is_string()) {
     const string& text = input->get_ref<const string&>();
-    if (text.empty()) return Bad("input", "input must not be empty");
+    if (text.empty()) return FieldError("input", "must not be empty");
     in.count = 1;
     add(CeilDiv4(static_cast<int64_t>(CharCount(text))));
   } else if (input->is_array()) {
-    if (input->empty()) return Bad("input", "input must not be empty");
+    if (input->empty()) return FieldError("input", "must not be empty");
     if (input->size() > kMaxEmbeddingInputs) {
-      return Bad("input", "input has " + std::to_string(input->size()) + " items; the limit is " +
+      return FieldError("input", "has " + std::to_string(input->size()) + " items; the limit is " +
                               std::to_string(kMaxEmbeddingInputs));
     }
     const Json& first = (*input)[0];
-    if (IsInteger(first)) {  // one token array
+    if (first.is_number_integer()) {  // one token array
       SY_RETURN_IF_ERROR(CheckTokenIds(*input, "input"));
       in.count = 1;
       in.tokens = true;
@@ -981,15 +853,15 @@ Status ParseEmbeddingsInput(const Json& body, Request* req) {
       const bool tokens = first.is_array();
       for (size_t i = 0; i < input->size(); ++i) {
         const Json& item = (*input)[i];
-        const string field = Idx("input", i);
+        const string field = JsonPath("input", i);
         if (tokens) {
-          if (!item.is_array()) return TypeError(field, "an array of token ids", item);
+          if (!item.is_array()) return FieldTypeError(field, "an array of token ids", item);
           SY_RETURN_IF_ERROR(CheckTokenIds(item, field));
           add(static_cast<int64_t>(item.size()));
         } else {
-          if (!item.is_string()) return TypeError(field, "a string", item);
+          if (!item.is_string()) return FieldTypeError(field, "a string", item);
           const string& text = item.get_ref<const string&>();
-          if (text.empty()) return Bad(field, field + " must not be empty");
+          if (text.empty()) return FieldError(field, "must not be empty");
           add(CeilDiv4(static_cast<int64_t>(CharCount(text))));
         }
       }
@@ -997,7 +869,7 @@ Status ParseEmbeddingsInput(const Json& body, Request* req) {
       in.tokens = tokens;
     }
   } else {
-    return TypeError("input", "a string, an array of strings or an array of token ids", *input);
+    return FieldTypeError("input", "a string, an array of strings or an array of token ids", *input);
   }
   req->estimated_prompt_tokens = total;
   in.largest_input_tokens = largest;
@@ -1014,7 +886,7 @@ int64_t EstimateEmbeddingsTokens(const Json& request) {
     if (v.is_array()) return static_cast<int64_t>(v.size());
     return 0;
   };
-  if (!input->is_array() || input->empty() || IsInteger((*input)[0])) return one(*input);
+  if (!input->is_array() || input->empty() || (*input)[0].is_number_integer()) return one(*input);
   int64_t total = 0;
   for (const Json& item : *input) total += one(item);
   return total;
@@ -1030,18 +902,18 @@ Result<Request> ParseEmbeddingsRequestJson(Json body, const RequestOptions& opti
   SY_RETURN_IF_ERROR(ParseEmbeddingsInput(b, &req));
 
   std::optional<bool> stream;
-  SY_RETURN_IF_ERROR(GetBool(b, "stream", "stream", &stream));
+  SY_RETURN_IF_ERROR(JsonFields(b).Bool("stream", &stream));
   if (stream.value_or(false)) return Bad("stream", "embeddings cannot be streamed: leave stream out");
   std::optional<string_view> format;
-  SY_RETURN_IF_ERROR(GetString(b, "encoding_format", "encoding_format", &format));
+  SY_RETURN_IF_ERROR(JsonFields(b).String("encoding_format", &format));
   if (format && *format != "float" && *format != "base64") {
-    return Bad("encoding_format", "encoding_format must be \"float\" or \"base64\"");
+    return FieldError("encoding_format", "must be \"float\" or \"base64\"");
   }
   req.embeddings.base64 = format && *format == "base64";
-  SY_RETURN_IF_ERROR(GetInt(b, "dimensions", "dimensions", 1, kMaxEmbeddingDimensions,
+  SY_RETURN_IF_ERROR(JsonFields(b).Int("dimensions", 1, kMaxEmbeddingDimensions,
                             &req.embeddings.dimensions));
   std::optional<string_view> input_type;
-  SY_RETURN_IF_ERROR(GetString(b, "input_type", "input_type", &input_type));
+  SY_RETURN_IF_ERROR(JsonFields(b).String("input_type", &input_type));
   SY_RETURN_IF_ERROR(ParseProvider(b, &req.provider));
   SY_RETURN_IF_ERROR(ParseIdentity(b, options, &req));
   req.raw = std::move(body);

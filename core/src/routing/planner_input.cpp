@@ -5,60 +5,26 @@
 #include "routing/planner_internal.h"
 
 namespace switchyard {
-namespace {
-
 using std::string;
-
-Status StringList(const Json& obj, std::string_view key, std::vector<string>* out) {
-  const Json* v = Find(obj, key);
-  string field = "context." + string(key);
-  if (!v || v->is_null()) return Status::Ok();
-  if (!v->is_array()) return Status::InvalidArgument(field + " must be an array of strings", field);
-  out->clear();
-  for (const Json& e : *v) {
-    if (!e.is_string()) return Status::InvalidArgument(field + " must be an array of strings", field);
-    out->push_back(e.get<string>());
-  }
-  return Status::Ok();
-}
-
-// null (or absent) = no restriction; an array = a ceiling.
-Status OptionalList(const Json& obj, std::string_view key, std::optional<std::vector<string>>* out) {
-  const Json* v = Find(obj, key);
-  if (!v || v->is_null()) return Status::Ok();
-  std::vector<string> list;
-  SY_RETURN_IF_ERROR(StringList(obj, key, &list));
-  *out = std::move(list);
-  return Status::Ok();
-}
-
-}  // namespace
 
 Result<PolicyContext> ParsePolicyContext(const Json& c) {
   PolicyContext ctx;
   if (c.is_null()) return ctx;
-  if (!c.is_object()) return Status::InvalidArgument("context must be an object", "context");
-  if (const Json* id = Find(c, "account_id"); id && !id->is_null()) {
-    if (!id->is_string()) {
-      return Status::InvalidArgument("context.account_id must be a string", "context.account_id");
-    }
-    ctx.account_id = id->get<string>();
+  if (!c.is_object()) return FieldTypeError("context", "an object", c);
+  JsonFields f(c, "context");
+  SY_RETURN_IF_ERROR(f.String("account_id", &ctx.account_id));
+  // null (or absent) = no restriction; an array = a ceiling.
+  SY_RETURN_IF_ERROR(f.StringList("allowed_models", kMaxPolicyList, &ctx.allowed_models));
+  SY_RETURN_IF_ERROR(f.StringList("allowed_providers", kMaxPolicyList, &ctx.allowed_providers));
+  SY_RETURN_IF_ERROR(f.StringList("ignored_providers", kMaxPolicyList, &ctx.ignored_providers));
+  SY_RETURN_IF_ERROR(f.StringList("byok_providers", kMaxPolicyList, &ctx.byok_providers));
+  SY_RETURN_IF_ERROR(f.Bool("zdr", &ctx.zdr));
+  std::string_view collection;
+  SY_RETURN_IF_ERROR(f.String("data_collection", &collection));
+  if (!collection.empty() && collection != "allow" && collection != "deny") {
+    return f.Error("data_collection", "must be \"allow\" or \"deny\"");
   }
-  SY_RETURN_IF_ERROR(OptionalList(c, "allowed_models", &ctx.allowed_models));
-  SY_RETURN_IF_ERROR(OptionalList(c, "allowed_providers", &ctx.allowed_providers));
-  SY_RETURN_IF_ERROR(StringList(c, "ignored_providers", &ctx.ignored_providers));
-  SY_RETURN_IF_ERROR(StringList(c, "byok_providers", &ctx.byok_providers));
-  if (const Json* z = Find(c, "zdr"); z && !z->is_null()) {
-    if (!z->is_boolean()) return Status::InvalidArgument("context.zdr must be a boolean", "context.zdr");
-    ctx.zdr = z->get<bool>();
-  }
-  if (const Json* d = Find(c, "data_collection"); d && !d->is_null()) {
-    if (!d->is_string() || (*d != "allow" && *d != "deny")) {
-      return Status::InvalidArgument("context.data_collection must be \"allow\" or \"deny\"",
-                                     "context.data_collection");
-    }
-    ctx.data_collection_deny = *d == "deny";
-  }
+  ctx.data_collection_deny = collection == "deny";
   return ctx;
 }
 
@@ -71,11 +37,7 @@ Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets, RequestKin
   if (!input.is_object()) return Status::InvalidArgument("plan input must be a JSON object");
   PlanInput out;
 
-  if (const Json* now = Find(input, "now_ms"); now && !now->is_null()) {
-    auto v = FindInt(input, "now_ms");
-    if (!v || *v < 0) return Status::InvalidArgument("now_ms must be a non-negative integer", "now_ms");
-    out.now_ms = *v;
-  }
+  SY_RETURN_IF_ERROR(JsonFields(input).Int("now_ms", 0, INT64_MAX, &out.now_ms));
   if (const Json* seed = Find(input, "seed"); seed && !seed->is_null()) {
     // An integer (JS numbers reach 2^53) or a decimal string for the full 64 bits.
     if (seed->is_number_unsigned()) {

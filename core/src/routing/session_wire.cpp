@@ -100,11 +100,10 @@ Json ClientErrorBody(ClientFormat format, int http_status, std::string message, 
 
 Result<Json> ClientErrorBodyFromJson(const Json& input) {
   SY_ASSIGN_OR_RETURN(SessionHost host, ParseSessionHost(input));  // reads "format"
+  JsonFields f(input);
   int64_t status = 0;
-  SY_RETURN_IF_ERROR(ReadInt(input, "status", /*required=*/true, &status));
-  if (status < 400 || status > 599) {
-    return Status::InvalidArgument("status must be an HTTP error status (400-599)", "status");
-  }
+  SY_RETURN_IF_ERROR(f.Required("status"));
+  SY_RETURN_IF_ERROR(f.Int("status", 400, 599, &status));  // an HTTP error status
   const Json* metadata = FindObject(input, "metadata");
   return ClientErrorBody(host.client_format, static_cast<int>(status),
                          std::string(FindString(input, "message").value_or("")),
@@ -149,19 +148,12 @@ Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
 
 Result<SessionHost> ParseSessionHost(const Json& input) {
   SessionHost host;
-  for (auto [key, out] : {std::pair<const char*, std::string*>{"generation_id", &host.generation_id},
-                          {"user_salt", &host.user_salt},
-                          {"hashed_user", &host.hashed_user}}) {
-    const Json* v = Find(input, key);
-    if (v == nullptr || v->is_null()) continue;
-    if (!v->is_string()) return Status::InvalidArgument(std::string(key) + " must be a string", key);
-    *out = v->get<std::string>();
-  }
-  if (host.generation_id.size() > 256) {
-    return Status::InvalidArgument("generation_id is longer than 256 characters", "generation_id");
-  }
-  SY_RETURN_IF_ERROR(ReadInt(input, "created", /*required=*/false, &host.created));
-  SY_RETURN_IF_ERROR(ReadBool(input, "browser", &host.browser));
+  JsonFields f(input);
+  SY_RETURN_IF_ERROR(f.String("generation_id", &host.generation_id, 256));
+  SY_RETURN_IF_ERROR(f.String("user_salt", &host.user_salt));
+  SY_RETURN_IF_ERROR(f.String("hashed_user", &host.hashed_user));
+  SY_RETURN_IF_ERROR(f.Time("created", 0, INT64_MAX, &host.created));
+  SY_RETURN_IF_ERROR(f.Bool("browser", &host.browser));
   if (const Json* f = Find(input, "format"); f && !f->is_null()) {
     if (f->is_string() && *f == "openai") {
       host.client_format = ClientFormat::kOpenAI;
@@ -178,42 +170,26 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
     }
   }
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {
-    if (!l->is_object()) return Status::InvalidArgument("limits must be an object", "limits");
+    if (!l->is_object()) return FieldTypeError("limits", "an object", *l);
     AttemptLimits& limits = host.limits;
-    for (auto [key, out] : {std::pair<const char*, int64_t*>{"connect_ms", &limits.connect_ms},
-                            {"first_token_ms", &limits.first_token_ms},
-                            {"idle_ms", &limits.idle_ms},
-                            {"total_ms", &limits.total_ms},
-                            {"max_response_bytes", &limits.max_response_bytes}}) {
-      Status s = ReadInt(*l, key, /*required=*/false, out);
-      if (!s.ok() || *out <= 0) {
-        return Status::InvalidArgument(std::string("limits.") + key + " must be a positive number",
-                                       std::string("limits.") + key);
-      }
-    }
-    for (auto it = l->begin(); it != l->end(); ++it) {
-      const std::string& k = it.key();
-      if (k != "connect_ms" && k != "first_token_ms" && k != "idle_ms" && k != "total_ms" &&
-          k != "max_response_bytes") {
-        return Status::InvalidArgument("limits." + k + " is not a known limit", "limits." + k);
-      }
-    }
+    JsonFields lf(*l, "limits");
+    SY_RETURN_IF_ERROR(lf.OnlyKnown(
+        {"connect_ms", "first_token_ms", "idle_ms", "total_ms", "max_response_bytes"}));
+    SY_RETURN_IF_ERROR(lf.Time("connect_ms", 1, INT64_MAX, &limits.connect_ms));
+    SY_RETURN_IF_ERROR(lf.Time("first_token_ms", 1, INT64_MAX, &limits.first_token_ms));
+    SY_RETURN_IF_ERROR(lf.Time("idle_ms", 1, INT64_MAX, &limits.idle_ms));
+    SY_RETURN_IF_ERROR(lf.Time("total_ms", 1, INT64_MAX, &limits.total_ms));
+    SY_RETURN_IF_ERROR(lf.Int("max_response_bytes", 1, INT64_MAX, &limits.max_response_bytes));
   }
   if (const Json* r = Find(input, "record"); r && !r->is_null()) {
-    if (!r->is_object()) return Status::InvalidArgument("record must be an object", "record");
+    if (!r->is_object()) return FieldTypeError("record", "an object", *r);
+    JsonFields rf(*r, "record");
+    SY_RETURN_IF_ERROR(
+        rf.OnlyKnown({"origin", "http_referer", "app_title", "external_user", "session_id"}));
     for (auto it = r->begin(); it != r->end(); ++it) {
-      const std::string& k = it.key();
-      if (k != "origin" && k != "http_referer" && k != "app_title" && k != "external_user" &&
-          k != "session_id") {
-        return Status::InvalidArgument("record." + k + " is not a generation record field",
-                                       "record." + k);
-      }
-      if (it.value().is_null()) continue;
-      if (!it.value().is_string()) {
-        return Status::InvalidArgument("record." + k + " must be a string", "record." + k);
-      }
-      const std::string& v = it.value().get_ref<const std::string&>();
-      if (!v.empty()) host.record.emplace_back(k, ClipUtf8(v, kRecordTextBytes));
+      std::string_view v;
+      SY_RETURN_IF_ERROR(rf.String(it.key(), &v));
+      if (!v.empty()) host.record.emplace_back(it.key(), ClipUtf8(v, kRecordTextBytes));
     }
   }
   return host;
@@ -250,8 +226,9 @@ Result<AttemptReport> ParseAttemptReport(const Json& report, int64_t default_now
   if (!report.is_object()) return Status::InvalidArgument("an attempt report must be an object");
   AttemptReport out;
   out.now_ms = default_now_ms;
-  SY_RETURN_IF_ERROR(ReadInt(report, "now_ms", /*required=*/true, &out.now_ms));
-  SY_RETURN_IF_ERROR(ReadInt(report, "first_content_ms", /*required=*/false, &out.first_content_ms));
+  JsonFields f(report);
+  SY_ASSIGN_OR_RETURN(out.now_ms, ReadNowMs(report));
+  SY_RETURN_IF_ERROR(f.Time("first_content_ms", 0, INT64_MAX, &out.first_content_ms));
   if (const Json* f = Find(report, "failure"); f && !f->is_null()) {
     if (!f->is_string() || !(*f == "timeout" || *f == "connection" || *f == "too_large" ||
                              *f == "cancelled" || *f == "unavailable")) {
@@ -272,10 +249,7 @@ Result<AttemptReport> ParseAttemptReport(const Json& report, int64_t default_now
   }
   if (Find(report, "status") == nullptr) return out;  // a stream's plain end: {"now_ms"}
   int64_t status = 0;
-  SY_RETURN_IF_ERROR(ReadInt(report, "status", /*required=*/true, &status));
-  if (status < 100 || status > 999) {
-    return Status::InvalidArgument("status must be an HTTP status (100-999)", "status");
-  }
+  SY_RETURN_IF_ERROR(f.Int("status", 100, 999, &status));  // an HTTP status
   out.status = static_cast<int>(status);
   const Json* headers = Find(report, "headers");
   if (headers == nullptr || headers->is_null()) return out;

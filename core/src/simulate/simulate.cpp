@@ -188,120 +188,49 @@ struct Scenario {
   std::vector<bool> provider_configured;
 };
 
-Status Unknown(std::string_view path, std::string_view key) {
-  std::string field = std::string(path) + (path.empty() ? "" : ".") + std::string(key);
-  return Status::InvalidArgument("unknown field " + field + " in the scenario", field);
-}
-
-template <typename Names>
-Status OnlyKnownIn(const Json& object, std::string_view path, const Names& known) {
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known))
-      return Unknown(path, it.key());
-  }
-  return Status::Ok();
-}
-
-Status OnlyKnown(const Json& object, std::string_view path,
-                 std::initializer_list<std::string_view> known) {
-  return OnlyKnownIn(object, path, known);
-}
-
-std::string Path(std::string_view path, std::string_view key) {
-  return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
-}
-
-// A number field within [lo, hi] (finite), or the default when absent.
-Status ReadNumber(const Json& object, std::string_view path, std::string_view key, double lo,
-                  double hi, double* out) {
-  const Json* v = Find(object, key);
-  if (v == nullptr) return Status::Ok();
-  std::string field = Path(path, key);
-  if (!v->is_number()) return Status::InvalidArgument(field + " must be a number", field);
-  double d = v->get<double>();
-  if (!(d >= lo && d <= hi))
-    return Status::InvalidArgument(field + " is out of range", field)
-        .With("min", lo).With("max", hi);
-  *out = d;
-  return Status::Ok();
-}
-
-Status ReadInt(const Json& object, std::string_view path, std::string_view key, int64_t lo,
-               int64_t hi, int64_t* out) {
-  const Json* v = Find(object, key);
-  if (v == nullptr) return Status::Ok();
-  std::string field = Path(path, key);
-  if (!v->is_number_integer())
-    return Status::InvalidArgument(field + " must be an integer", field);
-  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(hi))
-    return Status::InvalidArgument(field + " is out of range", field).With("min", lo).With("max", hi);
-  int64_t i = v->get<int64_t>();
-  if (i < lo || i > hi)
-    return Status::InvalidArgument(field + " is out of range", field).With("min", lo).With("max", hi);
-  *out = i;
-  return Status::Ok();
-}
-
 Result<Behaviour> ReadBehaviour(const Json& b, const Behaviour& base, std::string_view path,
                                 int64_t duration_ms) {
-  if (!b.is_object()) return Status::InvalidArgument(std::string(path) + " must be an object", path);
-  SY_RETURN_IF_ERROR(OnlyKnown(b, path,
-                               {"latency_ms", "latency_jitter", "tokens_per_s", "error_rate",
-                                "timeout_rate", "capacity_rps", "retry_after_ms", "outages"}));
+  if (!b.is_object()) return FieldError(path, "must be an object");
+  JsonFields f(b, std::string(path));
+  SY_RETURN_IF_ERROR(f.OnlyKnown({"latency_ms", "latency_jitter", "tokens_per_s", "error_rate",
+                                  "timeout_rate", "capacity_rps", "retry_after_ms", "outages"}));
   Behaviour out = base;
-  SY_RETURN_IF_ERROR(ReadNumber(b, path, "latency_ms", 0, 3'600'000, &out.latency_ms));
-  SY_RETURN_IF_ERROR(ReadNumber(b, path, "latency_jitter", 0, 3, &out.latency_jitter));
-  SY_RETURN_IF_ERROR(ReadNumber(b, path, "tokens_per_s", 0.001, 1e6, &out.tokens_per_s));
-  SY_RETURN_IF_ERROR(ReadNumber(b, path, "error_rate", 0, 1, &out.error_rate));
-  SY_RETURN_IF_ERROR(ReadNumber(b, path, "timeout_rate", 0, 1, &out.timeout_rate));
+  SY_RETURN_IF_ERROR(f.Number("latency_ms", 0, 3'600'000, &out.latency_ms));
+  SY_RETURN_IF_ERROR(f.Number("latency_jitter", 0, 3, &out.latency_jitter));
+  SY_RETURN_IF_ERROR(f.Number("tokens_per_s", 0.001, 1e6, &out.tokens_per_s));
+  SY_RETURN_IF_ERROR(f.Number("error_rate", 0, 1, &out.error_rate));
+  SY_RETURN_IF_ERROR(f.Number("timeout_rate", 0, 1, &out.timeout_rate));
   if (out.error_rate + out.timeout_rate > 1) {
-    std::string field = Path(path, "error_rate");
     return Status::InvalidArgument("error_rate + timeout_rate exceed 1 in " + std::string(path),
-                                   field);
+                                   f.Path("error_rate"));
   }
-  if (const Json* cap = Find(b, "capacity_rps")) {
-    if (cap->is_null()) {
-      out.capacity_rps.reset();
-    } else {
-      int64_t c = 0;
-      SY_RETURN_IF_ERROR(ReadInt(b, path, "capacity_rps", 0, 10'000'000, &c));
-      out.capacity_rps = c;
-    }
-  }
-  SY_RETURN_IF_ERROR(ReadInt(b, path, "retry_after_ms", 0, 24LL * 3600 * 1000, &out.retry_after_ms));
-  if (const Json* outages = Find(b, "outages")) {
-    std::string opath = Path(path, "outages");
-    if (!outages->is_array())
-      return Status::InvalidArgument(opath + " must be an array", opath);
-    if (outages->size() > 100) return Status::InvalidArgument(opath + " has over 100 entries", opath);
+  if (const Json* cap = Find(b, "capacity_rps"); cap && cap->is_null()) out.capacity_rps.reset();
+  SY_RETURN_IF_ERROR(f.Int("capacity_rps", 0, 10'000'000, &out.capacity_rps));
+  SY_RETURN_IF_ERROR(f.Int("retry_after_ms", 0, 24LL * 3600 * 1000, &out.retry_after_ms));
+  if (const Json* outages = f.Get("outages")) {
+    std::string opath = f.Path("outages");
+    if (!outages->is_array()) return FieldTypeError(opath, "an array", *outages);
+    if (outages->size() > 100) return FieldError(opath, "has over 100 entries");
     out.outages.clear();
     for (size_t i = 0; i < outages->size(); ++i) {
-      const Json& o = (*outages)[i];
-      std::string ipath = opath + "[" + std::to_string(i) + "]";
-      if (!o.is_object()) return Status::InvalidArgument(ipath + " must be an object", ipath);
-      SY_RETURN_IF_ERROR(OnlyKnown(o, ipath, {"start_ms", "end_ms", "status", "code"}));
-      if (!Find(o, "start_ms") || !Find(o, "end_ms"))
-        return Status::InvalidArgument(ipath + " needs start_ms and end_ms", ipath);
+      JsonFields o((*outages)[i], JsonPath(opath, i));
+      if (!(*outages)[i].is_object()) return FieldError(o.path(), "must be an object");
+      SY_RETURN_IF_ERROR(o.OnlyKnown({"start_ms", "end_ms", "status", "code"}));
+      SY_RETURN_IF_ERROR(o.Required("start_ms"));
+      SY_RETURN_IF_ERROR(o.Required("end_ms"));
       Outage outage;
       int64_t status = 503;
-      SY_RETURN_IF_ERROR(ReadInt(o, ipath, "start_ms", 0, duration_ms, &outage.start_ms));
-      SY_RETURN_IF_ERROR(ReadInt(o, ipath, "end_ms", 0, kSimMaxDurationMs, &outage.end_ms));
-      SY_RETURN_IF_ERROR(ReadInt(o, ipath, "status", 0, 599, &status));
-      if (outage.end_ms <= outage.start_ms)
-        return Status::InvalidArgument(ipath + ".end_ms must be after start_ms", ipath + ".end_ms");
-      if (status != 0 && (status < 400 || status > 599)) {
-        return Status::InvalidArgument(
-            ipath + ".status must be 0 (connection refused) or 400..599", ipath + ".status");
-      }
+      SY_RETURN_IF_ERROR(o.Int("start_ms", 0, duration_ms, &outage.start_ms));
+      SY_RETURN_IF_ERROR(o.Int("end_ms", 0, kSimMaxDurationMs, &outage.end_ms));
+      SY_RETURN_IF_ERROR(o.Int("status", 0, 599, &status));
+      if (outage.end_ms <= outage.start_ms) return o.Error("end_ms", "must be after start_ms");
+      if (status != 0 && (status < 400 || status > 599))
+        return o.Error("status", "must be 0 (connection refused) or 400..599");
       outage.status = static_cast<int>(status);
-      if (const Json* code = Find(o, "code")) {
-        std::string cpath = ipath + ".code";
-        if (!code->is_string() || code->get_ref<const std::string&>().size() > 64)
-          return Status::InvalidArgument(cpath + " must be a string of at most 64 bytes", cpath);
+      if (o.Get("code")) {
+        SY_RETURN_IF_ERROR(o.String("code", &outage.code, 64));
         if (status == 0 || status == 408)  // no answer arrives: nothing carries a code
-          return Status::InvalidArgument(cpath + " needs an HTTP answer (a status other than 0 "
-                                         "or 408)", cpath);
-        outage.code = code->get_ref<const std::string&>();
+          return o.Error("code", "needs an HTTP answer (a status other than 0 or 408)");
       }
       // The router's own classification of that answer: outcome, error_type and whether the
       // next `models` entry may follow (a 400 is the request's fault for every model; a 413 or a
@@ -328,31 +257,30 @@ Status Prefixed(Status status, std::string_view prefix) {
 
 Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Json* presets) {
   if (!doc.is_object()) return Status::InvalidArgument("the scenario must be a JSON object");
-  SY_RETURN_IF_ERROR(OnlyKnown(doc, "",
-                               {"seed", "start_ms", "duration_ms", "bucket_ms", "timeout_ms",
-                                "max_requests", "context", "traffic", "providers"}));
+  JsonFields f(doc);
+  SY_RETURN_IF_ERROR(f.OnlyKnown({"seed", "start_ms", "duration_ms", "bucket_ms", "timeout_ms",
+                                  "max_requests", "context", "traffic", "providers"}));
   Scenario s;
   if (const Json* seed = Find(doc, "seed")) {
     if (!seed->is_number_integer() || (!seed->is_number_unsigned() && seed->get<int64_t>() < 0))
       return Status::InvalidArgument("seed must be a non-negative integer", "seed");
     s.seed = seed->get<uint64_t>();
   }
-  SY_RETURN_IF_ERROR(ReadInt(doc, "", "start_ms", 0, 253402300799999, &s.start_ms));
-  if (!Find(doc, "duration_ms"))
-    return Status::InvalidArgument("duration_ms is required", "duration_ms");
-  SY_RETURN_IF_ERROR(ReadInt(doc, "", "duration_ms", 1, kSimMaxDurationMs, &s.duration_ms));
+  SY_RETURN_IF_ERROR(f.Int("start_ms", 0, 253402300799999, &s.start_ms));
+  SY_RETURN_IF_ERROR(f.Required("duration_ms"));
+  SY_RETURN_IF_ERROR(f.Int("duration_ms", 1, kSimMaxDurationMs, &s.duration_ms));
   s.bucket_ms = std::max<int64_t>(1, (s.duration_ms + 59) / 60);
-  SY_RETURN_IF_ERROR(ReadInt(doc, "", "bucket_ms", 1, kSimMaxDurationMs, &s.bucket_ms));
+  SY_RETURN_IF_ERROR(f.Int("bucket_ms", 1, kSimMaxDurationMs, &s.bucket_ms));
   if ((s.duration_ms + s.bucket_ms - 1) / s.bucket_ms > kSimMaxBuckets)
     return Status::InvalidArgument("bucket_ms gives more than 1000 buckets", "bucket_ms");
-  SY_RETURN_IF_ERROR(ReadInt(doc, "", "timeout_ms", 1, 3'600'000, &s.timeout_ms));
-  SY_RETURN_IF_ERROR(ReadInt(doc, "", "max_requests", 1, kSimMaxRequests, &s.max_requests));
+  SY_RETURN_IF_ERROR(f.Int("timeout_ms", 1, 3'600'000, &s.timeout_ms));
+  SY_RETURN_IF_ERROR(f.Int("max_requests", 1, kSimMaxRequests, &s.max_requests));
   if (const Json* context = Find(doc, "context")) {
     // The planner's context reader ignores fields it does not know; a scenario refuses them
     // (a misspelt "ignored_provider" would otherwise simulate a different policy). Its own
     // errors already name "context.<field>".
     if (context->is_object()) {
-      SY_RETURN_IF_ERROR(OnlyKnownIn(*context, "context", kPolicyContextFields));
+      SY_RETURN_IF_ERROR(JsonFields(*context, "context").OnlyKnown(kPolicyContextFields));
     }
     SY_ASSIGN_OR_RETURN(s.context, ParsePolicyContext(*context));
   }
@@ -390,32 +318,21 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
   double expected = 0;
   for (size_t i = 0; i < traffic->size(); ++i) {
     const Json& t = (*traffic)[i];
-    std::string path = "traffic[" + std::to_string(i) + "]";
-    if (!t.is_object()) return Status::InvalidArgument(path + " must be an object", path);
-    SY_RETURN_IF_ERROR(OnlyKnown(t, path,
-                                 {"name", "rate_per_s", "request", "prompt_tokens",
-                                  "completion_tokens", "conversations", "cached_fraction"}));
+    std::string path = JsonPath("traffic", i);
+    if (!t.is_object()) return FieldError(path, "must be an object");
+    JsonFields tf(t, path);
+    SY_RETURN_IF_ERROR(tf.OnlyKnown({"name", "rate_per_s", "request", "prompt_tokens",
+                                     "completion_tokens", "conversations", "cached_fraction"}));
     TrafficClass c;
     c.name = "class" + std::to_string(i);
-    if (const Json* name = Find(t, "name")) {
-      if (!name->is_string() || name->get_ref<const std::string&>().size() > 64)
-        return Status::InvalidArgument(path + ".name must be a string of at most 64 bytes",
-                                       path + ".name");
-      c.name = name->get_ref<const std::string&>();
-    }
-    if (!Find(t, "rate_per_s"))
-      return Status::InvalidArgument(path + ".rate_per_s is required", path + ".rate_per_s");
-    SY_RETURN_IF_ERROR(ReadNumber(t, path, "rate_per_s", 0, 100000, &c.rate_per_s));
-    if (!(c.rate_per_s > 0))
-      return Status::InvalidArgument(path + ".rate_per_s must be above 0", path + ".rate_per_s");
-    if (Find(t, "prompt_tokens")) {
-      int64_t p = 0;
-      SY_RETURN_IF_ERROR(ReadInt(t, path, "prompt_tokens", 0, 100'000'000, &p));
-      c.prompt_tokens = p;
-    }
-    SY_RETURN_IF_ERROR(ReadInt(t, path, "completion_tokens", 0, 10'000'000, &c.completion_tokens));
-    SY_RETURN_IF_ERROR(ReadInt(t, path, "conversations", 0, 1'000'000, &c.conversations));
-    SY_RETURN_IF_ERROR(ReadNumber(t, path, "cached_fraction", 0, 1, &c.cached_fraction));
+    SY_RETURN_IF_ERROR(tf.String("name", &c.name, 64));
+    SY_RETURN_IF_ERROR(tf.Required("rate_per_s"));
+    SY_RETURN_IF_ERROR(tf.Number("rate_per_s", 0, 100000, &c.rate_per_s));
+    if (!(c.rate_per_s > 0)) return tf.Error("rate_per_s", "must be above 0");
+    SY_RETURN_IF_ERROR(tf.Int("prompt_tokens", 0, 100'000'000, &c.prompt_tokens));
+    SY_RETURN_IF_ERROR(tf.Int("completion_tokens", 0, 10'000'000, &c.completion_tokens));
+    SY_RETURN_IF_ERROR(tf.Int("conversations", 0, 1'000'000, &c.conversations));
+    SY_RETURN_IF_ERROR(tf.Number("cached_fraction", 0, 1, &c.cached_fraction));
     const Json* request = Find(t, "request");
     if (!request || !request->is_object())
       return Status::InvalidArgument(path + ".request must be an object", path + ".request");

@@ -246,7 +246,8 @@ TEST_CASE("router queries write their body or the error body into the router's b
   REQUIRE(Call(sy_router_models, router, R"({"supported_parameters":[5]})") == SY_INVALID_ARGUMENT);
   std::string error = RouterResult(router);
   RequireErrorBody(error, 400);
-  REQUIRE(AsJson(error)["error"]["metadata"]["field"] == "supported_parameters");
+  REQUIRE(AsJson(error)["error"]["metadata"]["field"] == "supported_parameters[0]");
+  REQUIRE(AsJson(error)["error"]["message"] == "supported_parameters[0] must be a string, not an integer");
 
   REQUIRE(Call(sy_router_endpoints, router, R"({"model":"openai/gpt-4o-mini","now_ms":5})") == SY_OK);
   REQUIRE(AsJson(RouterResult(router))["data"]["endpoints"].size() == 2);

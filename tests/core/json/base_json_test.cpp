@@ -123,3 +123,113 @@ TEST_CASE("ErrorBody renders the documented error shape") {
   CHECK(ErrorBody(with)["error"]["metadata"]["provider_name"] == "Groq");
   CHECK(Dump(Json("\xff")) == "\"\xEF\xBF\xBD\"");
 }
+
+namespace {
+std::string Field(const Status& s) {
+  return std::string(FindString(s.metadata(), "field").value_or("<none>"));
+}
+}  // namespace
+
+TEST_CASE("JsonFields: absent or null leaves the output; a wrong type names the path") {
+  Json doc = Json::parse(R"({"b":true,"s":"hi","i":7,"f":2.5,"n":null,"list":["a","b"],
+                            "bad":{"x":"y"}})");
+  JsonFields f(doc, "provider");
+  bool b = false;
+  REQUIRE(f.Bool("b", &b).ok());
+  CHECK(b);
+  std::optional<bool> ob;
+  REQUIRE(f.Bool("missing", &ob).ok());
+  REQUIRE(f.Bool("n", &ob).ok());
+  CHECK_FALSE(ob.has_value());
+  int64_t i = 42;
+  REQUIRE(f.Int("n", 0, 10, &i).ok());
+  CHECK(i == 42);  // null = not given
+  REQUIRE(f.Int("i", 0, 10, &i).ok());
+  CHECK(i == 7);
+
+  Status s = f.Int("f", 0, 10, &i);  // 2.5 is not an integer
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK(s.message() == "provider.f must be an integer, not a number");
+  CHECK(Field(s) == "provider.f");
+  s = f.Bool("s", &b);
+  CHECK(s.message() == "provider.s must be a boolean, not a string");
+  std::string_view sv;
+  s = f.String("bad", &sv);
+  CHECK(s.message() == "provider.bad must be a string, not an object");
+  REQUIRE(f.String("s", &sv).ok());
+  CHECK(sv == "hi");
+  s = f.String("s", &sv, 1);
+  CHECK(s.message() == "provider.s must be a string of at most 1 bytes");
+
+  CHECK(f.Required("i").ok());
+  CHECK(f.Required("n").message() == "provider.n is required");
+  CHECK(f.IsNull("n"));
+  CHECK_FALSE(f.IsNull("missing"));
+  CHECK(f.Get("n") == nullptr);
+  CHECK(f.Get("i") != nullptr);
+
+  // A non-object has no members: every reader leaves its output.
+  Json five(5);
+  JsonFields none(five);
+  CHECK(none.Int("i", 0, 1, &i).ok());
+  CHECK(i == 7);
+}
+
+TEST_CASE("JsonFields: ranges, times and lists say what they expect") {
+  Json doc = Json::parse(R"({"t":1.5,"big":12345678901234567890,"neg":-3,"x":0.5,
+                            "list":["a","","c"],"ints":[1],"long":["a","b","c"]})");
+  JsonFields f(doc);
+  int64_t i = 0;
+  CHECK(f.Int("neg", 0, 10, &i).message() == "neg must be between 0 and 10");
+  Status s = f.Int("neg", 0, INT64_MAX, &i);
+  CHECK(s.message() == "neg must be a non-negative integer");
+  CHECK(f.Int("neg", 1, INT64_MAX, &i).message() == "neg must be a positive integer");
+  CHECK(f.Int("big", INT64_MIN, INT64_MAX, &i).code() == Code::kInvalidArgument);  // above int64
+  CHECK(f.Int("t", 0, 10, &i).message() == "t must be an integer, not a number");
+  REQUIRE(f.Time("t", 0, 10, &i).ok());  // performance.now(): truncated
+  CHECK(i == 1);
+  CHECK(f.Time("neg", 0, 10, &i).message() == "neg must be between 0 and 10");
+  CHECK_FALSE(f.Time("big", 0, INT64_MAX, &i).ok());
+  double d = 0;
+  CHECK(f.Number("x", -2, 2, &d).ok());
+  CHECK(d == 0.5);
+  CHECK(f.Number("neg", -2, 2, &d).message() == "neg must be between -2 and 2");
+  CHECK(f.Number("x", 0.75, 1.5, &d).message() == "x must be between 0.75 and 1.5");
+  CHECK(f.Number("neg", 0, std::numeric_limits<double>::infinity(), &d).message() ==
+        "neg must be at least 0");
+
+  std::vector<std::string> list{"kept"};
+  s = f.StringList("list", 8, &list);
+  CHECK(s.message() == "list[1] must not be empty");
+  CHECK(Field(s) == "list[1]");
+  CHECK(list == std::vector<std::string>{"kept"});  // nothing half-written
+  s = f.StringList("ints", 8, &list);
+  CHECK(s.message() == "ints[0] must be a string, not an integer");
+  CHECK(f.StringList("long", 2, &list).message() == "long has 3 entries; the limit is 2");
+  CHECK(f.StringList("long", 3, &list, 0).message() == "long[0] must be at most 0 bytes");
+  std::optional<std::vector<std::string>> maybe;
+  REQUIRE(f.StringList("long", 3, &maybe).ok());
+  CHECK(maybe == std::vector<std::string>{"a", "b", "c"});
+  CHECK(f.StringList("t", 3, &maybe).message() == "t must be an array of strings, not a number");
+}
+
+TEST_CASE("JsonFields: unknown members, nested paths and the host's clock") {
+  Json doc = Json::parse(R"({"a":1,"b":{"c":[{"d":"x"}]}})");
+  JsonFields f(doc);
+  CHECK(f.OnlyKnown({"a", "b"}).ok());
+  Status s = f.OnlyKnown({"a"});
+  CHECK(s.message() == "unknown field b");
+  CHECK(Field(s) == "b");
+  JsonFields inner(doc["b"]["c"][0], JsonPath(JsonPath("b", "c"), size_t{0}));
+  CHECK(inner.path() == "b.c[0]");
+  int64_t i = 0;
+  CHECK(inner.Int("d", 0, 1, &i).message() == "b.c[0].d must be an integer, not a string");
+  CHECK(JsonPath("", "k") == "k");
+
+  CHECK(ReadNowMs(Json::parse(R"({"now_ms":1700000000000.75})")).value() == 1700000000000);
+  CHECK(ReadNowMs(Json::parse(R"({})")).status().message() == "now_ms is required");
+  CHECK(ReadNowMs(Json::parse(R"({"now_ms":-1})")).status().message() ==
+        "now_ms must be a non-negative integer");
+  CHECK(ReadNowMs(Json::parse(R"({"now_ms":"soon"})")).status().message() ==
+        "now_ms must be an integer, not a string");
+}

@@ -138,8 +138,9 @@ TEST_CASE("ReadGenerationDetails reads host fields and rejects bad types") {
     CHECK(ReadGenerationDetails(Json::parse(bad), &x).code() != Code::kOk);
   }
   GenerationRecord big;
-  CHECK(ReadGenerationDetails(Json{{"origin", std::string(5000, 'o')}}, &big).code() ==
-        Code::kTooLarge);
+  Status too_long = ReadGenerationDetails(Json{{"origin", std::string(5000, 'o')}}, &big);
+  CHECK(too_long.code() == Code::kInvalidArgument);
+  CHECK(too_long.message() == "generation.origin must be a string of at most 4096 bytes");
   CHECK_FALSE(GenerationFromJson(Json::parse(R"({"usage":{"prompt_tokens":-1}})")).ok());
   CHECK_FALSE(GenerationFromJson(Json::parse(R"({"cost":{"charged":"x"}})")).ok());
 }

@@ -547,7 +547,7 @@ TEST_CASE("simulate: malformed scenarios are refused naming the field") {
       {R"({"providers": {"*": {"latency_jitter": 4}}})", "providers.*.latency_jitter"},
       {R"({"providers": {"*": {"capacity_rps": 2.5}}})", "providers.*.capacity_rps"},
       {R"({"providers": {"cheap": {"outages": {}}}})", "providers.cheap.outages"},
-      {R"({"providers": {"cheap": {"outages": [{"start_ms": 5}]}}})", "providers.cheap.outages[0]"},
+      {R"({"providers": {"cheap": {"outages": [{"start_ms": 5}]}}})", "providers.cheap.outages[0].end_ms"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 5, "end_ms": 5}]}}})",
        "providers.cheap.outages[0].end_ms"},
       {R"({"providers": {"cheap": {"outages": [{"start_ms": 0, "end_ms": 5, "status": 399}]}}})",

@@ -7,7 +7,8 @@
 //  - json_tape.h: the one lexer (JsonTape) and the lazy JsonView over it (stream events, catalog);
 //  - json_value.h: the Json DOM, built from a tape, and its writer (Dump);
 //  - this header: ParseJson for untrusted text (limits, errors naming the field), Find* lookups
-//    that never abort on a wrong shape, and field readers that return a Status;
+//    that never abort on a wrong shape, and JsonFields, the field readers that return a Status
+//    naming the field's path;
 //  - decimal.h: exact decimal text of doubles.
 // It builds into the `base` module together with status.h, since each needs the other (see
 // core/CMakeLists.txt). nlohmann/json is not part of the core: the tests and the fuzz targets
@@ -18,9 +19,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "switchyard/base/status.h"
 #include "switchyard/json/json_tape.h"
@@ -54,12 +57,100 @@ std::optional<int64_t> FindInt(const Json& object, std::string_view key);
 std::optional<double> FindNumber(const Json& object, std::string_view key);
 std::optional<bool> FindBool(const Json& object, std::string_view key);
 
-// Field readers for host input: absent or null leaves *out as it is (an error when `required`);
-// present with the wrong type or out of range is kInvalidArgument naming the field
-// (metadata.field = key). Integers (ms, bytes, statuses) also accept a finite fraction,
-// truncated toward zero: JS hosts time with performance.now().
-Status ReadInt(const Json& object, std::string_view key, bool required, int64_t* out);
-Status ReadBool(const Json& object, std::string_view key, bool* out);
+// ---- field readers ---------------------------------------------------------------------------
+// Input documents (client requests, host commands, scenarios, stored state) are read member by
+// member through a JsonFields, the one vocabulary every module uses. Each reader leaves *out as
+// it is when the member is absent or null (null means "not given"), and refuses a present member
+// of the wrong type or out of range with kInvalidArgument whose message starts with the member's
+// path and whose metadata.field is that path ("provider.order[2]", "traffic[0].rate_per_s").
+
+std::string JsonPath(std::string_view base, std::string_view key);  // "provider" + "order"
+std::string JsonPath(std::string_view base, size_t index);          // "stop" + 2 = "stop[2]"
+// "null", "a boolean", "an integer", "a number" (a fraction), "a string", "an array", "an object".
+const char* JsonTypeName(const Json& value);
+// kInvalidArgument "<path> <what>" naming `path`.
+Status FieldError(std::string_view path, std::string_view what);
+// "<path> must be <expected>, not <JsonTypeName(got)>".
+Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got);
+
+// `now_ms`, the host's clock (ms since the epoch) that every host command acting at a time
+// carries: required; an integer, or a fraction truncated.
+Result<int64_t> ReadNowMs(const Json& input);
+
+class JsonFields {
+ public:
+  // `object` need not be an object (then every member is absent); it must outlive the reader.
+  explicit JsonFields(const Json& object, std::string path = {})
+      : object_(object), path_(std::move(path)) {}
+  JsonFields(Json&&, std::string = {}) = delete;  // would dangle
+
+  const std::string& path() const { return path_; }
+  std::string Path(std::string_view key) const { return JsonPath(path_, key); }
+  const Json* Get(std::string_view key) const;  // the member if present and not null
+  bool IsNull(std::string_view key) const;      // present and null (where null resets a value)
+  Status Error(std::string_view key, std::string_view what) const {
+    return FieldError(Path(key), what);
+  }
+  Status TypeError(std::string_view key, std::string_view expected, const Json& got) const {
+    return FieldTypeError(Path(key), expected, got);
+  }
+  Status Required(std::string_view key) const;  // "<path> is required" unless Get(key)
+  // "unknown field <path>" for the first member whose name is not in `known`.
+  Status OnlyKnown(const std::string_view* known, size_t count) const;
+  Status OnlyKnown(std::initializer_list<std::string_view> known) const {
+    return OnlyKnown(known.begin(), known.size());
+  }
+  template <size_t N>
+  Status OnlyKnown(const std::string_view (&known)[N]) const { return OnlyKnown(known, N); }
+
+  // Out is T or std::optional<T>.
+  template <typename Out>
+  Status Bool(std::string_view key, Out* out) const { return Assign(ReadBool(key), out); }
+  // A string of at most `max_bytes`; a string_view points into the document.
+  template <typename Out>
+  Status String(std::string_view key, Out* out, size_t max_bytes = SIZE_MAX) const {
+    return Assign(ReadString(key, max_bytes), out);
+  }
+  // An integer within [lo, hi] (12.0 is not an integer).
+  template <typename Out>
+  Status Int(std::string_view key, int64_t lo, int64_t hi, Out* out) const {
+    return Assign(ReadInt(key, lo, hi, /*fraction=*/false), out);
+  }
+  // A time or duration (ms, s) within [lo, hi]: an integer, or a finite fraction truncated
+  // toward zero (JS hosts time with performance.now()).
+  template <typename Out>
+  Status Time(std::string_view key, int64_t lo, int64_t hi, Out* out) const {
+    return Assign(ReadInt(key, lo, hi, /*fraction=*/true), out);
+  }
+  template <typename Out>
+  Status Number(std::string_view key, double lo, double hi, Out* out) const {
+    return Assign(ReadNumber(key, lo, hi), out);
+  }
+  // An array of at most `max_items` non-empty strings of at most `max_bytes` each.
+  template <typename Out>
+  Status StringList(std::string_view key, size_t max_items, Out* out,
+                    size_t max_bytes = SIZE_MAX) const {
+    return Assign(ReadStringList(key, max_items, max_bytes), out);
+  }
+
+ private:
+  template <typename T, typename Out>
+  static Status Assign(Result<std::optional<T>> r, Out* out) {
+    if (!r.ok()) return r.status();
+    if (*r) *out = std::move(**r);
+    return Status::Ok();
+  }
+  Result<std::optional<bool>> ReadBool(std::string_view key) const;
+  Result<std::optional<std::string_view>> ReadString(std::string_view key, size_t max_bytes) const;
+  Result<std::optional<int64_t>> ReadInt(std::string_view key, int64_t lo, int64_t hi,
+                                         bool fraction) const;
+  Result<std::optional<double>> ReadNumber(std::string_view key, double lo, double hi) const;
+  Result<std::optional<std::vector<std::string>>> ReadStringList(std::string_view key,
+                                                                 size_t max_items,
+                                                                 size_t max_bytes) const;
+  const Json& object_;
+  std::string path_;
+};
 
 // Compact serialisation that never aborts on invalid UTF-8 (replaces it with U+FFFD).
 std::string Dump(const Json& value);

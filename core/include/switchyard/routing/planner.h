@@ -66,7 +66,9 @@ struct PolicyContext {
 // {"account_id","allowed_models":null|[..],"allowed_providers":null|[..],"ignored_providers":[..],
 //  "zdr":bool,"data_collection":"allow"|"deny","byok_providers":[..]}; missing fields default,
 // fields it does not know are ignored (hosts may pass more; a caller that must refuse them, like
-// the simulator's scenario, checks against kPolicyContextFields).
+// the simulator's scenario, checks against kPolicyContextFields). Lists hold at most
+// kMaxPolicyList non-empty names.
+inline constexpr size_t kMaxPolicyList = 4096;
 Result<PolicyContext> ParsePolicyContext(const Json& context);
 // Whether the policy alone lets a request of this account reach endpoint `e` (allowed models,
 // allowed and ignored providers, zero retention, data collection), the planner's account rules
