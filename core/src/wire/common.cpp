@@ -342,42 +342,38 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
   // Invalid UTF-8 (a character split across tokens) becomes U+FFFD, as in the stream path.
   std::string fixed;
   if (body.size() <= limits.max_bytes && !ValidUtf8(body, &fixed)) body = fixed;
-  Result<Json> parsed = ParseJson(body, limits, "provider response");
-  if (!parsed.ok()) {
-    FillFailure(ctx,
-                InvalidResponse(
-                    body, "Provider returned an invalid response: " + parsed.status().message()),
-                &r);
+  // One tape serves both readers: the DOM the translators edit and the view they scan.
+  JsonTape tape;
+  JsonParseError error;
+  Json parsed;
+  if (!tape.Parse(body, limits, &error) || !Json::FromTape(tape, &parsed, &error, false)) {
+    std::string why = error.ToStatus("provider response", limits, false).message();
+    FillFailure(ctx, InvalidResponse(body, "Provider returned an invalid response: " + why), &r);
     return r;
   }
   ProviderError in_band;
-  if (ExtractBodyError(*parsed, &in_band)) {
+  if (ExtractBodyError(parsed, &in_band)) {
     in_band.raw = TruncateRaw(body);
     if (in_band.retry_after_ms == 0) in_band.retry_after_ms = RetryAfterMs(headers, now_ms);
     FillFailure(ctx, in_band, &r);
     return r;
   }
-  JsonTape tape;
-  std::optional<JsonView> view = ReadProviderJson(body, &tape);
-  if (!view) {
-    FillFailure(ctx, InvalidResponse(body, "Provider returned an invalid response"), &r);
-    return r;
-  }
+  JsonView view = tape.root();
   Completion c;
   ProviderError e;
   bool ok = false;
   switch (ctx.wire) {
     case WireFormat::kOpenAI:
-      ok = ParseOpenAIResponse(ctx, *parsed, *view, &c, &e);
+      ok = ParseOpenAIResponse(ctx, parsed, view, &c, &e);
       break;
     case WireFormat::kAnthropic:
-      ok = ParseAnthropicResponse(ctx, *parsed, *view, &c, &e);
+      ok = ParseAnthropicResponse(ctx, parsed, view, &c, &e);
       break;
     case WireFormat::kGemini:
-      ok = ParseGeminiResponse(ctx, *parsed, *view, &c, &e);
+      ok = ParseGeminiResponse(ctx, parsed, view, &c, &e);
       break;
     case WireFormat::kOpenAIResponses:
-      ok = ParseResponsesResponse(ctx, *parsed, *view, &c, &e);
+      ok = ParseResponsesResponse(ctx, parsed, view, &c, &e);
       break;
   }
   if (!ok) {
