@@ -102,7 +102,7 @@ for (const build of BUILDS) {
       assert.equal(notFound.httpStatus, 404);
       assert.deepEqual(notFound.toJSON().error.code, 404);
       expectError(() => router.models({ supported_parameters: [5] }), 'invalid_argument',
-        (e) => assert.equal(e.metadata.field, 'supported_parameters'));
+        (e) => assert.equal(e.metadata.field, 'supported_parameters[0]'));
       expectError(() => router.observe({ endpoint: 99, now_ms: 1 }), 'not_found',
         (e) => assert.equal(e.metadata.field, 'endpoint'));
       expectError(() => router.plan('{not json'), 'invalid_argument');
