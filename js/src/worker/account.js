@@ -174,12 +174,13 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Runs one ledger command (router: the catalog for endpoint prices) → {status, body}. */
     // mutates: false (a read), "batch" (the request path) or "now" (committed before the reply).
-    async #apply(command, { mutates = false, router = null, accountId, create = false } = {}) {
+    // quiet: the caller needs only the status (a success's body is null: not parsed in JS).
+    async #apply(command, { mutates = false, router = null, accountId, create = false, quiet = false } = {}) {
       const ledger = await this.#ledger(accountId, create);
       if (!ledger) return NO_ACCOUNT;
       const r = router ? await runtime.router(this.env, 'ledger') : null;
       try {
-        const body = ledger.apply(command, r);
+        const body = quiet ? (ledger.applyText(command, r), null) : ledger.apply(command, r);
         if (mutates) this.#persist(ledger, mutates === 'now');
         return { status: 200, body };
       } catch (e) {
@@ -230,8 +231,13 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Charges the actual usage, records the generation, frees the hold. */
     async settle(id, command, on = null) {
+      return this.#settle(id, command, on, false);
+    }
+
+    // quiet: a success answers {status: 200, body: null} (settleMany's callers read the status).
+    async #settle(id, command, on, quiet) {
       const c = on?.lease ? withOp('lease_settle', command, { lease: on.lease, key_hash: on.key_hash }) : withOp('settle', command);
-      const r = await this.#apply(c, { mutates: 'batch', router: true });
+      const r = await this.#apply(c, { mutates: 'batch', router: true, quiet });
       if (r.status === 200) {
         try {
           if (this.ledger && !this.ledger.freed) this.pendingGenerations.set(id, this.ledger.applyText({ op: 'generation', id }));
@@ -244,7 +250,8 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /**
      * Settles several requests in one round trip: [[id, command], ...] → [{status, body}, ...],
-     * in order, each exactly as settle(id, command); one refused settlement affects no other.
+     * in order, each exactly as settle(id, command) but for a success's body (null: the worker
+     * reads only the status); one refused settlement affects no other.
      * A command refused for a detail of its record (400, 413) is settled again with a bare
      * record: the charge must not be lost over the record.
      */
@@ -258,10 +265,10 @@ export function makeAccountObject(runtime, DurableObjectBase) {
           out.push(await this.release(id));
           continue;
         }
-        let r = await this.settle(id, command, on);
+        let r = await this.#settle(id, command, on, true);
         if (r.status === 400 || r.status === 413) {
           const bare = bareSettle(command);
-          if (bare) r = await this.settle(id, bare, on);
+          if (bare) r = await this.#settle(id, bare, on, true);
         }
         out.push(r);
       }

@@ -376,7 +376,7 @@ async function sendSettlements(stub, items) {
 function settle(job, command) {
   // `priced` is the usage and cost the core computed once for this generation — the very value
   // behind the client's usage.cost — so the ledger charges what the client was told.
-  return queueSettlement(job.caller, job.genId, JSON.stringify(job.redact.value(command)));
+  return queueSettlement(job.caller, job.genId, job.redact.json(command));
 }
 
 async function release(job) {
@@ -503,12 +503,15 @@ function minLease(want) {
  */
 function leaseDone(job, command) {
   const book = leaseBooks.get(job.caller.accountId);
-  const text = command ? JSON.stringify(job.redact.value(command)) : null;
+  const text = command ? job.redact.json(command) : null;
   if (book && !book.ledger.freed) {
     try {
-      book.ledger.apply(command
-        ? { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) }
-        : { op: 'book_done', id: job.genId, released: true });
+      // What the request was charged: the priced cost's `charged` (the book parses one amount,
+      // not the whole priced usage), else its priced usage, else (none) its whole hold.
+      const charged = command?.priced?.cost?.charged;
+      book.ledger.apply(!command ? { op: 'book_done', id: job.genId, released: true }
+        : typeof charged === 'string' ? { op: 'book_done', id: job.genId, charged }
+          : { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) });
     } catch (e) {
       console.error(`switchyard: lease book ${job.genId}: ${e.message}`);
     }
