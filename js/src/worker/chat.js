@@ -78,6 +78,9 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const sessionHeader = request.headers.get('x-session-id');
   const host = {
     context: caller.context, now_ms: now, seed: randomSeed(), format,
+    // The session's result: only the plan's attempts (endpoint, byok) and token counts, what
+    // the reservation below reads (the trace, reasons and names are neither rendered nor parsed).
+    plan: 'brief',
     generation_id: genId, created: Math.floor(now / 1000),
     limits: {
       connect_ms: config.connectTimeoutMs, first_token_ms: config.firstTokenTimeoutMs,
