@@ -21,7 +21,7 @@
 // a failure after it arrives in-band. A client that disconnects aborts the attempt in flight
 // (the loop reports it "cancelled"); what was generated is settled.
 import { runSession } from '../loop.js';
-import { HttpError, errorBody, readJsonObjectText, toHttpError } from './http.js';
+import { HttpError, carriesCommonHeaders, commonHeaders, errorBody, readJsonObjectText, toHttpError } from './http.js';
 import { randomHex } from './keys.js';
 import { callerToken, mayCarryError, requestRedactor } from './redact.js';
 
@@ -108,6 +108,8 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const job = {
     env, ctx, config, services, router, session, format, genId, caller,
     redact: requestRedactor(config, callerToken(request), caller.byok),
+    // What index.js adds to every response, given at construction instead (no header sets).
+    common: commonHeaders(request, genId),
   };
 
   const reservation = {
@@ -189,7 +191,9 @@ function outBytes(job, bytes) {
 /** The Response of a final "respond" step; an error body is redacted (it may quote a provider). */
 function respondWith(job, final) {
   const text = final.status >= 400 ? job.redact.text(final.body) : final.body;
-  return new Response(text, { status: final.status, headers: final.headers ?? JSON_HEADERS });
+  return carriesCommonHeaders(new Response(text, {
+    status: final.status, headers: { ...(final.headers ?? JSON_HEADERS), ...job.common },
+  }));
 }
 
 /**
@@ -282,10 +286,10 @@ async function streamed(job) {
 
   const d = await decision;
   if (d !== 'stream') return d;
-  return new Response(out.readable, {
+  return carriesCommonHeaders(new Response(out.readable, {
     status: 200,
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
-  });
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...job.common },
+  }));
 }
 
 const EMPTY = new Uint8Array(0);
