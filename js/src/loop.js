@@ -316,6 +316,7 @@ async function bufferedAttempt(session, step, h) {
     if (response) {
       c.gotHead();
       const cap = step.limits?.max_response_bytes;
+      const whole = declaredLength(response);
       const chunks = [];
       let size = 0;
       reader = response.body ? c.reading(response.body.getReader()) : null;
@@ -337,6 +338,15 @@ async function bufferedAttempt(session, step, h) {
           break;
         }
         chunks.push(chunk.value);
+        if (size === whole) {
+          // Every declared byte is here: the body is complete without the read that would
+          // only say so (under workerd a read costs a turn of the isolate). The stream has
+          // nothing left; cancelling it frees it now.
+          body = concat(chunks, size);
+          report = headOf(response, h);
+          reader.cancel().catch(noop);
+          break;
+        }
       }
     }
     if (!report) report = failureReport(c, h, null);
@@ -427,6 +437,21 @@ async function streamedAttempt(session, step, h) {
     h.onBytes(tail);
   }
   return sent;
+}
+
+/**
+ * The body's length as the response declares it (content-length, with no content coding: a
+ * decoded body has another length), or -1 when it does not. A browser's cross-origin response
+ * may hide its content-encoding (not CORS-safelisted) while showing its content-length: -1.
+ */
+function declaredLength(response) {
+  if (response.type === 'cors' || response.type === 'opaque') return -1;
+  const h = response.headers;
+  const length = h.get('content-length');
+  if (length === null || !/^\d{1,15}$/.test(length)) return -1;
+  const coding = h.get('content-encoding');
+  if (coding !== null && coding.trim().toLowerCase() !== 'identity' && coding.trim() !== '') return -1;
+  return Number(length);
 }
 
 function concat(chunks, size) {

@@ -307,6 +307,19 @@ export interface SessionInput extends PlanInput {
   limits?: SessionLimits;
   /** Generation record fields the host knows (strings, at most 256 bytes each are kept). */
   record?: { origin?: string; http_referer?: string; app_title?: string; external_user?: string; session_id?: string };
+  /**
+   * The session's `plan`: "full" (default) the whole plan, "brief" only what a host reserves
+   * from (PlanBrief): the same values, nothing to render or parse beyond them.
+   */
+  plan?: 'full' | 'brief';
+}
+
+/** A session's plan with input `plan: "brief"`. */
+export interface PlanBrief {
+  attempts: { byok: boolean; endpoint: number }[];
+  estimated_prompt_tokens: number;
+  max_tokens: number | null;
+  stream: boolean;
 }
 
 /** What happened to one attempt: a response head, or no response. */
@@ -371,7 +384,7 @@ export type SessionStep = AttemptStep | RespondStep | EndStep;
 
 /** One request's life (c_api.h "session"); js/src/loop.js drives it. */
 export interface Session extends Handle {
-  /** The plan (as Plan.result). */
+  /** The plan (as Plan.result); a PlanBrief instead when the input said plan: "brief". */
   readonly plan: PlanResult;
   readonly router: Router;
   next(input: { now_ms: number; committed?: boolean }): SessionStep;

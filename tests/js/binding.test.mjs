@@ -167,6 +167,34 @@ for (const build of BUILDS) {
       session.free();
     });
 
+    test('plan "brief": the session\'s result is what a host reserves from, the full plan\'s values', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const requests = [PLAN_INPUT.request, { ...PLAN_INPUT.request, max_tokens: 77, stream: true }];
+      for (const request of requests) {
+        const input = { ...PLAN_INPUT, request };
+        const full = router.session(input);
+        const brief = router.session({ ...input, plan: 'brief' });
+        const p = full.plan;
+        assert.ok(Array.isArray(p.trace) && typeof p.model === 'string', 'the whole plan by default');
+        assert.deepEqual(brief.plan, {
+          attempts: p.attempts.map((a) => ({ byok: a.byok, endpoint: a.endpoint })),
+          estimated_prompt_tokens: p.estimated_prompt_tokens, max_tokens: p.max_tokens ?? null, stream: p.stream,
+        });
+        assert.equal(brief.plan.stream, request.stream === true);
+        // Only the result differs: the session runs the same attempt.
+        assert.deepEqual(brief.next({ now_ms: 1000 }), full.next({ now_ms: 1000 }));
+        full.free();
+        brief.free();
+      }
+      const explicit = router.session({ ...PLAN_INPUT, plan: 'full' });
+      assert.deepEqual(explicit.plan, router.plan(PLAN_INPUT).result);
+      explicit.free();
+      expectError(() => router.session({ ...PLAN_INPUT, plan: 'short' }), 'invalid_argument',
+        (e) => assert.equal(e.metadata.field, 'plan'));
+      router.free();
+    });
+
     test('a session\'s timeout: retry, then the core words the final error', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });

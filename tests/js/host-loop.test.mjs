@@ -352,6 +352,29 @@ for (const build of BUILDS) {
       assert.deepEqual(r.observed.map((e) => [e.endpoint, e.http_status]), [[r.plan.attempts[0].endpoint, 200]]);
     });
 
+    test('a buffered body of declared length is whole at its last byte; a coded one waits for its end', async () => {
+      const len = (text) => String(enc.encode(text).byteLength);
+      const text = completion('hello there');
+      // Its end never comes: the declared length alone says the body is complete.
+      const open = { head: 5, headers: { 'content-length': len(text) }, body: [[10, text]], end: null };
+      const r = await run(await core(), { request: ALONE, scripts: { alpha: [open] } });
+      assert.equal(r.final.status, 200);
+      assert.equal(r.body.choices[0].message.content, 'hello there');
+      assert.equal(r.at, 10, 'answered at the last declared byte, virtual ms');
+      assert.equal(r.final.settle.generation.latency_ms, 10);
+      assert.equal(r.calls[0].cancelled, true, 'the finished stream is released');
+      // A content coding: the declared length is not the decoded body's, so the end is awaited.
+      const coded = { ...open, headers: { 'content-length': len(text), 'content-encoding': 'gzip' }, end: 40 };
+      const c = await run(await core(), { request: ALONE, scripts: { alpha: [coded] } });
+      assert.equal(c.final.status, 200);
+      assert.equal(c.at, 40);
+      // Fewer bytes than declared, then the end: the body is what arrived (the core judges it).
+      const short = { head: 5, headers: { 'content-length': String(Number(len(text)) + 50) }, body: [[10, text]], end: 20 };
+      const s = await run(await core(), { request: ALONE, scripts: { alpha: [short] } });
+      assert.equal(s.final.status, 200);
+      assert.equal(s.at, 20);
+    });
+
     test('a streamed request: client bytes go out as they come, then the end', async () => {
       const r = await run(await core(), { stream: true, request: FALLBACK });
       assert.equal(r.final.step, 'end');

@@ -390,6 +390,27 @@ describe('secret redaction', { timeout: 60_000 }, () => {
     assert.ok(mayCarryError(new TextEncoder().encode('event: error\ndata: {"type":"error","error":{}}\n\n')));
   });
 
+  test('Redactor.json: JSON text equal to JSON.stringify(value(v)), with every form of a secret in a string', () => {
+    const secret = 'sk-te"st\\key/é+ 0123456789';
+    const base = new Redactor(['sk-base-0123456789']);
+    const r = new Redactor([secret], base);
+    const once = JSON.stringify(secret).slice(1, -1);
+    const twice = JSON.stringify(once).slice(1, -1);
+    const values = [
+      { id: 'gen-1', priced: { cost: { charged: '0.01' } }, generation: { model: 'm', provider_responses: [{ status: 200 }] } },
+      ...[secret, once, twice, encodeURIComponent(secret), 'sk-base-0123456789'].flatMap((f) => [
+        { generation: { error: `upstream said: ${f}` } },
+        { list: [1, null, true, [`${f}!`]] },
+        { [`key ${f}`]: 1 },
+      ]),
+    ];
+    for (const v of values) {
+      assert.equal(r.json(v), JSON.stringify(r.value(v)), JSON.stringify(v));
+      assert.equal(r.inJson(JSON.stringify(v)), r.value(v) !== v, JSON.stringify(v));
+    }
+    assert.equal(new Redactor([]).json({ a: 1 }), '{"a":1}');
+  });
+
   test('log lines pass through the redactor of the configuration in force', () => {
     const saved = { error: console.error, log: console.log };
     const lines = [];

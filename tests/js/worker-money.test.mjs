@@ -125,6 +125,26 @@ describe('keys and credits', { timeout: 30_000 }, () => {
     assert.equal((await w.json(`/generation?id=${id}`, { key: stranger.key })).status, 404);
   });
 
+  test('/generation after a burst: every record reaches SQLite, past the 64 the ledger keeps in memory', async () => {
+    // 150 requests settle within a few flushes of 100 ms: most records are read back from the
+    // generations table (written GENERATION_ROWS to a statement), not from the ledger.
+    const mgmt = await w.adminKey({ management: true, name: 'burst-records' });
+    await w.grant(mgmt.account_id, '5');
+    const app = await w.adminKey({ account_id: mgmt.account_id, name: 'app' });
+    const client = w.openai(app.key);
+    const served = await Promise.all(Array.from({ length: 150 }, (_, i) => client.chat.completions
+      .create({ model: MODEL, messages: user(`burst record ${i}`), max_tokens: 8, provider: ONLY }).withResponse()));
+    const ids = served.map(({ response }) => response.headers.get('x-generation-id'));
+    assert.equal(new Set(ids).size, 150);
+    await new Promise((r) => setTimeout(r, 500)); // past the flush
+    for (const [i, id] of ids.entries()) {
+      const g = await w.json(`/generation?id=${id}`, { key: app.key });
+      assert.equal(g.status, 200, `${id}: ${JSON.stringify(g.body)}`);
+      assert.equal(g.body.data.id, id);
+      assert.equal(g.body.data.total_cost, served[i].data.usage.cost);
+    }
+  });
+
   test('/generation: the session is the body\'s session_id, else the x-session-id header (the core reads both)', async () => {
     const ask = async (extra, headers) => {
       const { response } = await w.openai().chat.completions

@@ -277,7 +277,9 @@ sy_status_t sy_router_session(sy_router_t* router, const char* input, size_t siz
   Status status = [&]() -> Status {
     RouterState& state = *router->state;
     SY_ASSIGN_OR_RETURN(switchyard::PlannedRequest planned, Plan(state, input, size));
-    std::string plan_text = switchyard::RenderPlanText(*state.catalog, planned.plan);
+    std::string plan_text = planned.host.brief_plan
+                                ? switchyard::RenderPlanBrief(planned.plan)
+                                : switchyard::RenderPlanText(*state.catalog, planned.plan);
     SY_ASSIGN_OR_RETURN(std::unique_ptr<switchyard::Session> session,
                         switchyard::Session::Create(state.catalog, &state.health, &state.stickiness,
                                                     std::move(planned)));

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "switchyard/json/json.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/embeddings.h"
@@ -131,6 +132,7 @@ Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
   // The session's own fields are not the planner's.
   input.erase("limits");
   input.erase("record");
+  input.erase("plan");
   // POST /embeddings bodies are embeddings requests, planned among embeddings models.
   const RequestKind kind =
       host.client_format == ClientFormat::kEmbeddings ? RequestKind::kEmbeddings : RequestKind::kChat;
@@ -142,6 +144,30 @@ Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
   SY_ASSIGN_OR_RETURN(Plan plan, MakePlan(catalog, parsed.request, parsed.context, health, options));
   DefaultSessionHost(parsed, &host);
   return PlannedRequest{std::move(parsed), std::move(host), std::move(plan)};
+}
+
+std::string RenderPlanBrief(const Plan& plan) {
+  std::string out;
+  out.reserve(96 + plan.attempts.size() * 32);
+  out += "{\"attempts\":[";
+  for (size_t i = 0; i < plan.attempts.size(); ++i) {
+    const Attempt& a = plan.attempts[i];
+    if (i) out.push_back(',');
+    out += "{\"byok\":";
+    out += a.byok() ? "true" : "false";
+    out += ",\"endpoint\":";
+    AppendInt(out, a.endpoint);
+    out.push_back('}');
+  }
+  out += "],\"estimated_prompt_tokens\":";
+  AppendInt(out, plan.estimated_prompt_tokens);
+  out += ",\"max_tokens\":";
+  if (plan.max_tokens) AppendInt(out, *plan.max_tokens);
+  else out += "null";
+  out += ",\"stream\":";
+  out += plan.stream ? "true" : "false";
+  out.push_back('}');
+  return out;
 }
 
 // ---- host input ---------------------------------------------------------------------------------
@@ -167,6 +193,13 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
       return Status::InvalidArgument(
           "format must be \"openai\", \"anthropic\", \"responses\" or \"embeddings\"",
           "format");
+    }
+  }
+  if (const Json* v = Find(input, "plan"); v && !v->is_null()) {
+    if (v->is_string() && *v == "brief") {
+      host.brief_plan = true;
+    } else if (!(v->is_string() && *v == "full")) {
+      return Status::InvalidArgument("plan must be \"full\" or \"brief\"", "plan");
     }
   }
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {

@@ -150,10 +150,10 @@ export function makeAccountObject(runtime, DurableObjectBase) {
         this.sql.exec('INSERT INTO ledger_log (entry) VALUES (?)', log);
         this.logBytes += log.length;
       }
-      for (const [id, body] of this.pendingGenerations) {
-        this.sql.exec('INSERT OR REPLACE INTO generations (id, created_at, body) VALUES (?, ?, ?)', id, Date.now(), body);
+      if (this.pendingGenerations.size) {
+        insertGenerations(this.sql, this.pendingGenerations, now);
+        this.pendingGenerations.clear();
       }
-      this.pendingGenerations.clear();
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
         this.sql.exec('DELETE FROM generations WHERE created_at < ?', now - GENERATION_RETENTION_MS);
@@ -174,12 +174,13 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Runs one ledger command (router: the catalog for endpoint prices) → {status, body}. */
     // mutates: false (a read), "batch" (the request path) or "now" (committed before the reply).
-    async #apply(command, { mutates = false, router = null, accountId, create = false } = {}) {
+    // quiet: the caller needs only the status (a success's body is null: not parsed in JS).
+    async #apply(command, { mutates = false, router = null, accountId, create = false, quiet = false } = {}) {
       const ledger = await this.#ledger(accountId, create);
       if (!ledger) return NO_ACCOUNT;
       const r = router ? await runtime.router(this.env, 'ledger') : null;
       try {
-        const body = ledger.apply(command, r);
+        const body = quiet ? (ledger.applyText(command, r), null) : ledger.apply(command, r);
         if (mutates) this.#persist(ledger, mutates === 'now');
         return { status: 200, body };
       } catch (e) {
@@ -230,8 +231,13 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Charges the actual usage, records the generation, frees the hold. */
     async settle(id, command, on = null) {
+      return this.#settle(id, command, on, false);
+    }
+
+    // quiet: a success answers {status: 200, body: null} (settleMany's callers read the status).
+    async #settle(id, command, on, quiet) {
       const c = on?.lease ? withOp('lease_settle', command, { lease: on.lease, key_hash: on.key_hash }) : withOp('settle', command);
-      const r = await this.#apply(c, { mutates: 'batch', router: true });
+      const r = await this.#apply(c, { mutates: 'batch', router: true, quiet });
       if (r.status === 200) {
         try {
           if (this.ledger && !this.ledger.freed) this.pendingGenerations.set(id, this.ledger.applyText({ op: 'generation', id }));
@@ -244,7 +250,8 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /**
      * Settles several requests in one round trip: [[id, command], ...] → [{status, body}, ...],
-     * in order, each exactly as settle(id, command); one refused settlement affects no other.
+     * in order, each exactly as settle(id, command) but for a success's body (null: the worker
+     * reads only the status); one refused settlement affects no other.
      * A command refused for a detail of its record (400, 413) is settled again with a bare
      * record: the charge must not be lost over the record.
      */
@@ -258,10 +265,10 @@ export function makeAccountObject(runtime, DurableObjectBase) {
           out.push(await this.release(id));
           continue;
         }
-        let r = await this.settle(id, command, on);
+        let r = await this.#settle(id, command, on, true);
         if (r.status === 400 || r.status === 413) {
           const bare = bareSettle(command);
-          if (bare) r = await this.settle(id, bare, on);
+          if (bare) r = await this.#settle(id, bare, on, true);
         }
         out.push(r);
       }
@@ -450,6 +457,27 @@ const byokEntry = (r) => ({
 
 // Every key of an account that does not exist is unknown.
 const NO_ACCOUNT = Object.freeze({ status: 401, body: { error: { code: 401, message: 'Invalid or unknown API key' } } });
+
+// Generation records go to SQLite GENERATION_ROWS at a time, one statement each (a statement per
+// record cost more than the rest of the flush): three bound parameters a row, within the 100 a
+// Durable Object's SQLite statement may bind.
+const GENERATION_ROWS = 32;
+const generationInserts = new Map(); // rows → SQL text
+
+function insertGenerations(sql, records, now) {
+  const rows = [];
+  for (const [id, body] of records) rows.push(id, now, body);
+  for (let at = 0; at < rows.length; at += 3 * GENERATION_ROWS) {
+    const chunk = rows.slice(at, at + 3 * GENERATION_ROWS);
+    const n = chunk.length / 3;
+    let text = generationInserts.get(n);
+    if (!text) {
+      text = `INSERT OR REPLACE INTO generations (id, created_at, body) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`;
+      generationInserts.set(n, text);
+    }
+    sql.exec(text, ...chunk);
+  }
+}
 
 // take_log's result is {"log":[...]} (the core writes it compactly, keys in order): the array.
 function logArrayText(text) {

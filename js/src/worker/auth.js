@@ -18,6 +18,20 @@ const CACHE_MAX = 10_000;
 const EMPTY = new Map();
 const accountIds = new WeakMap(); // ACCOUNTS namespace → Map(accountId → DurableObjectId)
 
+/**
+ * The caller: `value` (the cached key's fields) and `stub`, the account object's stub, made on
+ * first use only (most requests on a credit lease never call the account object themselves, and
+ * a stub is a call into the runtime). A stub belongs to the request that made it, as `caller`
+ * does: each request gets its own.
+ */
+function withStub(value, env, made = null) {
+  let stub = made;
+  return {
+    ...value,
+    get stub() { return (stub ??= Authenticator.stub(env, value.accountId)); },
+  };
+}
+
 export class Authenticator {
   constructor(runtime) {
     this.runtime = runtime;
@@ -71,8 +85,8 @@ export class Authenticator {
     const cacheKey = `${use}:${keyHash}`;
     const now = Date.now();
     const hit = this.cache.get(cacheKey);
+    if (hit && hit.expires > now) return withStub(hit.value, env);
     const stub = Authenticator.stub(env, parsed.accountId);
-    if (hit && hit.expires > now) return { ...hit.value, stub };
 
     const config = this.runtime.settings(env);
     if (config.demoKey && token === config.demoKey) await this.#seedDemo(env, parsed.accountId, keyHash, token, config);
@@ -86,7 +100,7 @@ export class Authenticator {
     if (r.body.byok) value.byok = await openKeys(config.byokSecret, parsed.accountId, r.body.byok);
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value);
     this.cache.set(cacheKey, { expires: now + CACHE_TTL_MS, value });
-    return { ...value, stub };
+    return withStub(value, env, stub);
   }
 
   // The demo key (SWITCHYARD_DEMO_KEY) exists in its account with credits before its first use.

@@ -21,7 +21,7 @@
 // a failure after it arrives in-band. A client that disconnects aborts the attempt in flight
 // (the loop reports it "cancelled"); what was generated is settled.
 import { runSession } from '../loop.js';
-import { HttpError, errorBody, readJsonObjectText, toHttpError } from './http.js';
+import { HttpError, carriesCommonHeaders, commonHeaders, errorBody, readJsonObjectText, toHttpError } from './http.js';
 import { randomHex } from './keys.js';
 import { callerToken, mayCarryError, requestRedactor } from './redact.js';
 
@@ -78,6 +78,9 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const sessionHeader = request.headers.get('x-session-id');
   const host = {
     context: caller.context, now_ms: now, seed: randomSeed(), format,
+    // The session's result: only the plan's attempts (endpoint, byok) and token counts, what
+    // the reservation below reads (the trace, reasons and names are neither rendered nor parsed).
+    plan: 'brief',
     generation_id: genId, created: Math.floor(now / 1000),
     limits: {
       connect_ms: config.connectTimeoutMs, first_token_ms: config.firstTokenTimeoutMs,
@@ -105,6 +108,8 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
   const job = {
     env, ctx, config, services, router, session, format, genId, caller,
     redact: requestRedactor(config, callerToken(request), caller.byok),
+    // What index.js adds to every response, given at construction instead (no header sets).
+    common: commonHeaders(request, genId),
   };
 
   const reservation = {
@@ -186,7 +191,9 @@ function outBytes(job, bytes) {
 /** The Response of a final "respond" step; an error body is redacted (it may quote a provider). */
 function respondWith(job, final) {
   const text = final.status >= 400 ? job.redact.text(final.body) : final.body;
-  return new Response(text, { status: final.status, headers: final.headers ?? JSON_HEADERS });
+  return carriesCommonHeaders(new Response(text, {
+    status: final.status, headers: { ...(final.headers ?? JSON_HEADERS), ...job.common },
+  }));
 }
 
 /**
@@ -279,10 +286,10 @@ async function streamed(job) {
 
   const d = await decision;
   if (d !== 'stream') return d;
-  return new Response(out.readable, {
+  return carriesCommonHeaders(new Response(out.readable, {
     status: 200,
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
-  });
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...job.common },
+  }));
 }
 
 const EMPTY = new Uint8Array(0);
@@ -376,7 +383,7 @@ async function sendSettlements(stub, items) {
 function settle(job, command) {
   // `priced` is the usage and cost the core computed once for this generation — the very value
   // behind the client's usage.cost — so the ledger charges what the client was told.
-  return queueSettlement(job.caller, job.genId, JSON.stringify(job.redact.value(command)));
+  return queueSettlement(job.caller, job.genId, job.redact.json(command));
 }
 
 async function release(job) {
@@ -503,12 +510,15 @@ function minLease(want) {
  */
 function leaseDone(job, command) {
   const book = leaseBooks.get(job.caller.accountId);
-  const text = command ? JSON.stringify(job.redact.value(command)) : null;
+  const text = command ? job.redact.json(command) : null;
   if (book && !book.ledger.freed) {
     try {
-      book.ledger.apply(command
-        ? { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) }
-        : { op: 'book_done', id: job.genId, released: true });
+      // What the request was charged: the priced cost's `charged` (the book parses one amount,
+      // not the whole priced usage), else its priced usage, else (none) its whole hold.
+      const charged = command?.priced?.cost?.charged;
+      book.ledger.apply(!command ? { op: 'book_done', id: job.genId, released: true }
+        : typeof charged === 'string' ? { op: 'book_done', id: job.genId, charged }
+          : { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) });
     } catch (e) {
       console.error(`switchyard: lease book ${job.genId}: ${e.message}`);
     }

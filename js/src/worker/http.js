@@ -281,8 +281,27 @@ export async function readJsonObjectText(request, limit, timeoutMs) {
   return text;
 }
 
-/** Adds `headers` to a Response (returns a new one when the original's headers are immutable). */
-export function withHeaders(response, headers) {
+/** The headers every response of the worker carries: CORS and X-Generation-Id. */
+export function commonHeaders(request, genId) {
+  return { ...corsHeaders(request), 'x-generation-id': genId };
+}
+
+// Responses built with commonHeaders(request, genId) of their request: withHeaders(response,
+// that same set) has nothing to add (a header set costs a call into the runtime each).
+const carrying = new WeakSet();
+
+/** Marks `response` as built with its request's commonHeaders; returns it. */
+export function carriesCommonHeaders(response) {
+  carrying.add(response);
+  return response;
+}
+
+/**
+ * Adds `headers` to a Response (returns a new one when the original's headers are immutable).
+ * `common`: `headers` are the request's commonHeaders, which a marked response carries already.
+ */
+export function withHeaders(response, headers, common = false) {
+  if (common && carrying.has(response)) return response;
   try {
     for (const [k, v] of Object.entries(headers)) response.headers.set(k, v);
     return response;

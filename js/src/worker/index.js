@@ -18,7 +18,7 @@ import * as api from './api.js';
 import { Authenticator } from './auth.js';
 import { clientErrorBody, handleCompletion, newGenerationId } from './chat.js';
 import { HealthSync, makeHealthObject } from './health.js';
-import { HttpError, corsHeaders, json, preflight, toHttpError, withHeaders } from './http.js';
+import { HttpError, commonHeaders, json, preflight, toHttpError, withHeaders } from './http.js';
 import { callerToken, redactConsole, requestRedactor } from './redact.js';
 import { Runtime } from './runtime.js';
 
@@ -39,7 +39,7 @@ export function createWorker({ wasm, providers }) {
   const handler = {
     async fetch(request, env, ctx) {
       const genId = newGenerationId();
-      const headers = { ...corsHeaders(request), 'x-generation-id': genId };
+      const headers = commonHeaders(request, genId);
       let format = 'openai';
       try {
         if (request.method === 'OPTIONS') return withHeaders(preflight(request), { 'x-generation-id': genId });
@@ -47,7 +47,7 @@ export function createWorker({ wasm, providers }) {
         const path = url.pathname.replace(/\/+$/, '') || '/';
         if (path.endsWith('/messages')) format = 'anthropic';
         const response = await route(request, url, path, env, ctx, services, genId);
-        return withHeaders(response, headers);
+        return withHeaders(response, headers, true);
       } catch (e) {
         const err = toHttpError(e);
         // Errors may quote what they were given (a key, a provider's text): redacted, like logs.

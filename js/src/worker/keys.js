@@ -18,7 +18,12 @@ export function parseKey(key) {
 
 export const isAccountId = (id) => typeof id === 'string' && ACCOUNT_RE.test(id);
 
-const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hex = (bytes) => {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
+  return out;
+};
 
 export function randomHex(bytes) {
   return hex(crypto.getRandomValues(new Uint8Array(bytes)));

@@ -51,6 +51,7 @@ export class Redactor {
     // per secret with 50 secrets).
     this.re = this.forms.length ? new RegExp(this.forms.map(escapeRe).join('|'), 'g') : null;
     this.base = base && !base.empty ? base : null;
+    this.jsonRe = undefined; // inJson's pattern, built on first use
   }
 
   get empty() { return this.re === null && this.base === null; }
@@ -64,6 +65,30 @@ export class Redactor {
       if (this.re.test(out)) out = out.replace(this.re, REDACTED);
     }
     return this.base ? this.base.text(out) : out;
+  }
+
+  /**
+   * Whether JSON text (JSON.stringify of a value) may hold a secret in one of its strings or
+   * keys: false means value() would return that value unchanged. One regular-expression pass
+   * over the text instead of value()'s walk and copy. JSON.stringify escapes character by
+   * character, so a string holding a form of a secret shows that form JSON-escaped in the text:
+   * the pattern is every form and every form escaped once more.
+   */
+  inJson(text) {
+    if (this.jsonRe === undefined) {
+      const forms = new Set(this.forms);
+      for (const f of this.forms) forms.add(JSON.stringify(f).slice(1, -1));
+      this.jsonRe = forms.size ? new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRe).join('|')) : null;
+    }
+    if (this.jsonRe !== null && this.jsonRe.test(text)) return true;
+    return this.base ? this.base.inJson(text) : false;
+  }
+
+  /** JSON.stringify(value(v)), with no walk or copy when no secret can be in it (inJson). */
+  json(v) {
+    const text = JSON.stringify(v);
+    if (this.empty || typeof text !== 'string' || !this.inJson(text)) return text;
+    return JSON.stringify(this.value(v));
   }
 
   /**

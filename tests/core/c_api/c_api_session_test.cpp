@@ -503,3 +503,39 @@ TEST_CASE("/responses clients: a response object, Responses events, and the stat
     sy_session_free(s);
   }
 }
+
+TEST_CASE("\"plan\":\"brief\": the session's result is the reservation's fields of the whole plan") {
+  Router router;
+  for (const std::string request :
+       {std::string(R"({"model":"openai/gpt-4o-mini",)") + kMessages +
+            R"(,"provider":{"order":["openai","deepinfra"]}})",
+        std::string(R"({"model":"openai/gpt-4o-mini","max_tokens":77,"stream":true,)") +
+            kMessages + "}"}) {
+    Session full(router, request);
+    Session brief(router, request, R"(,"plan":"brief")");
+    INFO(full.plan.dump());
+    REQUIRE(full.plan["trace"].is_array());
+    Json attempts = Json::array();
+    for (const Json& a : full.plan["attempts"]) {
+      attempts.push_back(Json{{"byok", a["byok"]}, {"endpoint", a["endpoint"]}});
+    }
+    const Json expected{{"attempts", attempts},
+                        {"estimated_prompt_tokens", full.plan["estimated_prompt_tokens"]},
+                        {"max_tokens", full.plan["max_tokens"]},
+                        {"stream", full.plan["stream"]}};
+    // Byte for byte what the whole plan's Json would dump with the other fields left out.
+    CHECK(SessionResult(brief.s) == expected.dump());
+    // Only the result differs: the same attempt, the same request.
+    CHECK(brief.Next(kT0).dump() == full.Next(kT0).dump());
+  }
+  // "full" is the default, said out loud; anything else is refused, naming the field.
+  Session full(router, std::string(R"({"model":"openai/gpt-4o-mini",)") + kMessages + "}",
+               R"(,"plan":"full")");
+  CHECK(full.plan["trace"].is_array());
+  std::string input = std::string(R"({"request":{"model":"openai/gpt-4o-mini",)") + kMessages +
+                      R"(},"now_ms":1767225600000,"seed":7,"plan":"short"})";
+  sy_session_t* s = nullptr;
+  CHECK(sy_router_session(router.router, input.data(), input.size(), &s) == SY_INVALID_ARGUMENT);
+  CHECK(s == nullptr);
+  CHECK(AsJson(router.Result())["error"]["metadata"]["field"] == "plan");
+}

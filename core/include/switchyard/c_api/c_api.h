@@ -137,7 +137,9 @@ SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t*
  * input: sy_router_plan's input, plus "limits":{"connect_ms","first_token_ms","idle_ms",
  * "total_ms","max_response_bytes"} (phase deadlines handed to every attempt) and "record":
  * {"origin","http_referer","app_title","external_user","session_id"} (generation record
- * fields). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
+ * fields), and "plan":"brief" for a result of only what a host needs to reserve the request's
+ * worst case, {"attempts":[{"byok","endpoint"}],"estimated_prompt_tokens","max_tokens",
+ * "stream"} (the same values as the whole plan's; default "full": the whole plan). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
  * "connection"|"too_large"|"cancelled"|"unavailable","phase":"head"|"first_token"|"idle"|"total",
  * "message":"..","now_ms":N}. Steps and results: session.h. On a failed create *out is NULL and
  * the router's result buffer has the error body. stream_feed/stream_finish results are client

@@ -135,13 +135,16 @@ struct SessionHost {
   std::string user_salt;      // a salt for HashUser; default the context's account_id
   bool browser = false;       // upstream calls are made from a web page
   ClientFormat client_format = ClientFormat::kOpenAI;
+  // "plan":"brief": the session's result is RenderPlanBrief's, not the whole plan's (a host that
+  // only reserves from it neither renders nor parses the trace, reasons and names).
+  bool brief_plan = false;
   AttemptLimits limits;
   // Generation record fields the host knows (origin, http_referer, app_title, external_user,
   // session_id): strings, stored as given (at most 256 bytes each, cut at a character).
   std::vector<std::pair<std::string, std::string>> record;
 };
 // Reads SessionHost from the input object ({"generation_id","created","user_salt","hashed_user",
-// "browser","format","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
+// "browser","format","plan":"full"|"brief","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
 // "max_response_bytes"},"record":{..}}; all optional). Errors name the field.
 Result<SessionHost> ParseSessionHost(const Json& input);
 // Defaults that depend on the parsed input, so the same input gives the same bytes in every
@@ -158,6 +161,11 @@ Json ClientErrorBody(ClientFormat format, int http_status, std::string message, 
 // {"format","status","message","metadata"} → ClientErrorBody (sy_router_error's input); status
 // 400-599.
 Result<Json> ClientErrorBodyFromJson(const Json& input);
+
+// What a host needs of a plan to reserve its worst case, as JSON text: {"attempts":[{"byok",
+// "endpoint"}],"estimated_prompt_tokens","max_tokens","stream"}, each value as RenderPlanText
+// writes it (keys in the same order: the brief is the whole plan's text with fields left out).
+std::string RenderPlanBrief(const Plan& plan);
 
 // One request planned: the planner's input (a /messages body mapped to the chat request it
 // means), the host's fields (defaults applied) and the plan.
