@@ -195,13 +195,10 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
           "format");
     }
   }
-  if (const Json* v = Find(input, "plan"); v && !v->is_null()) {
-    if (v->is_string() && *v == "brief") {
-      host.brief_plan = true;
-    } else if (!(v->is_string() && *v == "full")) {
-      return Status::InvalidArgument("plan must be \"full\" or \"brief\"", "plan");
-    }
-  }
+  std::string_view plan = "full";
+  SY_RETURN_IF_ERROR(f.String("plan", &plan));
+  if (plan != "full" && plan != "brief") return f.Error("plan", "must be \"full\" or \"brief\"");
+  host.brief_plan = plan == "brief";
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {
     if (!l->is_object()) return FieldTypeError("limits", "an object", *l);
     AttemptLimits& limits = host.limits;
