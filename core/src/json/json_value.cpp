@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "switchyard/json/decimal.h"
 #include "switchyard/json/json_tape.h"
 #include "switchyard/json/json_text.h"
 
@@ -260,86 +261,77 @@ bool operator==(const Json& a, const Json& b) noexcept {
 
 // ---- parsing: the DOM is built from the lexer's tape (json_tape.h) ------------------------------------------
 
-class JsonBuilder {
- public:
-  JsonBuilder(JsonParseError* error, bool reject_duplicates)
-      : error_(error), reject_duplicates_(reject_duplicates) {}
+namespace {
 
-  bool Build(JsonView v, Json& out) {
-    switch (v.raw()[0]) {
-      case '{': {
-        out = Json(Json::value_t::object);
-        out.v_.o->reserve(v.size());
-        bool ok = true;
-        v.ForEachMember([&](JsonView k, JsonView value) {
-          std::string key = k.Unescape();
-          if (reject_duplicates_ && out.Lookup(key) != nullptr) {
-            if (error_) {
-              error_->kind = JsonParseError::Kind::kDuplicateKey;
-              error_->offset = static_cast<size_t>(k.raw().data() - v.raw().data());
-              error_->key = key;
-            }
-            return ok = false;
+// A number lexeme the strict lexer accepted: an integer that fits int64/uint64 keeps its kind,
+// the rest is a (finite) double.
+Json NumberValue(std::string_view s) {
+  bool negative = s[0] == '-';
+  if (s.find_first_of(".eE") == std::string_view::npos) {
+    uint64_t magnitude = 0;
+    bool fits = true;
+    for (size_t i = negative ? 1 : 0; i < s.size() && fits; ++i) {
+      uint64_t digit = static_cast<uint64_t>(s[i] - '0');
+      fits = magnitude <= (UINT64_MAX - digit) / 10;
+      magnitude = magnitude * 10 + digit;
+    }
+    if (fits && !negative) return Json(magnitude);
+    if (fits && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
+      return Json(static_cast<int64_t>(0 - magnitude));
+    }
+  }
+  return Json(std::strtod(std::string(s).c_str(), nullptr));
+}
+
+}  // namespace
+
+bool Json::Build(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys) {
+  bool ok = true;
+  switch (v.raw()[0]) {
+    case '{':
+      out = Json(value_t::object);
+      out.v_.o->reserve(v.size());
+      v.ForEachMember([&](JsonView k, JsonView value) {
+        std::string key = k.Unescape();
+        if (reject_duplicate_keys && out.Lookup(key) != nullptr) {
+          if (error) {
+            error->kind = JsonParseError::Kind::kDuplicateKey;
+            error->offset = static_cast<size_t>(k.raw().data() - v.raw().data());
+            error->key = key;
           }
-          Json member;
-          if (!Build(value, member)) {
-            if (error_) PrependPathKey(error_->path, key);
-            return ok = false;
-          }
-          out.SetMoved(std::move(key), std::move(member));  // a repeated key keeps the last value
-          return true;
-        });
-        return ok;
-      }
-      case '[': {
-        out = Json(Json::value_t::array);
-        Json::array_t& a = *out.v_.a;
-        a.reserve(v.size());
-        bool ok = true;
-        v.ForEachElement([&](JsonView element) {
-          a.emplace_back();
-          if (Build(element, a.back())) return true;
-          if (error_) PrependPathIndex(error_->path, a.size() - 1);
           return ok = false;
-        });
-        return ok;
-      }
-      case '"': out = Json(v.Unescape()); return true;
-      case 't': out = Json(true); return true;
-      case 'f': out = Json(false); return true;
-      case 'n': out = Json(); return true;
-      default: out = Number(v.raw()); return true;
-    }
+        }
+        Json member;
+        if (!Build(value, member, error, reject_duplicate_keys)) {
+          if (error) PrependPathKey(error->path, key);
+          return ok = false;
+        }
+        out.SetMoved(std::move(key), std::move(member));  // a repeated key keeps the last value
+        return true;
+      });
+      return ok;
+    case '[':
+      out = Json(value_t::array);
+      out.v_.a->reserve(v.size());
+      v.ForEachElement([&](JsonView element) {
+        array_t& a = *out.v_.a;
+        a.emplace_back();
+        if (Build(element, a.back(), error, reject_duplicate_keys)) return true;
+        if (error) PrependPathIndex(error->path, a.size() - 1);
+        return ok = false;
+      });
+      return ok;
+    case '"': out = Json(v.Unescape()); return true;
+    case 't': out = Json(true); return true;
+    case 'f': out = Json(false); return true;
+    case 'n': out = Json(); return true;
+    default: out = NumberValue(v.raw()); return true;
   }
-
- private:
-  // A lexeme the strict lexer accepted: an integer that fits int64/uint64 keeps its kind, the
-  // rest is a (finite) double.
-  static Json Number(std::string_view s) {
-    bool negative = s[0] == '-';
-    if (s.find_first_of(".eE") == std::string_view::npos) {
-      uint64_t magnitude = 0;
-      bool fits = true;
-      for (size_t i = negative ? 1 : 0; i < s.size(); ++i) {
-        uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-        if (magnitude > (UINT64_MAX - digit) / 10) { fits = false; break; }
-        magnitude = magnitude * 10 + digit;
-      }
-      if (fits && !negative) return Json(magnitude);
-      if (fits && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
-        return Json(static_cast<int64_t>(0 - magnitude));
-      }
-    }
-    return Json(std::strtod(std::string(s).c_str(), nullptr));
-  }
-
-  JsonParseError* error_;
-  bool reject_duplicates_;
-};
+}
 
 bool Json::FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
                     bool reject_duplicate_keys) {
-  return JsonBuilder(error, reject_duplicate_keys).Build(tape.root(), *out);
+  return Build(tape.root(), *out, error, reject_duplicate_keys);
 }
 
 Json Json::parse(std::string_view text) {

@@ -40,6 +40,7 @@
 namespace switchyard {
 
 class JsonTape;
+class JsonView;
 struct JsonParseError;
 
 class Json {
@@ -175,23 +176,17 @@ class Json {
   // Sets `key` (objects; null becomes an object). Faster than operator[] for a known-new key
   // appended in sorted order.
   Json& Set(std::string_view key, Json value);
-  // The member's value when present and of the default's kind of type, else the default.
+  // The member's value when present and of the default's kind of type (a string for a string
+  // default, a number for a number), else the default.
   template <typename T>
   auto value(std::string_view key, const T& default_value) const {
-    using R = std::conditional_t<std::is_convertible_v<T, std::string_view> &&
-                                     !std::is_same_v<T, std::nullptr_t>,
-                                 std::string, T>;
+    using R = std::conditional_t<std::is_convertible_v<T, std::string_view>, std::string, T>;
     const Json* v = Lookup(key);
-    if (!v) return R(default_value);
-    if constexpr (std::is_same_v<R, Json>) {
-      return *v;
-    } else if constexpr (std::is_same_v<R, std::string>) {
-      return v->is_string() ? v->StringRef() : R(default_value);
-    } else if constexpr (std::is_same_v<R, bool>) {
-      return v->is_boolean() ? v->v_.b : default_value;
-    } else {
-      return v->is_number() ? v->get<R>() : default_value;
-    }
+    if constexpr (std::is_same_v<R, Json>) return v ? *v : default_value;
+    else if (!v || (std::is_same_v<R, std::string> ? !v->is_string()
+                    : std::is_same_v<R, bool>      ? !v->is_boolean()
+                                                   : !v->is_number())) return R(default_value);
+    else return v->get<R>();
   }
   void update(const Json& other);  // objects: copies other's members over this one's
 
@@ -221,7 +216,6 @@ class Json {
     J& operator*() const { return m_ ? m_->second : *a_; }
     J* operator->() const { return &**this; }
     Iter& operator++() { if (m_) ++m_; else ++a_; return *this; }
-    Iter operator++(int) { Iter t = *this; ++*this; return t; }
     bool operator==(const Iter& o) const { return a_ == o.a_ && m_ == o.m_; }
     bool operator!=(const Iter& o) const { return !(*this == o); }
     // The member's key (objects); "" for array elements.
@@ -280,12 +274,13 @@ class Json {
   static Json Take(const Json& element) noexcept;
   Json& SetMoved(std::string&& key, Json&& value);
   iterator Range(size_t i) noexcept;  // iterator at element `i` (arrays, objects)
+  // The value a tape recorded (FromTape); false with *error filled in when refused.
+  static bool Build(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys);
   static const_iterator ConstIter(iterator it) noexcept { return const_iterator(it.a_, it.m_); }
   double AsDouble() const noexcept;
   const std::string& StringRef() const noexcept;
   static const std::string& EmptyString() noexcept;
   static const Json& Null() noexcept;
-  friend class JsonBuilder;  // json_value.cpp
 
   // Mutable only so that an initializer list's elements (const temporaries made for the list)
   // can be moved from instead of deep-copied: see Json::Take in json_value.cpp. No const member
