@@ -251,7 +251,6 @@ class Json {
 
   // The member's value or nullptr (not an object, or no such key).
   const Json* Lookup(std::string_view key) const noexcept;
-  Json* Lookup(std::string_view key) noexcept;
 
  private:
   using array_t = std::vector<Json>;
