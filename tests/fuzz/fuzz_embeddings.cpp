@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     spec.client_format = ClientFormat::kEmbeddings;
     AttemptResult r = TranslateResponse(spec, status, {}, body, 1700000000000);
     Json cost = Json{{"cost", 0.5}};
-    Json out = Json::parse(RenderEmbeddingsBody(r, &cost), nullptr, false);
+    Json out = Json::parse(RenderEmbeddingsBody(r, &cost));
     if (out.is_discarded() || !out.is_object()) std::abort();
     if ((r.outcome == Outcome::kDone) != r.error.ok()) std::abort();
     if (r.usage.prompt_tokens < 0 || r.usage.completion_tokens != 0) std::abort();

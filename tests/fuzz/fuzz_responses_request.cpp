@@ -31,7 +31,7 @@ void BuildAll(const Json& request, bool stream) {
     spec.client_format = ClientFormat::kResponses;
     Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
     if (!up.ok()) continue;
-    if (Json::parse(up->body, nullptr, false).is_discarded()) std::abort();
+    if (Json::parse(up->body).is_discarded()) std::abort();
     if (up->body.find(kResponsesEchoKey) != std::string::npos) std::abort();
   }
 }
@@ -53,6 +53,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const Json* echo = chat.ok() ? Find(*chat, kResponsesEchoKey) : nullptr;
   Json response = ChatCompletionToResponses(*parsed, echo ? *echo : Json());
-  if (Json::parse(Dump(response), nullptr, false).is_discarded()) std::abort();
+  if (Json::parse(Dump(response)).is_discarded()) std::abort();
   return 0;
 }

@@ -1,4 +1,5 @@
-// json/decimal.cpp: exact decimal expansion of a double with a small base-10^9 big integer.
+// json/decimal.cpp: shortest and exact decimal digits of a double: a fast path for short
+// decimals, else the exact expansion with a small base-10^9 big integer.
 #include "switchyard/json/decimal.h"
 
 #include <cmath>
@@ -6,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "switchyard/json/json_text.h"
 
 namespace switchyard {
 namespace {
@@ -84,9 +87,34 @@ std::string RoundDigits(const std::string& digits, size_t keep, int* exponent) {
   return out;
 }
 
+// Shortest round-trip digits of |d| (> 0, finite) when they are at most 15: the smallest number
+// of decimals `places` (0..15) such that N = |d| x 10^places is an integer N < 10^15 with
+// N / 10^places == |d|. Both operands are exact doubles and IEEE division rounds once, so the
+// comparison is exactly "strtod of N x 10^-places gives back d"; with 15 digits or fewer two
+// decimals never share a double, so this is the one the exact digits give, without big
+// integers. Prices, costs and latencies all take this path. false: use the exact digits.
+bool ShortestDigitsFast(double a, std::string* digits, int* exponent) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (!(a >= 1e-15 && a < 1e15)) return false;
+  for (int places = 0; places <= 15; ++places) {
+    const double scaled = a * kPow10[places];
+    if (scaled >= 1e15) return false;
+    const double n = std::nearbyint(scaled);
+    if (n == 0 || n / kPow10[places] != a) continue;
+    digits->clear();
+    AppendUnsigned(*digits, static_cast<uint64_t>(n));
+    *exponent = static_cast<int>(digits->size()) - 1 - places;
+    while (digits->size() > 1 && digits->back() == '0') digits->pop_back();
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void ShortestDigits(double d, std::string* digits, int* exponent) {
+  if (ShortestDigitsFast(std::fabs(d), digits, exponent)) return;
   std::string exact;
   int e10 = 0;
   ExactDigits(d, &exact, &e10);
@@ -106,57 +134,70 @@ void ShortestDigits(double d, std::string* digits, int* exponent) {
   *exponent = e;
 }
 
-std::string PlainDecimal(std::string_view number, int places) {
-  std::string_view s = number;
-  bool negative = false;
-  if (!s.empty() && s[0] == '-') negative = true, s.remove_prefix(1);
-  std::string digits;
-  int point = 0;  // digits before the decimal point
-  bool seen_point = false;
-  size_t i = 0;
-  for (; i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); ++i) {
-    if (s[i] == '.') {
-      if (seen_point) return std::string(number);
-      seen_point = true;
-      continue;
-    }
-    digits += s[i];
-    if (!seen_point) ++point;
-  }
-  if (digits.empty()) return std::string(number);
-  if (i < s.size()) {
-    if (s[i] != 'e' && s[i] != 'E') return std::string(number);
-    const std::string exp(s.substr(i + 1));
-    char* end = nullptr;
-    const long e = std::strtol(exp.c_str(), &end, 10);
-    if (exp.empty() || *end != '\0' || e > 400 || e < -400) return std::string(number);
-    point += static_cast<int>(e);
-  }
-  // Leading zeros off; then digits = integer part . fraction, with `point` digits before it.
-  size_t lead = digits.find_first_not_of('0');
-  if (lead == std::string::npos) return negative ? "-0" : "0";
-  digits.erase(0, lead);
-  point -= static_cast<int>(lead);
-  // Keep the digits down to `places` decimals: `point + places` significant digits.
-  const int keep = point + places;
-  if (keep < 0) return negative ? "-0" : "0";
-  int carry_point = point;
-  std::string kept = RoundDigits(digits, static_cast<size_t>(keep), &carry_point);
-  point = carry_point;
-  if (kept.empty()) return negative ? "-0" : "0";
-  std::string out = negative ? "-" : "";
+namespace {
+
+// `digits` with the decimal point after the first `point` of them, padded with zeros.
+void AppendPlain(std::string& out, const std::string& digits, int point) {
+  const int k = static_cast<int>(digits.size());
   if (point <= 0) {
     out += "0.";
     out.append(static_cast<size_t>(-point), '0');
-    out += kept;
-  } else if (static_cast<size_t>(point) >= kept.size()) {
-    out += kept;
-    out.append(static_cast<size_t>(point) - kept.size(), '0');
+    out += digits;
+  } else if (point >= k) {
+    out += digits;
+    out.append(static_cast<size_t>(point - k), '0');
   } else {
-    out += kept.substr(0, static_cast<size_t>(point));
+    out.append(digits, 0, static_cast<size_t>(point));
     out += '.';
-    out += kept.substr(static_cast<size_t>(point));
+    out.append(digits, static_cast<size_t>(point), std::string::npos);
   }
+}
+
+// AppendDouble's text; with `places` >= 0, PlainDecimal's.
+void AppendDecimal(std::string& out, double d, int places) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  if (d == 0) {
+    out += std::signbit(d) ? "-0.0" : "0.0";
+    return;
+  }
+  if (d < 0) out += '-';
+  std::string digits;
+  int exponent = 0;
+  ShortestDigits(d, &digits, &exponent);
+  int n = exponent + 1;  // position of the decimal point relative to the digits
+  if (-4 < n && n <= 15) {
+    AppendPlain(out, digits, n);
+    if (n >= static_cast<int>(digits.size())) out += ".0";
+  } else if (places >= 0) {
+    // Keep the digits down to `places` decimals: `n + places` significant digits.
+    if (n + places >= 0) digits = RoundDigits(digits, static_cast<size_t>(n + places), &n);
+    if (n + places < 0 || digits.empty()) out += '0';
+    else AppendPlain(out, digits, n);
+  } else {
+    out += digits[0];
+    if (digits.size() > 1) {
+      out += '.';
+      out.append(digits, 1, std::string::npos);
+    }
+    int x = n - 1;
+    out += 'e';
+    out += x < 0 ? '-' : '+';
+    x = x < 0 ? -x : x;
+    if (x < 10) out += '0';
+    AppendUnsigned(out, static_cast<uint64_t>(x));
+  }
+}
+
+}  // namespace
+
+void AppendDouble(std::string& out, double d) { AppendDecimal(out, d, -1); }
+
+std::string PlainDecimal(double d, int places) {
+  std::string out;
+  AppendDecimal(out, d, places);
   return out;
 }
 

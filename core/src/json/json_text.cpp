@@ -1,9 +1,6 @@
 // json_text.cpp: UTF-8, escapes and scalar writers (json_text.h).
 #include "switchyard/json/json_text.h"
 
-#include <cmath>
-
-#include "switchyard/json/decimal.h"
 
 namespace switchyard {
 
@@ -49,6 +46,15 @@ void CopyUtf8(std::string& out, std::string_view text, std::string_view replacem
   out.append(text.data() + start, text.size() - start);
 }
 
+// Appends code point `cp` (<= U+10FFFF, not a surrogate) in UTF-8.
+void AppendCodePoint(std::string& out, uint32_t cp) {
+  if (cp < 0x80) return out.push_back(static_cast<char>(cp));
+  static constexpr unsigned char kLead[] = {0, 0, 0xC0, 0xE0, 0xF0};
+  int n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;  // bytes
+  out += static_cast<char>(kLead[n] | cp >> (6 * (n - 1)));
+  for (int k = n - 2; k >= 0; --k) out += static_cast<char>(0x80 | (cp >> (6 * k) & 0x3F));
+}
+
 constexpr char kHex[] = "0123456789abcdef";
 
 }  // namespace
@@ -61,14 +67,6 @@ bool ValidUtf8(std::string_view text, std::string* fixed) {
 }
 
 void AppendRawUtf8(std::string& out, std::string_view raw) { CopyUtf8(out, raw, "\\ufffd"); }
-
-void AppendCodePoint(std::string& out, uint32_t cp) {
-  if (cp < 0x80) return out.push_back(static_cast<char>(cp));
-  static constexpr unsigned char kLead[] = {0, 0, 0xC0, 0xE0, 0xF0};
-  int n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;  // bytes
-  out += static_cast<char>(kLead[n] | cp >> (6 * (n - 1)));
-  for (int k = n - 2; k >= 0; --k) out += static_cast<char>(0x80 | (cp >> (6 * k) & 0x3F));
-}
 
 int32_t Hex4(const char* p) {
   int32_t v = 0;
@@ -84,7 +82,9 @@ int32_t Hex4(const char* p) {
   return v;
 }
 
-void AppendUnescaped(std::string& out, std::string_view raw) {
+std::string Unescape(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
   const char* p = raw.data();
   const char* end = p + raw.size();
   while (p < end) {
@@ -117,12 +117,6 @@ void AppendUnescaped(std::string& out, std::string_view raw) {
       default: out += e; break;  // \" \\ \/
     }
   }
-}
-
-std::string Unescape(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  AppendUnescaped(out, raw);
   return out;
 }
 
@@ -201,79 +195,6 @@ void AppendUnsigned(std::string& out, uint64_t u) {
 void AppendInt(std::string& out, int64_t value) {
   if (value < 0) out += '-';
   AppendUnsigned(out, value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value));
-}
-
-namespace {
-
-// Shortest round-trip digits of |d| (> 0, finite) when they are at most 15: the smallest number
-// of decimals `places` (0..15) such that N = |d| x 10^places is an integer N < 10^15 with
-// N / 10^places == |d|. Both operands are exact doubles and IEEE division rounds once, so the
-// comparison is exactly "strtod of N x 10^-places gives back d"; with 15 digits or fewer two
-// decimals never share a double, so this is the one ShortestDigits finds, without its big
-// integers. Prices, costs and latencies all take this path. false: use ShortestDigits.
-bool ShortestDigitsFast(double a, std::string* digits, int* exponent) {
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  if (!(a >= 1e-15 && a < 1e15)) return false;
-  for (int places = 0; places <= 15; ++places) {
-    const double scaled = a * kPow10[places];
-    if (scaled >= 1e15) return false;
-    const double n = std::nearbyint(scaled);
-    if (n == 0 || n / kPow10[places] != a) continue;
-    digits->clear();
-    AppendUnsigned(*digits, static_cast<uint64_t>(n));
-    *exponent = static_cast<int>(digits->size()) - 1 - places;
-    while (digits->size() > 1 && digits->back() == '0') digits->pop_back();
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-void AppendDouble(std::string& out, double d) {
-  if (!std::isfinite(d)) {
-    out += "null";
-    return;
-  }
-  if (d == 0) {
-    out += std::signbit(d) ? "-0.0" : "0.0";
-    return;
-  }
-  const bool negative = d < 0;
-  std::string digits;
-  int exponent = 0;
-  if (!ShortestDigitsFast(negative ? -d : d, &digits, &exponent)) {
-    ShortestDigits(d, &digits, &exponent);  // exact arithmetic (decimal.h), no printf
-  }
-  int k = static_cast<int>(digits.size());
-  int n = exponent + 1;  // position of the decimal point relative to the digits
-  if (negative) out += '-';
-  if (k <= n && n <= 15) {
-    out += digits;
-    out.append(static_cast<size_t>(n - k), '0');
-    out += ".0";
-  } else if (0 < n && n <= 15) {
-    out.append(digits, 0, static_cast<size_t>(n));
-    out += '.';
-    out.append(digits, static_cast<size_t>(n), std::string::npos);
-  } else if (-4 < n && n <= 0) {
-    out += "0.";
-    out.append(static_cast<size_t>(-n), '0');
-    out += digits;
-  } else {
-    out += digits[0];
-    if (k > 1) {
-      out += '.';
-      out.append(digits, 1, std::string::npos);
-    }
-    int x = n - 1;
-    out += 'e';
-    out += x < 0 ? '-' : '+';
-    x = x < 0 ? -x : x;
-    if (x < 10) out += '0';
-    AppendUnsigned(out, static_cast<uint64_t>(x));
-  }
 }
 
 }  // namespace switchyard

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "switchyard/json/decimal.h"
 #include "switchyard/json/json_tape.h"
 #include "switchyard/json/json_text.h"
 
@@ -17,20 +18,15 @@ Json::Json(value_t type) : type_(type) {
     case value_t::string: v_.s = new std::string(); break;
     case value_t::array: v_.a = new array_t(); break;
     case value_t::object: v_.o = new object_t(); break;
-    case value_t::binary: type_ = value_t::null; break;  // not supported: null
     default: break;
   }
 }
 
 Json::Json(StringTag, std::string_view s) : type_(value_t::string) { v_.s = new std::string(s); }
 Json::Json(StringTag, std::string&& s) : type_(value_t::string) { v_.s = new std::string(std::move(s)); }
-Json::Json(array_t a) : type_(value_t::array) { v_.a = new array_t(std::move(a)); }
 
 namespace {
-bool IsPair(const Json& j) {
-  const Json::array_t* a = j.array_ptr();
-  return a && a->size() == 2 && (*a)[0].is_string();
-}
+bool IsPair(const Json& j) { return j.is_array() && j.size() == 2 && j[0].is_string(); }
 }  // namespace
 
 // The elements of an initializer list are temporaries made for the list (copies of what the
@@ -45,19 +41,16 @@ Json Json::Take(const Json& element) noexcept {
   return j;
 }
 
+// (Not written as object(list) / array(list): passing the list on costs every caller a copy of
+// it in the wasm builds, ~15 KB gzipped in all.)
 Json::Json(std::initializer_list<Json> list) : Json() {
-  bool object = list.size() > 0 && std::all_of(list.begin(), list.end(), IsPair);
-  if (object) {
-    *this = Json(value_t::object);
-    v_.o->reserve(list.size());
-    for (const Json& pair : list) {
-      array_t& kv = *pair.v_.a;  // the pair's own array: a temporary of the list too
-      SetMoved(std::move(*kv[0].v_.s), std::move(kv[1]));
-    }
-  } else {
-    *this = Json(value_t::array);
-    v_.a->reserve(list.size());
-    for (const Json& item : list) v_.a->push_back(Take(item));
+  bool pairs = list.size() > 0 && std::all_of(list.begin(), list.end(), IsPair);
+  *this = Json(pairs ? value_t::object : value_t::array);
+  if (pairs) v_.o->reserve(list.size());
+  else v_.a->reserve(list.size());
+  for (const Json& item : list) {
+    if (pairs) SetMoved(std::move(*(*item.v_.a)[0].v_.s), std::move((*item.v_.a)[1]));
+    else v_.a->push_back(Take(item));
   }
 }
 
@@ -70,7 +63,8 @@ Json Json::array(std::initializer_list<Json> items) {
 
 Json Json::object(std::initializer_list<Json> members) {
   Json j(value_t::object);
-  for (const Json& pair : members) {
+  j.v_.o->reserve(members.size());
+  for (const Json& pair : members) {  // the pair's own array is a temporary of the list too
     if (IsPair(pair)) j.SetMoved(std::move(*(*pair.v_.a)[0].v_.s), std::move((*pair.v_.a)[1]));
   }
   return j;
@@ -133,19 +127,6 @@ double Json::AsDouble() const noexcept {
   }
 }
 
-const char* Json::type_name() const noexcept {
-  switch (type_) {
-    case value_t::null: return "null";
-    case value_t::object: return "object";
-    case value_t::array: return "array";
-    case value_t::string: return "string";
-    case value_t::boolean: return "boolean";
-    case value_t::discarded: return "discarded";
-    case value_t::binary: return "binary";
-    default: return "number";
-  }
-}
-
 // ---- containers ------------------------------------------------------------------------------------
 
 size_t Json::size() const noexcept {
@@ -157,32 +138,11 @@ size_t Json::size() const noexcept {
   }
 }
 
-bool Json::empty() const noexcept {
-  switch (type_) {
-    case value_t::null: return true;
-    case value_t::array: return v_.a->empty();
-    case value_t::object: return v_.o->empty();
-    default: return false;
-  }
-}
-
-void Json::clear() noexcept {
-  switch (type_) {
-    case value_t::string: v_.s->clear(); break;
-    case value_t::array: v_.a->clear(); break;
-    case value_t::object: v_.o->clear(); break;
-    case value_t::boolean: v_.b = false; break;
-    case value_t::number_integer: v_.i = 0; break;
-    case value_t::number_unsigned: v_.u = 0; break;
-    case value_t::number_float: v_.d = 0; break;
-    default: break;
-  }
-}
+bool Json::empty() const noexcept { return is_array() || is_object() ? size() == 0 : is_null(); }
 
 void Json::reserve(size_t n) {
   if (type_ == value_t::null) *this = Json(value_t::array);
   if (type_ == value_t::array) v_.a->reserve(n);
-  else if (type_ == value_t::object) v_.o->reserve(n);
 }
 
 namespace {
@@ -190,7 +150,7 @@ namespace {
 template <typename Members>
 auto LowerBound(Members& members, std::string_view key) {
   return std::lower_bound(members.begin(), members.end(), key,
-                          [](const Json::member_t& m, std::string_view k) { return std::string_view(m.first) < k; });
+                          [](const auto& m, std::string_view k) { return std::string_view(m.first) < k; });
 }
 }  // namespace
 
@@ -198,10 +158,6 @@ const Json* Json::Lookup(std::string_view key) const noexcept {
   if (type_ != value_t::object) return nullptr;
   auto it = LowerBound(*v_.o, key);
   return it != v_.o->end() && it->first == key ? &it->second : nullptr;
-}
-
-Json* Json::Lookup(std::string_view key) noexcept {
-  return const_cast<Json*>(static_cast<const Json&>(*this).Lookup(key));
 }
 
 Json& Json::Set(std::string_view key, Json value) { return SetMoved(std::string(key), std::move(value)); }
@@ -223,10 +179,8 @@ Json& Json::SetMoved(std::string&& key, Json&& value) {
 }
 
 Json& Json::operator[](std::string_view key) {
-  if (type_ == value_t::object) {
-    if (Json* found = Lookup(key)) return *found;
-  }
-  return Set(key, Json());
+  const Json* found = std::as_const(*this).Lookup(key);
+  return found ? const_cast<Json&>(*found) : Set(key, Json());
 }
 
 const Json& Json::operator[](std::string_view key) const {
@@ -246,10 +200,8 @@ const Json& Json::operator[](size_t index) const {
 }
 
 size_t Json::erase(std::string_view key) {
-  if (type_ != value_t::object) return 0;
-  auto it = LowerBound(*v_.o, key);
-  if (it == v_.o->end() || it->first != key) return 0;
-  v_.o->erase(it);
+  if (!Lookup(key)) return 0;
+  v_.o->erase(LowerBound(*v_.o, key));
   return 1;
 }
 
@@ -263,8 +215,6 @@ void Json::push_back(Json value) {
   v_.a->push_back(std::move(value));
 }
 
-void Json::push_back(member_t member) { Set(member.first, std::move(member.second)); }
-
 void Json::push_back(std::initializer_list<Json> list) {
   if (type_ == value_t::object && list.size() == 2 && list.begin()->is_string()) {
     SetMoved(std::move(*list.begin()->v_.s), Take(*(list.begin() + 1)));
@@ -273,47 +223,18 @@ void Json::push_back(std::initializer_list<Json> list) {
   push_back(Json(list));
 }
 
-// Null and scalars are their own front and back; an empty container gives null.
-const Json& Json::front() const {
-  if (type_ == value_t::array && !v_.a->empty()) return v_.a->front();
-  if (type_ == value_t::object && !v_.o->empty()) return v_.o->front().second;
-  return type_ == value_t::array || type_ == value_t::object ? Null() : *this;
-}
-const Json& Json::back() const {
-  if (type_ == value_t::array && !v_.a->empty()) return v_.a->back();
-  if (type_ == value_t::object && !v_.o->empty()) return v_.o->back().second;
-  return type_ == value_t::array || type_ == value_t::object ? Null() : *this;
-}
-// Non-const: an empty container gives itself, never the shared null.
-Json& Json::front() {
-  return is_structured() && empty() ? *this : const_cast<Json&>(std::as_const(*this).front());
-}
-Json& Json::back() {
-  return is_structured() && empty() ? *this : const_cast<Json&>(std::as_const(*this).back());
-}
-
 // ---- iteration -----------------------------------------------------------------------------------------
 
-Json::iterator Json::begin() noexcept {
-  if (type_ == value_t::array) return iterator(v_.a->data(), nullptr);
-  if (type_ == value_t::object) return iterator(nullptr, v_.o->data());
+Json::iterator Json::Range(size_t i) noexcept {
+  if (type_ == value_t::array) return iterator(v_.a->data() + i, nullptr);
+  if (type_ == value_t::object) return iterator(nullptr, v_.o->data() + i);
   return iterator();
 }
-Json::iterator Json::end() noexcept {
-  if (type_ == value_t::array) return iterator(v_.a->data() + v_.a->size(), nullptr);
-  if (type_ == value_t::object) return iterator(nullptr, v_.o->data() + v_.o->size());
-  return iterator();
-}
-Json::const_iterator Json::begin() const noexcept { return const_cast<Json*>(this)->begin(); }
-Json::const_iterator Json::end() const noexcept { return const_cast<Json*>(this)->end(); }
 
 Json::iterator Json::find(std::string_view key) {
-  if (type_ != value_t::object) return end();
-  auto it = LowerBound(*v_.o, key);
-  if (it == v_.o->end() || it->first != key) return end();
-  return iterator(nullptr, v_.o->data() + (it - v_.o->begin()));
+  const Json* found = Lookup(key);
+  return found ? Range(static_cast<size_t>(LowerBound(*v_.o, key) - v_.o->begin())) : end();
 }
-Json::const_iterator Json::find(std::string_view key) const { return const_cast<Json*>(this)->find(key); }
 
 // ---- equality ----------------------------------------------------------------------------------------
 
@@ -344,152 +265,123 @@ bool operator==(const Json& a, const Json& b) noexcept {
 
 // ---- parsing: the DOM is built from the lexer's tape (json_tape.h) ------------------------------------------
 
-class JsonBuilder {
- public:
-  JsonBuilder(JsonParseError* error, bool reject_duplicates)
-      : error_(error), reject_duplicates_(reject_duplicates) {}
+namespace {
 
-  bool Build(JsonView v, Json& out) {
-    switch (v.raw()[0]) {
-      case '{': {
-        out = Json(Json::value_t::object);
-        out.v_.o->reserve(v.size());
-        bool ok = true;
-        v.ForEachMember([&](JsonView k, JsonView value) {
-          std::string key = k.Unescape();
-          if (reject_duplicates_ && out.Lookup(key) != nullptr) {
-            if (error_) {
-              error_->kind = JsonParseError::Kind::kDuplicateKey;
-              error_->offset = static_cast<size_t>(k.raw().data() - v.raw().data());
-              error_->key = key;
-            }
-            return ok = false;
+// A number lexeme the strict lexer accepted: an integer that fits int64/uint64 keeps its kind,
+// the rest is a (finite) double.
+Json NumberValue(std::string_view s) {
+  bool negative = s[0] == '-';
+  if (s.find_first_of(".eE") == std::string_view::npos) {
+    uint64_t magnitude = 0;
+    bool fits = true;
+    for (size_t i = negative ? 1 : 0; i < s.size() && fits; ++i) {
+      uint64_t digit = static_cast<uint64_t>(s[i] - '0');
+      fits = magnitude <= (UINT64_MAX - digit) / 10;
+      magnitude = magnitude * 10 + digit;
+    }
+    if (fits && !negative) return Json(magnitude);
+    if (fits && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
+      return Json(static_cast<int64_t>(0 - magnitude));
+    }
+  }
+  return Json(std::strtod(std::string(s).c_str(), nullptr));
+}
+
+}  // namespace
+
+bool Json::Build(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys) {
+  bool ok = true;
+  switch (v.raw()[0]) {
+    case '{':
+      out = Json(value_t::object);
+      out.v_.o->reserve(v.size());
+      v.ForEachMember([&](JsonView k, JsonView value) {
+        std::string key = k.Unescape();
+        if (reject_duplicate_keys && out.Lookup(key) != nullptr) {
+          if (error) {
+            error->kind = JsonParseError::Kind::kDuplicateKey;
+            error->offset = static_cast<size_t>(k.raw().data() - v.raw().data());
+            error->key = key;
           }
-          Json member;
-          if (!Build(value, member)) {
-            if (error_) PrependPathKey(error_->path, key);
-            return ok = false;
-          }
-          out.SetMoved(std::move(key), std::move(member));  // a repeated key keeps the last value
-          return true;
-        });
-        return ok;
-      }
-      case '[': {
-        out = Json(Json::value_t::array);
-        Json::array_t& a = *out.v_.a;
-        a.reserve(v.size());
-        bool ok = true;
-        v.ForEachElement([&](JsonView element) {
-          a.emplace_back();
-          if (Build(element, a.back())) return true;
-          if (error_) PrependPathIndex(error_->path, a.size() - 1);
           return ok = false;
-        });
-        return ok;
-      }
-      case '"': out = Json(v.Unescape()); return true;
-      case 't': out = Json(true); return true;
-      case 'f': out = Json(false); return true;
-      case 'n': out = Json(); return true;
-      default: out = Number(v.raw()); return true;
-    }
+        }
+        Json member;
+        if (!Build(value, member, error, reject_duplicate_keys)) {
+          if (error) PrependPathKey(error->path, key);
+          return ok = false;
+        }
+        out.SetMoved(std::move(key), std::move(member));  // a repeated key keeps the last value
+        return true;
+      });
+      return ok;
+    case '[':
+      out = Json(value_t::array);
+      out.v_.a->reserve(v.size());
+      v.ForEachElement([&](JsonView element) {
+        array_t& a = *out.v_.a;
+        a.emplace_back();
+        if (Build(element, a.back(), error, reject_duplicate_keys)) return true;
+        if (error) PrependPathIndex(error->path, a.size() - 1);
+        return ok = false;
+      });
+      return ok;
+    case '"': out = Json(v.Unescape()); return true;
+    case 't': out = Json(true); return true;
+    case 'f': out = Json(false); return true;
+    case 'n': out = Json(); return true;
+    default: out = NumberValue(v.raw()); return true;
   }
-
- private:
-  // A lexeme the strict lexer accepted: an integer that fits int64/uint64 keeps its kind, the
-  // rest is a (finite) double.
-  static Json Number(std::string_view s) {
-    bool negative = s[0] == '-';
-    if (s.find_first_of(".eE") == std::string_view::npos) {
-      uint64_t magnitude = 0;
-      bool fits = true;
-      for (size_t i = negative ? 1 : 0; i < s.size(); ++i) {
-        uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-        if (magnitude > (UINT64_MAX - digit) / 10) { fits = false; break; }
-        magnitude = magnitude * 10 + digit;
-      }
-      if (fits && !negative) return Json(magnitude);
-      if (fits && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
-        return Json(static_cast<int64_t>(0 - magnitude));
-      }
-    }
-    return Json(std::strtod(std::string(s).c_str(), nullptr));
-  }
-
-  JsonParseError* error_;
-  bool reject_duplicates_;
-};
+}
 
 bool Json::FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
                     bool reject_duplicate_keys) {
-  return JsonBuilder(error, reject_duplicate_keys).Build(tape.root(), *out);
+  return Build(tape.root(), *out, error, reject_duplicate_keys);
 }
 
-Json Json::parse(std::string_view text, std::nullptr_t, bool) {
+Json Json::parse(std::string_view text) {
   JsonTape tape;
-  JsonLimits options;
-  options.max_bytes = SIZE_MAX;
-  options.max_depth = 512;
   Json out;
-  if (!tape.Parse(text, options) || !FromTape(tape, &out, nullptr, false)) {
-    return Json(value_t::discarded);
+  if (tape.Parse(text, JsonLimits{SIZE_MAX, 512, true}) && FromTape(tape, &out, nullptr, false)) {
+    return out;
   }
-  return out;
+  return Json(value_t::discarded);
 }
 
 // ---- serialiser -------------------------------------------------------------------------------------------
 
 namespace {
 
-void Newline(std::string& out, int indent, char c, int level) {
+void Newline(std::string& out, int indent, int level) {
+  if (indent < 0) return;
   out += '\n';
-  out.append(static_cast<size_t>(indent * level), c);
+  out.append(static_cast<size_t>(indent * level), ' ');
 }
 
-void Write(std::string& out, const Json& j, int indent, char indent_char, int level) {
+void Write(std::string& out, const Json& j, int indent, int level) {
   using T = Json::value_t;
   switch (j.type()) {
     case T::null:
-    case T::discarded:
-    case T::binary: out += "null"; return;
+    case T::discarded: out += "null"; return;
     case T::boolean: out += j.get<bool>() ? "true" : "false"; return;
     case T::number_integer: AppendInt(out, j.get<int64_t>()); return;
     case T::number_unsigned: AppendUnsigned(out, j.get<uint64_t>()); return;
     case T::number_float: AppendDouble(out, j.get<double>()); return;
     case T::string: AppendQuoted(out, j.get_ref<const std::string&>()); return;
-    case T::array: {
-      const Json::array_t& a = *j.array_ptr();
-      if (a.empty()) {
-        out += "[]";
-        return;
-      }
-      out += '[';
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (i) out += ',';
-        if (indent >= 0) Newline(out, indent, indent_char, level + 1);
-        Write(out, a[i], indent, indent_char, level + 1);
-      }
-      if (indent >= 0) Newline(out, indent, indent_char, level);
-      out += ']';
-      return;
-    }
+    case T::array:
     case T::object: {
-      const Json::object_t& o = *j.object_ptr();
-      if (o.empty()) {
-        out += "{}";
-        return;
+      const bool object = j.is_object();
+      out += object ? '{' : '[';
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it != j.begin()) out += ',';
+        Newline(out, indent, level + 1);
+        if (object) {
+          AppendQuoted(out, it.key());
+          out += indent >= 0 ? ": " : ":";
+        }
+        Write(out, *it, indent, level + 1);
       }
-      out += '{';
-      for (size_t i = 0; i < o.size(); ++i) {
-        if (i) out += ',';
-        if (indent >= 0) Newline(out, indent, indent_char, level + 1);
-        AppendQuoted(out, o[i].first);
-        out += indent >= 0 ? ": " : ":";
-        Write(out, o[i].second, indent, indent_char, level + 1);
-      }
-      if (indent >= 0) Newline(out, indent, indent_char, level);
-      out += '}';
+      if (!j.empty()) Newline(out, indent, level);
+      out += object ? '}' : ']';
       return;
     }
   }
@@ -497,12 +389,12 @@ void Write(std::string& out, const Json& j, int indent, char indent_char, int le
 
 }  // namespace
 
-std::string Json::dump(int indent, char indent_char, bool, error_handler_t) const {
+std::string Json::dump(int indent) const {
   std::string out;
-  Write(out, *this, indent, indent_char, 0);
+  Write(out, *this, indent, 0);
   return out;
 }
 
-void Json::DumpTo(std::string& out) const { Write(out, *this, -1, ' ', 0); }
+void Json::DumpTo(std::string& out) const { Write(out, *this, -1, 0); }
 
 }  // namespace switchyard

@@ -19,11 +19,7 @@ constexpr __int128 kInt64Max = INT64_MAX;
 std::optional<std::string> DecimalText(const Json& v) {
   if (v.is_string()) return v.get_ref<const std::string&>();
   if (v.is_number_integer() || v.is_number_unsigned()) return std::to_string(v.get<int64_t>());
-  if (v.is_number_float()) {
-    std::string text = v.dump();
-    if (text.find_first_of("eE") != std::string::npos) text = PlainDecimal(text, 12);
-    return text;
-  }
+  if (v.is_number_float()) return PlainDecimal(v.get<double>(), 12);
   return std::nullopt;
 }
 

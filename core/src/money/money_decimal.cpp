@@ -84,11 +84,9 @@ Result<Picos> ParseUsdJson(const Json& value) {
     return usd * kPicosPerUsd;
   }
   if (value.is_number_float()) {
-    // nlohmann prints the shortest representation that round-trips, i.e. the decimal the
-    // sender wrote; parse that exactly instead of multiplying a binary float.
-    std::string text = value.dump();
-    if (text.find_first_of("eE") != std::string::npos) text = PlainDecimal(text, 12);
-    return ParseUsd(text);
+    // The shortest decimal that round-trips is the decimal the sender wrote: parse that exactly
+    // instead of multiplying a binary float.
+    return ParseUsd(PlainDecimal(value.get<double>(), 12));
   }
   return Status::InvalidArgument("USD amount must be a number or a decimal string");
 }
@@ -100,8 +98,7 @@ Result<int64_t> ParseFractionPpm(const Json& value) {
   } else if (value.is_number_integer() || value.is_number_unsigned()) {
     text = std::to_string(value.get<int64_t>());
   } else if (value.is_number_float()) {
-    text = value.dump();  // shortest round-trip: the decimal the sender wrote
-    if (text.find_first_of("eE") != std::string::npos) text = PlainDecimal(text, 6);
+    text = PlainDecimal(value.get<double>(), 6);  // the decimal the sender wrote
   } else {
     return Status::InvalidArgument("fraction must be a number or a decimal string");
   }

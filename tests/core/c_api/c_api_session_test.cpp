@@ -17,7 +17,7 @@ using switchyard::Json;
 using switchyard::testing::ReadFile;
 
 Json AsJson(std::string_view text) {
-  return Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return Json::parse(text);
 }
 
 std::string Text(const char* data, size_t size) {

@@ -21,7 +21,7 @@ std::string_view View(const char* data, size_t size) {
 }
 
 Json AsJson(std::string_view text) {
-  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  Json j = Json::parse(text);
   return j;
 }
 

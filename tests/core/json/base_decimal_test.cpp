@@ -73,25 +73,29 @@ TEST_CASE("the JSON writer prints doubles the fast path cannot as before") {
   }
 }
 
-TEST_CASE("PlainDecimal writes exponent notation plainly, rounded at the places asked") {
-  CHECK(PlainDecimal("3e-06", 12) == "0.000003");
-  CHECK(PlainDecimal("1.5e-07", 12) == "0.00000015");
-  CHECK(PlainDecimal("-2.5E+3", 12) == "-2500");
-  CHECK(PlainDecimal("1.23456789e-10", 12) == "0.000000000123");   // rounded down
-  CHECK(PlainDecimal("1.23456789e-09", 12) == "0.000000001235");   // rounded up
-  CHECK(PlainDecimal("9.9999999999999e-1", 6) == "1");             // carries into a new digit
-  CHECK(PlainDecimal("4e-13", 12) == "0");
-  CHECK(PlainDecimal("6e-13", 12) == "0.000000000001");
-  CHECK(PlainDecimal("2.5e-11", 11) == "0.00000000002");           // a tie: half to even
-  CHECK(PlainDecimal("3.5e-11", 11) == "0.00000000004");
-  CHECK(PlainDecimal("2.5e-12", 11) == "0");
-  CHECK(PlainDecimal("12.5", 12) == "12.5");
-  // Not a number: unchanged, for the caller's parser to refuse.
-  for (const char* bad : {"", "-", "e5", "1e", "1e5x", "1.2.3", "abc", "1e99999"}) {
-    INFO(bad);
-    CHECK(PlainDecimal(bad, 12) == bad);
+TEST_CASE("PlainDecimal writes the writer's exponent notation plainly, rounded at the places asked") {
+  CHECK(PlainDecimal(3e-06, 12) == "0.000003");
+  CHECK(PlainDecimal(1.5e-07, 12) == "0.00000015");
+  CHECK(PlainDecimal(-2.5e+16, 12) == "-25000000000000000");
+  CHECK(PlainDecimal(1.23456789e-10, 12) == "0.000000000123");   // rounded down
+  CHECK(PlainDecimal(1.23456789e-09, 12) == "0.000000001235");   // rounded up
+  CHECK(PlainDecimal(9.9999999e-07, 6) == "0.000001");           // carries into a new digit
+  CHECK(PlainDecimal(4e-13, 12) == "0");
+  CHECK(PlainDecimal(-4e-13, 12) == "-0");
+  CHECK(PlainDecimal(4e-14, 12) == "0");                          // below the last place
+  CHECK(PlainDecimal(6e-13, 12) == "0.000000000001");
+  CHECK(PlainDecimal(2.5e-11, 11) == "0.00000000002");           // a tie: half to even
+  CHECK(PlainDecimal(3.5e-11, 11) == "0.00000000004");
+  CHECK(PlainDecimal(2.5e-12, 11) == "0");
+  // Where the writer uses plain notation: its text, unrounded (the caller refuses too many
+  // decimals).
+  for (double d : {12.5, 3.0, -0.0, 0.0001234567890123, 123456789012345.0}) {
+    std::string dumped = Json(d).dump();
+    INFO(dumped);
+    CHECK(PlainDecimal(d, 12) == dumped);
+    CHECK(PlainDecimal(d, 2) == dumped);
   }
-  // Against printf's %.12f for prices of every scale written in exponent form.
+  // Against printf's %.12f for prices of every scale.
   std::mt19937_64 rng(7);
   for (int i = 0; i < 5000; ++i) {
     const int mantissa = static_cast<int>(rng() % 999999) + 1;
@@ -99,11 +103,12 @@ TEST_CASE("PlainDecimal writes exponent notation plainly, rounded at the places 
     char text[64], expected[64];
     std::snprintf(text, sizeof text, "%de-%d", mantissa, scale);
     std::snprintf(expected, sizeof expected, "%.12f", std::strtod(text, nullptr));
-    // printf pads with zeros; ours stops at the last significant digit.
+    // printf pads with zeros; ours stops at the last significant digit (the writer's integral
+    // values end in ".0").
     std::string want = expected;
     while (want.back() == '0') want.pop_back();
-    if (want.back() == '.') want.pop_back();
+    if (want.back() == '.') want += '0';
     INFO(text);
-    CHECK(PlainDecimal(text, 12) == want);
+    CHECK(PlainDecimal(std::strtod(text, nullptr), 12) == want);
   }
 }

@@ -13,7 +13,7 @@
 namespace switchyard::testing {
 namespace {
 
-Json J(std::string_view text) { return Json::parse(text.begin(), text.end(), nullptr, false); }
+Json J(std::string_view text) { return Json::parse(text); }
 
 std::string OpenAIBody(const std::string& vectors, const std::string& usage) {
   return R"({"object":"list","data":)" + vectors + R"(,"model":"x","usage":)" + usage + "}";

@@ -24,7 +24,7 @@ TEST_CASE("anthropic in: fixtures of AnthropicToChat") {
     CHECK(chat.ok() == !want_error);
     std::string file = dir + c.value("expect", "");
     if (UpdateFixtures()) {
-      WriteFile(file, actual.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+      WriteFile(file, actual.dump(2) + "\n");
     } else {
       CHECK(actual == ReadJsonFile(file));
     }

@@ -20,7 +20,7 @@
 namespace switchyard::testing {
 namespace {
 
-Json J(std::string_view text) { return Json::parse(text.begin(), text.end(), nullptr, false); }
+Json J(std::string_view text) { return Json::parse(text); }
 
 // ---- request validation -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ const char* const kFormats[] = {"openai", "anthropic", "gemini", "responses"};
 void Expect(const WireFixtures& f, const Json& c, const char* key, const Json& actual) {
   std::string file = f.Path(c.value(key, std::string()));
   if (UpdateFixtures()) {
-    WriteFile(file, actual.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+    WriteFile(file, actual.dump(2) + "\n");
     return;
   }
   Json expected = ReadJsonFile(file);

@@ -80,7 +80,7 @@ void ForEachMutation(const Json& doc, F&& f, bool few = false) {
 }
 
 void CheckResult(const AttemptResult& r) {
-  Json body = Json::parse(r.client_body, nullptr, false);
+  Json body = Json::parse(r.client_body);
   REQUIRE(!body.is_discarded());
   CHECK(r.usage.prompt_tokens >= 0);
   CHECK(r.usage.completion_tokens >= 0);
@@ -146,7 +146,7 @@ TEST_CASE("robustness: wrong types in every field of every fixture response") {
     WireFixtures f = LoadFixtures(format);
     for (const Json& c : f.manifest["cases"]) {
       if (c.value("kind", "") != "response" || c.value("status", 200) != 200) continue;
-      Json body = Json::parse(ReadFile(f.Path(c.value("body", ""))), nullptr, false);
+      Json body = Json::parse(ReadFile(f.Path(c.value("body", ""))));
       if (body.is_discarded() || !body.is_object()) continue;
       auto w = MakeWorld(f, c);
       INFO(format << "/" << c.value("name", ""));
@@ -181,7 +181,7 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
       if (parsed.size() > 8) parsed.resize(8);  // enough shapes, bounded time
       auto w = MakeWorld(f, c);
       for (size_t i = 0; i < parsed.size(); ++i) {
-        Json data = Json::parse(parsed[i].second, nullptr, false);
+        Json data = Json::parse(parsed[i].second);
         if (data.is_discarded() || !data.is_object()) continue;
         INFO(format << "/" << c.value("name", "") << " event " << i);
         ForEachMutation(
@@ -201,7 +201,7 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
               // Client bytes are whole SSE events whose data is JSON (or [DONE]).
               SseParser check;
               auto verify = [&](const SseEvent& e) {
-                if (e.data != "[DONE]" && Json::parse(e.data, nullptr, false).is_discarded())
+                if (e.data != "[DONE]" && Json::parse(e.data).is_discarded())
                   ok = false;
               };
               check.Feed(out, verify);
@@ -301,7 +301,7 @@ TEST_CASE("robustness: malformed chat requests into every request builder") {
       Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
       if (up.ok()) {
         ++built;
-        CHECK(!Json::parse(up->body, nullptr, false).is_discarded());
+        CHECK(!Json::parse(up->body).is_discarded());
       } else {
         ++rejected;
         CHECK(up.status().code() == Code::kInvalidArgument);

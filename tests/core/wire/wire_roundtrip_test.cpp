@@ -42,7 +42,7 @@ const char* const kChat = R"json({
 })json";
 
 Json ParsedOrString(const std::string& s) {
-  Json j = Json::parse(s, nullptr, false);
+  Json j = Json::parse(s);
   return j.is_discarded() ? Json(s) : j;
 }
 

@@ -140,24 +140,27 @@ class JsonView {
   JsonView(const JsonTape* tape, uint32_t index) : tape_(tape), index_(index) {}
   char first() const { return tape_ ? tape_->base_[tape_->entries_[index_].begin] : '\0'; }
   bool escaped() const { return tape_->entries_[index_].count != 0; }
+  // f(views...), or true when f returns nothing.
+  template <typename F, typename... Views>
+  static bool Continue(F& f, Views... views);
   const JsonTape* tape_ = nullptr;
   uint32_t index_ = 0;
 };
 
 inline JsonView JsonTape::root() const { return JsonView(this, 0); }
 
+template <typename F, typename... Views>
+bool JsonView::Continue(F& f, Views... views) {
+  if constexpr (std::is_void_v<decltype(f(views...))>) return f(views...), true;
+  else return f(views...);
+}
+
 template <typename F>
 void JsonView::ForEachMember(F&& f) const {
   if (!is_object()) return;
   const auto& e = tape_->entries_;
-  for (uint32_t k = index_ + 1; k < e[index_].next;) {
-    JsonView key(tape_, k), value(tape_, k + 1);
-    k = e[k + 1].next;
-    if constexpr (std::is_same_v<decltype(f(key, value)), bool>) {
-      if (!f(key, value)) return;
-    } else {
-      f(key, value);
-    }
+  for (uint32_t k = index_ + 1; k < e[index_].next; k = e[k + 1].next) {
+    if (!Continue(f, JsonView(tape_, k), JsonView(tape_, k + 1))) return;
   }
 }
 
@@ -165,14 +168,8 @@ template <typename F>
 void JsonView::ForEachElement(F&& f) const {
   if (!is_array()) return;
   const auto& e = tape_->entries_;
-  for (uint32_t k = index_ + 1; k < e[index_].next;) {
-    JsonView value(tape_, k);
-    k = e[k].next;
-    if constexpr (std::is_same_v<decltype(f(value)), bool>) {
-      if (!f(value)) return;
-    } else {
-      f(value);
-    }
+  for (uint32_t k = index_ + 1; k < e[index_].next; k = e[k].next) {
+    if (!Continue(f, JsonView(tape_, k))) return;
   }
 }
 

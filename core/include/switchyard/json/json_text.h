@@ -1,7 +1,7 @@
 // json_text.h: JSON text at the byte level, written once for the whole core: UTF-8 validation
-// and repair, `\u` decoding, string escaping, and the scalar writers (integers, doubles in
-// nlohmann's layout). The lexer (json_tape.h), the Json writer (json_value.h) and the stream
-// translators (core/src/wire/) all use these and nothing else.
+// and repair, `\u` decoding, string escaping, and the integer writers (doubles: decimal.h). The
+// lexer (json_tape.h), the Json writer (json_value.h) and the stream translators
+// (core/src/wire/) all use these and nothing else.
 //
 // Invalid UTF-8 is never passed on: AppendEscaped and ValidUtf8 replace each offending byte with
 // U+FFFD, AppendRawUtf8 with the escape `\ufffd` (its output is still inside a JSON string).
@@ -21,15 +21,12 @@ namespace switchyard {
 size_t Utf8SequenceLength(const unsigned char* p, size_t n);
 // Whether `text` is valid UTF-8; if not, `*fixed` receives a copy with U+FFFD replacements.
 bool ValidUtf8(std::string_view text, std::string* fixed);
-// Appends code point `cp` (<= U+10FFFF, not a surrogate) in UTF-8.
-void AppendCodePoint(std::string& out, uint32_t cp);
 // The value of four hex digits at p (4 bytes available), or -1.
 int32_t Hex4(const char* p);
 
-// Appends the decoded contents of a JSON string (`raw`: the text between the quotes, already
-// checked by the lexer). A `\u` surrogate without its pair becomes U+FFFD (the lax lexer lets
-// one through; the strict one refuses it).
-void AppendUnescaped(std::string& out, std::string_view raw);
+// The decoded contents of a JSON string (`raw`: the text between the quotes, already checked by
+// the lexer). A `\u` surrogate without its pair becomes U+FFFD (the lax lexer lets one through;
+// the strict one refuses it).
 std::string Unescape(std::string_view raw);
 
 // Appends `text` as the contents of a JSON string (no quotes): `"`, `\` and control characters
@@ -47,9 +44,5 @@ void AppendMinified(std::string& out, std::string_view raw);
 
 void AppendInt(std::string& out, int64_t value);
 void AppendUnsigned(std::string& out, uint64_t value);
-// The shortest decimal that reads back as `d`, in nlohmann's layout: plain notation for decimal
-// exponents -4 < n <= 15 ("0.001", "123.45", "1e+16" beyond), ".0" after integral values,
-// NaN and infinities as null.
-void AppendDouble(std::string& out, double d);
 
 }  // namespace switchyard

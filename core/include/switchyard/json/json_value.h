@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
-#include <map>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -41,25 +40,21 @@
 namespace switchyard {
 
 class JsonTape;
+class JsonView;
 struct JsonParseError;
 
 class Json {
+  using member_t = std::pair<std::string, Json>;
+
  public:
   // nlohmann's names and order.
   enum class value_t : uint8_t {
-    null, object, array, string, boolean, number_integer, number_unsigned, number_float, binary,
-    discarded
+    null, object, array, string, boolean, number_integer, number_unsigned, number_float, discarded
   };
-  enum class error_handler_t : uint8_t { strict, replace, ignore };  // dump(): always "replace"
-
-  using array_t = std::vector<Json>;
-  using member_t = std::pair<std::string, Json>;
-  using object_t = std::vector<member_t>;  // sorted by key, keys unique
 
   // ---- construction --------------------------------------------------------------------------
   Json() noexcept : type_(value_t::null) { v_.u = 0; }
   Json(std::nullptr_t) noexcept : Json() {}
-  Json(value_t type);  // the empty value of that type
   // Booleans, numbers and strings are constructor templates, as in nlohmann: a template is never
   // viable for a braced argument, so Json({"a"}) and Json({1.5}) are one-element arrays (the
   // initializer-list constructor) with every compiler. With plain Json(const char*) and
@@ -82,7 +77,6 @@ class Json {
                                              !std::is_same_v<T, std::nullptr_t> &&
                                              std::is_convertible_v<const T&, std::string_view>, int> = 0>
   Json(const T& s) : Json(StringTag{}, View(s)) {}
-  Json(array_t a);
   // An array, except that a list whose every element is a two-element array starting with a
   // string is an object (nlohmann's rule): Json{{"a", 1}, {"b", 2}} is {"a":1,"b":2}.
   Json(std::initializer_list<Json> list);
@@ -90,10 +84,6 @@ class Json {
   Json(const std::vector<T>& items) : Json(value_t::array) {
     reserve(items.size());
     for (const T& item : items) push_back(Json(item));
-  }
-  template <typename T, std::enable_if_t<std::is_constructible_v<Json, const T&>, int> = 0>
-  Json(const std::map<std::string, T>& items) : Json(value_t::object) {
-    for (const auto& [k, v] : items) (*this)[k] = Json(v);
   }
 
   static Json array(std::initializer_list<Json> items = {});
@@ -111,27 +101,21 @@ class Json {
   // ---- parsing and serialisation -------------------------------------------------------------
   // Strict RFC 8259 (valid UTF-8, no trailing commas, no comments; a leading UTF-8 BOM is skipped,
   // as nlohmann does); nesting deeper than 512 is refused. Never aborts: failure is a value with
-  // is_discarded(). The trailing arguments are nlohmann's (callback, allow_exceptions) and are
-  // ignored. Untrusted input goes through ParseJson (json.h) instead, with its limits.
-  static Json parse(std::string_view text, std::nullptr_t = nullptr, bool = false);
+  // is_discarded(). Untrusted input goes through ParseJson (json.h) instead, with its limits.
+  static Json parse(std::string_view text);
   // The value a strict tape (json_tape.h) recorded. With `reject_duplicate_keys`, a key repeated
   // within one object is refused, naming it and its object's path in `*error` (RFC 8259 leaves
   // its meaning open: a router must not guess which value a client meant); otherwise the last
   // value wins, as in nlohmann.
   static bool FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
                        bool reject_duplicate_keys);
-  template <typename It>
-  static Json parse(It first, It last, std::nullptr_t = nullptr, bool = false) {
-    return parse(std::string_view(&*first, static_cast<size_t>(last - first)));
-  }
-  // indent < 0: compact. Invalid UTF-8 in strings becomes U+FFFD.
-  std::string dump(int indent = -1, char indent_char = ' ', bool ensure_ascii = false,
-                   error_handler_t = error_handler_t::replace) const;
+  // indent < 0: compact, else one member or element a line, indented by `indent` spaces a level.
+  // Invalid UTF-8 in strings becomes U+FFFD.
+  std::string dump(int indent = -1) const;
   void DumpTo(std::string& out) const;  // compact, appended
 
   // ---- type ------------------------------------------------------------------------------------
   value_t type() const noexcept { return type_; }
-  const char* type_name() const noexcept;
   bool is_null() const noexcept { return type_ == value_t::null; }
   bool is_boolean() const noexcept { return type_ == value_t::boolean; }
   bool is_string() const noexcept { return type_ == value_t::string; }
@@ -144,36 +128,27 @@ class Json {
   bool is_number_unsigned() const noexcept { return type_ == value_t::number_unsigned; }
   bool is_number_float() const noexcept { return type_ == value_t::number_float; }
   bool is_discarded() const noexcept { return type_ == value_t::discarded; }
-  bool is_primitive() const noexcept { return !is_array() && !is_object() && !is_discarded(); }
-  bool is_structured() const noexcept { return is_array() || is_object(); }
 
   // ---- scalar access -------------------------------------------------------------------------
-  // Numbers convert between the three kinds with static_cast; any other mismatch gives 0 / false
-  // / "" (callers check the type first).
+  // get<T>() for bool, integers, floating point and std::string. Numbers convert between the
+  // three kinds with static_cast (a double out of an integer type's range saturates); any other
+  // mismatch gives 0 / false / "" (callers check the type first).
   template <typename T>
   T get() const {
-    if constexpr (std::is_same_v<T, Json>) {
-      return *this;
-    } else if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (std::is_same_v<T, bool>) {
       return type_ == value_t::boolean && v_.b;
     } else if constexpr (std::is_integral_v<T>) {
       if (type_ == value_t::number_integer) return static_cast<T>(v_.i);
       if (type_ == value_t::number_unsigned) return static_cast<T>(v_.u);
-      if (type_ == value_t::number_float) {
-        // Out of range (or NaN) would be undefined behaviour: saturate instead.
-        double d = v_.d;
-        if (!(d == d)) return 0;
-        if (d <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
-        if (d >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
-        return static_cast<T>(d);
-      }
-      return 0;
+      if (type_ != value_t::number_float || !(v_.d == v_.d)) return 0;  // NaN: 0
+      if (v_.d <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+      if (v_.d >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+      return static_cast<T>(v_.d);
     } else if constexpr (std::is_floating_point_v<T>) {
       return static_cast<T>(AsDouble());
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      return StringRef();
     } else {
       static_assert(std::is_same_v<T, std::string>, "Json::get: unsupported type");
+      return StringRef();
     }
   }
   template <typename Ref>
@@ -185,64 +160,41 @@ class Json {
   // ---- containers ----------------------------------------------------------------------------
   size_t size() const noexcept;   // null: 0, object/array: elements, others: 1
   bool empty() const noexcept;    // null: true, object/array: no elements, others: false
-  void clear() noexcept;          // the empty value of the same type
-  void reserve(size_t n);         // arrays
+  void reserve(size_t n);         // arrays (null becomes an array)
 
   // Objects. The non-const operator[] turns null into an object and inserts a null member; the
   // const one returns a null for a missing key.
   Json& operator[](std::string_view key);
   const Json& operator[](std::string_view key) const;
-  // Arrays. The non-const operator[] turns null into an array and grows it.
+  // Arrays. The non-const operator[] turns null into an array and grows it; the const one
+  // returns a null past the end.
   Json& operator[](size_t index);
   const Json& operator[](size_t index) const;
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, size_t>, int> = 0>
-  Json& operator[](T index) { return (*this)[static_cast<size_t>(index)]; }
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, size_t>, int> = 0>
-  const Json& operator[](T index) const { return (*this)[static_cast<size_t>(index)]; }
 
   bool contains(std::string_view key) const { return Lookup(key) != nullptr; }
-  size_t count(std::string_view key) const { return contains(key) ? 1 : 0; }
   size_t erase(std::string_view key);
   // Sets `key` (objects; null becomes an object). Faster than operator[] for a known-new key
   // appended in sorted order.
   Json& Set(std::string_view key, Json value);
-  // The member's value when present and of the default's kind of type, else the default.
+  // The member's value when present and of the default's kind of type (a string for a string
+  // default, a number for a number), else the default.
   template <typename T>
   auto value(std::string_view key, const T& default_value) const {
-    using R = std::conditional_t<std::is_convertible_v<T, std::string_view> &&
-                                     !std::is_same_v<T, std::nullptr_t>,
-                                 std::string, T>;
+    using R = std::conditional_t<std::is_convertible_v<T, std::string_view>, std::string, T>;
     const Json* v = Lookup(key);
-    if (!v) return R(default_value);
-    if constexpr (std::is_same_v<R, Json>) {
-      return *v;
-    } else if constexpr (std::is_same_v<R, std::string>) {
-      return v->is_string() ? v->StringRef() : R(default_value);
-    } else if constexpr (std::is_same_v<R, bool>) {
-      return v->is_boolean() ? v->v_.b : default_value;
-    } else {
-      return v->is_number() ? v->get<R>() : default_value;
-    }
+    if constexpr (std::is_same_v<R, Json>) return v ? *v : default_value;
+    else if (!v || (std::is_same_v<R, std::string> ? !v->is_string()
+                    : std::is_same_v<R, bool>      ? !v->is_boolean()
+                                                   : !v->is_number())) return R(default_value);
+    else return v->get<R>();
   }
   void update(const Json& other);  // objects: copies other's members over this one's
 
   void push_back(Json value);      // arrays (null becomes an array)
-  void push_back(member_t member); // objects
   // push_back({"key", value}) on an object adds a member; otherwise the list is one value.
   void push_back(std::initializer_list<Json> list);
-  template <typename... Args>
-  Json& emplace_back(Args&&... args) {
-    push_back(Json(std::forward<Args>(args)...));
-    return back();
-  }
-  Json& front();
-  const Json& front() const;
-  Json& back();
-  const Json& back() const;
-
-  // Direct access for code that walks the storage.
-  const array_t* array_ptr() const noexcept { return type_ == value_t::array ? v_.a : nullptr; }
-  const object_t* object_ptr() const noexcept { return type_ == value_t::object ? v_.o : nullptr; }
+  // An array's last element; anything else (an empty array included) is its own back().
+  Json& back() { return type_ == value_t::array && !v_.a->empty() ? v_.a->back() : *this; }
 
   // ---- iteration -------------------------------------------------------------------------------
   // Over an array's elements or an object's values (in key order; key() names the member).
@@ -260,13 +212,10 @@ class Json {
 
     Iter() = default;
     Iter(J* a, M* m) : a_(a), m_(m) {}
-    template <bool C = Const, std::enable_if_t<C, int> = 0>
-    Iter(const Iter<false>& other) : a_(other.a_), m_(other.m_) {}
 
     J& operator*() const { return m_ ? m_->second : *a_; }
     J* operator->() const { return &**this; }
     Iter& operator++() { if (m_) ++m_; else ++a_; return *this; }
-    Iter operator++(int) { Iter t = *this; ++*this; return t; }
     bool operator==(const Iter& o) const { return a_ == o.a_ && m_ == o.m_; }
     bool operator!=(const Iter& o) const { return !(*this == o); }
     // The member's key (objects); "" for array elements.
@@ -275,24 +224,20 @@ class Json {
 
    private:
     friend class Json;
-    friend class Iter<!Const>;
     J* a_ = nullptr;
     M* m_ = nullptr;
   };
   using iterator = Iter<false>;
   using const_iterator = Iter<true>;
 
-  iterator begin() noexcept;
-  iterator end() noexcept;
-  const_iterator begin() const noexcept;
-  const_iterator end() const noexcept;
-  const_iterator cbegin() const noexcept { return begin(); }
-  const_iterator cend() const noexcept { return end(); }
-  iterator find(std::string_view key);
-  const_iterator find(std::string_view key) const;
+  iterator begin() noexcept { return Range(0); }
+  iterator end() noexcept { return Range(size()); }
+  const_iterator begin() const noexcept { return ConstIter(const_cast<Json*>(this)->begin()); }
+  const_iterator end() const noexcept { return ConstIter(const_cast<Json*>(this)->end()); }
+  iterator find(std::string_view key);  // end() when absent
+  const_iterator find(std::string_view key) const { return ConstIter(const_cast<Json*>(this)->find(key)); }
 
   friend bool operator==(const Json& a, const Json& b) noexcept;
-  friend bool operator!=(const Json& a, const Json& b) noexcept { return !(a == b); }
   // Comparisons with scalars and strings (j["n"] == 1, j["role"] == "user") without building a
   // temporary for the common cases.
   friend bool operator==(const Json& a, std::string_view s) noexcept {
@@ -304,14 +249,14 @@ class Json {
   template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
   friend bool operator==(const Json& a, T b) noexcept { return a == Json(b); }
 
-  static const std::string& EmptyString() noexcept;
-
   // The member's value or nullptr (not an object, or no such key).
   const Json* Lookup(std::string_view key) const noexcept;
-  Json* Lookup(std::string_view key) noexcept;
 
  private:
+  using array_t = std::vector<Json>;
+  using object_t = std::vector<member_t>;  // sorted by key, keys unique
   struct StringTag {};
+  explicit Json(value_t type);  // the empty value of that type
   Json(StringTag, std::string_view s);
   Json(StringTag, std::string&& s);
   template <typename T>
@@ -327,10 +272,14 @@ class Json {
   // Moves out of an element of an initializer list (see type_).
   static Json Take(const Json& element) noexcept;
   Json& SetMoved(std::string&& key, Json&& value);
+  iterator Range(size_t i) noexcept;  // iterator at element `i` (arrays, objects)
+  // The value a tape recorded (FromTape); false with *error filled in when refused.
+  static bool Build(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys);
+  static const_iterator ConstIter(iterator it) noexcept { return const_iterator(it.a_, it.m_); }
   double AsDouble() const noexcept;
   const std::string& StringRef() const noexcept;
+  static const std::string& EmptyString() noexcept;
   static const Json& Null() noexcept;
-  friend class JsonBuilder;  // json_value.cpp
 
   // Mutable only so that an initializer list's elements (const temporaries made for the list)
   // can be moved from instead of deep-copied: see Json::Take in json_value.cpp. No const member
