@@ -162,11 +162,9 @@ Status JsonFields::Required(std::string_view key) const {
 }
 
 Status JsonFields::OnlyKnown(const std::string_view* known, size_t count) const {
-  if (const Json::object_t* members = object_.object_ptr()) {
-    for (const auto& [name, value] : *members) {
-      if (std::find(known, known + count, name) == known + count) {
-        return Status::InvalidArgument("unknown field " + Path(name), Path(name));
-      }
+  for (auto it = object_.begin(); it != object_.end(); ++it) {
+    if (std::find(known, known + count, it.key()) == known + count) {
+      return Status::InvalidArgument("unknown field " + Path(it.key()), Path(it.key()));
     }
   }
   return Status::Ok();
@@ -228,16 +226,15 @@ Result<std::optional<std::vector<std::string>>> JsonFields::ReadStringList(
     std::string_view key, size_t max_items, size_t max_bytes) const {
   const Json* v = Get(key);
   if (!v) return std::optional<std::vector<std::string>>();
-  const Json::array_t* items = v->array_ptr();
-  if (!items) return TypeError(key, "an array of strings", *v);
-  if (items->size() > max_items) {
-    return Error(key, "has " + std::to_string(items->size()) + " entries; the limit is " +
+  if (!v->is_array()) return TypeError(key, "an array of strings", *v);
+  if (v->size() > max_items) {
+    return Error(key, "has " + std::to_string(v->size()) + " entries; the limit is " +
                           std::to_string(max_items));
   }
   std::vector<std::string> out;
-  out.reserve(items->size());
-  for (size_t i = 0; i < items->size(); ++i) {
-    const Json& e = (*items)[i];
+  out.reserve(v->size());
+  for (size_t i = 0; i < v->size(); ++i) {
+    const Json& e = (*v)[i];
     std::string path = JsonPath(Path(key), i);
     if (!e.is_string()) return FieldTypeError(path, "a string", e);
     const std::string& s = e.get_ref<const std::string&>();
