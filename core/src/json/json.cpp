@@ -93,20 +93,6 @@ std::string JsonPath(std::string_view base, size_t index) {
   return std::string(base) + '[' + std::to_string(index) + ']';
 }
 
-const char* JsonTypeName(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::object: return "an object";
-    default: return "an invalid value";
-  }
-}
-
 Status FieldError(std::string_view path, std::string_view what) {
   std::string message(path);
   message += ' ';
@@ -114,7 +100,14 @@ Status FieldError(std::string_view path, std::string_view what) {
 }
 
 Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got) {
-  return FieldError(path, "must be " + std::string(expected) + ", not " + JsonTypeName(got));
+  std::string what = "must be " + std::string(expected) + ", not ";
+  switch (got.type()) {
+    case Json::value_t::null: return FieldError(path, what + "null");
+    case Json::value_t::string: return FieldError(path, what + "a string");
+    case Json::value_t::array: return FieldError(path, what + "an array");
+    case Json::value_t::object: return FieldError(path, what + "an object");
+    default: return FieldError(path, what + Dump(got));  // a number or boolean, as written
+  }
 }
 
 namespace {

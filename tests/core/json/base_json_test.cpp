@@ -149,10 +149,14 @@ TEST_CASE("JsonFields: absent or null leaves the output; a wrong type names the 
 
   Status s = f.Int("f", 0, 10, &i);  // 2.5 is not an integer
   CHECK(s.code() == Code::kInvalidArgument);
-  CHECK(s.message() == "provider.f must be an integer, not a number");
+  CHECK(s.message() == "provider.f must be an integer, not 2.5");
   CHECK(Field(s) == "provider.f");
   s = f.Bool("s", &b);
   CHECK(s.message() == "provider.s must be a boolean, not a string");
+  std::string text;
+  CHECK(f.String("b", &text).message() == "provider.b must be a string, not true");
+  CHECK(f.Bool("n", &b).ok());  // null: not given
+  CHECK(FieldTypeError("x", "an object", Json()).message() == "x must be an object, not null");
   std::string_view sv;
   s = f.String("bad", &sv);
   CHECK(s.message() == "provider.bad must be a string, not an object");
@@ -185,7 +189,7 @@ TEST_CASE("JsonFields: ranges, times and lists say what they expect") {
   CHECK(s.message() == "neg must be a non-negative integer");
   CHECK(f.Int("neg", 1, INT64_MAX, &i).message() == "neg must be a positive integer");
   CHECK(f.Int("big", INT64_MIN, INT64_MAX, &i).code() == Code::kInvalidArgument);  // above int64
-  CHECK(f.Int("t", 0, 10, &i).message() == "t must be an integer, not a number");
+  CHECK(f.Int("t", 0, 10, &i).message() == "t must be an integer, not 1.5");
   REQUIRE(f.Time("t", 0, 10, &i).ok());  // performance.now(): truncated
   CHECK(i == 1);
   CHECK(f.Time("neg", 0, 10, &i).message() == "neg must be between 0 and 10");
@@ -204,13 +208,13 @@ TEST_CASE("JsonFields: ranges, times and lists say what they expect") {
   CHECK(Field(s) == "list[1]");
   CHECK(list == std::vector<std::string>{"kept"});  // nothing half-written
   s = f.StringList("ints", 8, &list);
-  CHECK(s.message() == "ints[0] must be a string, not an integer");
+  CHECK(s.message() == "ints[0] must be a string, not 1");
   CHECK(f.StringList("long", 2, &list).message() == "long has 3 entries; the limit is 2");
   CHECK(f.StringList("long", 3, &list, 0).message() == "long[0] must be at most 0 bytes");
   std::optional<std::vector<std::string>> maybe;
   REQUIRE(f.StringList("long", 3, &maybe).ok());
   CHECK(maybe == std::vector<std::string>{"a", "b", "c"});
-  CHECK(f.StringList("t", 3, &maybe).message() == "t must be an array of strings, not a number");
+  CHECK(f.StringList("t", 3, &maybe).message() == "t must be an array of strings, not 1.5");
 }
 
 TEST_CASE("JsonFields: unknown members, nested paths and the host's clock") {

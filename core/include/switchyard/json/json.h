@@ -66,11 +66,10 @@ std::optional<bool> FindBool(const Json& object, std::string_view key);
 
 std::string JsonPath(std::string_view base, std::string_view key);  // "provider" + "order"
 std::string JsonPath(std::string_view base, size_t index);          // "stop" + 2 = "stop[2]"
-// "null", "a boolean", "an integer", "a number" (a fraction), "a string", "an array", "an object".
-const char* JsonTypeName(const Json& value);
 // kInvalidArgument "<path> <what>" naming `path`.
 Status FieldError(std::string_view path, std::string_view what);
-// "<path> must be <expected>, not <JsonTypeName(got)>".
+// "<path> must be <expected>, not <got>": a number or boolean as written ("not 2.5", "not true"),
+// anything else by its kind ("not a string", "not an object", "not null").
 Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got);
 
 // `now_ms`, the host's clock (ms since the epoch) that every host command acting at a time
