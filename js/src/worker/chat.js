@@ -81,6 +81,9 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     // The session's result: only the plan's attempts (endpoint, byok) and token counts, what
     // the reservation below reads (the trace, reasons and names are neither rendered nor parsed).
     plan: 'brief',
+    // The settle command as the core's JSON text (passed on to the account object as it is,
+    // never parsed here), with the amount it charges beside it for the lease book.
+    settle: 'text',
     generation_id: genId, created: Math.floor(now / 1000),
     limits: {
       connect_ms: config.connectTimeoutMs, first_token_ms: config.firstTokenTimeoutMs,
@@ -201,7 +204,7 @@ function respondWith(job, final) {
  * what is still pending (a promise), or null when nothing is.
  */
 function account(job, final) {
-  if (job.lease) return leaseDone(job, final?.settle ?? null);
+  if (job.lease) return leaseDone(job, final?.settle ?? null, final?.charged);
   const done = final?.settle ? settle(job, final.settle) : release(job);
   const book = leaseBooks.get(job.caller.accountId);
   return book ? Promise.all([done, watchIdle(job, book)]) : done;
@@ -379,11 +382,19 @@ async function sendSettlements(stub, items) {
   }
 }
 
+/**
+ * The settle command as JSON text, redacted: the core's text (the session's "settle":"text") or
+ * an object's.
+ */
+function settleText(job, command) {
+  return typeof command === 'string' ? job.redact.jsonText(command) : job.redact.json(command);
+}
+
 /** Settles one generation: the core's settle command, redacted, in the account's next batch. */
 function settle(job, command) {
   // `priced` is the usage and cost the core computed once for this generation — the very value
   // behind the client's usage.cost — so the ledger charges what the client was told.
-  return queueSettlement(job.caller, job.genId, job.redact.json(command));
+  return queueSettlement(job.caller, job.genId, settleText(job, command));
 }
 
 async function release(job) {
@@ -506,16 +517,17 @@ function minLease(want) {
 
 /**
  * A leased request ended: free its local hold, settle on the lease, return idle leases. Returns
- * a promise of what is still pending, or null when nothing is.
+ * a promise of what is still pending, or null when nothing is. `charged`: what the command
+ * charges, when the core gave it beside the command's text.
  */
-function leaseDone(job, command) {
+function leaseDone(job, command, chargedText) {
   const book = leaseBooks.get(job.caller.accountId);
-  const text = command ? job.redact.json(command) : null;
+  const text = command ? settleText(job, command) : null;
   if (book && !book.ledger.freed) {
     try {
       // What the request was charged: the priced cost's `charged` (the book parses one amount,
       // not the whole priced usage), else its priced usage, else (none) its whole hold.
-      const charged = command?.priced?.cost?.charged;
+      const charged = typeof chargedText === 'string' ? chargedText : command?.priced?.cost?.charged;
       book.ledger.apply(!command ? { op: 'book_done', id: job.genId, released: true }
         : typeof charged === 'string' ? { op: 'book_done', id: job.genId, charged }
           : { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) });
