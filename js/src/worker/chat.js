@@ -425,7 +425,10 @@ const LEASE_MARGIN_MS = 5_000;
 const LEASE_IDLE_MS = 1_000;
 const LEASE_SWEEP_MS = 250;
 const LEASE_WATCH_ROUNDS = 20;
-const leaseBooks = new Map(); // accountId → {ledger, generation, pending: Set<keyHash>}
+const LEASE_CHECK_MS = 25;
+// accountId → {ledger, generation, pending: Set<keyHash>, satisfied: Map<keyHash, when the book
+// last wanted nothing>}
+const leaseBooks = new Map();
 
 function leaseBook(job) {
   const { runtime } = job.services;
@@ -434,7 +437,7 @@ function leaseBook(job) {
   let book = leaseBooks.get(job.caller.accountId);
   if (book && (book.generation !== runtime.generation || book.ledger.freed)) book = null;
   if (!book) {
-    book = { ledger: new sy.Ledger(), generation: runtime.generation, pending: new Set() };
+    book = { ledger: new sy.Ledger(), generation: runtime.generation, pending: new Set(), satisfied: new Map() };
     leaseBooks.set(job.caller.accountId, book);
   }
   return book;
@@ -475,17 +478,30 @@ function leaseRefill(job, now) {
   if (book && !book.ledger.freed) refill(job, book, now);
 }
 
-/** Asks the account object for another lease when the book runs low (one request at a time). */
+/**
+ * Asks the account object for another lease when the book runs low (one request at a time).
+ * A request its lease covered asks the book at most every LEASE_CHECK_MS per key once the book
+ * wanted nothing (a lease is sized at twice the observed spend per second and asked for again at
+ * half that, so the book cannot run low within the interval unless the rate jumps, and then
+ * requests fall back to the account object, as when no lease covers them); a request the book
+ * could not cover always asks.
+ */
 function refill(job, book, now) {
   const keyHash = job.caller.keyHash;
   if (book.pending.has(keyHash)) return;
+  const satisfied = book.satisfied.get(keyHash);
+  if (job.lease && satisfied !== undefined && now - satisfied >= 0 && now - satisfied < LEASE_CHECK_MS) return;
   let want;
   try {
     want = book.ledger.apply({ op: 'book_status', key_hash: keyHash, now_ms: now }).want;
   } catch {
     return;
   }
-  if (!want || Number(want) === 0) return;
+  if (!want || Number(want) === 0) {
+    book.satisfied.set(keyHash, now);
+    return;
+  }
+  book.satisfied.delete(keyHash);
   book.pending.add(keyHash);
   const totalMs = job.config.totalTimeoutMs;
   const ttl = LEASE_USE_MS + totalMs + LEASE_MARGIN_MS;
