@@ -79,6 +79,16 @@ std::string Stream() {
          "data: [DONE]\n\n";
 }
 
+// A streamed attempt that serves: the head, the whole stream, its end.
+void ServeStream(Session& s) {
+  REQUIRE(s.OpenStream(Head(200, kT0 + 10, "text/event-stream")).ok());
+  REQUIRE(s.Feed(Stream()).ok());
+  AttemptReport end;
+  end.now_ms = kT0 + 50;
+  end.first_content_ms = kT0 + 20;
+  REQUIRE(s.FinishStream(end).ok());
+}
+
 // Runs `drive` on both twins; at each step compares NextText with Dump(Next). Returns the steps.
 std::vector<std::string> Compare(const std::string& input,
                                  const std::function<void(Session&, int step)>& report) {
@@ -160,14 +170,8 @@ TEST_CASE("NextText is Dump(Next) for a served stream's end, a failure and an ea
       std::string(R"({"context":{"account_id":"acct"},"now_ms":1767225600000,)") +
       R"("seed":3,"generation_id":"gen-s","request":{"model":"openai/gpt-4o-mini",)" + kMessages;
   SECTION("a served stream, no record fields") {
-    std::vector<std::string> steps = Compare(base + R"(,"stream":true}})", [](Session& s, int) {
-      REQUIRE(s.OpenStream(Head(200, kT0 + 10, "text/event-stream")).ok());
-      REQUIRE(s.Feed(Stream()).ok());
-      AttemptReport end;
-      end.now_ms = kT0 + 50;
-      end.first_content_ms = kT0 + 20;
-      REQUIRE(s.FinishStream(end).ok());
-    });
+    std::vector<std::string> steps =
+        Compare(base + R"(,"stream":true}})", [](Session& s, int) { ServeStream(s); });
     REQUIRE(steps.size() == 2);
     CheckSettle(steps.back());
     Json last = J(steps.back());
@@ -202,12 +206,7 @@ TEST_CASE(
         stream + "}";
     auto drive = [&](Session& s, int) {
       if (*stream) {
-        REQUIRE(s.OpenStream(Head(200, kT0 + 10, "text/event-stream")).ok());
-        REQUIRE(s.Feed(Stream()).ok());
-        AttemptReport end;
-        end.now_ms = kT0 + 50;
-        end.first_content_ms = kT0 + 20;
-        REQUIRE(s.FinishStream(end).ok());
+        ServeStream(s);
       } else {
         REQUIRE(s.Respond(Head(200, kT0 + 60), Completion("stop")).ok());
       }
