@@ -312,6 +312,11 @@ export interface SessionInput extends PlanInput {
    * from (PlanBrief): the same values, nothing to render or parse beyond them.
    */
   plan?: 'full' | 'brief';
+  /**
+   * The last step's `settle`: "object" (default) the command as an object, "text" its JSON text
+   * (to pass on unparsed, as the edge worker does to its account object) with `charged` beside it.
+   */
+  settle?: 'object' | 'text';
 }
 
 /** A session's plan with input `plan: "brief"`. */
@@ -366,8 +371,13 @@ export interface RespondStep {
   headers: Record<string, string>;
   /** The body text, in the client's format. */
   body: string;
-  /** The ledger's settle command, or null: nothing was generated (release the hold). */
-  settle: JsonObject | null;
+  /**
+   * The ledger's settle command, or null: nothing was generated (release the hold). Its JSON text
+   * when the session's input said settle: "text".
+   */
+  settle: JsonObject | string | null;
+  /** With settle: "text", what the command charges (USD, its priced.cost.charged). */
+  charged?: string;
   /** Health events told since the previous step. */
   observed?: HealthEvent[];
 }
@@ -376,7 +386,8 @@ export interface RespondStep {
 export interface EndStep {
   step: 'end';
   tail: string;
-  settle: JsonObject | null;
+  settle: JsonObject | string | null;
+  charged?: string;
   observed?: HealthEvent[];
 }
 

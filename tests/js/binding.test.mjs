@@ -195,6 +195,41 @@ for (const build of BUILDS) {
       router.free();
     });
 
+    test('settle "text": the last step carries the settle command as its JSON text and what it charges', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const answer = JSON.stringify({
+        id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+      });
+      // Quotes, a backslash, control characters, non-ASCII: the core escapes them exactly as
+      // JSON.stringify does (the worker's redactor reads the text as it reads JSON.stringify's).
+      const SESSION_ID = 's"1\\ \u0001\u001f\b\t\n\f\r\u007f é 🦀';
+      const finals = [];
+      for (const extra of [{}, { settle: 'text' }]) {
+        const session = router.session({ ...PLAN_INPUT, ...extra, record: { origin: 'https://a.example', session_id: SESSION_ID } });
+        assert.equal(session.next({ now_ms: 1000 }).step, 'attempt');
+        assert.equal(session.respond({ status: 200, headers: { 'content-type': 'application/json' }, now_ms: 1040 }, answer).outcome, 'done');
+        finals.push(session.next({ now_ms: 1041 }));
+        session.free();
+      }
+      const [object, text] = finals;
+      assert.equal(typeof object.settle, 'object');
+      assert.equal(typeof text.settle, 'string');
+      assert.deepEqual(JSON.parse(text.settle), object.settle);
+      assert.equal(object.settle.generation.session_id, SESSION_ID);
+      assert.ok(text.settle.includes(`"session_id":${JSON.stringify(SESSION_ID)}`), text.settle);
+      assert.equal(text.charged, object.settle.priced.cost.charged);
+      assert.equal(object.charged, undefined);
+      const { settle: _a, charged: _b, ...rest } = text;
+      const { settle: _c, ...restObject } = object;
+      assert.deepEqual(rest, restObject);
+      expectError(() => router.session({ ...PLAN_INPUT, settle: 'string' }), 'invalid_argument',
+        (e) => assert.equal(e.metadata.field, 'settle'));
+      router.free();
+    });
+
     test('a session\'s timeout: retry, then the core words the final error', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });

@@ -390,7 +390,7 @@ describe('secret redaction', { timeout: 60_000 }, () => {
     assert.ok(mayCarryError(new TextEncoder().encode('event: error\ndata: {"type":"error","error":{}}\n\n')));
   });
 
-  test('Redactor.json: JSON text equal to JSON.stringify(value(v)), with every form of a secret in a string', () => {
+  test('Redactor.json and jsonText: JSON text equal to JSON.stringify(value(v)), with every form of a secret in a string', () => {
     const secret = 'sk-te"st\\key/é+ 0123456789';
     const base = new Redactor(['sk-base-0123456789']);
     const r = new Redactor([secret], base);
@@ -407,8 +407,11 @@ describe('secret redaction', { timeout: 60_000 }, () => {
     for (const v of values) {
       assert.equal(r.json(v), JSON.stringify(r.value(v)), JSON.stringify(v));
       assert.equal(r.inJson(JSON.stringify(v)), r.value(v) !== v, JSON.stringify(v));
+      // The core's settle text (escaped as JSON.stringify escapes: binding.test.mjs) the same way.
+      assert.equal(r.jsonText(JSON.stringify(v)), r.json(v), JSON.stringify(v));
     }
     assert.equal(new Redactor([]).json({ a: 1 }), '{"a":1}');
+    assert.equal(new Redactor([]).jsonText('{"a":1}'), '{"a":1}');
   });
 
   test('log lines pass through the redactor of the configuration in force', () => {

@@ -299,13 +299,18 @@ const char* sy_session_result(const sy_session_t* session, size_t* size) {
 
 sy_status_t sy_session_next(sy_session_t* session, const char* input, size_t size) {
   if (session == nullptr) return NullHandle("sy_session_next");
-  return Run(session->result, [&]() -> Result<Json> {
+  // The step comes as text (Session::NextText): a served request's last step is not built as a
+  // DOM only to be written out.
+  Result<std::string> step = [&]() -> Result<std::string> {
     SY_ASSIGN_OR_RETURN(Json in, ParseObject(input, size, "next input", /*empty_ok=*/false));
     SY_ASSIGN_OR_RETURN(int64_t now_ms, switchyard::ReadNowMs(in));
     bool committed = false;
     SY_RETURN_IF_ERROR(JsonFields(in).Bool("committed", &committed));
-    return session->session->Next(now_ms, committed);
-  });
+    return session->session->NextText(now_ms, committed);
+  }();
+  if (!step.ok()) return Fail(session->result, step.status());
+  session->result = std::move(*step);
+  return SY_OK;
 }
 
 sy_status_t sy_session_respond(sy_session_t* session, const char* report, size_t report_size,

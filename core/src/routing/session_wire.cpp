@@ -3,9 +3,12 @@
 // AttemptOutcome, prices the generation once and keeps its record; Lifecycle decides.
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/json_text.h"
@@ -133,6 +136,7 @@ Result<PlannedRequest> PlanRequest(const Catalog& catalog, const Health& health,
   input.erase("limits");
   input.erase("record");
   input.erase("plan");
+  input.erase("settle");
   // POST /embeddings bodies are embeddings requests, planned among embeddings models.
   const RequestKind kind =
       host.client_format == ClientFormat::kEmbeddings ? RequestKind::kEmbeddings : RequestKind::kChat;
@@ -199,6 +203,12 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
   SY_RETURN_IF_ERROR(f.String("plan", &plan));
   if (plan != "full" && plan != "brief") return f.Error("plan", "must be \"full\" or \"brief\"");
   host.brief_plan = plan == "brief";
+  std::string_view settle = "object";
+  SY_RETURN_IF_ERROR(f.String("settle", &settle));
+  if (settle != "object" && settle != "text") {
+    return f.Error("settle", "must be \"object\" or \"text\"");
+  }
+  host.settle_text = settle == "text";
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {
     if (!l->is_object()) return FieldTypeError("limits", "an object", *l);
     AttemptLimits& limits = host.limits;
@@ -478,27 +488,135 @@ struct Session::Impl {
     EndFailed(TransportFailure(spec, kind, FailureMessage(report)), 0, report, true);
   }
 
-  Json Settlement() const {
-    if (!lifecycle.served() || !priced) return nullptr;
+  // The ledger's settle command for the served attempt (session.h, Next), as JSON text with its
+  // members in key order, as Dump writes a DOM: {"byok","endpoint","finish_reason"?,
+  // "generation":{..the record..},"id","priced":PricedUsageToJson's}. Written straight out:
+  // building it as a DOM (sixteen amounts, ten usage counts, the record) cost more than the rest
+  // of the request's last step. Only for a served, priced request. session_text_test checks
+  // "priced" against PricedUsageToJson.
+  void AppendSettlement(std::string& out) const {
     const Attempt& a = plan.attempts[*lifecycle.served()];
     const Endpoint& e = catalog->endpoint(a.endpoint);
-    Json generation = {{"model", SpecFor(a).model_id},
-                       {"provider_name", catalog->provider_of(e).name},
-                       {"streamed", plan.stream},
-                       {"cancelled", cancelled},
-                       {"provider_responses", provider_responses}};
-    for (const auto& [k, v] : host.record) generation[k] = v;
-    if (latency_ms >= 0) generation["latency_ms"] = latency_ms;
-    generation["generation_time_ms"] = generation_time_ms;
-    if (!finish_reason.empty()) generation["finish_reason"] = finish_reason;
-    if (!native_finish_reason.empty()) generation["native_finish_reason"] = native_finish_reason;
-    Json command = {{"id", host.generation_id},
-                    {"priced", PricedUsageToJson(*priced)},
-                    {"endpoint", a.endpoint},
-                    {"byok", a.byok()}};
-    if (!finish_reason.empty()) command["finish_reason"] = finish_reason;
-    command["generation"] = std::move(generation);
-    return command;
+    bool first = true;
+    auto member = [&](std::string_view key) {
+      if (!first) out += ',';
+      first = false;
+      out += '"';
+      out += key;
+      out += "\":";
+    };
+    auto text = [&](std::string_view key, std::string_view value) {
+      member(key);
+      AppendQuoted(out, value);
+    };
+    auto number = [&](std::string_view key, int64_t value) {
+      member(key);
+      AppendInt(out, value);
+    };
+    auto boolean = [&](std::string_view key, bool value) {
+      member(key);
+      out += value ? "true" : "false";
+    };
+    // The record's fields (the host's, and api_type: none has the name of a field below) go in
+    // among them in key order; of a key given twice, the last.
+    std::vector<const std::pair<std::string, std::string>*> record;  // in key order
+    for (const auto& field : host.record) {
+      size_t at = 0;
+      while (at < record.size() && record[at]->first < field.first) ++at;
+      if (at < record.size() && record[at]->first == field.first) {
+        record[at] = &field;
+      } else {
+        record.insert(record.begin() + static_cast<std::ptrdiff_t>(at), &field);
+      }
+    }
+    size_t next_record = 0;
+    // The record's fields that sort before `key` (all that are left, for no key).
+    auto record_before = [&](std::optional<std::string_view> key) {
+      for (; next_record < record.size(); ++next_record) {
+        const auto& [name, value] = *record[next_record];
+        if (key && !(name < *key)) break;
+        text(name, value);
+      }
+    };
+    auto open = [&](std::string_view key) {
+      member(key);
+      out += '{';
+      first = true;
+    };
+    auto close = [&] {
+      out += '}';
+      first = false;
+    };
+
+    out += '{';
+    boolean("byok", a.byok());
+    number("endpoint", a.endpoint);
+    if (!finish_reason.empty()) text("finish_reason", finish_reason);
+    open("generation");
+    record_before("cancelled");
+    boolean("cancelled", cancelled);
+    if (!finish_reason.empty()) {
+      record_before("finish_reason");
+      text("finish_reason", finish_reason);
+    }
+    record_before("generation_time_ms");
+    number("generation_time_ms", generation_time_ms);
+    if (latency_ms >= 0) {
+      record_before("latency_ms");
+      number("latency_ms", latency_ms);
+    }
+    record_before("model");
+    text("model", SpecFor(a).model_id);
+    if (!native_finish_reason.empty()) {
+      record_before("native_finish_reason");
+      text("native_finish_reason", native_finish_reason);
+    }
+    record_before("provider_name");
+    text("provider_name", catalog->provider_of(e).name);
+    record_before("provider_responses");
+    member("provider_responses");
+    provider_responses.DumpTo(out);
+    record_before("streamed");
+    boolean("streamed", plan.stream);
+    record_before(std::nullopt);
+    close();
+    text("id", host.generation_id);
+    open("priced");
+    const Cost& c = priced->cost;
+    open("cost");
+    text("cache_discount", FormatUsd(c.cache_discount));
+    text("cache_read", FormatUsd(c.cache_read));
+    text("cache_write", FormatUsd(c.cache_write));
+    text("cache_write_1h", FormatUsd(c.cache_write_1h));
+    text("charged", FormatUsd(c.charged));
+    text("completion", FormatUsd(c.completion));
+    text("image", FormatUsd(c.image));
+    boolean("insured", c.insured);
+    boolean("is_byok", c.is_byok);
+    text("list", FormatUsd(c.list));
+    text("prompt", FormatUsd(c.prompt));
+    text("reasoning", FormatUsd(c.reasoning));
+    text("request", FormatUsd(c.request));
+    text("upstream", FormatUsd(c.upstream));
+    text("upstream_completions", FormatUsd(c.upstream_completions));
+    text("upstream_prompt", FormatUsd(c.upstream_prompt));
+    close();
+    number("tier_min_prompt_tokens", priced->tier_min_prompt_tokens);
+    const Usage& u = priced->usage;
+    open("usage");
+    number("cache_write_1h_tokens", u.cache_write_1h_tokens);
+    number("cache_write_tokens", u.cache_write_tokens);
+    number("cached_tokens", u.cached_tokens);
+    number("completion_tokens", u.completion_tokens);
+    number("images", u.images);
+    boolean("known", u.known);
+    number("prompt_tokens", u.prompt_tokens);
+    number("reasoning_tokens", u.reasoning_tokens);
+    number("requests", u.requests);
+    number("total_tokens", u.total_tokens());
+    close();
+    close();
+    out += '}';
   }
 
   // The failure the client gets when no attempt is left.
@@ -573,8 +691,12 @@ Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Catalog> 
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 
-Result<Json> Session::Next(int64_t now_ms, bool committed) {
-  Impl& s = *impl_;
+namespace {
+
+// Session::Next and NextText: the step as a DOM, except the last step of a served request, which
+// is written straight into *text as JSON (the Json returned is then null): building its settle
+// command as a DOM cost more than the rest of the step.
+Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::string* text) {
   auto observed = [&] {
     Json out = Json::array();
     for (const HealthEvent& e : s.lifecycle.TakeObserved()) out.push_back(HealthEventToJson(e));
@@ -620,7 +742,6 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
                 {"observed", observed()}};
   }
   s.finished = true;
-  Json settle = s.Settlement();
   if (s.lifecycle.served() && !s.priced) {
     // The client left before any answer: nothing to send it, nothing to settle.
     Status gone(Code::kTimeout, "the client closed the request");
@@ -633,17 +754,43 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
                 {"observed", observed()}};
   }
   if (s.lifecycle.served()) {
+    // Written straight out, members in key order (as Dump writes a DOM).
+    std::string& out = *text;
+    // With the command as text, "charged" beside it (it sorts before "headers" and "observed").
+    auto charged = [&] {
+      if (!s.host.settle_text) return;
+      out += "\"charged\":";
+      AppendQuoted(out, FormatUsd(s.priced->cost.charged));
+      out += ',';
+    };
+    auto observed_and_settle = [&] {
+      out += "\"observed\":";
+      observed().DumpTo(out);
+      out += ",\"settle\":";
+      if (s.host.settle_text) {
+        std::string command;
+        s.AppendSettlement(command);
+        AppendQuoted(out, command);
+      } else {
+        s.AppendSettlement(out);
+      }
+    };
     if (s.plan.stream) {
-      return Json{{"step", "end"}, {"tail", ""}, {"settle", std::move(settle)}, {"observed", observed()}};
+      out += '{';
+      charged();
+      observed_and_settle();
+      out += ",\"step\":\"end\",\"tail\":\"\"}";
+    } else {
+      out.reserve(s.client_body.size() + s.client_body.size() / 4 + 2048);
+      out += "{\"body\":";
+      AppendQuoted(out, s.client_body);
+      out += ',';
+      charged();
+      out += "\"headers\":{\"content-type\":\"application/json\"},";
+      observed_and_settle();
+      out += ",\"status\":200,\"step\":\"respond\"}";
     }
-    return Json{{"step", "respond"},
-                {"status", 200},
-                {"headers", {{"content-type", "application/json"}}},
-                // The session is over: an embeddings batch moves into the step, not copied.
-                {"body", s.host.client_format == ClientFormat::kEmbeddings ? std::move(s.client_body)
-                                                                           : s.client_body},
-                {"settle", std::move(settle)},
-                {"observed", observed()}};
+    return Json();
   }
   if (s.plan.stream && committed) {
     return Json{{"step", "end"}, {"tail", s.InBandError()}, {"settle", nullptr}, {"observed", observed()}};
@@ -659,6 +806,22 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
               {"body", Dump(body)},
               {"settle", nullptr},
               {"observed", observed()}};
+}
+
+}  // namespace
+
+Result<Json> Session::Next(int64_t now_ms, bool committed) {
+  std::string text;
+  SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, &text));
+  if (text.empty()) return step;
+  return Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+Result<std::string> Session::NextText(int64_t now_ms, bool committed) {
+  std::string text;
+  SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, &text));
+  if (text.empty()) text = Dump(step);
+  return text;
 }
 
 Result<Json> Session::Respond(const AttemptReport& report, std::string_view body) {

@@ -81,6 +81,9 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     // The session's result: only the plan's attempts (endpoint, byok) and token counts, what
     // the reservation below reads (the trace, reasons and names are neither rendered nor parsed).
     plan: 'brief',
+    // The settle command as the core's JSON text (passed on to the account object as it is,
+    // never parsed here), with the amount it charges beside it for the lease book.
+    settle: 'text',
     generation_id: genId, created: Math.floor(now / 1000),
     limits: {
       connect_ms: config.connectTimeoutMs, first_token_ms: config.firstTokenTimeoutMs,
@@ -201,7 +204,7 @@ function respondWith(job, final) {
  * what is still pending (a promise), or null when nothing is.
  */
 function account(job, final) {
-  if (job.lease) return leaseDone(job, final?.settle ?? null);
+  if (job.lease) return leaseDone(job, final?.settle ?? null, final?.charged);
   const done = final?.settle ? settle(job, final.settle) : release(job);
   const book = leaseBooks.get(job.caller.accountId);
   return book ? Promise.all([done, watchIdle(job, book)]) : done;
@@ -379,11 +382,19 @@ async function sendSettlements(stub, items) {
   }
 }
 
+/**
+ * The settle command as JSON text, redacted: the core's text (the session's "settle":"text") or
+ * an object's.
+ */
+function settleText(job, command) {
+  return typeof command === 'string' ? job.redact.jsonText(command) : job.redact.json(command);
+}
+
 /** Settles one generation: the core's settle command, redacted, in the account's next batch. */
 function settle(job, command) {
   // `priced` is the usage and cost the core computed once for this generation — the very value
   // behind the client's usage.cost — so the ledger charges what the client was told.
-  return queueSettlement(job.caller, job.genId, job.redact.json(command));
+  return queueSettlement(job.caller, job.genId, settleText(job, command));
 }
 
 async function release(job) {
@@ -414,7 +425,10 @@ const LEASE_MARGIN_MS = 5_000;
 const LEASE_IDLE_MS = 1_000;
 const LEASE_SWEEP_MS = 250;
 const LEASE_WATCH_ROUNDS = 20;
-const leaseBooks = new Map(); // accountId → {ledger, generation, pending: Set<keyHash>}
+const LEASE_CHECK_MS = 25;
+// accountId → {ledger, generation, pending: Set<keyHash>, satisfied: Map<keyHash, when the book
+// last wanted nothing>}
+const leaseBooks = new Map();
 
 function leaseBook(job) {
   const { runtime } = job.services;
@@ -423,7 +437,7 @@ function leaseBook(job) {
   let book = leaseBooks.get(job.caller.accountId);
   if (book && (book.generation !== runtime.generation || book.ledger.freed)) book = null;
   if (!book) {
-    book = { ledger: new sy.Ledger(), generation: runtime.generation, pending: new Set() };
+    book = { ledger: new sy.Ledger(), generation: runtime.generation, pending: new Set(), satisfied: new Map() };
     leaseBooks.set(job.caller.accountId, book);
   }
   return book;
@@ -464,17 +478,30 @@ function leaseRefill(job, now) {
   if (book && !book.ledger.freed) refill(job, book, now);
 }
 
-/** Asks the account object for another lease when the book runs low (one request at a time). */
+/**
+ * Asks the account object for another lease when the book runs low (one request at a time).
+ * A request its lease covered asks the book at most every LEASE_CHECK_MS per key once the book
+ * wanted nothing (a lease is sized at twice the observed spend per second and asked for again at
+ * half that, so the book cannot run low within the interval unless the rate jumps, and then
+ * requests fall back to the account object, as when no lease covers them); a request the book
+ * could not cover always asks.
+ */
 function refill(job, book, now) {
   const keyHash = job.caller.keyHash;
   if (book.pending.has(keyHash)) return;
+  const satisfied = book.satisfied.get(keyHash);
+  if (job.lease && satisfied !== undefined && now - satisfied >= 0 && now - satisfied < LEASE_CHECK_MS) return;
   let want;
   try {
     want = book.ledger.apply({ op: 'book_status', key_hash: keyHash, now_ms: now }).want;
   } catch {
     return;
   }
-  if (!want || Number(want) === 0) return;
+  if (!want || Number(want) === 0) {
+    book.satisfied.set(keyHash, now);
+    return;
+  }
+  book.satisfied.delete(keyHash);
   book.pending.add(keyHash);
   const totalMs = job.config.totalTimeoutMs;
   const ttl = LEASE_USE_MS + totalMs + LEASE_MARGIN_MS;
@@ -506,16 +533,17 @@ function minLease(want) {
 
 /**
  * A leased request ended: free its local hold, settle on the lease, return idle leases. Returns
- * a promise of what is still pending, or null when nothing is.
+ * a promise of what is still pending, or null when nothing is. `charged`: what the command
+ * charges, when the core gave it beside the command's text.
  */
-function leaseDone(job, command) {
+function leaseDone(job, command, chargedText) {
   const book = leaseBooks.get(job.caller.accountId);
-  const text = command ? job.redact.json(command) : null;
+  const text = command ? settleText(job, command) : null;
   if (book && !book.ledger.freed) {
     try {
       // What the request was charged: the priced cost's `charged` (the book parses one amount,
       // not the whole priced usage), else its priced usage, else (none) its whole hold.
-      const charged = command?.priced?.cost?.charged;
+      const charged = typeof chargedText === 'string' ? chargedText : command?.priced?.cost?.charged;
       book.ledger.apply(!command ? { op: 'book_done', id: job.genId, released: true }
         : typeof charged === 'string' ? { op: 'book_done', id: job.genId, charged }
           : { op: 'book_done', id: job.genId, ...(command.priced ? { priced: command.priced } : {}) });

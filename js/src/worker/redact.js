@@ -92,6 +92,16 @@ export class Redactor {
   }
 
   /**
+   * JSON text the core wrote, with secrets replaced in every string: the same text when none can
+   * be in it (inJson), else JSON.stringify(value(JSON.parse(text))). The core escapes strings
+   * exactly as JSON.stringify does (json_text.h), so inJson reads its text as it reads ours.
+   */
+  jsonText(text) {
+    if (this.empty || typeof text !== 'string' || !this.inJson(text)) return text;
+    return JSON.stringify(this.value(JSON.parse(text)));
+  }
+
+  /**
    * A JSON value with secrets replaced in every string (and key): a copy where something
    * changed, else the same value. String by string, so a secret can never break the structure.
    */

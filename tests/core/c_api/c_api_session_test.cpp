@@ -539,3 +539,27 @@ TEST_CASE("\"plan\":\"brief\": the session's result is the reservation's fields 
   CHECK(s == nullptr);
   CHECK(AsJson(router.Result())["error"]["metadata"]["field"] == "plan");
 }
+
+TEST_CASE("\"settle\":\"text\": sy_session_next's last step carries the settle command as text") {
+  Router router;
+  const std::string request = std::string(R"({"model":"openai/gpt-4o-mini",)") + kMessages + "}";
+  Session object(router, request);
+  Session text(router, request, R"(,"settle":"text","plan":"brief")");
+  for (Session* s : {&object, &text}) {
+    REQUIRE(s->Next(kT0)["step"] == "attempt");
+    REQUIRE(s->Respond(Head(200, kT0 + 50), Completion())["outcome"] == "done");
+  }
+  Json a = object.Next(kT0 + 60);
+  Json b = text.Next(kT0 + 60);
+  REQUIRE(b["settle"].is_string());
+  CHECK(AsJson(b["settle"].get<std::string>()) == a["settle"]);
+  CHECK(b["charged"] == a["settle"]["priced"]["cost"]["charged"]);
+  CHECK(b["body"] == a["body"]);
+  // Anything but "object" or "text" is refused, naming the field.
+  std::string input = std::string(R"({"request":)") + request +
+                      R"(,"now_ms":1767225600000,"seed":7,"settle":"string"})";
+  sy_session_t* s = nullptr;
+  CHECK(sy_router_session(router.router, input.data(), input.size(), &s) == SY_INVALID_ARGUMENT);
+  CHECK(s == nullptr);
+  CHECK(AsJson(router.Result())["error"]["metadata"]["field"] == "settle");
+}

@@ -135,6 +135,7 @@ TEST_CASE("an embeddings session falls back, skips Gemini for token ids, prices 
   CHECK(settle["generation"]["provider_responses"].size() == 2);  // Google was never called
   CHECK(settle["generation"]["provider_responses"][0]["status"] == 502);  // the router's mapping of the 500
   CHECK(settle["generation"]["provider_responses"][0]["provider_name"] == "OB");
+  CHECK(settle["generation"]["api_type"] == "embeddings");
 }
 
 TEST_CASE("an embeddings session: every endpoint unable to take the input is a 400") {

@@ -139,7 +139,9 @@ SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t*
  * {"origin","http_referer","app_title","external_user","session_id"} (generation record
  * fields), and "plan":"brief" for a result of only what a host needs to reserve the request's
  * worst case, {"attempts":[{"byok","endpoint"}],"estimated_prompt_tokens","max_tokens",
- * "stream"} (the same values as the whole plan's; default "full": the whole plan). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
+ * "stream"} (the same values as the whole plan's; default "full": the whole plan), and
+ * "settle":"text" for a last step whose "settle" is the settle command's JSON text (a string, to
+ * pass on unparsed) with "charged" beside it (default "object"). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
  * "connection"|"too_large"|"cancelled"|"unavailable","phase":"head"|"first_token"|"idle"|"total",
  * "message":"..","now_ms":N}. Steps and results: session.h. On a failed create *out is NULL and
  * the router's result buffer has the error body. stream_feed/stream_finish results are client

@@ -138,13 +138,17 @@ struct SessionHost {
   // "plan":"brief": the session's result is RenderPlanBrief's, not the whole plan's (a host that
   // only reserves from it neither renders nor parses the trace, reasons and names).
   bool brief_plan = false;
+  // "settle":"text": a served request's last step carries the settle command as JSON text (a
+  // string: a host that passes it on, as the worker does to its account object, neither parses
+  // nor re-serialises it) and "charged", the amount it charges. Default "object".
+  bool settle_text = false;
   AttemptLimits limits;
   // Generation record fields the host knows (origin, http_referer, app_title, external_user,
   // session_id): strings, stored as given (at most 256 bytes each, cut at a character).
   std::vector<std::pair<std::string, std::string>> record;
 };
 // Reads SessionHost from the input object ({"generation_id","created","user_salt","hashed_user",
-// "browser","format","plan":"full"|"brief","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
+// "browser","format","plan":"full"|"brief","settle":"object"|"text","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
 // "max_response_bytes"},"record":{..}}; all optional). Errors name the field.
 Result<SessionHost> ParseSessionHost(const Json& input);
 // Defaults that depend on the parsed input, so the same input gives the same bytes in every
@@ -224,9 +228,14 @@ class Session {
   //      a stream's end: send `tail` (an in-band error, or nothing) and close.
   // "settle" is the ledger's settle command for the generation ({"id","priced","endpoint",
   // "byok","finish_reason","generation":{..}}), or null when nothing was generated (release
-  // the hold). "observed": the health events told since the previous step.
+  // the hold); with the host's "settle":"text", the command's JSON text and, beside it,
+  // "charged": the amount it charges (its priced.cost.charged). "observed": the health events
+  // told since the previous step.
   // Errors: an attempt still waiting for its report (400).
   Result<Json> Next(int64_t now_ms, bool committed);
+  // Next's step as JSON text, the same bytes as Dump(Next(..)); the last step of a served request
+  // is written without building it as a DOM first (what the C ABI returns).
+  Result<std::string> NextText(int64_t now_ms, bool committed);
 
   // A buffered attempt's answer (or failure). {"outcome":"done"|"retry"|"fail"|"cancelled"}.
   Result<Json> Respond(const AttemptReport& report, std::string_view body);

@@ -1,0 +1,242 @@
+// Session::NextText, the step the C ABI hands out: byte for byte Dump(Next(..)) at every step
+// (twin sessions of one request, driven through the same reports, one read each way), and the
+// settle command it writes straight out for a served request (no DOM) is what the DOM would
+// write: members in key order, "priced" exactly PricedUsageToJson's, the record's fields.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "switchyard/catalog/catalog.h"
+#include "switchyard/json/json.h"
+#include "switchyard/money/money.h"
+#include "switchyard/routing/session.h"
+#include "test_support.h"
+
+namespace switchyard::testing {
+namespace {
+
+Json J(std::string_view text) { return Json::parse(text.begin(), text.end(), nullptr, false); }
+
+constexpr int64_t kT0 = 1767225600000;
+
+std::shared_ptr<const Catalog> SmallCatalog() {
+  static std::shared_ptr<const Catalog> catalog = [] {
+    Result<Catalog> c = Catalog::FromText(ReadFile("tests/fixtures/catalog/small.json"));
+    REQUIRE(c.ok());
+    return std::make_shared<const Catalog>(std::move(*c));
+  }();
+  return catalog;
+}
+
+// One session with its own Health and Stickiness (the twins must not hear of each other).
+struct Twin {
+  Health health;
+  Stickiness stickiness;
+  std::unique_ptr<Session> session;
+  explicit Twin(const std::string& input) {
+    Result<PlannedRequest> planned =
+        PlanRequest(*SmallCatalog(), health, &stickiness, nullptr, J(input));
+    INFO((planned.ok() ? std::string() : std::string(planned.status().message())));
+    REQUIRE(planned.ok());
+    Result<std::unique_ptr<Session>> s =
+        Session::Create(SmallCatalog(), &health, &stickiness, std::move(*planned));
+    REQUIRE(s.ok());
+    session = std::move(*s);
+  }
+};
+
+AttemptReport Head(int status, int64_t now_ms, const char* type = "application/json") {
+  AttemptReport r;
+  r.status = status;
+  r.now_ms = now_ms;
+  r.headers.emplace_back("content-type", type);
+  return r;
+}
+
+AttemptReport Failure(const char* failure, int64_t now_ms) {
+  AttemptReport r;
+  r.failure = failure;
+  r.now_ms = now_ms;
+  if (std::string_view(failure) == "timeout") r.phase = "total";
+  return r;
+}
+
+std::string Completion(const char* finish_reason) {
+  return std::string(
+             R"({"id":"up-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello \"there\"\n"},"finish_reason":")") +
+         finish_reason +
+         R"("}],"usage":{"prompt_tokens":1200,"completion_tokens":7,"total_tokens":1207,"prompt_tokens_details":{"cached_tokens":300}}})";
+}
+
+std::string Stream() {
+  return "data: {\"id\":\"u\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+         "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"hel\"},"
+         "\"finish_reason\":null}]}\n\n"
+         "data: {\"id\":\"u\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+         "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"length\"}],"
+         "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12}}\n\n"
+         "data: [DONE]\n\n";
+}
+
+// A streamed attempt that serves: the head, the whole stream, its end.
+void ServeStream(Session& s) {
+  REQUIRE(s.OpenStream(Head(200, kT0 + 10, "text/event-stream")).ok());
+  REQUIRE(s.Feed(Stream()).ok());
+  AttemptReport end;
+  end.now_ms = kT0 + 50;
+  end.first_content_ms = kT0 + 20;
+  REQUIRE(s.FinishStream(end).ok());
+}
+
+// Runs `drive` on both twins; at each step compares NextText with Dump(Next). Returns the steps.
+std::vector<std::string> Compare(const std::string& input,
+                                 const std::function<void(Session&, int step)>& report) {
+  Twin dom(input);
+  Twin text(input);
+  std::vector<std::string> steps;
+  for (int i = 0; i < 8; ++i) {
+    const int64_t now = kT0 + 100 * i;
+    Result<Json> a = dom.session->Next(now, false);
+    Result<std::string> b = text.session->NextText(now, false);
+    REQUIRE(a.ok() == b.ok());
+    if (!a.ok()) break;
+    const std::string expected = Dump(*a);
+    INFO("step " << i);
+    CHECK(*b == expected);
+    steps.push_back(*b);
+    const std::string kind(FindString(*a, "step").value_or(""));
+    if (kind != "attempt") break;
+    report(*dom.session, i);
+    report(*text.session, i);
+  }
+  return steps;
+}
+
+const char* kMessages = R"("messages":[{"role":"user","content":"hi"}])";
+
+// The settle command of a last step: in key order and compact (a DOM's Dump of it is the same
+// bytes), its priced usage as money's PricedUsageToJson writes it.
+void CheckSettle(const std::string& step) {
+  Json parsed = J(step);
+  CHECK(Dump(parsed) == step);
+  const Json& priced = parsed["settle"]["priced"];
+  Result<PricedUsage> p = PricedUsageFromJson(priced);
+  REQUIRE(p.ok());
+  CHECK(Dump(PricedUsageToJson(*p)) == Dump(priced));
+}
+
+}  // namespace
+
+TEST_CASE("NextText is Dump(Next) at every step of a buffered request, the settled last one too") {
+  const std::string input =
+      std::string(R"({"request":{"model":"openai/gpt-4o-mini",)") + kMessages +
+      R"(,"provider":{"order":["openai","deepinfra"]}},"context":{"account_id":"acct"},)"
+      R"("now_ms":1767225600000,"seed":7,"generation_id":"gen-\"q\"",)"
+      R"("record":{"session_id":"s-1","origin":"https://app.example","app_title":"Tab\t\u00e9",)"
+      R"("http_referer":"https://app.example/x","external_user":"u-9"}})";
+  std::vector<std::string> steps = Compare(input, [](Session& s, int step) {
+    if (step == 0) {
+      REQUIRE(s.Respond(Head(503, kT0 + 40), R"({"error":{"message":"busy"}})").ok());
+    } else {
+      REQUIRE(s.Respond(Head(200, kT0 + 100 * step + 60), Completion("stop")).ok());
+    }
+  });
+  REQUIRE(steps.size() == 3);
+  CheckSettle(steps.back());
+  Json last = J(steps.back());
+  CHECK(last["step"] == "respond");
+  std::vector<std::string> keys;
+  for (auto it = last["settle"]["generation"].begin(); it != last["settle"]["generation"].end();
+       ++it) {
+    keys.push_back(it.key());
+  }
+  CHECK(keys == std::vector<std::string>{"app_title", "cancelled", "external_user", "finish_reason",
+                                         "generation_time_ms", "http_referer", "latency_ms",
+                                         "model", "native_finish_reason", "origin", "provider_name",
+                                         "provider_responses", "session_id", "streamed"});
+  CHECK(last["settle"]["id"] == "gen-\"q\"");
+  CHECK(last["settle"]["finish_reason"] == "stop");
+  CHECK(last["settle"]["generation"]["model"] == "openai/gpt-4o-mini");
+  CHECK(last["settle"]["generation"]["latency_ms"] == 60);
+  CHECK(last["settle"]["generation"]["session_id"] == "s-1");
+  CHECK(last["settle"]["generation"]["app_title"] == "Tab\t\u00e9");
+  CHECK(last["settle"]["priced"]["usage"]["cached_tokens"] == 300);
+  CHECK(last["settle"]["generation"]["provider_responses"].size() == 2);
+}
+
+TEST_CASE("NextText is Dump(Next) for a served stream's end, a failure and an early leave") {
+  const std::string base =
+      std::string(R"({"context":{"account_id":"acct"},"now_ms":1767225600000,)") +
+      R"("seed":3,"generation_id":"gen-s","request":{"model":"openai/gpt-4o-mini",)" + kMessages;
+  SECTION("a served stream, no record fields") {
+    std::vector<std::string> steps =
+        Compare(base + R"(,"stream":true}})", [](Session& s, int) { ServeStream(s); });
+    REQUIRE(steps.size() == 2);
+    CheckSettle(steps.back());
+    Json last = J(steps.back());
+    CHECK(last["step"] == "end");
+    CHECK(last["settle"]["finish_reason"] == "length");
+    CHECK(last["settle"]["generation"]["streamed"] == true);
+  }
+  SECTION("every attempt fails: the last step carries no settlement") {
+    std::vector<std::string> steps = Compare(base + "}}", [](Session& s, int) {
+      REQUIRE(s.Respond(Failure("timeout", kT0 + 30), "").ok());
+    });
+    REQUIRE(steps.size() >= 2);
+    CHECK(J(steps.back())["settle"].is_null());
+  }
+  SECTION("the client leaves during the attempt") {
+    std::vector<std::string> steps = Compare(base + "}}", [](Session& s, int) {
+      REQUIRE(s.Respond(Failure("cancelled", kT0 + 30), "").ok());
+    });
+    REQUIRE(steps.size() == 2);
+    CHECK(J(steps.back())["status"] == 499);
+  }
+}
+
+TEST_CASE(
+    "\"settle\":\"text\": the command as its JSON text, and the amount it charges beside it") {
+  const std::string request = std::string(R"({"model":"openai/gpt-4o-mini",)") + kMessages +
+                              R"(,"provider":{"order":["openai","deepinfra"]})";
+  for (const char* stream : {"", R"(,"stream":true)"}) {
+    const std::string base =
+        std::string(R"({"context":{"account_id":"acct"},"now_ms":1767225600000,)") +
+        R"("seed":7,"generation_id":"gen-t","record":{"origin":"o\"x"},"request":)" + request +
+        stream + "}";
+    auto drive = [&](Session& s, int) {
+      if (*stream) {
+        ServeStream(s);
+      } else {
+        REQUIRE(s.Respond(Head(200, kT0 + 60), Completion("stop")).ok());
+      }
+    };
+    std::vector<std::string> as_object = Compare(base + "}", drive);
+    std::vector<std::string> as_text = Compare(base + R"(,"settle":"text"})", drive);
+    REQUIRE(as_object.size() == 2);
+    REQUIRE(as_text.size() == 2);
+    CHECK(as_text[0] == as_object[0]);  // the attempt is the same
+    Json object = J(as_object[1]);
+    Json text = J(as_text[1]);
+    CHECK(Dump(text) == as_text[1]);  // key order, compact
+    REQUIRE(text["settle"].is_string());
+    // The same command, as text; the same step otherwise, with "charged" added.
+    CHECK(text["settle"].get<std::string>() == Dump(object["settle"]));
+    CHECK(text["charged"] == object["settle"]["priced"]["cost"]["charged"]);
+    text.erase("charged");
+    text["settle"] = object["settle"];
+    CHECK(Dump(text) == as_object[1]);
+  }
+  // A failure settles nothing: no "charged", "settle" null.
+  Json failed = J(
+      Compare(
+          std::string(
+              R"({"context":{"account_id":"acct"},"now_ms":1767225600000,"seed":7,"settle":"text","request":{"model":"openai/gpt-4o-mini",)") +
+              kMessages + "}}",
+          [](Session& s, int) { REQUIRE(s.Respond(Failure("timeout", kT0 + 30), "").ok()); })
+          .back());
+  CHECK(failed["settle"].is_null());
+  CHECK(failed.find("charged") == failed.end());
+}
+
+}  // namespace switchyard::testing
