@@ -814,7 +814,7 @@ Result<Json> Session::Next(int64_t now_ms, bool committed) {
   std::string text;
   SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, &text));
   if (text.empty()) return step;
-  return Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return ParseJson(text, JsonLimits{SIZE_MAX, 512, true}, "session step");  // our own text
 }
 
 Result<std::string> Session::NextText(int64_t now_ms, bool committed) {

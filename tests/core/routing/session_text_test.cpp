@@ -16,7 +16,7 @@
 namespace switchyard::testing {
 namespace {
 
-Json J(std::string_view text) { return Json::parse(text.begin(), text.end(), nullptr, false); }
+Json J(std::string_view text) { return Json::parse(text); }
 
 constexpr int64_t kT0 = 1767225600000;
 
