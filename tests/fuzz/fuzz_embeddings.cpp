@@ -11,6 +11,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/wire/embeddings.h"
 #include "switchyard/wire/wire.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 
@@ -42,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     spec.client_format = ClientFormat::kEmbeddings;
     AttemptResult r = TranslateResponse(spec, status, {}, body, 1700000000000);
     Json cost = Json{{"cost", 0.5}};
-    Json out = Json::parse(RenderEmbeddingsBody(r, &cost));
-    if (out.is_discarded() || !out.is_object()) std::abort();
+    Json out = testing::JsonOf(RenderEmbeddingsBody(r, &cost));
+    if (!out.is_object()) std::abort();
     if ((r.outcome == Outcome::kDone) != r.error.ok()) std::abort();
     if (r.usage.prompt_tokens < 0 || r.usage.completion_tokens != 0) std::abort();
     if (r.outcome != Outcome::kDone) continue;

@@ -7,6 +7,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/wire/responses.h"
 #include "switchyard/wire/wire.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 
@@ -31,7 +32,7 @@ void BuildAll(const Json& request, bool stream) {
     spec.client_format = ClientFormat::kResponses;
     Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
     if (!up.ok()) continue;
-    if (Json::parse(up->body).is_discarded()) std::abort();
+    if (!testing::TryJson(up->body)) std::abort();
     if (up->body.find(kResponsesEchoKey) != std::string::npos) std::abort();
   }
 }
@@ -53,6 +54,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const Json* echo = chat.ok() ? Find(*chat, kResponsesEchoKey) : nullptr;
   Json response = ChatCompletionToResponses(*parsed, echo ? *echo : Json());
-  if (Json::parse(Dump(response)).is_discarded()) std::abort();
+  if (!testing::TryJson(Dump(response))) std::abort();
   return 0;
 }

@@ -46,9 +46,8 @@ void ExactDigits(double d, std::string* digits, int* exponent) {
   uint64_t m = static_cast<uint64_t>(std::ldexp(frac, 53));  // exact: 53 significant bits
   e2 -= 53;
   while (m % 2 == 0 && e2 < 0) m /= 2, ++e2;  // smaller numbers for the common case
-  std::vector<uint32_t> n = {static_cast<uint32_t>(m % kBase)};
-  if (m >= kBase) n.push_back(static_cast<uint32_t>(m / kBase % kBase));
-  if (m >= static_cast<uint64_t>(kBase) * kBase) n.push_back(static_cast<uint32_t>(m / kBase / kBase));
+  std::vector<uint32_t> n;
+  for (uint64_t rest = m; rest > 0; rest /= kBase) n.push_back(static_cast<uint32_t>(rest % kBase));
   int shift = 0;  // decimal exponent of the integer's last digit
   for (; e2 >= 29; e2 -= 29) MulSmall(n, 1u << 29);
   if (e2 > 0) MulSmall(n, 1u << e2);
@@ -63,27 +62,19 @@ void ExactDigits(double d, std::string* digits, int* exponent) {
 
 // `digits` rounded to `keep` digits, half to even; may carry into a new leading digit.
 std::string RoundDigits(const std::string& digits, size_t keep, int* exponent) {
-  if (digits.size() <= keep) {
-    size_t end = digits.find_last_not_of('0');
-    return end == std::string::npos ? std::string() : digits.substr(0, end + 1);
-  }
   std::string out = digits.substr(0, keep);
-  const char next = digits[keep];
-  const bool rest_zero = digits.find_first_not_of('0', keep + 1) == std::string::npos;
-  const bool odd = !out.empty() && (out.back() - '0') % 2 == 1;
-  const bool up = next > '5' || (next == '5' && (!rest_zero || odd));
-  if (up) {
-    size_t i = out.size();
-    while (i > 0 && out[i - 1] == '9') out[--i] = '0';
-    if (i == 0) {
-      out.insert(out.begin(), '1');
-      ++*exponent;
-    } else {
-      ++out[i - 1];
+  if (digits.size() > keep) {
+    const char next = digits[keep];
+    const bool rest_zero = digits.find_first_not_of('0', keep + 1) == std::string::npos;
+    const bool odd = !out.empty() && (out.back() - '0') % 2 == 1;
+    if (next > '5' || (next == '5' && (!rest_zero || odd))) {
+      size_t i = out.size();
+      while (i > 0 && out[i - 1] == '9') out[--i] = '0';
+      if (i == 0) out.insert(out.begin(), '1'), ++*exponent;
+      else ++out[i - 1];
     }
   }
-  size_t end = out.find_last_not_of('0');
-  out.resize(end == std::string::npos ? 0 : end + 1);
+  out.resize(out.find_last_not_of('0') + 1);  // npos + 1 is 0: all zeros
   return out;
 }
 

@@ -41,10 +41,6 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
   return Parse(text, limits, what, body, /*reject_duplicate_keys=*/true);
 }
 
-const Json* Find(const Json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  return object.Lookup(key);
-}
 const Json* FindObject(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
   return v && v->is_object() ? v : nullptr;

@@ -2,7 +2,6 @@
 #include "switchyard/json/json_tape.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
 #include "switchyard/json/json_text.h"
@@ -26,12 +25,10 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 void PrependPathKey(std::string& path, std::string_view key) {
-  if (!path.empty() && path[0] != '[') path.insert(path.begin(), '.');
-  path.insert(0, key);
+  path.insert(0, std::string(key) + (path.empty() || path[0] == '[' ? "" : "."));
 }
 void PrependPathIndex(std::string& path, size_t index) {
-  if (!path.empty() && path[0] != '[') path.insert(path.begin(), '.');
-  path.insert(0, "[" + std::to_string(index) + "]");
+  path.insert(0, "[" + std::to_string(index) + "]" + (path.empty() || path[0] == '[' ? "" : "."));
 }
 
 // Recursive descent bounded by max_depth (the recursion is what the bound protects).
@@ -133,8 +130,7 @@ class JsonLexer {
     // fractions, exponents and long integers need the (slower) check.
     size_t n = static_cast<size_t>(p_ - start);
     if (options_.strict && (!integer || n > 18)) {
-      std::string lexeme(start, n);
-      if (!std::isfinite(std::strtod(lexeme.c_str(), nullptr))) {
+      if (!std::isfinite(LexemeToDouble(std::string_view(start, n)))) {
         p_ = start;
         return Fail(JsonParseError::Kind::kNumberRange, "number out of range");
       }
@@ -300,14 +296,10 @@ JsonView JsonView::Get(std::string_view key) const {
 }
 
 JsonView JsonView::At(size_t index) const {
-  JsonView found;
-  size_t i = 0;
-  ForEachElement([&](JsonView v) {
-    if (i++ != index) return true;
-    found = v;
-    return false;
-  });
-  return found;
+  if (!is_array() || index >= size()) return JsonView();
+  uint32_t k = index_ + 1;
+  while (index-- > 0) k = tape_->entries_[k].next;
+  return JsonView(tape_, k);
 }
 
 size_t JsonView::size() const {
@@ -324,21 +316,14 @@ bool JsonView::StrEquals(std::string_view s) const {
 }
 
 std::optional<double> JsonView::Number() const {
-  if (!is_number()) return std::nullopt;
-  std::string lexeme(raw());
-  double d = std::strtod(lexeme.c_str(), nullptr);
-  if (!std::isfinite(d)) return std::nullopt;
-  return d;
+  double d = is_number() ? LexemeToDouble(raw()) : NAN;
+  return std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
 }
 
 std::optional<int64_t> JsonView::Int() const {
-  if (!is_number()) return std::nullopt;
-  std::string_view s = raw();
-  bool negative = s[0] == '-';
-  std::string_view digits = s.substr(negative ? 1 : 0);
-  if (digits.size() <= 19 && digits.find_first_not_of("0123456789") == std::string_view::npos) {
-    uint64_t v = 0;
-    for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0');
+  bool negative = false;
+  uint64_t v = 0;
+  if (is_number() && IntegerLexeme(raw(), &negative, &v)) {
     if (v > static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return std::nullopt;
     return negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   }

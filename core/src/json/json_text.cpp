@@ -1,6 +1,7 @@
 // json_text.cpp: UTF-8, escapes and scalar writers (json_text.h).
 #include "switchyard/json/json_text.h"
 
+#include <cstdlib>
 
 namespace switchyard {
 
@@ -180,6 +181,20 @@ void AppendMinified(std::string& out, std::string_view raw) {
     out.push_back(c);
   }
 }
+
+bool IntegerLexeme(std::string_view s, bool* negative, uint64_t* magnitude) {
+  *negative = !s.empty() && s[0] == '-';
+  *magnitude = 0;
+  if (s.find_first_of(".eE") != std::string_view::npos) return false;
+  for (size_t i = *negative ? 1 : 0; i < s.size(); ++i) {
+    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
+    if (*magnitude > (UINT64_MAX - digit) / 10) return false;
+    *magnitude = *magnitude * 10 + digit;
+  }
+  return true;
+}
+
+double LexemeToDouble(std::string_view s) { return std::strtod(std::string(s).c_str(), nullptr); }
 
 void AppendUnsigned(std::string& out, uint64_t u) {
   char buf[24];

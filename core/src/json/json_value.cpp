@@ -2,7 +2,6 @@
 #include "switchyard/json/json_value.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "switchyard/json/decimal.h"
 #include "switchyard/json/json_tape.h"
@@ -251,7 +250,6 @@ bool operator==(const Json& a, const Json& b) noexcept {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
     case T::null: return true;
-    case T::discarded: return false;
     case T::boolean: return a.v_.b == b.v_.b;
     case T::number_integer: return a.v_.i == b.v_.i;
     case T::number_unsigned: return a.v_.u == b.v_.u;
@@ -270,21 +268,13 @@ namespace {
 // A number lexeme the strict lexer accepted: an integer that fits int64/uint64 keeps its kind,
 // the rest is a (finite) double.
 Json NumberValue(std::string_view s) {
-  bool negative = s[0] == '-';
-  if (s.find_first_of(".eE") == std::string_view::npos) {
-    uint64_t magnitude = 0;
-    bool fits = true;
-    for (size_t i = negative ? 1 : 0; i < s.size() && fits; ++i) {
-      uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-      fits = magnitude <= (UINT64_MAX - digit) / 10;
-      magnitude = magnitude * 10 + digit;
-    }
-    if (fits && !negative) return Json(magnitude);
-    if (fits && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
-      return Json(static_cast<int64_t>(0 - magnitude));
-    }
+  bool negative = false;
+  uint64_t magnitude = 0;
+  if (IntegerLexeme(s, &negative, &magnitude)) {
+    if (!negative) return Json(magnitude);
+    if (magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) return Json(static_cast<int64_t>(0 - magnitude));
   }
-  return Json(std::strtod(std::string(s).c_str(), nullptr));
+  return Json(LexemeToDouble(s));
 }
 
 }  // namespace
@@ -338,15 +328,6 @@ bool Json::FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
   return Build(tape.root(), *out, error, reject_duplicate_keys);
 }
 
-Json Json::parse(std::string_view text) {
-  JsonTape tape;
-  Json out;
-  if (tape.Parse(text, JsonLimits{SIZE_MAX, 512, true}) && FromTape(tape, &out, nullptr, false)) {
-    return out;
-  }
-  return Json(value_t::discarded);
-}
-
 // ---- serialiser -------------------------------------------------------------------------------------------
 
 namespace {
@@ -360,8 +341,7 @@ void Newline(std::string& out, int indent, int level) {
 void Write(std::string& out, const Json& j, int indent, int level) {
   using T = Json::value_t;
   switch (j.type()) {
-    case T::null:
-    case T::discarded: out += "null"; return;
+    case T::null: out += "null"; return;
     case T::boolean: out += j.get<bool>() ? "true" : "false"; return;
     case T::number_integer: AppendInt(out, j.get<int64_t>()); return;
     case T::number_unsigned: AppendUnsigned(out, j.get<uint64_t>()); return;

@@ -18,6 +18,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
 #include "test_support.h"
+#include "json_testing.h"
 
 namespace {
 
@@ -25,7 +26,7 @@ using switchyard::Json;
 using switchyard::Picos;
 
 Json Parse(std::string_view text) {
-  return Json::parse(text);
+  return switchyard::testing::JsonOf(text);
 }
 
 std::string Text(const char* data, size_t size) {

@@ -10,6 +10,7 @@
 #include "switchyard/c_api/c_api.h"
 #include "switchyard/json/json.h"
 #include "test_support.h"
+#include "json_testing.h"
 
 namespace {
 
@@ -17,7 +18,7 @@ using switchyard::Json;
 using switchyard::testing::ReadFile;
 
 Json AsJson(std::string_view text) {
-  return Json::parse(text);
+  return switchyard::testing::JsonOf(text);
 }
 
 std::string Text(const char* data, size_t size) {
@@ -195,7 +196,7 @@ TEST_CASE("a stream is served once content reached the client, and failures befo
                   R"(,"limits":{"connect_ms":1500,"first_token_ms":2500,"idle_ms":700,"total_ms":9000})");
   Json step = session.Next(kT0);
   REQUIRE(step["stream"] == true);
-  REQUIRE(step["limits"] == Json::parse(R"({"head_ms":1500,"first_byte_ms":2500,"idle_ms":700,"total_ms":9000,"max_response_bytes":16777216})"));
+  REQUIRE(step["limits"] == switchyard::testing::JsonOf(R"({"head_ms":1500,"first_byte_ms":2500,"idle_ms":700,"total_ms":9000,"max_response_bytes":16777216})"));
   // The first provider's head never came: the core words the deadline.
   session.Open(R"({"failure":"timeout","phase":"head","now_ms":1767225601500})");
   step = session.Next(kT0 + 1501);

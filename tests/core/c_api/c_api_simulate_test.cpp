@@ -4,6 +4,7 @@
 
 #include "simulate/simulate_support.h"
 #include "switchyard/c_api/c_sim.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 using namespace switchyard::testing;
@@ -13,7 +14,7 @@ namespace {
 Json ResultJson(sy_router_t* router) {
   size_t size = 0;
   const char* body = sy_router_result(router, &size);
-  return Json::parse(std::string_view(body, size));
+  return testing::JsonOf(std::string_view(body, size));
 }
 
 }  // namespace

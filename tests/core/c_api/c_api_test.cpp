@@ -10,6 +10,7 @@
 
 #include "switchyard/json/json.h"
 #include "test_support.h"
+#include "json_testing.h"
 
 namespace {
 
@@ -21,7 +22,7 @@ std::string_view View(const char* data, size_t size) {
 }
 
 Json AsJson(std::string_view text) {
-  Json j = Json::parse(text);
+  Json j = switchyard::testing::JsonOf(text);
   return j;
 }
 

@@ -2,6 +2,7 @@
 
 #include "switchyard/base/status.h"
 #include "switchyard/json/json.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 
@@ -47,7 +48,7 @@ TEST_CASE("ParseJson of host input refuses a repeated key and a number beyond a 
   REQUIRE(lenient.ok());
   CHECK((*lenient)["k"] == 2);
   // Json::parse stays nlohmann's: the last of a repeated key wins.
-  CHECK(Json::parse(R"({"k":1,"k":2})")["k"] == 2);
+  CHECK(testing::JsonOf(R"({"k":1,"k":2})")["k"] == 2);
 }
 
 TEST_CASE("ParseJson states a spliced client body's errors in the body's terms") {
@@ -97,7 +98,7 @@ TEST_CASE("Find helpers tolerate wrong shapes") {
   CHECK_FALSE(FindString(j, "n").has_value());
   CHECK(FindInt(j, "n") == 3);
   CHECK_FALSE(FindInt(j, "f").has_value());
-  Json big = Json::parse("{\"u\":18446744073709551615,\"m\":9223372036854775807,\"neg\":-5}");
+  Json big = testing::JsonOf("{\"u\":18446744073709551615,\"m\":9223372036854775807,\"neg\":-5}");
   CHECK_FALSE(FindInt(big, "u").has_value());  // above INT64_MAX: rejected, never wrapped
   CHECK(FindInt(big, "m") == INT64_MAX);
   CHECK(FindInt(big, "neg") == -5);
@@ -131,7 +132,7 @@ std::string Field(const Status& s) {
 }  // namespace
 
 TEST_CASE("JsonFields: absent or null leaves the output; a wrong type names the path") {
-  Json doc = Json::parse(R"({"b":true,"s":"hi","i":7,"f":2.5,"n":null,"list":["a","b"],
+  Json doc = testing::JsonOf(R"({"b":true,"s":"hi","i":7,"f":2.5,"n":null,"list":["a","b"],
                             "bad":{"x":"y"}})");
   JsonFields f(doc, "provider");
   bool b = false;
@@ -180,7 +181,7 @@ TEST_CASE("JsonFields: absent or null leaves the output; a wrong type names the 
 }
 
 TEST_CASE("JsonFields: ranges, times and lists say what they expect") {
-  Json doc = Json::parse(R"({"t":1.5,"big":12345678901234567890,"neg":-3,"x":0.5,
+  Json doc = testing::JsonOf(R"({"t":1.5,"big":12345678901234567890,"neg":-3,"x":0.5,
                             "list":["a","","c"],"ints":[1],"long":["a","b","c"]})");
   JsonFields f(doc);
   int64_t i = 0;
@@ -218,7 +219,7 @@ TEST_CASE("JsonFields: ranges, times and lists say what they expect") {
 }
 
 TEST_CASE("JsonFields: unknown members, nested paths and the host's clock") {
-  Json doc = Json::parse(R"({"a":1,"b":{"c":[{"d":"x"}]}})");
+  Json doc = testing::JsonOf(R"({"a":1,"b":{"c":[{"d":"x"}]}})");
   JsonFields f(doc);
   CHECK(f.OnlyKnown({"a", "b"}).ok());
   Status s = f.OnlyKnown({"a"});
@@ -230,10 +231,10 @@ TEST_CASE("JsonFields: unknown members, nested paths and the host's clock") {
   CHECK(inner.Int("d", 0, 1, &i).message() == "b.c[0].d must be an integer, not a string");
   CHECK(JsonPath("", "k") == "k");
 
-  CHECK(ReadNowMs(Json::parse(R"({"now_ms":1700000000000.75})")).value() == 1700000000000);
-  CHECK(ReadNowMs(Json::parse(R"({})")).status().message() == "now_ms is required");
-  CHECK(ReadNowMs(Json::parse(R"({"now_ms":-1})")).status().message() ==
+  CHECK(ReadNowMs(testing::JsonOf(R"({"now_ms":1700000000000.75})")).value() == 1700000000000);
+  CHECK(ReadNowMs(testing::JsonOf(R"({})")).status().message() == "now_ms is required");
+  CHECK(ReadNowMs(testing::JsonOf(R"({"now_ms":-1})")).status().message() ==
         "now_ms must be a non-negative integer");
-  CHECK(ReadNowMs(Json::parse(R"({"now_ms":"soon"})")).status().message() ==
+  CHECK(ReadNowMs(testing::JsonOf(R"({"now_ms":"soon"})")).status().message() ==
         "now_ms must be an integer, not a string");
 }

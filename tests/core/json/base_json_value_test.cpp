@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_oracle.h"
+#include "json_testing.h"
 
 using switchyard::Json;
 using namespace switchyard::json_oracle;
@@ -234,21 +235,21 @@ TEST_CASE("Valid documents parse to the same values and dump to the same text as
   };
   for (const char* text : docs) {
     INFO(Printable(text));
-    Json ours = Json::parse(text);
+    REQUIRE(switchyard::testing::TryJson(text));
+    Json ours = switchyard::testing::JsonOf(text);
     Nl theirs = NlParse(text);
     REQUIRE_FALSE(theirs.is_discarded());
-    CHECK_FALSE(ours.is_discarded());
     CHECK(SameValue(ours, theirs));
     CHECK(ours.dump() == NlDump(theirs));
     CHECK(ours.dump(2) == NlDump(theirs, 2));
     std::string compact;
     ours.DumpTo(compact);
     CHECK(compact == NlDump(theirs));
-    CHECK(Json::parse(ours.dump()) == ours);
+    CHECK(switchyard::testing::JsonOf(ours.dump()) == ours);
   }
 }
 
-TEST_CASE("Invalid documents are rejected by both, ours as a discarded value") {
+TEST_CASE("Invalid documents are rejected by both") {
   const std::string docs[] = {
       // empty, whitespace, truncated
       "", " ", "\n\t", "[", "{", "]", "}", "[1", "[1,", "{\"a\"", "{\"a\":", "{\"a\":1", "\"abc",
@@ -286,8 +287,7 @@ TEST_CASE("Invalid documents are rejected by both, ours as a discarded value") {
   for (const std::string& text : docs) {
     INFO(Printable(text));
     CHECK(NlParse(text).is_discarded());
-    Json ours = Json::parse(text);
-    CHECK(ours.is_discarded());
+    CHECK_FALSE(switchyard::testing::TryJson(text));
   }
 }
 
@@ -295,7 +295,7 @@ TEST_CASE("Known parse differences: deep nesting and a NUL after the value are r
   // nlohmann has no depth limit; ours refuses more than 512 levels (its parser recurses).
   std::string deep = std::string(600, '[') + std::string(600, ']');
   CHECK_FALSE(NlParse(deep).is_discarded());
-  CHECK(Json::parse(deep).is_discarded());
+  CHECK_FALSE(switchyard::testing::TryJson(deep));
   // nlohmann stops reading at a NUL byte between tokens, so it ignores whatever follows the
   // value; for ours that is trailing garbage. Inside a string a raw NUL is invalid for both.
   const std::string after_nul[] = {std::string("1\0", 2), std::string("{}\0garbage", 10),
@@ -303,10 +303,10 @@ TEST_CASE("Known parse differences: deep nesting and a NUL after the value are r
   for (const std::string& text : after_nul) {
     INFO(Printable(text));
     CHECK_FALSE(NlParse(text).is_discarded());
-    CHECK(Json::parse(text).is_discarded());
+    CHECK_FALSE(switchyard::testing::TryJson(text));
   }
   CHECK(NlParse(std::string("\0", 1)).is_discarded());
-  CHECK(Json::parse(std::string("\0", 1)).is_discarded());
+  CHECK_FALSE(switchyard::testing::TryJson(std::string("\0", 1)));
 }
 
 TEST_CASE("Nesting up to 512 levels is accepted and deeper is rejected without crashing") {
@@ -320,23 +320,23 @@ TEST_CASE("Nesting up to 512 levels is accepted and deeper is rejected without c
   };
   for (int n : {1, 100, 500, 511, 512}) {
     INFO(n);
-    Json a = Json::parse(arrays(n));
-    CHECK_FALSE(a.is_discarded());
+    REQUIRE(switchyard::testing::TryJson(arrays(n)));
+    Json a = switchyard::testing::JsonOf(arrays(n));
     CHECK(a.dump() == arrays(n));
-    Json o = Json::parse(objects(n));
-    CHECK_FALSE(o.is_discarded());
+    REQUIRE(switchyard::testing::TryJson(objects(n)));
+    Json o = switchyard::testing::JsonOf(objects(n));
     CHECK(o.dump() == objects(n));
     CHECK(o.dump() == NlDump(NlParse(objects(n))));
   }
   for (int n : {513, 600, 5000, 100000}) {
     INFO(n);
-    CHECK(Json::parse(arrays(n)).is_discarded());
-    CHECK(Json::parse(objects(n)).is_discarded());
-    CHECK(Json::parse(std::string(n, '[')).is_discarded());  // unclosed as well
+    CHECK_FALSE(switchyard::testing::TryJson(arrays(n)));
+    CHECK_FALSE(switchyard::testing::TryJson(objects(n)));
+    CHECK_FALSE(switchyard::testing::TryJson(std::string(n, '[')));  // unclosed as well
   }
   // 511 arrays around an object is 512 levels; around an object holding an array, 513.
-  CHECK_FALSE(Json::parse(std::string(511, '[') + "{}" + std::string(511, ']')).is_discarded());
-  CHECK(Json::parse(std::string(511, '[') + "{\"a\":[]}" + std::string(511, ']')).is_discarded());
+  CHECK(switchyard::testing::TryJson(std::string(511, '[') + "{}" + std::string(511, ']')));
+  CHECK_FALSE(switchyard::testing::TryJson(std::string(511, '[') + "{\"a\":[]}" + std::string(511, ']')));
 }
 
 TEST_CASE("Strings holding invalid UTF-8 dump as nlohmann's replace mode does") {
@@ -384,7 +384,7 @@ TEST_CASE("A truncated UTF-8 sequence dumps as one U+FFFD per byte, valid and st
     CHECK(ours == c.ours);
     CHECK(NlDump(Nl(c.input)) == c.nlohmann);
     CHECK(IsValidUtf8(ours));
-    Json back = Json::parse(ours);
+    Json back = switchyard::testing::JsonOf(ours);
     CHECK(back.is_string());
     CHECK(back.dump() == ours);
   }
@@ -403,7 +403,7 @@ TEST_CASE("A truncated UTF-8 sequence dumps as one U+FFFD per byte, valid and st
     std::string ours = Json(s).dump();
     CHECK(IsValidUtf8(ours));
     CHECK_FALSE(NlParse(ours).is_discarded());
-    Json back = Json::parse(ours);
+    Json back = switchyard::testing::JsonOf(ours);
     CHECK(back.is_string());
     CHECK(back.dump() == ours);
     if (IsValidUtf8(s)) CHECK(ours == NlDump(Nl(s)));
@@ -424,8 +424,8 @@ TEST_CASE("Random documents round-trip between nlohmann and ours with the same t
       REQUIRE(reparsed == original);
 
       // nlohmann's text -> ours -> text.
-      Json ours = Json::parse(theirs);
-      REQUIRE_FALSE(ours.is_discarded());
+      REQUIRE(switchyard::testing::TryJson(theirs));
+      Json ours = switchyard::testing::JsonOf(theirs);
       CHECK(SameValue(ours, reparsed));
       std::string mine = ours.dump();
       if (mine == theirs) {
@@ -441,7 +441,7 @@ TEST_CASE("Random documents round-trip between nlohmann and ours with the same t
       CHECK_FALSE(back.is_discarded());
       CHECK(SameValue(ours, back));
       CHECK(back == original);
-      Json again = Json::parse(mine);
+      Json again = switchyard::testing::JsonOf(mine);
       CHECK(SameValue(again, ours));
       CHECK(again == ours);
       CHECK(again.dump() == mine);
@@ -459,11 +459,11 @@ TEST_CASE("Random documents with short doubles dump byte for byte as nlohmann do
       Nl original = gen.Value(0);
       std::string theirs = NlDump(original);
       INFO("seed " << seed << " doc " << i << ": " << Printable(theirs));
-      Json ours = Json::parse(theirs);
-      REQUIRE_FALSE(ours.is_discarded());
+      REQUIRE(switchyard::testing::TryJson(theirs));
+      Json ours = switchyard::testing::JsonOf(theirs);
       CHECK(ours.dump() == theirs);
       CHECK(ours.dump(2) == NlDump(original, 2));
-      CHECK(SameValue(Json::parse(ours.dump()), NlParse(theirs)));
+      CHECK(SameValue(switchyard::testing::JsonOf(ours.dump()), NlParse(theirs)));
     }
   }
 }
@@ -483,11 +483,11 @@ TEST_CASE("Doubles are written in the shortest correctly rounded form, where Gri
   for (const Case& c : cases) {
     INFO(c.text);
     double d = std::strtod(c.text, nullptr);
-    CHECK(Json::parse(c.text).dump() == c.ours);
+    CHECK(switchyard::testing::JsonOf(c.text).dump() == c.ours);
     CHECK(Json(d).dump() == c.ours);
     CHECK(NlDump(NlParse(c.text)) == c.nlohmann);
     CHECK(SameBits(std::strtod(c.nlohmann, nullptr), d));
-    CHECK(SameBits(Json::parse(c.ours).get<double>(), d));
+    CHECK(SameBits(switchyard::testing::JsonOf(c.ours).get<double>(), d));
   }
   // Non-finite values (only constructible, never parsed) dump as null, as in nlohmann.
   for (double d : {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
@@ -626,7 +626,7 @@ TEST_CASE("A braced single value in parentheses is a one-element array with ever
   // constructors) and gcc make an array. The wasm builds use clang.
   std::string s = "x";
   std::string_view sv = "y";
-  CHECK(Json({"openai"}) == Json::parse(R"(["openai"])"));
+  CHECK(Json({"openai"}) == switchyard::testing::JsonOf(R"(["openai"])"));
   CHECK(Json({"a"}).dump() == NlDump(Nl({"a"})));
   CHECK(Json({s}).dump() == NlDump(Nl({s})));
   CHECK(Json({sv}).dump() == R"(["y"])");
@@ -682,13 +682,13 @@ TEST_CASE("Scalar construction keeps nlohmann's number kinds") {
   }
   CHECK(Json(INT64_MIN).dump() == NlDump(Nl(INT64_MIN)));
   CHECK(Json(UINT64_MAX).dump() == NlDump(Nl(UINT64_MAX)));
-  CHECK(Json::parse("5").type() == Json::value_t::number_unsigned);
-  CHECK(Json::parse("-5").type() == Json::value_t::number_integer);
-  CHECK(Json::parse("-0").type() == Json::value_t::number_integer);
-  CHECK(Json::parse("5.0").type() == Json::value_t::number_float);
-  CHECK(Json::parse("18446744073709551616").type() == Json::value_t::number_float);
-  CHECK(Json::parse("-9223372036854775808").get<int64_t>() == INT64_MIN);
-  CHECK(Json::parse("18446744073709551615").get<uint64_t>() == UINT64_MAX);
+  CHECK(switchyard::testing::JsonOf("5").type() == Json::value_t::number_unsigned);
+  CHECK(switchyard::testing::JsonOf("-5").type() == Json::value_t::number_integer);
+  CHECK(switchyard::testing::JsonOf("-0").type() == Json::value_t::number_integer);
+  CHECK(switchyard::testing::JsonOf("5.0").type() == Json::value_t::number_float);
+  CHECK(switchyard::testing::JsonOf("18446744073709551616").type() == Json::value_t::number_float);
+  CHECK(switchyard::testing::JsonOf("-9223372036854775808").get<int64_t>() == INT64_MIN);
+  CHECK(switchyard::testing::JsonOf("18446744073709551615").get<uint64_t>() == UINT64_MAX);
 }
 
 TEST_CASE("operator[] creates objects and arrays from null; const lookups of missing keys are null") {
@@ -723,7 +723,7 @@ TEST_CASE("operator[] creates objects and arrays from null; const lookups of mis
 
 TEST_CASE("value(key, default) returns the member in the default's type, else the default") {
   const char* text = R"({"n":5,"neg":-3,"f":2.5,"s":"str","b":true,"nul":null,"o":{"x":1}})";
-  Json j = Json::parse(text);
+  Json j = switchyard::testing::JsonOf(text);
   Nl n = NlParse(text);
   // Present and of the default's type: as nlohmann.
   CHECK(j.value("n", 0) == n.value("n", 0));
@@ -759,7 +759,7 @@ TEST_CASE("value(key, default) returns the member in the default's type, else th
 
 TEST_CASE("find, contains, erase and update behave as in nlohmann") {
   const char* text = R"({"c":3,"a":1,"b":2})";
-  Json j = Json::parse(text);
+  Json j = switchyard::testing::JsonOf(text);
   Nl n = NlParse(text);
   CHECK(j.find("a") != j.end());
   CHECK(*j.find("a") == 1);
@@ -771,7 +771,7 @@ TEST_CASE("find, contains, erase and update behave as in nlohmann") {
   CHECK(cj.find("b")->get<int>() == 2);
   CHECK(cj.find("q") == cj.end());
   CHECK(Json(5).find("a") == Json(5).end());
-  Json arr = Json::parse("[1]");
+  Json arr = switchyard::testing::JsonOf("[1]");
   CHECK(arr.find("a") == arr.end());
   CHECK(j.contains("c"));
   CHECK_FALSE(j.contains("d"));
@@ -785,11 +785,11 @@ TEST_CASE("find, contains, erase and update behave as in nlohmann") {
   CHECK(s.erase("a") == 0);
 
   const char* patch = R"({"a":"new","d":[4],"0":null})";
-  j.update(Json::parse(patch));
+  j.update(switchyard::testing::JsonOf(patch));
   n.update(NlParse(patch));
   CHECK(j.dump() == NlDump(n));
   Json fresh;
-  fresh.update(Json::parse(patch));
+  fresh.update(switchyard::testing::JsonOf(patch));
   Nl nfresh;
   nfresh.update(NlParse(patch));
   CHECK(fresh.dump() == NlDump(nfresh));
@@ -822,7 +822,7 @@ TEST_CASE("Iteration is in sorted key order with key(), over array elements, and
   for (auto& v : j) v = 0;
   CHECK(j["delta"] == 0);
 
-  Json a = Json::parse("[3,1,2]");
+  Json a = switchyard::testing::JsonOf("[3,1,2]");
   std::vector<int> elements;
   for (auto it = a.begin(); it != a.end(); ++it) {
     elements.push_back(it->get<int>());
@@ -857,7 +857,7 @@ TEST_CASE("push_back, size and empty of every type, as in nlohmann") {
   const char* samples[] = {"null", "true", "0", "-1", "1.5", "\"\"", "\"x\"", "[]", "[1,2]", "{}", "{\"a\":1}"};
   for (const char* text : samples) {
     INFO(text);
-    Json ours = Json::parse(text);
+    Json ours = switchyard::testing::JsonOf(text);
     Nl theirs = NlParse(text);
     CHECK(ours.size() == theirs.size());
     CHECK(ours.empty() == theirs.empty());
@@ -867,11 +867,6 @@ TEST_CASE("push_back, size and empty of every type, as in nlohmann") {
     CHECK(ours.is_number_unsigned() == theirs.is_number_unsigned());
     CHECK(ours.is_number_float() == theirs.is_number_float());
   }
-  Json discarded = Json::parse("{");
-  Nl nd = NlParse("{");
-  CHECK(nd.is_discarded());
-  CHECK(discarded.is_discarded());
-  CHECK(discarded.dump() == "null");
 
   // Known difference: a repeated key in object push_back replaces (nlohmann keeps the first).
   o.push_back({"k", 9});
@@ -905,9 +900,8 @@ TEST_CASE("Equality compares numbers by value across kinds; negative never equal
   CHECK(Json(-1) != Json(UINT64_MAX));
   CHECK(Json(INT64_MIN) != Json(uint64_t{1} << 63));
   CHECK(Json(std::nan("")) != Json(std::nan("")));
-  CHECK(Json::parse("{") != Json::parse("{"));
   // Comparisons with scalars and strings.
-  Json j = Json::parse(R"({"n":1,"s":"user","b":true,"z":null,"f":0.5})");
+  Json j = switchyard::testing::JsonOf(R"({"n":1,"s":"user","b":true,"z":null,"f":0.5})");
   CHECK(j["n"] == 1);
   CHECK(j["n"] == 1u);
   CHECK(j["n"] == 1.0);
@@ -920,13 +914,13 @@ TEST_CASE("Equality compares numbers by value across kinds; negative never equal
   CHECK(j["b"] == true);
   CHECK(j["z"] == nullptr);
   CHECK(j["f"] == 0.5);
-  CHECK(Json::parse(R"({"a":[1,{"b":2}]})") == Json::parse(R"({"a":[1.0,{"b":2}]})"));
-  CHECK(Json::parse(R"({"a":1})") != Json::parse(R"({"a":1,"b":2})"));
-  CHECK(Json::parse("[1,2]") != Json::parse("[2,1]"));
+  CHECK(switchyard::testing::JsonOf(R"({"a":[1,{"b":2}]})") == switchyard::testing::JsonOf(R"({"a":[1.0,{"b":2}]})"));
+  CHECK(switchyard::testing::JsonOf(R"({"a":1})") != switchyard::testing::JsonOf(R"({"a":1,"b":2})"));
+  CHECK(switchyard::testing::JsonOf("[1,2]") != switchyard::testing::JsonOf("[2,1]"));
 }
 
 TEST_CASE("Copies are deep; moves leave null; self-assignment and assigning a child to its parent work") {
-  Json a = Json::parse(R"({"x":[1,2,{"y":"a long string, longer than the small-string buffer"}]})");
+  Json a = switchyard::testing::JsonOf(R"({"x":[1,2,{"y":"a long string, longer than the small-string buffer"}]})");
   Json b = a;
   b["x"][2]["y"] = "changed";
   CHECK(a["x"][2]["y"] == "a long string, longer than the small-string buffer");
@@ -946,14 +940,14 @@ TEST_CASE("Copies are deep; moves leave null; self-assignment and assigning a ch
   a = std::move(alias);
   CHECK(a.dump() == before);
 
-  Json p = Json::parse(R"({"a":{"b":[1,2],"s":"a long string, longer than the small-string buffer"},"c":3})");
+  Json p = switchyard::testing::JsonOf(R"({"a":{"b":[1,2],"s":"a long string, longer than the small-string buffer"},"c":3})");
   p = std::move(p["a"]);
   CHECK(p.dump() == R"({"b":[1,2],"s":"a long string, longer than the small-string buffer"})");
   p = std::move(p["b"]);
   CHECK(p.dump() == "[1,2]");
   p = std::move(p[1]);
   CHECK(p == 2);
-  Json q = Json::parse(R"({"a":{"b":[1,[2,"a long string, longer than the small-string buffer"]]}})");
+  Json q = switchyard::testing::JsonOf(R"({"a":{"b":[1,[2,"a long string, longer than the small-string buffer"]]}})");
   q = q["a"]["b"][1];
   CHECK(q.dump() == R"([2,"a long string, longer than the small-string buffer"])");
 
@@ -974,7 +968,7 @@ TEST_CASE("Copies are deep; moves leave null; self-assignment and assigning a ch
   }
   CHECK(s.size() == 21);
   CHECK(s["k19"] == "a long string, longer than the small-string buffer");
-  Json t = Json::parse("[[1,2],3]");
+  Json t = switchyard::testing::JsonOf("[[1,2],3]");
   for (int i = 0; i < 20; ++i) t.push_back(t[0]);
   CHECK(t.size() == 22);
   CHECK(t.back().dump() == "[1,2]");
@@ -982,7 +976,7 @@ TEST_CASE("Copies are deep; moves leave null; self-assignment and assigning a ch
 
 TEST_CASE("get<> converts between number kinds and reads strings as nlohmann does") {
   const char* text = R"({"u":5,"i":-7,"f":2.75,"s":"str","b":true,"big":18446744073709551615})";
-  Json j = Json::parse(text);
+  Json j = switchyard::testing::JsonOf(text);
   Nl n = NlParse(text);
   for (const char* k : {"u", "i", "f", "big"}) {
     INFO(k);

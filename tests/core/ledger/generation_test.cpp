@@ -5,6 +5,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/generation.h"
 #include "switchyard/ledger/ledger.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 
@@ -110,7 +111,7 @@ TEST_CASE("GenerationToJson / GenerationFromJson round-trip losslessly") {
   r.cost.cache_write_1h = 7;
   r.usage.cache_write_1h_tokens = 3;
   r.api_type = "embeddings";
-  Result<GenerationRecord> back = GenerationFromJson(Json::parse(Dump(GenerationToJson(r))));
+  Result<GenerationRecord> back = GenerationFromJson(testing::JsonOf(Dump(GenerationToJson(r))));
   REQUIRE(back.ok());
   CHECK(*back == r);
   CHECK(RenderGeneration(*back)["data"]["api_type"] == "embeddings");
@@ -118,7 +119,7 @@ TEST_CASE("GenerationToJson / GenerationFromJson round-trip losslessly") {
 
 TEST_CASE("ReadGenerationDetails reads host fields and rejects bad types") {
   GenerationRecord r;
-  REQUIRE(ReadGenerationDetails(Json::parse(R"({"model":"m/x","provider_name":"X","latency":12.7,
+  REQUIRE(ReadGenerationDetails(testing::JsonOf(R"({"model":"m/x","provider_name":"X","latency":12.7,
       "generation_time_ms":30,"streamed":true,"cancelled":true,"x_title":"App",
       "provider_responses":[{"provider_name":"X","status":200,"latency":10}],"unknown":1})"),
                                 &r)
@@ -135,14 +136,14 @@ TEST_CASE("ReadGenerationDetails reads host fields and rejects bad types") {
         R"({"provider_responses":[1]})", R"({"session_id":["x"]})"}) {
     INFO(bad);
     GenerationRecord x;
-    CHECK(ReadGenerationDetails(Json::parse(bad), &x).code() != Code::kOk);
+    CHECK(ReadGenerationDetails(testing::JsonOf(bad), &x).code() != Code::kOk);
   }
   GenerationRecord big;
   Status too_long = ReadGenerationDetails(Json{{"origin", std::string(5000, 'o')}}, &big);
   CHECK(too_long.code() == Code::kInvalidArgument);
   CHECK(too_long.message() == "generation.origin must be a string of at most 4096 bytes");
-  CHECK_FALSE(GenerationFromJson(Json::parse(R"({"usage":{"prompt_tokens":-1}})")).ok());
-  CHECK_FALSE(GenerationFromJson(Json::parse(R"({"cost":{"charged":"x"}})")).ok());
+  CHECK_FALSE(GenerationFromJson(testing::JsonOf(R"({"usage":{"prompt_tokens":-1}})")).ok());
+  CHECK_FALSE(GenerationFromJson(testing::JsonOf(R"({"cost":{"charged":"x"}})")).ok());
 }
 
 TEST_CASE("rollups aggregate by every dimension and UTC day, export canonically, prune") {
@@ -180,15 +181,15 @@ TEST_CASE("rollups aggregate by every dimension and UTC day, export canonically,
   Rollups other;
   for (const GenerationRecord* r : {&c, &b, &a}) other.Add(*r);
   CHECK(other.ToJson() == rollups.ToJson());
-  Result<Rollups> back = Rollups::FromJson(Json::parse(Dump(rollups.ToJson())));
+  Result<Rollups> back = Rollups::FromJson(testing::JsonOf(Dump(rollups.ToJson())));
   REQUIRE(back.ok());
   CHECK(back->ToJson() == rollups.ToJson());
   Rollups copy = rollups;  // copies rebuild their own name index
   copy.Add(a);
   CHECK(copy.Get(RollupBy::kDay, "", day)->requests == 3);
   CHECK(rollups.Get(RollupBy::kDay, "", day)->requests == 2);
-  CHECK_FALSE(Rollups::FromJson(Json::parse(R"([{"by":"colour","day":1,"name":"x"}])")).ok());
-  CHECK_FALSE(Rollups::FromJson(Json::parse(R"({})")).ok());
+  CHECK_FALSE(Rollups::FromJson(testing::JsonOf(R"([{"by":"colour","day":1,"name":"x"}])")).ok());
+  CHECK_FALSE(Rollups::FromJson(testing::JsonOf(R"({})")).ok());
 
   rollups.PruneBefore(day + 1);
   CHECK_FALSE(rollups.Get(RollupBy::kDay, "", day).has_value());

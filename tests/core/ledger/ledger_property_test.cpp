@@ -21,6 +21,7 @@
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 
@@ -532,7 +533,7 @@ struct Sim {
           ledger.TakeLog();
           base = ledger.Export();
         } else {
-          Result<Ledger> copy = Ledger::FromState(Json::parse(Dump(ledger.Export())));
+          Result<Ledger> copy = Ledger::FromState(testing::JsonOf(Dump(ledger.Export())));
           REQUIRE(copy.ok());
           ledger = std::move(copy).value();
         }
@@ -559,7 +560,7 @@ struct Sim {
     if (via_log) {
       Json state = base;
       state["log"] = ledger.TakeLog();
-      Result<Ledger> rebuilt = Ledger::FromState(Json::parse(Dump(state)));
+      Result<Ledger> rebuilt = Ledger::FromState(testing::JsonOf(Dump(state)));
       REQUIRE(rebuilt.ok());
       CHECK(rebuilt->Export() == ledger.Export());
     }

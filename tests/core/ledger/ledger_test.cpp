@@ -7,6 +7,7 @@
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 
@@ -233,7 +234,7 @@ TEST_CASE("malformed commands are 400, never a crash") {
         R"({"op":"configure","data_collection":"maybe"})",
         R"({"op":"configure","allowed_models":[1,2]})"}) {
     INFO(bad);
-    Result<Json> r = l.Apply(Json::parse(bad));
+    Result<Json> r = l.Apply(testing::JsonOf(bad));
     CHECK_FALSE(r.ok());
     CHECK((r.status().code() == Code::kInvalidArgument || r.status().code() == Code::kNotFound));
   }
@@ -1002,7 +1003,7 @@ TEST_CASE("export → import gives identical state and identical behaviour") {
 
   Json state = a.Export();
   Result<Ledger> b =
-      Ledger::FromState(Json::parse(Dump(state)));  // through text, as a host stores it
+      Ledger::FromState(testing::JsonOf(Dump(state)));  // through text, as a host stores it
   REQUIRE(b.ok());
   CHECK(b->Export() == state);
   CHECK(b->balance() == a.balance());
@@ -1068,7 +1069,7 @@ TEST_CASE("the operation log replays onto the snapshot it followed") {
   CHECK(log.size() == 9);
   Json state = base;
   state["log"] = log;
-  Result<Ledger> replayed = Ledger::FromState(Json::parse(Dump(state)));
+  Result<Ledger> replayed = Ledger::FromState(testing::JsonOf(Dump(state)));
   REQUIRE(replayed.ok());
   CHECK(replayed->Export() == l.Export());
   CHECK(l.TakeLog().empty());

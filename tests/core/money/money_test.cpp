@@ -8,6 +8,7 @@
 
 #include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 using switchyard::testing::ReadFile;
@@ -234,7 +235,7 @@ TEST_CASE("ComputeCost rejects impossible input") {
 }
 
 TEST_CASE("ParseUsageJson reads OpenRouter's shape and the flat one, and rejects garbage") {
-  Result<Usage> nested = ParseUsageJson(Json::parse(
+  Result<Usage> nested = ParseUsageJson(testing::JsonOf(
       R"({"prompt_tokens":100,"completion_tokens":20,"prompt_tokens_details":{"cached_tokens":30,
           "cache_write_tokens":50,"cache_write_1h_tokens":20},"completion_tokens_details":{"reasoning_tokens":5}})"));
   REQUIRE(nested.ok());
@@ -242,7 +243,7 @@ TEST_CASE("ParseUsageJson reads OpenRouter's shape and the flat one, and rejects
   CHECK(nested->cache_write_tokens == 30);  // OpenRouter's count includes the 1-hour writes
   CHECK(nested->cache_write_1h_tokens == 20);
   CHECK(nested->reasoning_tokens == 5);
-  Result<Usage> flat = ParseUsageJson(Json::parse(
+  Result<Usage> flat = ParseUsageJson(testing::JsonOf(
       R"({"prompt_tokens":100,"completion_tokens":20,"cache_write_tokens":30,"cache_write_1h_tokens":20,"images":2})"));
   REQUIRE(flat.ok());
   CHECK(flat->cache_write_tokens == 30);
@@ -251,7 +252,7 @@ TEST_CASE("ParseUsageJson reads OpenRouter's shape and the flat one, and rejects
        {R"([])", R"({"prompt_tokens":-1})", R"({"prompt_tokens":"10"})",
         R"({"completion_tokens":1.5})", R"({"prompt_tokens_details":{"cached_tokens":-3}})"}) {
     INFO(bad);
-    CHECK_FALSE(ParseUsageJson(Json::parse(bad)).ok());
+    CHECK_FALSE(ParseUsageJson(testing::JsonOf(bad)).ok());
   }
 }
 

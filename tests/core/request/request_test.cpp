@@ -5,6 +5,7 @@
 
 #include "switchyard/json/json.h"
 #include "switchyard/request/request.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 using switchyard::testing::ReadFile;
@@ -205,7 +206,7 @@ TEST_CASE("ParseRequestJson rejects non-objects and keeps the preset name") {
   Json presets = {{"p", {{"model", "x/y"}, {"max_tokens", 10}}}};
   RequestOptions options;
   options.presets = &presets;
-  auto ok = ParseRequestJson(Json::parse(R"({"preset":"p",)" + kUser + "}"), options);
+  auto ok = ParseRequestJson(testing::JsonOf(R"({"preset":"p",)" + kUser + "}"), options);
   REQUIRE(ok.ok());
   CHECK(ok->preset == "p");
   CHECK(ok->model == "x/y");
@@ -214,7 +215,7 @@ TEST_CASE("ParseRequestJson rejects non-objects and keeps the preset name") {
   // A preset that is not an object is treated as unknown (404), never merged.
   Json bad_presets = {{"p", "x/y"}};
   options.presets = &bad_presets;
-  auto nf = ParseRequestJson(Json::parse(R"({"preset":"p",)" + kUser + "}"), options);
+  auto nf = ParseRequestJson(testing::JsonOf(R"({"preset":"p",)" + kUser + "}"), options);
   REQUIRE_FALSE(nf.ok());
   CHECK(nf.status().code() == Code::kNotFound);
 }
@@ -244,14 +245,14 @@ TEST_CASE("Fnv1a64 matches the published test vectors") {
 }
 
 TEST_CASE("token estimate: characters / 4 rounded up plus overheads") {
-  Json r = Json::parse(R"({"messages":[{"role":"user","content":"abcde"}]})");
+  Json r = testing::JsonOf(R"({"messages":[{"role":"user","content":"abcde"}]})");
   CHECK(EstimatePromptTokens(r) == kTokensReplyPriming + kTokensPerMessage + 2);
   r["messages"][0]["content"] = "abcd";
   CHECK(EstimatePromptTokens(r) == kTokensReplyPriming + kTokensPerMessage + 1);
   r["messages"][0]["content"] = "";
   CHECK(EstimatePromptTokens(r) == kTokensReplyPriming + kTokensPerMessage);
   // Tool definitions count as text.
-  r["tools"] = Json::parse(R"([{"type":"function","function":{"name":"abcd"}}])");
+  r["tools"] = testing::JsonOf(R"([{"type":"function","function":{"name":"abcd"}}])");
   // keys+values: type(4)+function(8)+function(8)+name(4)+abcd(4) = 28 → 7 tokens
   CHECK(EstimatePromptTokens(r) == kTokensReplyPriming + kTokensPerMessage + 7);
 }

@@ -9,11 +9,12 @@
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/embeddings.h"
 #include "test_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
 
-Json J(std::string_view text) { return Json::parse(text); }
+Json J(std::string_view text) { return testing::JsonOf(text); }
 
 std::string OpenAIBody(const std::string& vectors, const std::string& usage) {
   return R"({"object":"list","data":)" + vectors + R"(,"model":"x","usage":)" + usage + "}";

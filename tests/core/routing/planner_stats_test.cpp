@@ -8,6 +8,7 @@
 // PRNG is ours, so the counts are the same on every run and in every build (native or wasm) —
 // the test also pins the exact counts' sum and checks two runs agree.
 #include "routing/planner_test_catalog.h"
+#include "json_testing.h"
 
 #include <array>
 
@@ -35,7 +36,7 @@ std::array<int, 3> FirstChoiceCounts(const Catalog& cat, const Request& req, int
 }  // namespace
 
 TEST_CASE("first-choice frequencies at $1/$2/$3 match 36:9:4") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"0.5","completion":"0.5"},
     {"model":"m/x","tag":"b","prompt":"1","completion":"1"},
     {"model":"m/x","tag":"c","prompt":"1.5","completion":"1.5"}])"));
@@ -64,7 +65,7 @@ TEST_CASE("first-choice frequencies at $1/$2/$3 match 36:9:4") {
 }
 
 TEST_CASE("another seed range agrees too (the sampler is not tuned to seeds 0..N)") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1"},
     {"model":"m/x","tag":"b","prompt":"2"},
     {"model":"m/x","tag":"c","prompt":"3"}])"));

@@ -1,5 +1,6 @@
 // The planner's rules (REFERENCE §2–3), one small inline catalog per rule.
 #include "routing/planner_test_catalog.h"
+#include "json_testing.h"
 
 #include <algorithm>
 #include <set>
@@ -77,7 +78,7 @@ TEST_CASE("load balancing: weighted first choice, fallbacks by ascending price, 
 TEST_CASE("zero prices get a small positive price floor and dominate the draw") {
   // A zero-priced endpoint the catalog does not call free (say, the operator's own vLLM) serves
   // the paid id, and wins the draw.
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"paid","prompt":"0.1"},
     {"model":"m/x","tag":"gratis","prompt":"0","completion":"0","free":false}])"));
   int gratis_first = 0;
@@ -92,7 +93,7 @@ TEST_CASE("zero prices get a small positive price floor and dominate the draw") 
   CHECK(gratis_first == 100);  // weight ratio (1e5/1e3)² = 10⁴ : 1
 
   // The free endpoints of a `:free` plan all weigh the floor: equal shares.
-  Catalog free = TestCatalog(Json::parse(R"([
+  Catalog free = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"y","prompt":"0","completion":"0"},
     {"model":"m/x","tag":"z","prompt":"0","completion":"0"}])"));
   std::set<std::string> firsts;
@@ -123,10 +124,10 @@ TEST_CASE("BYOK endpoints come first and are marked") {
     CHECK(HasTrace(cat, *p, TraceReason::kOrderByok, "c"));
   }
   // Data policy applies before BYOK: a BYOK provider that trains is still excluded under deny.
-  Catalog trains = TestCatalog(Json::parse(R"([
+  Catalog trains = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1"},
     {"model":"m/x","tag":"c","prompt":"3"}])"),
-                               Json::parse(R"({"c":{"data_policy":{"training":true,"retains_prompts":true,"zdr":false}}})"));
+                               testing::JsonOf(R"({"c":{"data_policy":{"training":true,"retains_prompts":true,"zdr":false}}})"));
   call.context = {{"byok_providers", {"c"}}, {"data_collection", "deny"}};
   auto p = PlanFor(trains, Req("m/x"), call);
   REQUIRE(p.ok());
@@ -153,7 +154,7 @@ TEST_CASE("A provider disabled unless_byok is planned only for accounts with the
   CHECK_FALSE(with->attempts[2].byok());
 
   // Only c serves the model: a 404 without the key (saying a key would do), a plan with it.
-  Catalog only_c = TestCatalog(Json::parse(R"([{"model":"m/y","tag":"c","prompt":"1"}])"));
+  Catalog only_c = TestCatalog(testing::JsonOf(R"([{"model":"m/y","tag":"c","prompt":"1"}])"));
   REQUIRE(only_c.ApplyOverlayText(R"({"disable":[{"provider":"c","unless_byok":true}]})").ok());
   PlanCall plain;
   auto no_key = PlanFor(only_c, Req("m/y"), plain);
@@ -169,7 +170,7 @@ TEST_CASE("A provider disabled unless_byok is planned only for accounts with the
 }
 
 TEST_CASE("models fallback: model 1's attempts, then model 2's; model + models deduplicated") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/one","tag":"a","prompt":"1"},
     {"model":"m/one","tag":"b","prompt":"2"},
     {"model":"m/two","tag":"a","prompt":"1"},
@@ -203,7 +204,7 @@ TEST_CASE("models fallback: model 1's attempts, then model 2's; model + models d
 }
 
 TEST_CASE("provider.order: listed first in that order, others after by price; load balancing off") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1"},
     {"model":"m/x","tag":"b","prompt":"2"},
     {"model":"m/x","tag":"c","prompt":"3"},
@@ -273,7 +274,7 @@ TEST_CASE("only / ignore, intersected with the account's allow-list ceiling") {
 }
 
 TEST_CASE("allowed_models restricts models (404 when none is allowed)") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/one","tag":"a","prompt":"1"},
     {"model":"m/two","tag":"a","prompt":"1"}])"));
   PlanCall call;
@@ -293,7 +294,7 @@ TEST_CASE("ZDR is OR-ed from request and context and only tightens") {
   Catalog cat = ThreePrices({{"zdr", true}}, Json::object(), {{"zdr", true}});
   for (const char* ctx_zdr : {"false", "true"}) {
     PlanCall call;
-    call.context = Json::parse(std::string(R"({"zdr":)") + ctx_zdr + "}");
+    call.context = testing::JsonOf(std::string(R"({"zdr":)") + ctx_zdr + "}");
     auto req_zdr = PlanFor(cat, Req("m/x", R"("provider":{"zdr":true,"sort":"price"})"), call);
     REQUIRE(req_zdr.ok());
     CHECK(Tags(cat, *req_zdr) == Tags_{"a", "c"});
@@ -428,7 +429,7 @@ TEST_CASE("context fit and max_tokens limits exclude; large max_tokens steers") 
 
   // 6000 > kLargeMaxTokens: an endpoint with a known, sufficient limit comes before a cheaper
   // one whose limit is unknown.
-  Catalog limits = TestCatalog(Json::parse(R"([
+  Catalog limits = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"unknown","prompt":"1"},
     {"model":"m/x","tag":"known","prompt":"2","max_completion_tokens":16000}])"));
   auto large = PlanFor(limits, Req("m/x", R"("max_tokens":6000,"provider":{"sort":"price"})"));
@@ -451,7 +452,7 @@ TEST_CASE("context fit and max_tokens limits exclude; large max_tokens steers") 
 }
 
 TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1"},
     {"model":"m/x","tag":"b","prompt":"2"},
     {"model":"m/x","tag":"z","prompt":"0","completion":"0"}])"));
@@ -498,7 +499,7 @@ namespace {
 
 // a $1 and b $2 paid, y and z free (listed between them, so index order proves nothing).
 Catalog PaidAndFree() {
-  return TestCatalog(Json::parse(R"([
+  return TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1"},
     {"model":"m/x","tag":"y","prompt":"0","completion":"0"},
     {"model":"m/x","tag":"b","prompt":"2"},
@@ -571,7 +572,7 @@ TEST_CASE(":free is its own entry: the paid id routes to paid endpoints only, <i
 }
 
 TEST_CASE("a paid id whose endpoints are all free is a 404 naming <id>:free") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"y","prompt":"0","completion":"0"},
     {"model":"m/x","tag":"z","prompt":"0","completion":"0"}])"));
   auto r = PlanFor(cat, Req("m/x"));
@@ -736,7 +737,7 @@ TEST_CASE("preferred latency / throughput deprioritise, never exclude") {
 }
 
 TEST_CASE("sort partition none orders the endpoints of all models together") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/one","tag":"a","prompt":"3"},
     {"model":"m/one","tag":"b","prompt":"1"},
     {"model":"m/two","tag":"a","prompt":"2"}])"));
@@ -947,7 +948,7 @@ TEST_CASE("RenderPlan follows the shared plan-output contract") {
 }
 
 TEST_CASE("ParsePolicyContext and ParsePlanInput validate host input") {
-  auto ok = ParsePolicyContext(Json::parse(R"({"account_id":"a","allowed_models":null,
+  auto ok = ParsePolicyContext(testing::JsonOf(R"({"account_id":"a","allowed_models":null,
       "allowed_providers":["openai"],"ignored_providers":[],"zdr":true,"data_collection":"deny",
       "byok_providers":["anthropic"]})"));
   REQUIRE(ok.ok());
@@ -959,7 +960,7 @@ TEST_CASE("ParsePolicyContext and ParsePlanInput validate host input") {
   for (const char* bad : {R"({"zdr":"yes"})", R"({"allowed_models":"x"})", R"({"byok_providers":[1]})",
                           R"({"data_collection":"maybe"})", R"({"account_id":5})", R"([])"}) {
     INFO(bad);
-    auto r = ParsePolicyContext(Json::parse(bad));
+    auto r = ParsePolicyContext(testing::JsonOf(bad));
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().http_status() == 400);
   }
@@ -996,10 +997,10 @@ TEST_CASE("ParsePolicyContext and ParsePlanInput validate host input") {
 }
 
 TEST_CASE("RenderPlanText is byte-identical to Dump(RenderPlan), escapes included") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1","upstream_model":"we\"ird\\model\t\u00e9\u2603"},
     {"model":"m/x","tag":"b","prompt":"2"}])"),
-                            Json::parse(R"({"a":{"name":"Quote \" and \\ and \u00fc\u0001"}})"));
+                            testing::JsonOf(R"({"a":{"name":"Quote \" and \\ and \u00fc\u0001"}})"));
   PlanCall call;
   call.context = {{"byok_providers", {"b"}}};
   for (const char* extra : {"", R"("provider":{"order":["b"]})", R"("max_tokens":10,"stream":true)",
@@ -1167,7 +1168,7 @@ TEST_CASE("availability never turns a client error into a plan error, nor the re
 }
 
 TEST_CASE("unknown provider slugs in provider.only / provider.order are named in the 404") {
-  Catalog cat = TestCatalog(Json::parse(R"([
+  Catalog cat = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1"},
     {"model":"m/x","tag":"deepinfra/turbo","prompt":"2"},
     {"model":"m/y","tag":"b","prompt":"1"}])"));

@@ -12,11 +12,12 @@
 #include "switchyard/money/money.h"
 #include "switchyard/routing/session.h"
 #include "test_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
 
-Json J(std::string_view text) { return Json::parse(text); }
+Json J(std::string_view text) { return testing::JsonOf(text); }
 
 constexpr int64_t kT0 = 1767225600000;
 

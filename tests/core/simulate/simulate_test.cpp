@@ -14,6 +14,7 @@
 #include "switchyard/routing/session.h"
 #include "switchyard/simulate/simulate.h"
 #include "switchyard/wire/wire.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 using namespace switchyard::testing;
@@ -22,19 +23,19 @@ namespace {
 
 // Two providers for one model: "cheap" ($1/M prompt, $2/M completion) and "dear" ($3/M, $4/M).
 Catalog TwoProviders() {
-  return TestCatalog(Json::parse(R"([
+  return TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"cheap","prompt":"1","completion":"2"},
     {"model":"m/x","tag":"dear","prompt":"3","completion":"4"}])"));
 }
 
 Json Scenario(const std::string& extra_json = "{}") {
-  Json s = Json::parse(R"({
+  Json s = testing::JsonOf(R"({
     "seed": 3, "duration_ms": 100000, "bucket_ms": 1000,
     "traffic": [{"name": "chat", "rate_per_s": 20, "prompt_tokens": 1000, "completion_tokens": 100,
                  "request": {"model": "m/x", "messages": [{"role": "user", "content": "hi"}],
                              "provider": {"sort": "price"}}}],
     "providers": {"*": {"latency_ms": 300, "latency_jitter": 0.1, "tokens_per_s": 100}}})");
-  Json extra = Json::parse(extra_json);
+  Json extra = testing::JsonOf(extra_json);
   for (auto it = extra.begin(); it != extra.end(); ++it) s[it.key()] = *it;
   return s;
 }
@@ -111,7 +112,7 @@ TEST_CASE("simulate: two policies on the same seed see the same requests") {
   Json a = Scenario();
   a["traffic"][0]["conversations"] = 7;
   Json b = a;
-  b["providers"]["cheap"] = Json::parse(R"({"error_rate": 0.3, "timeout_rate": 0.1})");
+  b["providers"]["cheap"] = testing::JsonOf(R"({"error_rate": 0.3, "timeout_rate": 0.1})");
   b["traffic"][0]["request"]["provider"]["sort"] = "latency";
   Json ra = Run(catalog, a), rb = Run(catalog, b);
   CHECK(ra["attempts"] != rb["attempts"]);
@@ -190,7 +191,7 @@ TEST_CASE("simulate: a recovering provider comes back once it answers again") {
   Catalog catalog = TwoProviders();
   auto run = [&](const char* providers) {
     Json s = Scenario(R"({"duration_ms": 600000, "bucket_ms": 10000})");
-    s["providers"] = Json::parse(providers);
+    s["providers"] = testing::JsonOf(providers);
     s["traffic"][0]["completion_tokens"] = 300;
     Json r = Run(catalog, s);
     CheckIdentities(r);
@@ -277,7 +278,7 @@ TEST_CASE("simulate: stickiness keeps conversations where they were served") {
   // "a" is cheaper than "b"; both read cached input cheaper than fresh, so a conversation sticks
   // to the endpoint that served it (planner rule 3, before price). An outage of "a" moves every
   // conversation to "b"...
-  Catalog catalog = TestCatalog(Json::parse(R"([
+  Catalog catalog = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1","completion":"1","input_cache_read":"0.1"},
     {"model":"m/x","tag":"b","prompt":"2","completion":"1","input_cache_read":"0.1"}])"));
   Json s = Scenario(R"({"duration_ms": 600000, "bucket_ms": 10000,
@@ -303,7 +304,7 @@ TEST_CASE("simulate: stickiness keeps conversations where they were served") {
 
 TEST_CASE("simulate: cache hits on the conversation's endpoint bill cached_fraction at the cache price") {
   // One provider: $1/M input, $0.10/M cached input, $2/M output.
-  Catalog catalog = TestCatalog(Json::parse(R"([
+  Catalog catalog = TestCatalog(testing::JsonOf(R"([
     {"model":"m/x","tag":"a","prompt":"1","completion":"2","input_cache_read":"0.1"}])"));
   Json s = Scenario();
   s["traffic"][0]["request"].erase("provider");
@@ -332,7 +333,7 @@ TEST_CASE("simulate: cache hits on the conversation's endpoint bill cached_fract
   s["traffic"][0]["cached_fraction"] = 0.75;
   CHECK(Run(catalog, s)["cache_hits"] == 0);
   // An endpoint without a cache-read price is billed in full even on a "hit".
-  Catalog no_cache = TestCatalog(Json::parse(R"([{"model":"m/x","tag":"a","prompt":"1","completion":"2"}])"));
+  Catalog no_cache = TestCatalog(testing::JsonOf(R"([{"model":"m/x","tag":"a","prompt":"1","completion":"2"}])"));
   s["traffic"][0]["conversations"] = 5;
   Json plain = Run(no_cache, s);
   CHECK(plain["cost_picos"].get<int64_t>() == plain["succeeded"].get<int64_t>() * 1'200'000'000);
@@ -343,7 +344,7 @@ namespace {
 // Model m/a on a1 (cheaper) and a2, model m/b on b1 (cheaper) and b2: a request for
 // models [m/a, m/b] sorted by price plans a1, a2, b1, b2.
 Catalog TwoModels() {
-  return TestCatalog(Json::parse(R"([
+  return TestCatalog(testing::JsonOf(R"([
     {"model":"m/a","tag":"a1","prompt":"1","completion":"1"},
     {"model":"m/a","tag":"a2","prompt":"2","completion":"1"},
     {"model":"m/b","tag":"b1","prompt":"3","completion":"1"},
@@ -357,7 +358,7 @@ const char* kTwoModelsRequest =
 // Both of m/a's providers answer every attempt with `status` (and the provider's error `code`).
 Json TwoModelsScenario(int status, const std::string& code) {
   Json s = Scenario(R"({"duration_ms": 20000})");
-  s["traffic"][0]["request"] = Json::parse(kTwoModelsRequest);
+  s["traffic"][0]["request"] = testing::JsonOf(kTwoModelsRequest);
   Json outage = {{"start_ms", 0}, {"end_ms", 20000}, {"status", status}};
   if (!code.empty()) outage["code"] = code;
   s["providers"]["a1"] = {{"outages", Json::array({outage})}};
@@ -485,7 +486,7 @@ TEST_CASE("simulate: a non-retryable error skips the model as the router does (m
 TEST_CASE("simulate: a request the policy cannot route fails as no_route") {
   Catalog catalog = TwoProviders();
   Json s = Scenario();
-  s["traffic"][0]["request"]["provider"] = Json::parse(R"({"only": ["nobody"]})");
+  s["traffic"][0]["request"]["provider"] = testing::JsonOf(R"({"only": ["nobody"]})");
   Json r = Run(catalog, s);
   CheckIdentities(r);
   CHECK(r["no_route"] == r["requests"]);
@@ -595,7 +596,7 @@ TEST_CASE("simulate: malformed scenarios are refused naming the field") {
 //   SY_UPDATE_GOLDEN=1 build/native-debug/tests/simulate_test
 TEST_CASE("simulate: the golden report, identical in every build") {
   const std::string path = "tests/fixtures/simulate/golden.json";
-  Json fixture = Json::parse(ReadFile(path));
+  Json fixture = testing::JsonOf(ReadFile(path));
   REQUIRE(fixture.is_object());
   Catalog catalog = TestCatalog(fixture["endpoints"]);
   Json report = Run(catalog, fixture["scenario"]);

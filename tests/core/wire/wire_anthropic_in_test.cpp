@@ -2,6 +2,7 @@
 // (tests/fixtures/wire/anthropic_in/), and answers go back in Messages shape.
 #include "switchyard/wire/anthropic.h"
 #include "wire_fixture_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
@@ -35,7 +36,7 @@ TEST_CASE("anthropic in: error bodies use Anthropic's shape") {
   Json body = AnthropicErrorBody(Status::PaymentRequired("Insufficient credits"));
   CHECK(
       body ==
-      Json::parse(
+      testing::JsonOf(
           R"({"type":"error","error":{"type":"billing_error","message":"Insufficient credits"}})"));
   Status provider(Code::kUpstream, "Overloaded", Json{{"error_type", "provider_overloaded"}});
   CHECK(AnthropicErrorBody(provider)["error"]["type"] == "overloaded_error");
@@ -46,7 +47,7 @@ TEST_CASE("anthropic in: error bodies use Anthropic's shape") {
 }
 
 TEST_CASE("anthropic in: a chat completion becomes a Messages answer") {
-  Json completion = Json::parse(R"({
+  Json completion = testing::JsonOf(R"({
     "id":"gen-1","object":"chat.completion","created":1,"model":"openai/gpt-4o","provider":"OpenAI",
     "choices":[{"index":0,"finish_reason":"length","native_finish_reason":"length","message":{
       "role":"assistant","content":"Partial answer","reasoning":"Because.",
@@ -61,15 +62,15 @@ TEST_CASE("anthropic in: a chat completion becomes a Messages answer") {
   CHECK(m["stop_reason"] == "max_tokens");
   REQUIRE(m["content"].size() == 4);
   CHECK(m["content"][0] ==
-        Json::parse(R"({"type":"thinking","thinking":"Because.","signature":""})"));
-  CHECK(m["content"][1] == Json::parse(R"({"type":"text","text":"Partial answer"})"));
-  CHECK(m["content"][2]["input"] == Json::parse(R"({"x":1})"));
+        testing::JsonOf(R"({"type":"thinking","thinking":"Because.","signature":""})"));
+  CHECK(m["content"][1] == testing::JsonOf(R"({"type":"text","text":"Partial answer"})"));
+  CHECK(m["content"][2]["input"] == testing::JsonOf(R"({"x":1})"));
   CHECK(m["content"][3]["input"] == Json::object());  // unparsable arguments: an empty input
   // input_tokens excludes cache reads and writes (Anthropic's convention); cost travels along.
-  CHECK(m["usage"] == Json::parse(R"({"input_tokens":10,"cache_read_input_tokens":60,
+  CHECK(m["usage"] == testing::JsonOf(R"({"input_tokens":10,"cache_read_input_tokens":60,
         "cache_creation_input_tokens":30,"output_tokens":20,"cost":0.001,"is_byok":false})"));
   // Garbage in: still a well-formed message.
-  Json empty = ChatCompletionToAnthropic(Json::parse(R"({"choices":"x","usage":[]})"));
+  Json empty = ChatCompletionToAnthropic(testing::JsonOf(R"({"choices":"x","usage":[]})"));
   CHECK(empty["content"] == Json::array());
   CHECK(empty["stop_reason"] == "end_turn");
 }
@@ -93,7 +94,7 @@ TEST_CASE("anthropic in: a Messages request survives Anthropic → chat → Anth
   spec.model_id = "anthropic/claude-sonnet-4";
   Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
   REQUIRE(up.ok());
-  Json body = Json::parse(up->body);
+  Json body = testing::JsonOf(up->body);
   CHECK(body["system"] == input["system"]);
   CHECK(body["max_tokens"] == input["max_tokens"]);
   CHECK(body["stop_sequences"] == input["stop_sequences"]);
@@ -111,9 +112,9 @@ TEST_CASE("anthropic in: a Messages request survives Anthropic → chat → Anth
   Json results = body["messages"][2]["content"];
   REQUIRE(results.size() == 2);
   CHECK(results[0] ==
-        Json::parse(R"({"type":"tool_result","tool_use_id":"toolu_1","content":"21C"})"));
+        testing::JsonOf(R"({"type":"tool_result","tool_use_id":"toolu_1","content":"21C"})"));
   CHECK(results[1]["content"] == input["messages"][2]["content"][1]["content"]);
-  CHECK(body["messages"][3]["content"] == Json::parse(R"([{"type":"text","text":"Book it."}])"));
+  CHECK(body["messages"][3]["content"] == testing::JsonOf(R"([{"type":"text","text":"Book it."}])"));
 }
 
 }  // namespace

@@ -16,11 +16,12 @@
 #include "switchyard/wire/embeddings.h"
 #include "switchyard/wire/wire.h"
 #include "test_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
 
-Json J(std::string_view text) { return Json::parse(text); }
+Json J(std::string_view text) { return testing::JsonOf(text); }
 
 // ---- request validation -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@
 
 #include "switchyard/wire/responses.h"
 #include "wire_fixture_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
@@ -18,7 +19,7 @@ const char* const kFormats[] = {"openai", "anthropic", "gemini"};
 
 // The settings a client sent: what the response object echoes.
 Json ClientRequest() {
-  return Json::parse(R"({"model":"x/y","instructions":"Be brief.","input":"Hi","max_output_tokens":500,
+  return testing::JsonOf(R"({"model":"x/y","instructions":"Be brief.","input":"Hi","max_output_tokens":500,
     "temperature":0.5,"metadata":{"trace":"t-1"},"user":"u-7",
     "tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}],
     "reasoning":{"effort":"low"}})");
@@ -26,7 +27,7 @@ Json ClientRequest() {
 
 // A money-module cost object as the host passes it.
 Json Cost() {
-  return Json::parse(R"({"cost":0.00123,"is_byok":false,"cost_details":{
+  return testing::JsonOf(R"({"cost":0.00123,"is_byok":false,"cost_details":{
     "upstream_inference_cost":0.00123,"upstream_inference_prompt_cost":0.001,
     "upstream_inference_completions_cost":0.00023}})");
 }
@@ -52,8 +53,7 @@ std::vector<Event> ParseEvents(const std::string& bytes) {
     e.name = block.substr(7, nl - 7);
     std::string data = block.substr(nl + 1);
     REQUIRE(data.rfind("data: ", 0) == 0);
-    e.data = Json::parse(data.substr(6));
-    REQUIRE(!e.data.is_discarded());
+    e.data = testing::JsonOf(data.substr(6));  // stops the run unless JSON
     CHECK(e.data.value("type", "") == e.name);  // the event line names the event
     events.push_back(std::move(e));
   }
@@ -120,8 +120,7 @@ Rebuilt CheckSequence(const std::vector<Event>& events) {
 Json Comparable(Json response) {
   for (Json& item : response["output"]) {
     if (item.value("type", "") == "function_call") {
-      Json args = Json::parse(item.value("arguments", ""));
-      if (!args.is_discarded()) item["arguments"] = args.dump();
+      if (auto args = testing::TryJson(item.value("arguments", ""))) item["arguments"] = args->dump();
     }
     if (item.value("type", "") == "reasoning" && item.value("format", "") == "google-gemini-v1") {
       item.erase("encrypted_content");
@@ -211,7 +210,7 @@ TEST_CASE("responses in: stateless refusals name the field") {
     CHECK(chat.status().http_status() == 400);
   }
   // Explicitly off is fine.
-  CHECK(ResponsesToChat(Json::parse(R"({"model":"a/b","input":"Hi","store":false,
+  CHECK(ResponsesToChat(testing::JsonOf(R"({"model":"a/b","input":"Hi","store":false,
         "background":false,"previous_response_id":null})"))
             .ok());
   // Chat Completions parameters are refused, naming the Responses field meant.
@@ -229,7 +228,7 @@ TEST_CASE("responses in: stateless refusals name the field") {
   }
   // Hosted tools are named.
   Result<Json> hosted = ResponsesToChat(
-      Json::parse(R"({"model":"a/b","input":"Hi","tools":[{"type":"file_search"}]})"));
+      testing::JsonOf(R"({"model":"a/b","input":"Hi","tools":[{"type":"file_search"}]})"));
   REQUIRE(!hosted.ok());
   CHECK(hosted.status().message().find("file_search") != std::string::npos);
 }
@@ -261,7 +260,7 @@ TEST_CASE("responses in: the echo key never goes upstream") {
 }
 
 TEST_CASE("responses out: a chat completion becomes a response object") {
-  Json completion = Json::parse(R"({
+  Json completion = testing::JsonOf(R"({
     "id":"gen-1-abc","object":"chat.completion","created":1700000000,"model":"openai/gpt-4o",
     "provider":"OpenAI",
     "choices":[{"index":0,"finish_reason":"length","native_finish_reason":"length","message":{
@@ -277,49 +276,49 @@ TEST_CASE("responses out: a chat completion becomes a response object") {
   CHECK(r["id"] == "gen-1-abc");
   CHECK(r["created_at"] == 1700000000);
   CHECK(r["status"] == "incomplete");
-  CHECK(r["incomplete_details"] == Json::parse(R"({"reason":"max_output_tokens"})"));
+  CHECK(r["incomplete_details"] == testing::JsonOf(R"({"reason":"max_output_tokens"})"));
   CHECK(r["error"].is_null());
   CHECK(r["instructions"] == "Be brief.");
   CHECK(r["max_output_tokens"] == 500);
   CHECK(r["temperature"] == 0.5);
-  CHECK(r["metadata"] == Json::parse(R"({"trace":"t-1"})"));
+  CHECK(r["metadata"] == testing::JsonOf(R"({"trace":"t-1"})"));
   CHECK(r["tools"] == ClientRequest()["tools"]);
   CHECK(r["reasoning"]["effort"] == "low");
   CHECK(r["tool_choice"] == "auto");
   CHECK(r["parallel_tool_calls"] == true);
-  CHECK(r["text"] == Json::parse(R"({"format":{"type":"text"}})"));
+  CHECK(r["text"] == testing::JsonOf(R"({"format":{"type":"text"}})"));
   REQUIRE(r["output"].size() == 3);
-  CHECK(r["output"][0] == Json::parse(R"({"id":"rs_1-abc_0","type":"reasoning",
+  CHECK(r["output"][0] == testing::JsonOf(R"({"id":"rs_1-abc_0","type":"reasoning",
         "summary":[{"type":"summary_text","text":"Because."}]})"));
-  CHECK(r["output"][1] == Json::parse(R"({"id":"msg_1-abc","type":"message","status":"incomplete",
+  CHECK(r["output"][1] == testing::JsonOf(R"({"id":"msg_1-abc","type":"message","status":"incomplete",
         "role":"assistant","content":[{"type":"output_text","text":"Partial","annotations":[]}]})"));
-  CHECK(r["output"][2] == Json::parse(R"({"id":"fc_1-abc_0","type":"function_call",
+  CHECK(r["output"][2] == testing::JsonOf(R"({"id":"fc_1-abc_0","type":"function_call",
         "status":"completed","call_id":"call_1","name":"f","arguments":"{\"x\":1}"})"));
-  CHECK(r["usage"] == Json::parse(R"({"input_tokens":100,"input_tokens_details":{"cached_tokens":60,
+  CHECK(r["usage"] == testing::JsonOf(R"({"input_tokens":100,"input_tokens_details":{"cached_tokens":60,
         "cache_write_tokens":30},"output_tokens":20,"output_tokens_details":{"reasoning_tokens":5},
         "total_tokens":120})"));
 
   // A refusal is its own content part; content_filter is incomplete.
   Json refused = completion;
   refused["choices"][0]["finish_reason"] = "content_filter";
-  refused["choices"][0]["message"] = Json::parse(R"({"role":"assistant","content":null,"refusal":"No."})");
+  refused["choices"][0]["message"] = testing::JsonOf(R"({"role":"assistant","content":null,"refusal":"No."})");
   Json rr = ChatCompletionToResponses(refused, Json());
   CHECK(rr["incomplete_details"]["reason"] == "content_filter");
   REQUIRE(rr["output"].size() == 1);
-  CHECK(rr["output"][0]["content"] == Json::parse(R"([{"type":"refusal","refusal":"No."}])"));
+  CHECK(rr["output"][0]["content"] == testing::JsonOf(R"([{"type":"refusal","refusal":"No."}])"));
   // Defaults without an echo are the nullable fields a client validates.
   CHECK(rr["instructions"].is_null());
   CHECK(rr["tools"] == Json::array());
   CHECK(rr["temperature"].is_null());
   // Garbage in: still a well-formed response.
-  Json empty = ChatCompletionToResponses(Json::parse(R"({"choices":"x","usage":[]})"), Json());
+  Json empty = ChatCompletionToResponses(testing::JsonOf(R"({"choices":"x","usage":[]})"), Json());
   CHECK(empty["status"] == "completed");
   CHECK(empty["output"] == Json::array());
   CHECK(empty["usage"]["total_tokens"] == 0);
 }
 
 TEST_CASE("responses out: cost fields join the usage, with the input/output split") {
-  Json completion = Json::parse(R"({"id":"gen-2","created":1,"model":"m","choices":[{"index":0,
+  Json completion = testing::JsonOf(R"({"id":"gen-2","created":1,"model":"m","choices":[{"index":0,
     "finish_reason":"stop","message":{"role":"assistant","content":"Hi"}}],
     "usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}})");
   AttemptResult r;
@@ -327,7 +326,7 @@ TEST_CASE("responses out: cost fields join the usage, with the input/output spli
   r.client_json = ChatCompletionToResponses(completion, Json());
   r.client_body = Dump(r.client_json);
   Json cost = Cost();
-  Json body = Json::parse(RenderClientBody(r, &cost));
+  Json body = testing::JsonOf(RenderClientBody(r, &cost));
   CHECK(body["usage"]["cost"] == 0.00123);
   CHECK(body["usage"]["is_byok"] == false);
   CHECK(body["usage"]["cost_details"]["upstream_inference_input_cost"] == 0.001);
@@ -351,8 +350,7 @@ TEST_CASE("responses out: every upstream stream, as Responses events, equals its
       std::string body = ReadFile(f.Path(c.value("body", "")));
       AttemptResult r = TranslateResponse(w->spec, c.value("status", 200), CaseHeaders(c), body, 0);
       Json cost = Cost();
-      Json client = Json::parse(RenderClientBody(r, &cost));
-      REQUIRE(!client.is_discarded());
+      Json client = testing::JsonOf(RenderClientBody(r, &cost));  // stops the run unless JSON
       if (r.outcome == Outcome::kDone) {
         CHECK(client["object"] == "response");
       } else {
@@ -452,14 +450,14 @@ TEST_CASE("responses out: a streamed refusal and a length cut end as response.in
   Rebuilt r = CheckSequence(events);
   CHECK(r.terminal == "response.incomplete");
   CHECK(r.final_response["status"] == "incomplete");
-  CHECK(r.final_response["incomplete_details"] == Json::parse(R"({"reason":"max_output_tokens"})"));
+  CHECK(r.final_response["incomplete_details"] == testing::JsonOf(R"({"reason":"max_output_tokens"})"));
   CHECK(r.final_response["completed_at"].is_null());
   CHECK(r.final_response["usage"]["output_tokens"] == 6);
   CHECK(r.final_response["usage"]["cost"] == 0.00123);
   REQUIRE(r.final_response["output"].size() == 1);
   const Json& message = r.final_response["output"][0];
   CHECK(message["status"] == "incomplete");
-  CHECK(message["content"] == Json::parse(R"([{"type":"output_text","text":"Partial","annotations":[]},
+  CHECK(message["content"] == testing::JsonOf(R"([{"type":"output_text","text":"Partial","annotations":[]},
                                               {"type":"refusal","refusal":"I can't go on."}])"));
   CHECK(r.refusal["msg_7"] == "I can't go on.");
   bool refusal_done = false;
@@ -498,7 +496,7 @@ TEST_CASE("responses out: golden event sequences and bodies") {
       actual = RunStreamWithCost(w->spec, *c, {body}, &cost, nullptr);
     } else {
       AttemptResult r = TranslateResponse(w->spec, c->value("status", 200), CaseHeaders(*c), body, 0);
-      actual = Json::parse(RenderClientBody(r, &cost)).dump(2) + "\n";
+      actual = testing::JsonOf(RenderClientBody(r, &cost)).dump(2) + "\n";
     }
     ExpectGolden(out_dir + g.value("expect", ""), actual);
   }
@@ -532,7 +530,7 @@ TEST_CASE("responses out: a failure after the first byte is response.failed; bef
       before = true;
       CHECK(out.empty());
       CHECK((*t)->summary().outcome != Outcome::kDone);
-      Json error = Json::parse((*t)->summary().error_body);
+      Json error = testing::JsonOf((*t)->summary().error_body);
       CHECK(error["error"].contains("message"));  // the OpenAI error shape, for a fallback or the client
     }
   }

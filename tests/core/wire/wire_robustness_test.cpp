@@ -13,6 +13,7 @@
 #include "switchyard/wire/gemini.h"
 #include "switchyard/wire/sse.h"
 #include "wire_fixture_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
@@ -30,7 +31,7 @@ std::vector<Json> WrongValues(bool few) {
           Json::array(),
           Json::object(),
           Json(std::string(3000, 'z')),
-          Json::parse("[[[[{}]]]]")};
+          testing::JsonOf("[[[[{}]]]]")};
 }
 
 // Calls f(copy) for every copy of `doc` in which one node (object member or array element) is
@@ -80,8 +81,7 @@ void ForEachMutation(const Json& doc, F&& f, bool few = false) {
 }
 
 void CheckResult(const AttemptResult& r) {
-  Json body = Json::parse(r.client_body);
-  REQUIRE(!body.is_discarded());
+  Json body = testing::JsonOf(r.client_body);  // stops the run unless JSON
   CHECK(r.usage.prompt_tokens >= 0);
   CHECK(r.usage.completion_tokens >= 0);
   CHECK(r.usage.uncached_prompt_tokens() >= 0);
@@ -146,8 +146,8 @@ TEST_CASE("robustness: wrong types in every field of every fixture response") {
     WireFixtures f = LoadFixtures(format);
     for (const Json& c : f.manifest["cases"]) {
       if (c.value("kind", "") != "response" || c.value("status", 200) != 200) continue;
-      Json body = Json::parse(ReadFile(f.Path(c.value("body", ""))));
-      if (body.is_discarded() || !body.is_object()) continue;
+      Json body = testing::TryJson(ReadFile(f.Path(c.value("body", "")))).value_or(Json());
+      if (!body.is_object()) continue;
       auto w = MakeWorld(f, c);
       INFO(format << "/" << c.value("name", ""));
       int runs = 0;
@@ -181,8 +181,8 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
       if (parsed.size() > 8) parsed.resize(8);  // enough shapes, bounded time
       auto w = MakeWorld(f, c);
       for (size_t i = 0; i < parsed.size(); ++i) {
-        Json data = Json::parse(parsed[i].second);
-        if (data.is_discarded() || !data.is_object()) continue;
+        Json data = testing::TryJson(parsed[i].second).value_or(Json());
+        if (!data.is_object()) continue;
         INFO(format << "/" << c.value("name", "") << " event " << i);
         ForEachMutation(
             data,
@@ -201,7 +201,7 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
               // Client bytes are whole SSE events whose data is JSON (or [DONE]).
               SseParser check;
               auto verify = [&](const SseEvent& e) {
-                if (e.data != "[DONE]" && Json::parse(e.data).is_discarded())
+                if (e.data != "[DONE]" && !testing::TryJson(e.data))
                   ok = false;
               };
               check.Feed(out, verify);
@@ -268,7 +268,7 @@ TEST_CASE("robustness: deep and huge stream events") {
 }
 
 TEST_CASE("robustness: malformed chat requests into every request builder") {
-  Json base = Json::parse(R"({"model":"m","messages":[
+  Json base = testing::JsonOf(R"({"model":"m","messages":[
       {"role":"system","content":"s"},
       {"role":"user","content":[{"type":"text","text":"t","cache_control":{"type":"ephemeral"}},
                                 {"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}},
@@ -301,7 +301,7 @@ TEST_CASE("robustness: malformed chat requests into every request builder") {
       Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
       if (up.ok()) {
         ++built;
-        CHECK(!Json::parse(up->body).is_discarded());
+        CHECK(testing::TryJson(up->body));
       } else {
         ++rejected;
         CHECK(up.status().code() == Code::kInvalidArgument);
@@ -312,17 +312,17 @@ TEST_CASE("robustness: malformed chat requests into every request builder") {
   }
   // The Anthropic-in parser and the Gemini inverse take any JSON without crashing.
   ForEachMutation(
-      Json::parse(ReadFile("tests/fixtures/wire/anthropic_in/tools_images_results.json")),
+      testing::JsonOf(ReadFile("tests/fixtures/wire/anthropic_in/tools_images_results.json")),
       [](const Json& request) { (void)AnthropicToChat(request); });
   ForEachMutation(
-      Json::parse(R"({"contents":[{"role":"model","parts":[{"text":"a","thoughtSignature":"s"},
+      testing::JsonOf(R"({"contents":[{"role":"model","parts":[{"text":"a","thoughtSignature":"s"},
       {"functionCall":{"name":"f","args":{"a":1},"id":"i"}}]},{"role":"user","parts":[{"functionResponse":
       {"id":"i","name":"f","response":{"content":"x"}}},{"inlineData":{"mimeType":"m","data":"d"}}]}],
       "systemInstruction":{"parts":[{"text":"s"}]},"tools":[{"functionDeclarations":[{"name":"f"}]}],
       "toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["f"]}},
       "generationConfig":{"maxOutputTokens":5,"thinkingConfig":{"thinkingBudget":0}}})"),
       [](const Json& request) { (void)GeminiToChat(request); });
-  CHECK(SanitizeGeminiSchema(Json::parse(std::string(60, '[') + std::string(60, ']'))).is_array());
+  CHECK(SanitizeGeminiSchema(testing::JsonOf(std::string(60, '[') + std::string(60, ']'))).is_array());
 }
 
 TEST_CASE("robustness: Retry-After forms") {

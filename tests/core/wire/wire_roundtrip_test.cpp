@@ -4,6 +4,7 @@
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/gemini.h"
 #include "wire_fixture_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
@@ -42,8 +43,7 @@ const char* const kChat = R"json({
 })json";
 
 Json ParsedOrString(const std::string& s) {
-  Json j = Json::parse(s);
-  return j.is_discarded() ? Json(s) : j;
+  return testing::TryJson(s).value_or(Json(s));
 }
 
 // What must survive a round trip, in one comparable shape: system prompts joined (both formats
@@ -132,12 +132,12 @@ Upstream Build(WireFormat wire, const Json& request) {
   spec.model_id = "x/y";
   Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
   REQUIRE(up.ok());
-  u.body = Json::parse(up->body);
+  u.body = testing::JsonOf(up->body);
   return u;
 }
 
 TEST_CASE("round trip: OpenAI → Anthropic → OpenAI keeps messages, tools and tool results") {
-  Json chat = Json::parse(kChat);
+  Json chat = testing::JsonOf(kChat);
   Upstream up = Build(WireFormat::kAnthropic, chat);
   Result<Json> back = AnthropicToChat(up.body);
   REQUIRE(back.ok());
@@ -151,12 +151,12 @@ TEST_CASE("round trip: OpenAI → Anthropic → OpenAI keeps messages, tools and
   CHECK(got["tools"] == want["tools"]);
   CHECK(got["tool_choice"] == want["tool_choice"]);
   CHECK((*back)["max_tokens"] == 500);
-  CHECK((*back)["stop"] == Json::parse(R"(["END"])"));
+  CHECK((*back)["stop"] == testing::JsonOf(R"(["END"])"));
   CHECK((*back)["temperature"] == 0.3);
 }
 
 TEST_CASE("round trip: OpenAI → Gemini → OpenAI keeps messages, tools and tool results") {
-  Json chat = Json::parse(kChat);
+  Json chat = testing::JsonOf(kChat);
   Upstream up = Build(WireFormat::kGemini, chat);
   Result<Json> back = GeminiToChat(up.body);
   REQUIRE(back.ok());
@@ -170,11 +170,11 @@ TEST_CASE("round trip: OpenAI → Gemini → OpenAI keeps messages, tools and to
   CHECK(got["tools"] == want["tools"]);
   CHECK(got["tool_choice"] == want["tool_choice"]);
   CHECK((*back)["max_tokens"] == 500);
-  CHECK((*back)["stop"] == Json::parse(R"(["END"])"));
+  CHECK((*back)["stop"] == testing::JsonOf(R"(["END"])"));
 }
 
 TEST_CASE("round trip: provider signatures go back to the provider that made them") {
-  Json chat = Json::parse(R"({"messages":[
+  Json chat = testing::JsonOf(R"({"messages":[
     {"role":"user","content":"q"},
     {"role":"assistant","content":"a","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}],
      "reasoning_details":[
@@ -183,7 +183,7 @@ TEST_CASE("round trip: provider signatures go back to the provider that made the
     {"role":"tool","tool_call_id":"c1","content":"r"}]})");
   Upstream a = Build(WireFormat::kAnthropic, chat);
   Json blocks = a.body["messages"][1]["content"];
-  CHECK(blocks[0] == Json::parse(R"({"type":"thinking","thinking":"think","signature":"SIG-A"})"));
+  CHECK(blocks[0] == testing::JsonOf(R"({"type":"thinking","thinking":"think","signature":"SIG-A"})"));
   CHECK(a.body.dump().find("SIG-G") == std::string::npos);
   Upstream g = Build(WireFormat::kGemini, chat);
   Json parts = g.body["contents"][1]["parts"];

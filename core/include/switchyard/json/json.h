@@ -1,20 +1,10 @@
-// json.h: the core's JSON layer, and its rules for JSON from outside (requests, provider
-// responses, host input).
-//
-// The JSON folder (core/src/json/, core/include/switchyard/json/) owns all of the core's JSON;
-// every module reads and writes JSON through it:
-//  - json_text.h: UTF-8 validation and repair, `\u` decoding, escaping, number writing;
-//  - json_tape.h: the one lexer (JsonTape) and the lazy JsonView over it (stream events, catalog);
-//  - json_value.h: the Json DOM, built from a tape, and its writer (Dump);
-//  - this header: ParseJson for untrusted text (limits, errors naming the field), Find* lookups
-//    that never abort on a wrong shape, and JsonFields, the field readers that return a Status
-//    naming the field's path;
-//  - decimal.h: exact decimal text of doubles.
-// It builds into the `base` module together with status.h, since each needs the other (see
-// core/CMakeLists.txt). nlohmann/json is not part of the core: the tests and the fuzz targets
-// use it as the oracle.
-//
-// Parsing never throws or aborts: a syntax error is a Status.
+// json.h: the core's JSON layer for JSON from outside (requests, provider responses, host
+// input): ParseJson with limits and errors naming the field, Find* lookups that never abort on a
+// wrong shape, and JsonFields, the field readers every module uses. The folder's other units:
+// json_text.h (UTF-8, escapes, integers), json_tape.h (the one lexer, the lazy JsonView),
+// json_value.h (the Json DOM and its writer), decimal.h (doubles as decimal text). It builds
+// into the `base` module with status.h, since each needs the other. nlohmann/json is not part of
+// the core: the tests and fuzz targets use it as the oracle.
 #pragma once
 
 #include <cstddef>
@@ -49,7 +39,7 @@ Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::str
 // An integer value (either kind) within int64, or nullopt (a double, out of range, not a number).
 std::optional<int64_t> IntValue(const Json& value);
 // Lookups that tolerate any shape: nullptr / nullopt when absent or of another type.
-const Json* Find(const Json& object, std::string_view key);
+inline const Json* Find(const Json& object, std::string_view key) { return object.Lookup(key); }
 const Json* FindObject(const Json& object, std::string_view key);
 const Json* FindArray(const Json& object, std::string_view key);
 std::optional<std::string_view> FindString(const Json& object, std::string_view key);

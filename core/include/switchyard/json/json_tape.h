@@ -2,13 +2,10 @@
 //
 // JsonTape::Parse validates a whole document in one pass (grammar, escapes, nesting depth, size)
 // and records one entry per value and per object key, in document order: its byte span and the
-// index of the entry after its subtree. Everything that reads JSON starts here:
-//  - JsonView walks a tape without copying (the per-chunk stream translators in core/src/wire/,
-//    the catalog loader): member iteration hops from entry to entry, strings come back raw (the
-//    escaped characters between the quotes, copied into JSON output as they are) or decoded;
-//  - the Json DOM (json_value.h) is built from a tape (Json::parse, ParseJson in json.h).
-//
-// Two modes, for what differs between callers:
+// index of the entry after its subtree. The Json DOM (json_value.h) is built from a tape;
+// JsonView walks one without copying (the stream translators, the catalog loader): strings come
+// back raw (still escaped, copied into JSON output as they are) or decoded.
+// Two modes:
 //  - strict (the default: requests, host input, the catalog): strings must be valid UTF-8 and a
 //    `\u` surrogate must be paired, a number must fit a double ("1e999" is refused), and a
 //    leading UTF-8 byte order mark is skipped, as nlohmann does;
@@ -17,9 +14,8 @@
 //    (AppendRawUtf8, json_text.h).
 //
 // Ownership: a tape borrows the text, which must outlive it and every view taken from it; a view
-// is valid until its tape is parsed again or destroyed. A tape is reused across documents (a
-// stream decoder keeps one), so parsing allocates nothing once it has grown.
-// Thread-safety: a value; const use from several threads is fine.
+// is valid until its tape is parsed again or destroyed. A reused tape (a stream decoder keeps
+// one) allocates nothing once it has grown. Thread-safety: a value.
 #pragma once
 
 #include <cstddef>

@@ -1,12 +1,7 @@
-// json_text.h: JSON text at the byte level, written once for the whole core: UTF-8 validation
-// and repair, `\u` decoding, string escaping, and the integer writers (doubles: decimal.h). The
-// lexer (json_tape.h), the Json writer (json_value.h) and the stream translators
-// (core/src/wire/) all use these and nothing else.
-//
-// Invalid UTF-8 is never passed on: AppendEscaped and ValidUtf8 replace each offending byte with
-// U+FFFD, AppendRawUtf8 with the escape `\ufffd` (its output is still inside a JSON string).
-//
-// Thread-safety: pure functions.
+// json_text.h: JSON text at the byte level, once for the whole core (the lexer, the Json writer,
+// the stream translators): UTF-8 validation and repair, `\u` decoding, string escaping, integers
+// (doubles: decimal.h). Invalid UTF-8 is never passed on: AppendEscaped and ValidUtf8 replace
+// each offending byte with U+FFFD, AppendRawUtf8 with the escape `\ufffd`. Pure functions.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +36,11 @@ void AppendRawUtf8(std::string& out, std::string_view raw);
 // Appends JSON `raw` with the whitespace outside strings removed (for embedding a provider's
 // object as an arguments string without re-serialising it).
 void AppendMinified(std::string& out, std::string_view raw);
+
+// A number lexeme the lexer accepted: an integer (no fraction, no exponent) that fits 64 bits as
+// its sign and magnitude (IntegerLexeme: false otherwise), or any number as a double.
+bool IntegerLexeme(std::string_view s, bool* negative, uint64_t* magnitude);
+double LexemeToDouble(std::string_view s);
 
 void AppendInt(std::string& out, int64_t value);
 void AppendUnsigned(std::string& out, uint64_t value);

@@ -1,29 +1,15 @@
-// json_value.h: the core's JSON value (switchyard::Json).
-//
-// Why not nlohmann/json: it is header-only templates, and every call site instantiates and
-// inlines its lookups, conversions and destructors. In the two wasm builds that was most of the
-// code (the modules were ~2.1 MB raw / 455 KB gzipped) and most of the edge worker's CPU time per
-// request (a std::map node and a std::string per key). This class keeps the slice of
-// nlohmann's interface the core uses, with the same observable behaviour (tested against
-// nlohmann in tests/core/json/base_json_value_test.cpp), but out of line and with flat storage:
-//
-//  - objects are vectors of (key, value) sorted by key: lookups are binary searches, iteration
-//    and serialisation are in key order (as nlohmann's std::map-backed objects), a duplicate key
-//    in parsed text keeps the last value;
-//  - numbers are int64 (negative integers), uint64 (non-negative integers) or double, and compare
-//    by value across the three;
-//  - parse() never throws or aborts: invalid text gives a `discarded` value;
-//  - dump() writes compact JSON (or indented), numbers in nlohmann's format (shortest round trip,
-//    "1.0" for integral doubles, NaN/Inf as null), and replaces invalid UTF-8 with U+FFFD.
-//
-// Unlike nlohmann's std::map, inserting a member may move the other members: a reference to a
-// member (j["a"]) must not be held across an insertion into the same object, and
-// j["b"] = j["a"] is wrong (copy first: Json a = j["a"]; j["b"] = a; or j.Set("b", j["a"])).
-//
-// Access that would be undefined in nlohmann (get<std::string>() of a number, operator[] of a
-// missing key on a const object, back() of an empty array) returns an empty/null value here
-// instead of trapping; callers check types first anyway (json.h's Find* helpers).
-//
+// json_value.h: the core's JSON value (switchyard::Json), the slice of nlohmann/json's interface
+// the core uses, out of line and with flat storage (nlohmann's inlined templates were most of
+// each wasm module and of the worker's CPU per request). Tested against nlohmann in
+// tests/core/json/base_json_value_test.cpp. Differences that matter:
+//  - objects are vectors of (key, value) sorted by key: binary-search lookups, key-order
+//    iteration and output, and inserting a member may move the others, so a reference to a
+//    member must not be held across an insertion (j["b"] = j["a"] is wrong; j.Set("b", j["a"]));
+//  - numbers are int64 (negative integers), uint64 (non-negative) or double, equal by value;
+//  - dump() writes nlohmann's number format (shortest round trip, "1.0" for integral doubles,
+//    NaN/Inf as null) and replaces invalid UTF-8 with U+FFFD;
+//  - access nlohmann leaves undefined (get<std::string>() of a number, a const operator[] of a
+//    missing key, back() of an empty array) gives an empty/null value instead of trapping.
 // Thread-safety: a plain value.
 #pragma once
 
@@ -49,7 +35,7 @@ class Json {
  public:
   // nlohmann's names and order.
   enum class value_t : uint8_t {
-    null, object, array, string, boolean, number_integer, number_unsigned, number_float, discarded
+    null, object, array, string, boolean, number_integer, number_unsigned, number_float
   };
 
   // ---- construction --------------------------------------------------------------------------
@@ -99,11 +85,7 @@ class Json {
   ~Json() { if (type_ == value_t::string || type_ == value_t::array || type_ == value_t::object) Destroy(); }
 
   // ---- parsing and serialisation -------------------------------------------------------------
-  // Strict RFC 8259 (valid UTF-8, no trailing commas, no comments; a leading UTF-8 BOM is skipped,
-  // as nlohmann does); nesting deeper than 512 is refused. Never aborts: failure is a value with
-  // is_discarded(). Untrusted input goes through ParseJson (json.h) instead, with its limits.
-  static Json parse(std::string_view text);
-  // The value a strict tape (json_tape.h) recorded. With `reject_duplicate_keys`, a key repeated
+  // Text is parsed by ParseJson (json.h). The value a strict tape (json_tape.h) recorded. With `reject_duplicate_keys`, a key repeated
   // within one object is refused, naming it and its object's path in `*error` (RFC 8259 leaves
   // its meaning open: a router must not guess which value a client meant); otherwise the last
   // value wins, as in nlohmann.
@@ -127,7 +109,6 @@ class Json {
   }
   bool is_number_unsigned() const noexcept { return type_ == value_t::number_unsigned; }
   bool is_number_float() const noexcept { return type_ == value_t::number_float; }
-  bool is_discarded() const noexcept { return type_ == value_t::discarded; }
 
   // ---- scalar access -------------------------------------------------------------------------
   // get<T>() for bool, integers, floating point and std::string. Numbers convert between the

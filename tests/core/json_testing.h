@@ -1,0 +1,33 @@
+// json_testing.h: JSON text that a test, bench or fuzz target wrote or the core produced, read
+// with the core's strict parser (ParseJson) and none of the request limits: any size, 512 levels.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+#include "switchyard/json/json.h"
+
+namespace switchyard::testing {
+
+// The value, or nullopt when the text is not JSON.
+inline std::optional<Json> TryJson(std::string_view text) {
+  Result<Json> r = ParseJson(text, JsonLimits{SIZE_MAX, 512, true}, "test text");
+  if (!r.ok()) return std::nullopt;
+  return std::move(r).value();
+}
+
+// The value of text that must be JSON; anything else stops the run, naming the text.
+inline Json JsonOf(std::string_view text) {
+  std::optional<Json> j = TryJson(text);
+  if (!j) {
+    std::fprintf(stderr, "not JSON: %.*s\n", static_cast<int>(text.size() > 300 ? 300 : text.size()),
+                 text.data());
+    std::abort();
+  }
+  return std::move(*j);
+}
+
+}  // namespace switchyard::testing
