@@ -17,6 +17,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/health/health.h"
@@ -27,6 +28,14 @@
 namespace sy = switchyard;
 
 namespace {
+
+// A member of the rendered plan or report: "" / 0 when absent or of another type.
+std::string_view Str(const sy::Json& j, std::string_view key) {
+  return sy::FindString(j, key).value_or("");
+}
+int64_t Num(const sy::Json& j, std::string_view key) {
+  return static_cast<int64_t>(sy::FindNumber(j, key).value_or(0));
+}
 
 // A typical request: two fallback models, a data policy, a price cap and a tool.
 constexpr const char* kSampleInput = R"({
@@ -93,15 +102,14 @@ int Plan(const sy::Catalog& catalog, int argc, char** argv) {
   std::cout << "Decision: " << plan->attempts.size() << " attempt(s), in order\n";
   sy::Json rendered = sy::RenderPlan(catalog, *plan);
   for (const auto& a : rendered["attempts"]) {
-    std::cout << "  " << a.value("index", 0) + 1 << ". " << a.value("model", "") << " via "
-              << a.value("provider_name", "") << " [" << a.value("tag", "") << "]  "
-              << a.value("reason", "") << "\n";
+    std::cout << "  " << Num(a, "index") + 1 << ". " << Str(a, "model") << " via "
+              << Str(a, "provider_name") << " [" << Str(a, "tag") << "]  " << Str(a, "reason") << "\n";
   }
   std::cout << "\nExplanation:\n";
   for (const auto& entry : rendered["trace"]) {
-    std::string who = entry.value("model", "");
-    if (entry.contains("tag") && entry["tag"].is_string()) who += " [" + entry["tag"].get<std::string>() + "]";
-    std::cout << "  - " << entry.value("decision", "") << " " << who << ": " << entry.value("reason", "") << "\n";
+    std::string who(Str(entry, "model"));
+    if (sy::FindString(entry, "tag")) who += " [" + std::string(Str(entry, "tag")) + "]";
+    std::cout << "  - " << Str(entry, "decision") << " " << who << ": " << Str(entry, "reason") << "\n";
   }
   if (argc > 3 && std::strcmp(argv[3], "--json") == 0) std::cout << "\nPlan JSON:\n" << rendered.dump(2) << "\n";
   return 0;
@@ -109,7 +117,7 @@ int Plan(const sy::Catalog& catalog, int argc, char** argv) {
 
 // Summary of a simulation report: totals, then one line per provider.
 void PrintSummary(const sy::Json& r) {
-  auto num = [](const sy::Json& j, const char* key) { return j.value(key, int64_t{0}); };
+  auto num = Num;
   int64_t requests = num(r, "requests");
   std::printf("requests %lld  succeeded %lld  failed %lld  (no route %lld)  attempts %lld  "
               "fallbacks %lld  cache hits %lld\n",
@@ -117,7 +125,7 @@ void PrintSummary(const sy::Json& r) {
               static_cast<long long>(num(r, "failed")), static_cast<long long>(num(r, "no_route")),
               static_cast<long long>(num(r, "attempts")), static_cast<long long>(num(r, "fallbacks")),
               static_cast<long long>(num(r, "cache_hits")));
-  std::printf("cost $%s", r.value("cost_usd", std::string("0")).c_str());
+  std::printf("cost $%s", std::string(sy::FindString(r, "cost_usd").value_or("0")).c_str());
   if (const sy::Json* lat = sy::FindObject(r, "latency_ms")) {
     std::printf("  latency p50 %lld ms  p90 %lld ms  p99 %lld ms", static_cast<long long>(num(*lat, "p50")),
                 static_cast<long long>(num(*lat, "p90")), static_cast<long long>(num(*lat, "p99")));
@@ -127,10 +135,10 @@ void PrintSummary(const sy::Json& r) {
   if (const sy::Json* providers = sy::FindArray(r, "providers")) {
     for (const sy::Json& p : *providers) {
       std::printf("%-24s %9lld %9lld %9lld %9lld %6.1f%% %14s\n",
-                  p.value("provider", std::string()).c_str(), static_cast<long long>(num(p, "attempts")),
+                  std::string(Str(p, "provider")).c_str(), static_cast<long long>(num(p, "attempts")),
                   static_cast<long long>(num(p, "succeeded")), static_cast<long long>(num(p, "failed")),
-                  static_cast<long long>(num(p, "rate_limited")), 100.0 * p.value("share", 0.0),
-                  p.value("cost_usd", std::string()).c_str());
+                  static_cast<long long>(num(p, "rate_limited")),
+                  100.0 * sy::FindNumber(p, "share").value_or(0), std::string(Str(p, "cost_usd")).c_str());
     }
   }
 }

@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "switchyard/json/json.h"
 
@@ -28,6 +30,19 @@ inline Json JsonOf(std::string_view text) {
     std::abort();
   }
   return std::move(*j);
+}
+
+// nlohmann's j.value(key, default): the member when present and of the default's kind (a string
+// for a string default, a number for a number), else the default.
+template <typename T>
+auto ValueOr(const Json& j, std::string_view key, const T& default_value) {
+  using R = std::conditional_t<std::is_convertible_v<T, std::string_view>, std::string, T>;
+  const Json* v = j.Lookup(key);
+  if constexpr (std::is_same_v<R, Json>) return v ? *v : default_value;
+  else if (!v || (std::is_same_v<R, std::string> ? !v->is_string()
+                  : std::is_same_v<R, bool>      ? !v->is_boolean()
+                                                 : !v->is_number())) return R(default_value);
+  else return v->get<R>();
 }
 
 }  // namespace switchyard::testing

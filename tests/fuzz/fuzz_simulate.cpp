@@ -33,7 +33,7 @@ const Catalog& SmallCatalog() {
   return *catalog;
 }
 
-int64_t Int(const Json& j, const char* key) { return j.value(key, int64_t{-1}); }
+int64_t Int(const Json& j, const char* key) { return testing::ValueOr(j, key, int64_t{-1}); }
 
 }  // namespace
 

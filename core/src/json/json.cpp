@@ -13,7 +13,7 @@ Result<Json> Parse(std::string_view text, const JsonLimits& limits, std::string_
   JsonParseError error;
   Json value;
   if (tape.Parse(text, limits, &error) &&
-      Json::FromTape(tape, &value, &error, reject_duplicate_keys)) {
+      Json::FromView(tape.root(), value, &error, reject_duplicate_keys)) {
     return value;
   }
   // Where it failed, in the terms of the document the failure is in.

@@ -279,7 +279,7 @@ Json NumberValue(std::string_view s) {
 
 }  // namespace
 
-bool Json::Build(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys) {
+bool Json::FromView(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys) {
   bool ok = true;
   switch (v.raw()[0]) {
     case '{':
@@ -296,7 +296,7 @@ bool Json::Build(JsonView v, Json& out, JsonParseError* error, bool reject_dupli
           return ok = false;
         }
         Json member;
-        if (!Build(value, member, error, reject_duplicate_keys)) {
+        if (!FromView(value, member, error, reject_duplicate_keys)) {
           if (error) PrependPathKey(error->path, key);
           return ok = false;
         }
@@ -310,7 +310,7 @@ bool Json::Build(JsonView v, Json& out, JsonParseError* error, bool reject_dupli
       v.ForEachElement([&](JsonView element) {
         array_t& a = *out.v_.a;
         a.emplace_back();
-        if (Build(element, a.back(), error, reject_duplicate_keys)) return true;
+        if (FromView(element, a.back(), error, reject_duplicate_keys)) return true;
         if (error) PrependPathIndex(error->path, a.size() - 1);
         return ok = false;
       });
@@ -321,11 +321,6 @@ bool Json::Build(JsonView v, Json& out, JsonParseError* error, bool reject_dupli
     case 'n': out = Json(); return true;
     default: out = NumberValue(v.raw()); return true;
   }
-}
-
-bool Json::FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
-                    bool reject_duplicate_keys) {
-  return Build(tape.root(), *out, error, reject_duplicate_keys);
 }
 
 // ---- serialiser -------------------------------------------------------------------------------------------

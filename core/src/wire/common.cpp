@@ -346,7 +346,7 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
   JsonTape tape;
   JsonParseError error;
   Json parsed;
-  if (!tape.Parse(body, limits, &error) || !Json::FromTape(tape, &parsed, &error, false)) {
+  if (!tape.Parse(body, limits, &error) || !Json::FromView(tape.root(), parsed, &error, false)) {
     std::string why = error.ToStatus("provider response", limits, false).message();
     FillFailure(ctx, InvalidResponse(body, "Provider returned an invalid response: " + why), &r);
     return r;

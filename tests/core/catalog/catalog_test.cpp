@@ -6,6 +6,7 @@
 
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
+#include "json_testing.h"
 
 using namespace switchyard;
 using switchyard::testing::ReadFile;
@@ -42,7 +43,7 @@ void ExpectInvalid(const std::function<void(Json&)>& mutate, const std::string& 
   CHECK(c.status().code() == Code::kInvalidArgument);
   CHECK(c.status().http_status() == 400);
   REQUIRE(c.status().metadata().is_object());
-  CHECK(c.status().metadata().value("field", "") == path);
+  CHECK(testing::ValueOr(c.status().metadata(), "field", "") == path);
   CHECK(c.status().message().find(path) != std::string::npos);
 }
 
@@ -461,7 +462,7 @@ TEST_CASE("parameter_sets: models and endpoints may name their supported_paramet
     REQUIRE_FALSE(c.ok());
     INFO(c.status().message());
     CHECK(c.status().code() == Code::kInvalidArgument);
-    CHECK(c.status().metadata().value("field", "") == path);
+    CHECK(testing::ValueOr(c.status().metadata(), "field", "") == path);
   };
   Json bad = doc;
   bad["endpoints"][0]["params"] = static_cast<int64_t>(sets.size());
@@ -563,7 +564,7 @@ void ExpectOverlayInvalid(const char* overlay, const std::string& path) {
   REQUIRE_FALSE(s.ok());
   INFO(s.message());
   CHECK(s.code() == Code::kInvalidArgument);
-  CHECK(s.metadata().value("field", "") == path);
+  CHECK(testing::ValueOr(s.metadata(), "field", "") == path);
   CHECK(Fingerprint(c) == before);
 }
 

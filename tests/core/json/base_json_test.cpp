@@ -39,7 +39,7 @@ TEST_CASE("ParseJson of host input refuses a repeated key and a number beyond a 
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Code::kInvalidArgument);
     CHECK(r.status().message() == c.message);
-    CHECK(r.status().metadata().value("field", std::string()) == c.field);
+    CHECK(testing::ValueOr(r.status().metadata(), "field", std::string()) == c.field);
   }
   // Keys repeated in different objects, or differing only in case, are fine.
   CHECK(ParseJson(R"({"a":{"k":1},"b":{"k":2},"K":3,"k":4})", {}, "body", JsonBody{}).ok());
@@ -56,14 +56,14 @@ TEST_CASE("ParseJson states a spliced client body's errors in the body's terms")
   auto dup = ParseJson(R"({"request":{"messages":[{"role":"a","role":"b"}]},"now_ms":1})", {}, "plan input", body);
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.status().message() == R"(request body has the key "role" more than once in one object (messages[0]))");
-  CHECK(dup.status().metadata().value("field", std::string()) == "messages[0].role");
+  CHECK(testing::ValueOr(dup.status().metadata(), "field", std::string()) == "messages[0].role");
   auto top = ParseJson(R"({"request":{"model":"a","model":"b"}})", {}, "plan input", body);
   REQUIRE_FALSE(top.ok());
   CHECK(top.status().message() == R"(request body has the key "model" more than once in one object)");
   auto big = ParseJson(R"({"request":{"max_tokens":1e999}})", {}, "plan input", body);
   REQUIRE_FALSE(big.ok());
   CHECK(big.status().message() == "max_tokens is a number too large to represent");
-  CHECK(big.status().metadata().value("field", std::string()) == "max_tokens");
+  CHECK(testing::ValueOr(big.status().metadata(), "field", std::string()) == "max_tokens");
   // Outside the body: the host document's own terms.
   auto host = ParseJson(R"({"request":{},"now_ms":1,"now_ms":2})", {}, "plan input", body);
   REQUIRE_FALSE(host.ok());

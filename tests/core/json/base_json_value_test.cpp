@@ -721,40 +721,40 @@ TEST_CASE("operator[] creates objects and arrays from null; const lookups of mis
   CHECK(arr.size() == 3);
 }
 
-TEST_CASE("value(key, default) returns the member in the default's type, else the default") {
+TEST_CASE("ValueOr(json, key, default), nlohmann's value() for the tests, returns the member in the default's type, else the default") {
   const char* text = R"({"n":5,"neg":-3,"f":2.5,"s":"str","b":true,"nul":null,"o":{"x":1}})";
   Json j = switchyard::testing::JsonOf(text);
   Nl n = NlParse(text);
   // Present and of the default's type: as nlohmann.
-  CHECK(j.value("n", 0) == n.value("n", 0));
-  CHECK(j.value("neg", 0) == n.value("neg", 0));
-  CHECK(j.value("n", int64_t{0}) == n.value("n", int64_t{0}));
-  CHECK(j.value("n", 0.0) == n.value("n", 0.0));
-  CHECK(j.value("f", 0.0) == n.value("f", 0.0));
-  CHECK(j.value("f", 0) == n.value("f", 0));
-  CHECK(j.value("s", "d") == n.value("s", "d"));
-  CHECK(j.value("s", std::string("d")) == n.value("s", std::string("d")));
-  CHECK(j.value("b", false) == n.value("b", false));
+  CHECK(switchyard::testing::ValueOr(j, "n", 0) == n.value("n", 0));
+  CHECK(switchyard::testing::ValueOr(j, "neg", 0) == n.value("neg", 0));
+  CHECK(switchyard::testing::ValueOr(j, "n", int64_t{0}) == n.value("n", int64_t{0}));
+  CHECK(switchyard::testing::ValueOr(j, "n", 0.0) == n.value("n", 0.0));
+  CHECK(switchyard::testing::ValueOr(j, "f", 0.0) == n.value("f", 0.0));
+  CHECK(switchyard::testing::ValueOr(j, "f", 0) == n.value("f", 0));
+  CHECK(switchyard::testing::ValueOr(j, "s", "d") == n.value("s", "d"));
+  CHECK(switchyard::testing::ValueOr(j, "s", std::string("d")) == n.value("s", std::string("d")));
+  CHECK(switchyard::testing::ValueOr(j, "b", false) == n.value("b", false));
   // Missing: the default, typed as nlohmann types it.
-  CHECK(j.value("missing", 7) == 7);
-  CHECK(j.value("missing", "dflt") == std::string("dflt"));
-  CHECK(j.value("missing", 1.5) == 1.5);
-  CHECK(j.value("missing", true) == true);
-  static_assert(std::is_same_v<decltype(j.value("s", "d")), std::string>);
-  static_assert(std::is_same_v<decltype(j.value("n", 0)), int>);
-  static_assert(std::is_same_v<decltype(j.value("n", int64_t{0})), int64_t>);
-  static_assert(std::is_same_v<decltype(j.value("f", 0.0)), double>);
-  static_assert(std::is_same_v<decltype(j.value("b", false)), bool>);
+  CHECK(switchyard::testing::ValueOr(j, "missing", 7) == 7);
+  CHECK(switchyard::testing::ValueOr(j, "missing", "dflt") == std::string("dflt"));
+  CHECK(switchyard::testing::ValueOr(j, "missing", 1.5) == 1.5);
+  CHECK(switchyard::testing::ValueOr(j, "missing", true) == true);
+  static_assert(std::is_same_v<decltype(switchyard::testing::ValueOr(j, "s", "d")), std::string>);
+  static_assert(std::is_same_v<decltype(switchyard::testing::ValueOr(j, "n", 0)), int>);
+  static_assert(std::is_same_v<decltype(switchyard::testing::ValueOr(j, "n", int64_t{0})), int64_t>);
+  static_assert(std::is_same_v<decltype(switchyard::testing::ValueOr(j, "f", 0.0)), double>);
+  static_assert(std::is_same_v<decltype(switchyard::testing::ValueOr(j, "b", false)), bool>);
   // Present with another type: the default (nlohmann would abort in no-exception mode).
-  CHECK(j.value("s", 9) == 9);
-  CHECK(j.value("n", "d") == std::string("d"));
-  CHECK(j.value("nul", 3) == 3);
-  CHECK(j.value("o", false) == false);
-  CHECK(j.value("n", true) == true);
+  CHECK(switchyard::testing::ValueOr(j, "s", 9) == 9);
+  CHECK(switchyard::testing::ValueOr(j, "n", "d") == std::string("d"));
+  CHECK(switchyard::testing::ValueOr(j, "nul", 3) == 3);
+  CHECK(switchyard::testing::ValueOr(j, "o", false) == false);
+  CHECK(switchyard::testing::ValueOr(j, "n", true) == true);
   // On a non-object: the default.
-  CHECK(Json(5).value("a", 1) == 1);
-  CHECK(Json().value("a", "x") == std::string("x"));
-  CHECK(j.value("o", Json()).dump() == R"({"x":1})");
+  CHECK(switchyard::testing::ValueOr(Json(5), "a", 1) == 1);
+  CHECK(switchyard::testing::ValueOr(Json(), "a", "x") == std::string("x"));
+  CHECK(switchyard::testing::ValueOr(j, "o", Json()).dump() == R"({"x":1})");
 }
 
 TEST_CASE("find, contains, erase and update behave as in nlohmann") {

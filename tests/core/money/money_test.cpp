@@ -169,7 +169,7 @@ TEST_CASE("golden cost cases: every price component and provider convention") {
         usage = *u;
       }
       CostOptions options;
-      options.byok = c.value("byok", false);
+      options.byok = testing::ValueOr(c, "byok", false);
       std::string finish =
           c["finish_reason"].is_string() ? c["finish_reason"].get<std::string>() : "";
       options.finish_reason = finish;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include "json_testing.h"
 
 using namespace switchyard;
 using namespace switchyard::testing;
@@ -104,7 +105,7 @@ TEST_CASE("golden plan fixtures") {
     INFO(path << ": " << doc.status().message());
     REQUIRE(doc.ok());
     Json fixture = std::move(doc).value();
-    INFO("fixture " << file << ": " << fixture.value("name", ""));
+    INFO("fixture " << file << ": " << testing::ValueOr(fixture, "name", ""));
     Json actual = Run(fixture, update);
     if (update) {
       fixture["expected"] = actual;

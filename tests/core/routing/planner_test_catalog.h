@@ -12,6 +12,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/request/request.h"
 #include "switchyard/routing/planner.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 
@@ -44,7 +45,7 @@ inline Json TestCatalogDocument(const Json& endpoints, const Json& providers = J
               {"tag", tag},
               {"upstream_model", model.substr(model.find('/') + 1)},
               {"context_length", 128000},
-              {"pricing", {{"prompt", c.value("prompt", "1")}, {"completion", c.value("completion", "0")}}}};
+              {"pricing", {{"prompt", testing::ValueOr(c, "prompt", "1")}, {"completion", testing::ValueOr(c, "completion", "0")}}}};
     for (auto it = c.begin(); it != c.end(); ++it) {
       const std::string& k = it.key();
       if (k == "prompt" || k == "completion" || k == "model" || k == "tag") continue;

@@ -14,16 +14,16 @@ TEST_CASE("anthropic in: fixtures of AnthropicToChat") {
   REQUIRE(cases);
   REQUIRE(cases->size() >= 8);
   for (const Json& c : *cases) {
-    std::string name = c.value("name", "");
+    std::string name = testing::ValueOr(c, "name", "");
     INFO(name);
-    Json input = ReadJsonFile(dir + c.value("input", ""));
+    Json input = ReadJsonFile(dir + testing::ValueOr(c, "input", ""));
     REQUIRE(input.is_object());
     Result<Json> chat = AnthropicToChat(input);
     Json actual = chat.ok() ? *chat : Json{{"error", ErrorBody(chat.status())}};
     // Error cases are named so, and must fail with a field.
     bool want_error = name.rfind("error_", 0) == 0;
     CHECK(chat.ok() == !want_error);
-    std::string file = dir + c.value("expect", "");
+    std::string file = dir + testing::ValueOr(c, "expect", "");
     if (UpdateFixtures()) {
       WriteFile(file, actual.dump(2) + "\n");
     } else {

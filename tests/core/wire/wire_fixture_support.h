@@ -66,16 +66,16 @@ struct CaseWorld {
 
 inline std::unique_ptr<CaseWorld> MakeWorld(const WireFixtures& f, const Json& c) {
   auto w = std::make_unique<CaseWorld>();
-  Json p = Merged(f.manifest.value("provider", Json::object()), Find(c, "provider"));
-  Json e = Merged(f.manifest.value("endpoint", Json::object()), Find(c, "endpoint"));
-  w->provider.slug = p.value("slug", "");
-  w->provider.name = p.value("name", "");
-  w->provider.wire = ParseWireFormat(p.value("wire", "openai")).value_or(WireFormat::kOpenAI);
-  w->provider.base_url = p.value("base_url", "");
-  w->provider.api_key_env = p.value("api_key_env", "");
-  w->provider.uses_max_completion_tokens = p.value("uses_max_completion_tokens", false);
-  w->endpoint.upstream_model = e.value("upstream_model", "");
-  w->endpoint.max_completion_tokens = e.value("max_completion_tokens", int64_t{0});
+  Json p = Merged(testing::ValueOr(f.manifest, "provider", Json::object()), Find(c, "provider"));
+  Json e = Merged(testing::ValueOr(f.manifest, "endpoint", Json::object()), Find(c, "endpoint"));
+  w->provider.slug = testing::ValueOr(p, "slug", "");
+  w->provider.name = testing::ValueOr(p, "name", "");
+  w->provider.wire = ParseWireFormat(testing::ValueOr(p, "wire", "openai")).value_or(WireFormat::kOpenAI);
+  w->provider.base_url = testing::ValueOr(p, "base_url", "");
+  w->provider.api_key_env = testing::ValueOr(p, "api_key_env", "");
+  w->provider.uses_max_completion_tokens = testing::ValueOr(p, "uses_max_completion_tokens", false);
+  w->endpoint.upstream_model = testing::ValueOr(e, "upstream_model", "");
+  w->endpoint.max_completion_tokens = testing::ValueOr(e, "max_completion_tokens", int64_t{0});
   if (auto wire = FindString(e, "wire")) w->endpoint.wire = ParseWireFormat(*wire);
   if (const Json* params = FindArray(e, "supported_parameters")) {
     for (const Json& name : *params) {
@@ -89,23 +89,23 @@ inline std::unique_ptr<CaseWorld> MakeWorld(const WireFixtures& f, const Json& c
   if (auto r = FindString(c, "request")) {
     w->request = ReadJsonFile(f.Path(std::string(*r)));
   } else {
-    w->request = Json{{"model", f.manifest.value("model_id", "")},
+    w->request = Json{{"model", testing::ValueOr(f.manifest, "model_id", "")},
                       {"messages", Json::array({{{"role", "user"}, {"content", "Hi"}}})}};
   }
-  Json s = Merged(f.manifest.value("spec", Json::object()), Find(c, "spec"));
+  Json s = Merged(testing::ValueOr(f.manifest, "spec", Json::object()), Find(c, "spec"));
   AttemptSpec& spec = w->spec;
   spec.provider = &w->provider;
   spec.endpoint = &w->endpoint;
-  spec.model_id = f.manifest.value("model_id", "");
+  spec.model_id = testing::ValueOr(f.manifest, "model_id", "");
   spec.request = &w->request;
-  spec.stream = c.value("stream", c.value("kind", "") == "stream");
-  spec.generation_id = s.value("generation_id", "gen-fixture");
-  spec.created = s.value("created", int64_t{0});
-  spec.hashed_user = s.value("hashed_user", "");
-  spec.user_salt = s.value("user_salt", "");
-  spec.browser = s.value("browser", false);
-  spec.byok = s.value("byok", false);
-  std::string client_format = c.value("client_format", "openai");
+  spec.stream = testing::ValueOr(c, "stream", testing::ValueOr(c, "kind", "") == "stream");
+  spec.generation_id = testing::ValueOr(s, "generation_id", "gen-fixture");
+  spec.created = testing::ValueOr(s, "created", int64_t{0});
+  spec.hashed_user = testing::ValueOr(s, "hashed_user", "");
+  spec.user_salt = testing::ValueOr(s, "user_salt", "");
+  spec.browser = testing::ValueOr(s, "browser", false);
+  spec.byok = testing::ValueOr(s, "byok", false);
+  std::string client_format = testing::ValueOr(c, "client_format", "openai");
   spec.client_format = client_format == "anthropic"   ? ClientFormat::kAnthropic
                        : client_format == "responses" ? ClientFormat::kResponses
                                                       : ClientFormat::kOpenAI;
@@ -138,17 +138,17 @@ inline Json CanonicalResult(const AttemptResult& r) {
 // Feeds `body` in the given pieces and finishes; returns the client bytes.
 inline std::string RunStream(const AttemptSpec& spec, const Json& c,
                              const std::vector<std::string>& pieces, Json* summary, Usage* usage) {
-  auto t = StreamTranslator::Open(spec, c.value("status", 200), CaseHeaders(c),
-                                  c.value("now_ms", int64_t{0}));
+  auto t = StreamTranslator::Open(spec, testing::ValueOr(c, "status", 200), CaseHeaders(c),
+                                  testing::ValueOr(c, "now_ms", int64_t{0}));
   if (!t.ok()) return "<open failed: " + t.status().message() + ">";
   std::string out;
   for (const std::string& piece : pieces) {
     out += (*t)->Feed(piece);
     if ((*t)->summary().terminated) break;
   }
-  bool aborted = c.value("aborted", false);
+  bool aborted = testing::ValueOr(c, "aborted", false);
   if (!aborted) (*t)->CloseInput();
-  out += (*t)->Finish(aborted, c.value("abort_reason", "connection"), nullptr);
+  out += (*t)->Finish(aborted, testing::ValueOr(c, "abort_reason", "connection"), nullptr);
   if (summary) {
     *summary = (*t)->SummaryJson();
     (*summary)["usage_detail"] = UsageToJson((*t)->summary().usage);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "wire_fixture_support.h"
+#include "json_testing.h"
 
 namespace switchyard::testing {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 const char* const kFormats[] = {"openai", "anthropic", "gemini", "responses"};
 
 void Expect(const WireFixtures& f, const Json& c, const char* key, const Json& actual) {
-  std::string file = f.Path(c.value(key, std::string()));
+  std::string file = f.Path(testing::ValueOr(c, key, std::string()));
   if (UpdateFixtures()) {
     WriteFile(file, actual.dump(2) + "\n");
     return;
@@ -28,7 +29,7 @@ void Expect(const WireFixtures& f, const Json& c, const char* key, const Json& a
 }
 
 void ExpectText(const WireFixtures& f, const Json& c, const char* key, const std::string& actual) {
-  std::string file = f.Path(c.value(key, std::string()));
+  std::string file = f.Path(testing::ValueOr(c, key, std::string()));
   if (UpdateFixtures()) {
     WriteFile(file, actual);
     return;
@@ -46,7 +47,7 @@ void RunFormat(const std::string& format) {
   std::vector<std::pair<std::string, Usage>> streamed_twins;
   int requests = 0, responses = 0, streams = 0;
   for (const Json& c : *cases) {
-    std::string kind = c.value("kind", ""), name = c.value("name", "");
+    std::string kind = testing::ValueOr(c, "kind", ""), name = testing::ValueOr(c, "name", "");
     INFO(format << "/" << kind << "/" << name);
     auto w = MakeWorld(f, c);
     if (kind == "request") {
@@ -56,14 +57,14 @@ void RunFormat(const std::string& format) {
       Expect(f, c, "expect", actual);
     } else if (kind == "response") {
       ++responses;
-      std::string body = ReadFile(f.Path(c.value("body", "")));
-      AttemptResult r = TranslateResponse(w->spec, c.value("status", 200), CaseHeaders(c), body,
-                                          c.value("now_ms", int64_t{0}));
+      std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
+      AttemptResult r = TranslateResponse(w->spec, testing::ValueOr(c, "status", 200), CaseHeaders(c), body,
+                                          testing::ValueOr(c, "now_ms", int64_t{0}));
       Expect(f, c, "expect", CanonicalResult(r));
       buffered[name] = r.usage;
     } else if (kind == "stream") {
       ++streams;
-      std::string body = ReadFile(f.Path(c.value("body", "")));
+      std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
       REQUIRE(!body.empty());
       Json summary;
       Usage usage;
@@ -97,16 +98,16 @@ TEST_CASE("wire fixtures: every random split of every stream gives byte-identica
     const Json* cases = FindArray(f.manifest, "cases");
     REQUIRE(cases);
     for (const Json& c : *cases) {
-      if (c.value("kind", "") != "stream") continue;
+      if (testing::ValueOr(c, "kind", "") != "stream") continue;
       auto w = MakeWorld(f, c);
-      std::string body = ReadFile(f.Path(c.value("body", "")));
+      std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
       Json whole_summary;
       std::string whole = RunStream(w->spec, c, {body}, &whole_summary, nullptr);
       // Byte by byte once, then many seeded random splits.
       std::vector<std::string> bytes;
       for (char ch : body) bytes.emplace_back(1, ch);
       Json summary;
-      INFO(format << "/" << c.value("name", ""));
+      INFO(format << "/" << testing::ValueOr(c, "name", ""));
       CHECK(RunStream(w->spec, c, bytes, &summary, nullptr) == whole);
       for (uint64_t seed = 1; seed <= 64; ++seed) {
         INFO("seed " << seed);

@@ -54,7 +54,7 @@ std::vector<Event> ParseEvents(const std::string& bytes) {
     std::string data = block.substr(nl + 1);
     REQUIRE(data.rfind("data: ", 0) == 0);
     e.data = testing::JsonOf(data.substr(6));  // stops the run unless JSON
-    CHECK(e.data.value("type", "") == e.name);  // the event line names the event
+    CHECK(testing::ValueOr(e.data, "type", "") == e.name);  // the event line names the event
     events.push_back(std::move(e));
   }
   return events;
@@ -77,29 +77,29 @@ Rebuilt CheckSequence(const std::vector<Event>& events) {
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
     INFO("event " << i << " " << e.name);
-    CHECK(e.data.value("sequence_number", int64_t{-1}) == static_cast<int64_t>(i));
-    std::string item = e.data.value("item_id", "");
+    CHECK(testing::ValueOr(e.data, "sequence_number", int64_t{-1}) == static_cast<int64_t>(i));
+    std::string item = testing::ValueOr(e.data, "item_id", "");
     if (e.name == "response.output_item.added") {
-      std::string id = e.data["item"].value("id", "");
+      std::string id = testing::ValueOr(e.data["item"], "id", "");
       CHECK(open_items.insert(id).second);
     } else if (e.name == "response.output_item.done") {
-      CHECK(open_items.erase(e.data["item"].value("id", "")) == 1);
+      CHECK(open_items.erase(testing::ValueOr(e.data["item"], "id", "")) == 1);
     } else if (e.name == "response.output_text.delta") {
       CHECK(open_items.count(item) == 1);
-      r.text[item] += e.data.value("delta", "");
+      r.text[item] += testing::ValueOr(e.data, "delta", "");
     } else if (e.name == "response.output_text.done") {
-      CHECK(e.data.value("text", "") == r.text[item]);
+      CHECK(testing::ValueOr(e.data, "text", "") == r.text[item]);
     } else if (e.name == "response.refusal.delta") {
-      r.refusal[item] += e.data.value("delta", "");
+      r.refusal[item] += testing::ValueOr(e.data, "delta", "");
     } else if (e.name == "response.reasoning_summary_text.delta") {
-      r.summary[item] += e.data.value("delta", "");
+      r.summary[item] += testing::ValueOr(e.data, "delta", "");
     } else if (e.name == "response.reasoning_summary_text.done") {
-      CHECK(e.data.value("text", "") == r.summary[item]);
+      CHECK(testing::ValueOr(e.data, "text", "") == r.summary[item]);
     } else if (e.name == "response.function_call_arguments.delta") {
       CHECK(open_items.count(item) == 1);
-      r.args[item] += e.data.value("delta", "");
+      r.args[item] += testing::ValueOr(e.data, "delta", "");
     } else if (e.name == "response.function_call_arguments.done") {
-      CHECK(e.data.value("arguments", "") == r.args[item]);
+      CHECK(testing::ValueOr(e.data, "arguments", "") == r.args[item]);
     }
     bool terminal = e.name == "response.completed" || e.name == "response.incomplete" ||
                     e.name == "response.failed";
@@ -119,10 +119,10 @@ Rebuilt CheckSequence(const std::vector<Event>& events) {
 // carry.
 Json Comparable(Json response) {
   for (Json& item : response["output"]) {
-    if (item.value("type", "") == "function_call") {
-      if (auto args = testing::TryJson(item.value("arguments", ""))) item["arguments"] = args->dump();
+    if (testing::ValueOr(item, "type", "") == "function_call") {
+      if (auto args = testing::TryJson(testing::ValueOr(item, "arguments", ""))) item["arguments"] = args->dump();
     }
-    if (item.value("type", "") == "reasoning" && item.value("format", "") == "google-gemini-v1") {
+    if (testing::ValueOr(item, "type", "") == "reasoning" && testing::ValueOr(item, "format", "") == "google-gemini-v1") {
       item.erase("encrypted_content");
       item.erase("format");
     }
@@ -145,16 +145,16 @@ std::unique_ptr<CaseWorld> ResponsesWorld(const WireFixtures& f, Json c) {
 std::string RunStreamWithCost(const AttemptSpec& spec, const Json& c,
                               const std::vector<std::string>& pieces, const Json* cost,
                               Usage* usage) {
-  auto t = StreamTranslator::Open(spec, c.value("status", 200), CaseHeaders(c), 0);
+  auto t = StreamTranslator::Open(spec, testing::ValueOr(c, "status", 200), CaseHeaders(c), 0);
   REQUIRE(t.ok());
   std::string out;
   for (const std::string& piece : pieces) {
     out += (*t)->Feed(piece);
     if ((*t)->summary().terminated) break;
   }
-  bool aborted = c.value("aborted", false);
+  bool aborted = testing::ValueOr(c, "aborted", false);
   if (!aborted) (*t)->CloseInput();
-  out += (*t)->Finish(aborted, c.value("abort_reason", "connection"), cost);
+  out += (*t)->Finish(aborted, testing::ValueOr(c, "abort_reason", "connection"), cost);
   if (usage) *usage = (*t)->summary().usage;
   return out;
 }
@@ -175,9 +175,9 @@ TEST_CASE("responses in: fixtures of ResponsesToChat") {
   REQUIRE(cases);
   REQUIRE(cases->size() >= 20);
   for (const Json& c : *cases) {
-    std::string name = c.value("name", "");
+    std::string name = testing::ValueOr(c, "name", "");
     INFO(name);
-    Json input = ReadJsonFile(dir + c.value("input", ""));
+    Json input = ReadJsonFile(dir + testing::ValueOr(c, "input", ""));
     REQUIRE(input.is_object());
     Result<Json> chat = ResponsesToChat(input);
     Json actual = chat.ok() ? *chat : Json{{"error", ResponsesErrorBody(chat.status())}};
@@ -188,7 +188,7 @@ TEST_CASE("responses in: fixtures of ResponsesToChat") {
       CHECK(chat.status().http_status() == 400);
       CHECK(!FindString(actual["error"]["error"], "message").value_or("").empty());
     }
-    std::string file = dir + c.value("expect", "");
+    std::string file = dir + testing::ValueOr(c, "expect", "");
     if (UpdateFixtures()) {
       WriteFile(file, actual.dump(2) + "\n");
     } else {
@@ -345,10 +345,10 @@ TEST_CASE("responses out: every upstream stream, as Responses events, equals its
     std::map<std::string, Usage> buffered_usage;
     std::map<std::string, std::string> buffered_request;  // which request file the twin used
     for (const Json& c : *cases) {
-      if (c.value("kind", "") != "response" || c.value("client_format", "") == "anthropic") continue;
+      if (testing::ValueOr(c, "kind", "") != "response" || testing::ValueOr(c, "client_format", "") == "anthropic") continue;
       auto w = ResponsesWorld(f, c);
-      std::string body = ReadFile(f.Path(c.value("body", "")));
-      AttemptResult r = TranslateResponse(w->spec, c.value("status", 200), CaseHeaders(c), body, 0);
+      std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
+      AttemptResult r = TranslateResponse(w->spec, testing::ValueOr(c, "status", 200), CaseHeaders(c), body, 0);
       Json cost = Cost();
       Json client = testing::JsonOf(RenderClientBody(r, &cost));  // stops the run unless JSON
       if (r.outcome == Outcome::kDone) {
@@ -357,17 +357,17 @@ TEST_CASE("responses out: every upstream stream, as Responses events, equals its
         CHECK(client.contains("error"));  // the OpenAI error shape
         CHECK(client["error"].contains("message"));
       }
-      buffered[c.value("name", "")] = client;
-      buffered_usage[c.value("name", "")] = r.usage;
-      buffered_request[c.value("name", "")] = c.value("request", "");
+      buffered[testing::ValueOr(c, "name", "")] = client;
+      buffered_usage[testing::ValueOr(c, "name", "")] = r.usage;
+      buffered_request[testing::ValueOr(c, "name", "")] = testing::ValueOr(c, "request", "");
     }
     for (const Json& c : *cases) {
-      if (c.value("kind", "") != "stream" || c.value("client_format", "") == "anthropic") continue;
-      std::string name = c.value("name", "");
+      if (testing::ValueOr(c, "kind", "") != "stream" || testing::ValueOr(c, "client_format", "") == "anthropic") continue;
+      std::string name = testing::ValueOr(c, "name", "");
       INFO(format << "/" << name);
       ++streams;
       auto w = ResponsesWorld(f, c);
-      std::string body = ReadFile(f.Path(c.value("body", "")));
+      std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
       Json cost = Cost();
       Usage usage;
       std::string whole = RunStreamWithCost(w->spec, c, {body}, &cost, &usage);
@@ -380,7 +380,7 @@ TEST_CASE("responses out: every upstream stream, as Responses events, equals its
       Json final_response = rebuilt.final_response;
       // The items in the final response carry what the deltas said.
       for (const Json& item : final_response["output"]) {
-        std::string id = item.value("id", "");
+        std::string id = testing::ValueOr(item, "id", "");
         if (item["type"] == "message") {
           for (const Json& part : item["content"]) {
             if (part["type"] == "output_text") CHECK(part["text"] == rebuilt.text[id]);
@@ -401,7 +401,7 @@ TEST_CASE("responses out: every upstream stream, as Responses events, equals its
       // Same usage and cost always; the same response when the request was the same (a stream
       // that excluded reasoning has its twin's usage, not its output).
       CHECK(final_response["usage"] == expected["usage"]);
-      if (c.value("request", "") != buffered_request[std::string(*twin)]) continue;
+      if (testing::ValueOr(c, "request", "") != buffered_request[std::string(*twin)]) continue;
       Json streamed = Comparable(final_response), want = Comparable(expected);
       CHECK(streamed["output"] == want["output"]);
       CHECK(streamed == want);
@@ -478,27 +478,27 @@ TEST_CASE("responses out: golden event sequences and bodies") {
   REQUIRE(cases);
   REQUIRE(cases->size() >= 6);
   for (const Json& g : *cases) {
-    std::string format = g.value("format", ""), name = g.value("case", "");
+    std::string format = testing::ValueOr(g, "format", ""), name = testing::ValueOr(g, "case", "");
     INFO(format << "/" << name);
     WireFixtures f = LoadFixtures(format);
     const Json* all = FindArray(f.manifest, "cases");
     REQUIRE(all);
     const Json* c = nullptr;
     for (const Json& x : *all) {
-      if (x.value("name", "") == name && x.value("kind", "") == g.value("kind", "")) c = &x;
+      if (testing::ValueOr(x, "name", "") == name && testing::ValueOr(x, "kind", "") == testing::ValueOr(g, "kind", "")) c = &x;
     }
     REQUIRE(c);
     auto w = ResponsesWorld(f, *c);
-    std::string body = ReadFile(f.Path(c->value("body", "")));
+    std::string body = ReadFile(f.Path(testing::ValueOr(*c, "body", "")));
     Json cost = Cost();
     std::string actual;
-    if (g.value("kind", "") == "stream") {
+    if (testing::ValueOr(g, "kind", "") == "stream") {
       actual = RunStreamWithCost(w->spec, *c, {body}, &cost, nullptr);
     } else {
-      AttemptResult r = TranslateResponse(w->spec, c->value("status", 200), CaseHeaders(*c), body, 0);
+      AttemptResult r = TranslateResponse(w->spec, testing::ValueOr(*c, "status", 200), CaseHeaders(*c), body, 0);
       actual = testing::JsonOf(RenderClientBody(r, &cost)).dump(2) + "\n";
     }
-    ExpectGolden(out_dir + g.value("expect", ""), actual);
+    ExpectGolden(out_dir + testing::ValueOr(g, "expect", ""), actual);
   }
 }
 
@@ -508,11 +508,11 @@ TEST_CASE("responses out: a failure after the first byte is response.failed; bef
   REQUIRE(cases);
   bool after = false, before = false;
   for (const Json& c : *cases) {
-    std::string name = c.value("name", "");
-    if (c.value("kind", "") != "stream") continue;
+    std::string name = testing::ValueOr(c, "name", "");
+    if (testing::ValueOr(c, "kind", "") != "stream") continue;
     if (name != "error_after_content" && name != "error_before_content") continue;
     auto w = ResponsesWorld(f, c);
-    std::string body = ReadFile(f.Path(c.value("body", "")));
+    std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
     auto t = StreamTranslator::Open(w->spec, 200, CaseHeaders(c), 0);
     REQUIRE(t.ok());
     std::string out((*t)->Feed(body));
@@ -524,7 +524,7 @@ TEST_CASE("responses out: a failure after the first byte is response.failed; bef
       CHECK(r.terminal == "response.failed");
       CHECK(r.final_response["status"] == "failed");
       CHECK(r.final_response["error"]["code"] == "server_error");
-      CHECK(!r.final_response["error"].value("message", "").empty());
+      CHECK(!testing::ValueOr(r.final_response["error"], "message", "").empty());
       CHECK(out.find("[DONE]") == std::string::npos);
     } else {
       before = true;

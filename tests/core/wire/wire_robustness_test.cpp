@@ -145,11 +145,11 @@ TEST_CASE("robustness: wrong types in every field of every fixture response") {
   for (const char* format : kFormats) {
     WireFixtures f = LoadFixtures(format);
     for (const Json& c : f.manifest["cases"]) {
-      if (c.value("kind", "") != "response" || c.value("status", 200) != 200) continue;
-      Json body = testing::TryJson(ReadFile(f.Path(c.value("body", "")))).value_or(Json());
+      if (testing::ValueOr(c, "kind", "") != "response" || testing::ValueOr(c, "status", 200) != 200) continue;
+      Json body = testing::TryJson(ReadFile(f.Path(testing::ValueOr(c, "body", "")))).value_or(Json());
       if (!body.is_object()) continue;
       auto w = MakeWorld(f, c);
-      INFO(format << "/" << c.value("name", ""));
+      INFO(format << "/" << testing::ValueOr(c, "name", ""));
       int runs = 0;
       ForEachMutation(body, [&](const Json& mutated) {
         AttemptResult r = TranslateResponse(w->spec, 200, {}, Dump(mutated), 0);
@@ -166,9 +166,9 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
     WireFixtures f = LoadFixtures(format);
     std::set<std::string> seen;
     for (const Json& c : f.manifest["cases"]) {
-      if (c.value("kind", "") != "stream" || c.value("status", 200) != 200) continue;
-      if (!seen.insert(c.value("body", "")).second) continue;  // one run per distinct stream
-      std::string body = ReadFile(f.Path(c.value("body", "")));
+      if (testing::ValueOr(c, "kind", "") != "stream" || testing::ValueOr(c, "status", 200) != 200) continue;
+      if (!seen.insert(testing::ValueOr(c, "body", "")).second) continue;  // one run per distinct stream
+      std::string body = ReadFile(f.Path(testing::ValueOr(c, "body", "")));
       // Split into events, mutate one event at a time, and run the whole stream.
       std::vector<std::string> events;
       SseParser parser;
@@ -183,7 +183,7 @@ TEST_CASE("robustness: wrong types in every field of every stream event") {
       for (size_t i = 0; i < parsed.size(); ++i) {
         Json data = testing::TryJson(parsed[i].second).value_or(Json());
         if (!data.is_object()) continue;
-        INFO(format << "/" << c.value("name", "") << " event " << i);
+        INFO(format << "/" << testing::ValueOr(c, "name", "") << " event " << i);
         ForEachMutation(
             data,
             [&](const Json& mutated) {

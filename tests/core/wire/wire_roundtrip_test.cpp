@@ -54,12 +54,12 @@ Json Normalise(const Json& chat) {
   Json out = Json::array();
   std::string system;
   for (const Json& m : chat["messages"]) {
-    std::string role = m.value("role", "");
+    std::string role = testing::ValueOr(m, "role", "");
     const Json* content = Find(m, "content");
     if (role == "system" || role == "developer") {
       if (!system.empty()) system += "\n\n";
       for (const Json& part : content->is_array() ? *content : Json::array({*content})) {
-        system += part.is_string() ? part.get<std::string>() : part.value("text", "");
+        system += part.is_string() ? part.get<std::string>() : testing::ValueOr(part, "text", "");
       }
       continue;
     }
@@ -90,7 +90,7 @@ Json Normalise(const Json& chat) {
       n["tool_calls"] = calls;
     } else if (role == "tool") {
       std::string text =
-          content->is_string() ? content->get<std::string>() : (*content)[0].value("text", "");
+          content->is_string() ? content->get<std::string>() : testing::ValueOr((*content)[0], "text", "");
       n["tool_call_id"] = m["tool_call_id"];
       n["content"] = ParsedOrString(text);
     }
@@ -100,14 +100,14 @@ Json Normalise(const Json& chat) {
   if (const Json* t = FindArray(chat, "tools")) {
     for (const Json& tool : *t) {
       tools.push_back({{"name", tool["function"]["name"]},
-                       {"description", tool["function"].value("description", "")},
+                       {"description", testing::ValueOr(tool["function"], "description", "")},
                        {"parameters", tool["function"]["parameters"]}});
     }
   }
   return Json{{"system", system},
               {"messages", out},
               {"tools", tools},
-              {"tool_choice", chat.value("tool_choice", Json())}};
+              {"tool_choice", testing::ValueOr(chat, "tool_choice", Json())}};
 }
 
 struct Upstream {

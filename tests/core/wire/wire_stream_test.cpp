@@ -9,7 +9,7 @@ namespace {
 
 Json CaseNamed(const WireFixtures& f, const std::string& name) {
   for (const Json& c : f.manifest["cases"]) {
-    if (c.value("name", "") == name) return c;
+    if (testing::ValueOr(c, "name", "") == name) return c;
   }
   return Json();
 }

@@ -85,12 +85,11 @@ class Json {
   ~Json() { if (type_ == value_t::string || type_ == value_t::array || type_ == value_t::object) Destroy(); }
 
   // ---- parsing and serialisation -------------------------------------------------------------
-  // Text is parsed by ParseJson (json.h). The value a strict tape (json_tape.h) recorded. With `reject_duplicate_keys`, a key repeated
-  // within one object is refused, naming it and its object's path in `*error` (RFC 8259 leaves
-  // its meaning open: a router must not guess which value a client meant); otherwise the last
-  // value wins, as in nlohmann.
-  static bool FromTape(const JsonTape& tape, Json* out, JsonParseError* error,
-                       bool reject_duplicate_keys);
+  // Text is parsed by ParseJson (json.h). This is the value a strict tape (json_tape.h) recorded
+  // at `v`. With `reject_duplicate_keys`, a key repeated within one object is refused, naming it
+  // and its object's path in `*error` (RFC 8259 leaves its meaning open: a router must not guess
+  // which value a client meant); otherwise the last value wins, as in nlohmann.
+  static bool FromView(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys);
   // indent < 0: compact, else one member or element a line, indented by `indent` spaces a level.
   // Invalid UTF-8 in strings becomes U+FFFD.
   std::string dump(int indent = -1) const;
@@ -157,18 +156,6 @@ class Json {
   // Sets `key` (objects; null becomes an object). Faster than operator[] for a known-new key
   // appended in sorted order.
   Json& Set(std::string_view key, Json value);
-  // The member's value when present and of the default's kind of type (a string for a string
-  // default, a number for a number), else the default.
-  template <typename T>
-  auto value(std::string_view key, const T& default_value) const {
-    using R = std::conditional_t<std::is_convertible_v<T, std::string_view>, std::string, T>;
-    const Json* v = Lookup(key);
-    if constexpr (std::is_same_v<R, Json>) return v ? *v : default_value;
-    else if (!v || (std::is_same_v<R, std::string> ? !v->is_string()
-                    : std::is_same_v<R, bool>      ? !v->is_boolean()
-                                                   : !v->is_number())) return R(default_value);
-    else return v->get<R>();
-  }
   void update(const Json& other);  // objects: copies other's members over this one's
 
   void push_back(Json value);      // arrays (null becomes an array)
@@ -254,8 +241,6 @@ class Json {
   static Json Take(const Json& element) noexcept;
   Json& SetMoved(std::string&& key, Json&& value);
   iterator Range(size_t i) noexcept;  // iterator at element `i` (arrays, objects)
-  // The value a tape recorded (FromTape); false with *error filled in when refused.
-  static bool Build(JsonView v, Json& out, JsonParseError* error, bool reject_duplicate_keys);
   static const_iterator ConstIter(iterator it) noexcept { return const_iterator(it.a_, it.m_); }
   double AsDouble() const noexcept;
   const std::string& StringRef() const noexcept;
