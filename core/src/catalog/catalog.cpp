@@ -78,7 +78,11 @@ Status ReadString(const V& obj, std::string_view key, const Where& w, std::strin
                   bool required, bool allow_empty = false) {
   V v = obj.Get(key);
   if (!v) return required ? Bad(w / key, "is required") : Status::Ok();
-  if (!v.is_string()) return Bad(w / key, std::string("must be a string, not ") + v.type_name());
+  if (!v.is_string()) {
+    Json got;
+    Json::FromView(v, got, nullptr, false);  // a value the lexer accepted: cannot fail
+    return Bad(w / key, TypeMismatch("a string", got));
+  }
   if (v.str().empty() && !allow_empty) return Bad(w / key, "must not be empty");
   *out = v.Unescape();
   return Status::Ok();

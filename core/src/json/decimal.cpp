@@ -129,19 +129,10 @@ namespace {
 
 // `digits` with the decimal point after the first `point` of them, padded with zeros.
 void AppendPlain(std::string& out, const std::string& digits, int point) {
-  const int k = static_cast<int>(digits.size());
-  if (point <= 0) {
-    out += "0.";
-    out.append(static_cast<size_t>(-point), '0');
-    out += digits;
-  } else if (point >= k) {
-    out += digits;
-    out.append(static_cast<size_t>(point - k), '0');
-  } else {
-    out.append(digits, 0, static_cast<size_t>(point));
-    out += '.';
-    out.append(digits, static_cast<size_t>(point), std::string::npos);
-  }
+  const size_t k = digits.size(), p = static_cast<size_t>(point > 0 ? point : -point);
+  if (point <= 0) out.append("0.").append(p, '0').append(digits);
+  else if (p >= k) out.append(digits).append(p - k, '0');
+  else out.append(digits, 0, p).append(1, '.').append(digits, p, std::string::npos);
 }
 
 // AppendDouble's text; with `places` >= 0, PlainDecimal's.
@@ -169,15 +160,9 @@ void AppendDecimal(std::string& out, double d, int places) {
     else AppendPlain(out, digits, n);
   } else {
     out += digits[0];
-    if (digits.size() > 1) {
-      out += '.';
-      out.append(digits, 1, std::string::npos);
-    }
-    int x = n - 1;
-    out += 'e';
-    out += x < 0 ? '-' : '+';
-    x = x < 0 ? -x : x;
-    if (x < 10) out += '0';
+    if (digits.size() > 1) out.append(1, '.').append(digits, 1, std::string::npos);
+    const int x = std::abs(n - 1);  // two digits at least: "1e+16", "1e-05"
+    out.append(n - 1 < 0 ? "e-" : "e+").append(x < 10 ? "0" : "");
     AppendUnsigned(out, static_cast<uint64_t>(x));
   }
 }

@@ -80,30 +80,25 @@ std::optional<bool> FindBool(const Json& object, std::string_view key) {
   return v->get<bool>();
 }
 
-std::string JsonPath(std::string_view base, std::string_view key) {
-  std::string s(base);
-  if (!s.empty()) s += '.';
-  return s.append(key);
-}
-std::string JsonPath(std::string_view base, size_t index) {
-  return std::string(base) + '[' + std::to_string(index) + ']';
-}
-
 Status FieldError(std::string_view path, std::string_view what) {
   std::string message(path);
   message += ' ';
   return Status::InvalidArgument(message.append(what), path);
 }
 
-Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got) {
+std::string TypeMismatch(std::string_view expected, const Json& got) {
   std::string what = "must be " + std::string(expected) + ", not ";
   switch (got.type()) {
-    case Json::value_t::null: return FieldError(path, what + "null");
-    case Json::value_t::string: return FieldError(path, what + "a string");
-    case Json::value_t::array: return FieldError(path, what + "an array");
-    case Json::value_t::object: return FieldError(path, what + "an object");
-    default: return FieldError(path, what + Dump(got));  // a number or boolean, as written
+    case Json::value_t::null: return what + "null";
+    case Json::value_t::string: return what + "a string";
+    case Json::value_t::array: return what + "an array";
+    case Json::value_t::object: return what + "an object";
+    default: return what + got.dump();  // a number or boolean, as written
   }
+}
+
+Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got) {
+  return FieldError(path, TypeMismatch(expected, got));
 }
 
 namespace {
@@ -234,12 +229,6 @@ Result<std::optional<std::vector<std::string>>> JsonFields::ReadStringList(
     out.push_back(s);
   }
   return std::optional<std::vector<std::string>>(std::move(out));
-}
-
-std::string Dump(const Json& value) {
-  std::string out;
-  value.DumpTo(out);
-  return out;
 }
 
 }  // namespace switchyard

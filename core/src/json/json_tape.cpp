@@ -24,11 +24,13 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-void PrependPathKey(std::string& path, std::string_view key) {
-  path.insert(0, std::string(key) + (path.empty() || path[0] == '[' ? "" : "."));
+std::string JsonPath(std::string_view base, std::string_view key) {
+  std::string s(base);
+  if (!s.empty() && !key.empty() && key[0] != '[') s += '.';
+  return s.append(key);
 }
-void PrependPathIndex(std::string& path, size_t index) {
-  path.insert(0, "[" + std::to_string(index) + "]" + (path.empty() || path[0] == '[' ? "" : "."));
+std::string JsonPath(std::string_view base, size_t index) {
+  return std::string(base) + '[' + std::to_string(index) + ']';
 }
 
 // Recursive descent bounded by max_depth (the recursion is what the bound protects).
@@ -204,10 +206,10 @@ class JsonLexer {
         Ws();
       }
       if (!Value(depth)) {
-        if (error_ && close == ']') PrependPathIndex(error_->path, count);
+        if (error_ && close == ']') error_->path = JsonPath(JsonPath("", count), error_->path);
         if (error_ && close == '}') {
           const JsonTape::Entry& k = entries_[key];
-          PrependPathKey(error_->path, Unescape({base_ + k.begin + 1, k.end - k.begin - 2}));
+          error_->path = JsonPath(Unescape({base_ + k.begin + 1, k.end - k.begin - 2}), error_->path);
         }
         return false;
       }
@@ -271,18 +273,6 @@ Status JsonParseError::ToStatus(std::string_view what, const JsonLimits& options
 }
 
 // ---- JsonView ------------------------------------------------------------------------------
-
-const char* JsonView::type_name() const {
-  switch (first()) {
-    case '\0': return "";
-    case '{': return "object";
-    case '[': return "array";
-    case '"': return "string";
-    case 'n': return "null";
-    case 't': case 'f': return "boolean";
-    default: return "number";
-  }
-}
 
 // A direct walk over the keys (the catalog loader's and the stream readers' hottest call).
 JsonView JsonView::Get(std::string_view key) const {

@@ -137,25 +137,14 @@ void AppendEscaped(std::string& out, std::string_view text) {
     if (c >= 0x80) {
       size_t n = Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p),
                                     static_cast<size_t>(end - p));
-      if (n) {
-        out.append(p, n);
-        p += n;
-      } else {
-        out.append("\xEF\xBF\xBD");
-        ++p;
-      }
+      out.append(n ? std::string_view(p, n) : std::string_view("\xEF\xBF\xBD"));  // U+FFFD
+      p += n ? n : 1;
       continue;
     }
     out += '\\';
-    if (c == '"' || c == '\\') {
-      out += static_cast<char>(c);
-    } else if (c >= '\b' && c <= '\r' && c != '\v') {
-      out += "btn?fr"[c - '\b'];
-    } else {
-      out += "u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
+    if (c == '"' || c == '\\') out += static_cast<char>(c);
+    else if (c >= '\b' && c <= '\r' && c != '\v') out += "btn?fr"[c - '\b'];
+    else out.append("u00").append(1, kHex[c >> 4]).append(1, kHex[c & 0xF]);
     ++p;
   }
 }

@@ -214,14 +214,6 @@ void Json::push_back(Json value) {
   v_.a->push_back(std::move(value));
 }
 
-void Json::push_back(std::initializer_list<Json> list) {
-  if (type_ == value_t::object && list.size() == 2 && list.begin()->is_string()) {
-    SetMoved(std::move(*list.begin()->v_.s), Take(*(list.begin() + 1)));
-    return;
-  }
-  push_back(Json(list));
-}
-
 // ---- iteration -----------------------------------------------------------------------------------------
 
 Json::iterator Json::Range(size_t i) noexcept {
@@ -297,7 +289,7 @@ bool Json::FromView(JsonView v, Json& out, JsonParseError* error, bool reject_du
         }
         Json member;
         if (!FromView(value, member, error, reject_duplicate_keys)) {
-          if (error) PrependPathKey(error->path, key);
+          if (error) error->path = JsonPath(key, error->path);
           return ok = false;
         }
         out.SetMoved(std::move(key), std::move(member));  // a repeated key keeps the last value
@@ -311,7 +303,7 @@ bool Json::FromView(JsonView v, Json& out, JsonParseError* error, bool reject_du
         array_t& a = *out.v_.a;
         a.emplace_back();
         if (FromView(element, a.back(), error, reject_duplicate_keys)) return true;
-        if (error) PrependPathIndex(error->path, a.size() - 1);
+        if (error) error->path = JsonPath(JsonPath("", a.size() - 1), error->path);
         return ok = false;
       });
       return ok;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <queue>
 #include <string>
@@ -280,7 +281,8 @@ Result<Scenario> ReadScenario(const Catalog& catalog, const Json& doc, const Jso
     // (a misspelt "ignored_provider" would otherwise simulate a different policy). Its own
     // errors already name "context.<field>".
     if (context->is_object()) {
-      SY_RETURN_IF_ERROR(JsonFields(*context, "context").OnlyKnown(kPolicyContextFields));
+      SY_RETURN_IF_ERROR(JsonFields(*context, "context")
+                             .OnlyKnown(kPolicyContextFields, std::size(kPolicyContextFields)));
     }
     SY_ASSIGN_OR_RETURN(s.context, ParsePolicyContext(*context));
   }

@@ -54,12 +54,12 @@ std::optional<bool> FindBool(const Json& object, std::string_view key);
 // of the wrong type or out of range with kInvalidArgument whose message starts with the member's
 // path and whose metadata.field is that path ("provider.order[2]", "traffic[0].rate_per_s").
 
-std::string JsonPath(std::string_view base, std::string_view key);  // "provider" + "order"
-std::string JsonPath(std::string_view base, size_t index);          // "stop" + 2 = "stop[2]"
 // kInvalidArgument "<path> <what>" naming `path`.
 Status FieldError(std::string_view path, std::string_view what);
-// "<path> must be <expected>, not <got>": a number or boolean as written ("not 2.5", "not true"),
-// anything else by its kind ("not a string", "not an object", "not null").
+// "must be <expected>, not <got>": a number or boolean as written ("not 2.5", "not true"),
+// anything else by its kind ("not a string", "not an object", "not null"); FieldTypeError
+// prefixes the path.
+std::string TypeMismatch(std::string_view expected, const Json& got);
 Status FieldTypeError(std::string_view path, std::string_view expected, const Json& got);
 
 // `now_ms`, the host's clock (ms since the epoch) that every host command acting at a time
@@ -89,8 +89,6 @@ class JsonFields {
   Status OnlyKnown(std::initializer_list<std::string_view> known) const {
     return OnlyKnown(known.begin(), known.size());
   }
-  template <size_t N>
-  Status OnlyKnown(const std::string_view (&known)[N]) const { return OnlyKnown(known, N); }
 
   // Out is T or std::optional<T>.
   template <typename Out>
@@ -142,6 +140,6 @@ class JsonFields {
 };
 
 // Compact serialisation that never aborts on invalid UTF-8 (replaces it with U+FFFD).
-std::string Dump(const Json& value);
+inline std::string Dump(const Json& value) { return value.dump(); }
 
 }  // namespace switchyard

@@ -53,10 +53,10 @@ struct JsonParseError {
   Status ToStatus(std::string_view what, const JsonLimits& options, bool with_offset) const;
 };
 
-// Unwinding a failure (the lexer, the DOM builder): the path grows outwards, "content" →
-// "[2].content" → "messages[2].content".
-void PrependPathKey(std::string& path, std::string_view key);
-void PrependPathIndex(std::string& path, size_t index);
+// A member's path: "provider" + "order" = "provider.order", "messages" + "[2].content" =
+// "messages[2].content" (so a failure's path can also grow outwards), "stop" + 2 = "stop[2]".
+std::string JsonPath(std::string_view base, std::string_view key);
+std::string JsonPath(std::string_view base, size_t index);
 
 class JsonView;
 
@@ -100,8 +100,6 @@ class JsonView {
   bool is_null() const { return first() == 'n'; }
   bool is_bool() const { return first() == 't' || first() == 'f'; }
   bool is_number() const { char c = first(); return c == '-' || (c >= '0' && c <= '9'); }
-  // nlohmann's names: "null", "boolean", "number", "string", "array", "object" ("" if not valid).
-  const char* type_name() const;
 
   // Member `key` of an object (the first of a repeated key), or an invalid view.
   JsonView Get(std::string_view key) const;

@@ -45,16 +45,14 @@ class Json {
   // viable for a braced argument, so Json({"a"}) and Json({1.5}) are one-element arrays (the
   // initializer-list constructor) with every compiler. With plain Json(const char*) and
   // Json(double), clang (both wasm builds) picks those instead and makes "a" and 1.5.
-  template <typename T, std::enable_if_t<std::is_same_v<T, bool>, int> = 0>
-  Json(T b) noexcept : type_(value_t::boolean) { v_.u = 0; v_.b = b; }
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-                                             std::is_signed_v<T>, int> = 0>
-  Json(T i) noexcept : type_(value_t::number_integer) { v_.i = static_cast<int64_t>(i); }
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-                                             std::is_unsigned_v<T>, int> = 0>
-  Json(T u) noexcept : type_(value_t::number_unsigned) { v_.u = static_cast<uint64_t>(u); }
-  template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
-  Json(T d) noexcept : type_(value_t::number_float) { v_.d = static_cast<double>(d); }
+  template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+  Json(T x) noexcept {
+    v_.u = 0;
+    if constexpr (std::is_same_v<T, bool>) type_ = value_t::boolean, v_.b = x;
+    else if constexpr (std::is_floating_point_v<T>) type_ = value_t::number_float, v_.d = x;
+    else if constexpr (std::is_signed_v<T>) type_ = value_t::number_integer, v_.i = x;
+    else type_ = value_t::number_unsigned, v_.u = x;
+  }
   // std::string (moved from when an rvalue), then anything that converts to std::string_view
   // (string literals, const char* (null: ""), string_view).
   template <typename T, std::enable_if_t<std::is_same_v<std::decay_t<T>, std::string>, int> = 0>
@@ -158,9 +156,7 @@ class Json {
   Json& Set(std::string_view key, Json value);
   void update(const Json& other);  // objects: copies other's members over this one's
 
-  void push_back(Json value);      // arrays (null becomes an array)
-  // push_back({"key", value}) on an object adds a member; otherwise the list is one value.
-  void push_back(std::initializer_list<Json> list);
+  void push_back(Json value);      // arrays (anything else becomes an array); objects use Set
   // An array's last element; anything else (an empty array included) is its own back().
   Json& back() { return type_ == value_t::array && !v_.a->empty() ? v_.a->back() : *this; }
 
