@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/decimal.h"
+#include "switchyard/money/json_object_text.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {
@@ -253,60 +255,105 @@ Result<Usage> ParseUsageJson(const Json& json) {
 
 namespace {
 
-// Every amount of a Cost, by its JSON name: the price components first (they add up to `list`).
-constexpr size_t kCostComponents = 8;
-constexpr std::pair<const char*, Picos Cost::*> kCostAmounts[] = {
-    {"prompt", &Cost::prompt},
-    {"cache_read", &Cost::cache_read},
-    {"cache_write", &Cost::cache_write},
-    {"cache_write_1h", &Cost::cache_write_1h},
-    {"completion", &Cost::completion},
-    {"reasoning", &Cost::reasoning},
-    {"request", &Cost::request},
-    {"image", &Cost::image},
-    {"list", &Cost::list},
-    {"upstream", &Cost::upstream},
-    {"upstream_prompt", &Cost::upstream_prompt},
-    {"upstream_completions", &Cost::upstream_completions},
-    {"charged", &Cost::charged},
-    {"cache_discount", &Cost::cache_discount}};
+// Every member of CostToJson's object, in key order: amounts as exact decimal USD strings, then
+// the two flags among them. The one statement of its fields: the DOM, the text and the reader
+// (CostFromJson) all walk this. `C` is Cost or const Cost.
+template <typename C, typename Visit>
+void VisitCost(C& c, Visit&& visit) {
+  visit("cache_discount", c.cache_discount);
+  visit("cache_read", c.cache_read);
+  visit("cache_write", c.cache_write);
+  visit("cache_write_1h", c.cache_write_1h);
+  visit("charged", c.charged);
+  visit("completion", c.completion);
+  visit("image", c.image);
+  visit("insured", c.insured);
+  visit("is_byok", c.is_byok);
+  visit("list", c.list);
+  visit("prompt", c.prompt);
+  visit("reasoning", c.reasoning);
+  visit("request", c.request);
+  visit("upstream", c.upstream);
+  visit("upstream_completions", c.upstream_completions);
+  visit("upstream_prompt", c.upstream_prompt);
+}
+
+template <typename T>
+constexpr bool kIsFlag = std::is_same_v<std::remove_cv_t<std::remove_reference_t<T>>, bool>;
 
 }  // namespace
 
 Json CostToJson(const Cost& c) {
   Json out = Json::object();
-  for (const auto& [name, member] : kCostAmounts) out[name] = FormatUsd(c.*member);
-  out["is_byok"] = c.is_byok;
-  out["insured"] = c.insured;
+  VisitCost(c, [&](const char* name, const auto& value) {
+    if constexpr (kIsFlag<decltype(value)>) {
+      out.Set(name, Json(value));
+    } else {
+      out.Set(name, Json(FormatUsd(value)));
+    }
+  });
   return out;
+}
+
+void AppendCostJson(std::string& out, const Cost& c) {
+  JsonObjectText o(out);
+  VisitCost(c, [&](const char* name, const auto& value) {
+    if constexpr (kIsFlag<decltype(value)>) {
+      o.Bool(name, value);
+    } else {
+      std::string& text = o.Key(name);  // digits, '-' and '.': nothing to escape
+      text += '"';
+      AppendUsd(text, value);
+      text += '"';
+    }
+  });
+  o.Close();
 }
 
 Result<Cost> CostFromJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("cost must be an object", "cost");
   Cost c;
-  for (const auto& [name, member] : kCostAmounts) {
-    const Json* v = Find(j, name);
-    if (v == nullptr) {
-      return Status::InvalidArgument(std::string("cost.") + name + " is missing",
-                                     std::string("cost.") + name);
+  Status status;
+  VisitCost(c, [&](const char* name, auto& member) {
+    if (!status.ok()) return;
+    if constexpr (kIsFlag<decltype(member)>) {
+      member = FindBool(j, name).value_or(false);
+    } else {
+      const Json* v = Find(j, name);
+      if (v == nullptr) {
+        status = Status::InvalidArgument(std::string("cost.") + name + " is missing",
+                                         std::string("cost.") + name);
+        return;
+      }
+      Result<Picos> amount = ParseUsdJson(*v);
+      if (!amount.ok()) {
+        status = Status::InvalidArgument(std::string("cost.") + name + ": " +
+                                             std::string(amount.status().message()),
+                                         std::string("cost.") + name);
+        return;
+      }
+      member = *amount;
     }
-    Result<Picos> amount = ParseUsdJson(*v);
-    if (!amount.ok()) {
-      return Status::InvalidArgument(std::string("cost.") + name + ": " +
-                                         std::string(amount.status().message()),
-                                     std::string("cost.") + name);
-    }
-    c.*member = *amount;
-  }
-  c.is_byok = FindBool(j, "is_byok").value_or(false);
-  c.insured = FindBool(j, "insured").value_or(false);
+  });
+  if (!status.ok()) return status;
   return c;
 }
 
+// {"cost","tier_min_prompt_tokens","usage"}: key order.
 Json PricedUsageToJson(const PricedUsage& p) {
-  return {{"usage", UsageToJson(p.usage)},
-          {"cost", CostToJson(p.cost)},
-          {"tier_min_prompt_tokens", p.tier_min_prompt_tokens}};
+  Json out = Json::object();
+  out.Set("cost", CostToJson(p.cost));
+  out.Set("tier_min_prompt_tokens", Json(p.tier_min_prompt_tokens));
+  out.Set("usage", UsageToJson(p.usage));
+  return out;
+}
+
+void AppendPricedUsageJson(std::string& out, const PricedUsage& p) {
+  JsonObjectText o(out);
+  AppendCostJson(o.Key("cost"), p.cost);
+  o.Int("tier_min_prompt_tokens", p.tier_min_prompt_tokens);
+  AppendUsageJson(o.Key("usage"), p.usage);
+  o.Close();
 }
 
 Result<PricedUsage> PricedUsageFromJson(const Json& j) {
@@ -332,8 +379,8 @@ Result<PricedUsage> PricedUsageFromJson(const Json& j) {
                                    "priced.cost");
   };
   __int128 sum = 0;
-  for (size_t i = 0; i < kCostComponents; ++i) {
-    const Picos part = c.*kCostAmounts[i].second;
+  for (Picos part : {c.prompt, c.cache_read, c.cache_write, c.cache_write_1h, c.completion,
+                     c.reasoning, c.request, c.image}) {
     if (part < 0) return bad("a component is negative");
     sum += part;
   }

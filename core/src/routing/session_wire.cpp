@@ -492,8 +492,8 @@ struct Session::Impl {
   // members in key order, as Dump writes a DOM: {"byok","endpoint","finish_reason"?,
   // "generation":{..the record..},"id","priced":PricedUsageToJson's}. Written straight out:
   // building it as a DOM (sixteen amounts, ten usage counts, the record) cost more than the rest
-  // of the request's last step. Only for a served, priced request. session_text_test checks
-  // "priced" against PricedUsageToJson.
+  // of the request's last step. Only for a served, priced request. "priced" is money's text form
+  // (AppendPricedUsageJson); session_text_test checks it against PricedUsageToJson.
   void AppendSettlement(std::string& out) const {
     const Attempt& a = plan.attempts[*lifecycle.served()];
     const Endpoint& e = catalog->endpoint(a.endpoint);
@@ -581,41 +581,8 @@ struct Session::Impl {
     record_before(std::nullopt);
     close();
     text("id", host.generation_id);
-    open("priced");
-    const Cost& c = priced->cost;
-    open("cost");
-    text("cache_discount", FormatUsd(c.cache_discount));
-    text("cache_read", FormatUsd(c.cache_read));
-    text("cache_write", FormatUsd(c.cache_write));
-    text("cache_write_1h", FormatUsd(c.cache_write_1h));
-    text("charged", FormatUsd(c.charged));
-    text("completion", FormatUsd(c.completion));
-    text("image", FormatUsd(c.image));
-    boolean("insured", c.insured);
-    boolean("is_byok", c.is_byok);
-    text("list", FormatUsd(c.list));
-    text("prompt", FormatUsd(c.prompt));
-    text("reasoning", FormatUsd(c.reasoning));
-    text("request", FormatUsd(c.request));
-    text("upstream", FormatUsd(c.upstream));
-    text("upstream_completions", FormatUsd(c.upstream_completions));
-    text("upstream_prompt", FormatUsd(c.upstream_prompt));
-    close();
-    number("tier_min_prompt_tokens", priced->tier_min_prompt_tokens);
-    const Usage& u = priced->usage;
-    open("usage");
-    number("cache_write_1h_tokens", u.cache_write_1h_tokens);
-    number("cache_write_tokens", u.cache_write_tokens);
-    number("cached_tokens", u.cached_tokens);
-    number("completion_tokens", u.completion_tokens);
-    number("images", u.images);
-    boolean("known", u.known);
-    number("prompt_tokens", u.prompt_tokens);
-    number("reasoning_tokens", u.reasoning_tokens);
-    number("requests", u.requests);
-    number("total_tokens", u.total_tokens());
-    close();
-    close();
+    member("priced");
+    AppendPricedUsageJson(out, *priced);
     out += '}';
   }
 
