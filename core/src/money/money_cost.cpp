@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
-#include <type_traits>
+#include <iterator>
 #include <utility>
 
 #include "switchyard/json/json.h"
@@ -255,87 +255,89 @@ Result<Usage> ParseUsageJson(const Json& json) {
 
 namespace {
 
-// Every member of CostToJson's object, in key order: amounts as exact decimal USD strings, then
+// Every member of CostToJson's object, in key order: amounts as exact decimal USD strings, and
 // the two flags among them. The one statement of its fields: the DOM, the text and the reader
-// (CostFromJson) all walk this. `C` is Cost or const Cost.
-template <typename C, typename Visit>
-void VisitCost(C& c, Visit&& visit) {
-  visit("cache_discount", c.cache_discount);
-  visit("cache_read", c.cache_read);
-  visit("cache_write", c.cache_write);
-  visit("cache_write_1h", c.cache_write_1h);
-  visit("charged", c.charged);
-  visit("completion", c.completion);
-  visit("image", c.image);
-  visit("insured", c.insured);
-  visit("is_byok", c.is_byok);
-  visit("list", c.list);
-  visit("prompt", c.prompt);
-  visit("reasoning", c.reasoning);
-  visit("request", c.request);
-  visit("upstream", c.upstream);
-  visit("upstream_completions", c.upstream_completions);
-  visit("upstream_prompt", c.upstream_prompt);
-}
+// (CostFromJson) all walk this table.
+struct CostField {
+  const char* name;
+  Picos Cost::*amount;  // or null for a flag
+  bool Cost::*flag;
+};
+constexpr CostField kCostFields[] = {
+    {"cache_discount", &Cost::cache_discount, nullptr},
+    {"cache_read", &Cost::cache_read, nullptr},
+    {"cache_write", &Cost::cache_write, nullptr},
+    {"cache_write_1h", &Cost::cache_write_1h, nullptr},
+    {"charged", &Cost::charged, nullptr},
+    {"completion", &Cost::completion, nullptr},
+    {"image", &Cost::image, nullptr},
+    {"insured", nullptr, &Cost::insured},
+    {"is_byok", nullptr, &Cost::is_byok},
+    {"list", &Cost::list, nullptr},
+    {"prompt", &Cost::prompt, nullptr},
+    {"reasoning", &Cost::reasoning, nullptr},
+    {"request", &Cost::request, nullptr},
+    {"upstream", &Cost::upstream, nullptr},
+    {"upstream_completions", &Cost::upstream_completions, nullptr},
+    {"upstream_prompt", &Cost::upstream_prompt, nullptr},
+};
 
-template <typename T>
-constexpr bool kIsFlag = std::is_same_v<std::remove_cv_t<std::remove_reference_t<T>>, bool>;
+constexpr bool InKeyOrder() {
+  for (size_t i = 1; i < std::size(kCostFields); ++i) {
+    if (!(std::string_view(kCostFields[i - 1].name) < std::string_view(kCostFields[i].name))) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(InKeyOrder(), "kCostFields must be in key order, as Dump writes an object");
 
 }  // namespace
 
 Json CostToJson(const Cost& c) {
   Json out = Json::object();
-  VisitCost(c, [&](const char* name, const auto& value) {
-    if constexpr (kIsFlag<decltype(value)>) {
-      out.Set(name, Json(value));
-    } else {
-      out.Set(name, Json(FormatUsd(value)));
-    }
-  });
+  for (const CostField& f : kCostFields) {
+    out.Set(f.name, f.flag != nullptr ? Json(c.*f.flag) : Json(FormatUsd(c.*f.amount)));
+  }
   return out;
 }
 
 void AppendCostJson(std::string& out, const Cost& c) {
   JsonObjectText o(out);
-  VisitCost(c, [&](const char* name, const auto& value) {
-    if constexpr (kIsFlag<decltype(value)>) {
-      o.Bool(name, value);
+  for (const CostField& f : kCostFields) {
+    if (f.flag != nullptr) {
+      o.Bool(f.name, c.*f.flag);
     } else {
-      std::string& text = o.Key(name);  // digits, '-' and '.': nothing to escape
+      std::string& text = o.Key(f.name);  // digits, '-' and '.': nothing to escape
       text += '"';
-      AppendUsd(text, value);
+      AppendUsd(text, c.*f.amount);
       text += '"';
     }
-  });
+  }
   o.Close();
 }
 
 Result<Cost> CostFromJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("cost must be an object", "cost");
   Cost c;
-  Status status;
-  VisitCost(c, [&](const char* name, auto& member) {
-    if (!status.ok()) return;
-    if constexpr (kIsFlag<decltype(member)>) {
-      member = FindBool(j, name).value_or(false);
-    } else {
-      const Json* v = Find(j, name);
-      if (v == nullptr) {
-        status = Status::InvalidArgument(std::string("cost.") + name + " is missing",
-                                         std::string("cost.") + name);
-        return;
-      }
-      Result<Picos> amount = ParseUsdJson(*v);
-      if (!amount.ok()) {
-        status = Status::InvalidArgument(std::string("cost.") + name + ": " +
-                                             std::string(amount.status().message()),
-                                         std::string("cost.") + name);
-        return;
-      }
-      member = *amount;
+  for (const CostField& f : kCostFields) {
+    if (f.flag != nullptr) {
+      c.*f.flag = FindBool(j, f.name).value_or(false);
+      continue;
     }
-  });
-  if (!status.ok()) return status;
+    const Json* v = Find(j, f.name);
+    if (v == nullptr) {
+      return Status::InvalidArgument(std::string("cost.") + f.name + " is missing",
+                                     std::string("cost.") + f.name);
+    }
+    Result<Picos> amount = ParseUsdJson(*v);
+    if (!amount.ok()) {
+      return Status::InvalidArgument(std::string("cost.") + f.name + ": " +
+                                         std::string(amount.status().message()),
+                                     std::string("cost.") + f.name);
+    }
+    c.*f.amount = *amount;
+  }
   return c;
 }
 

@@ -26,8 +26,6 @@
 #include <string>
 #include <string_view>
 
-#include "switchyard/json/decimal.h"
-#include "switchyard/json/json_text.h"
 
 namespace switchyard {
 
@@ -36,29 +34,15 @@ class JsonObjectText {
   explicit JsonObjectText(std::string& out) : out_(out) { out_ += '{'; }
 
   // `"key":`, after a comma unless it is the first member: the value is the caller's to append.
-  std::string& Key(std::string_view key) {
-    if (!first_) out_ += ',';
-    first_ = false;
-    out_ += '"';
-    out_ += key;
-    out_ += "\":";
-    return out_;
-  }
-  void String(std::string_view key, std::string_view value) { AppendQuoted(Key(key), value); }
-  // A string, or null when empty.
-  void StringOrNull(std::string_view key, std::string_view value) {
-    if (value.empty()) {
-      Null(key);
-    } else {
-      String(key, value);
-    }
-  }
-  void Int(std::string_view key, int64_t value) { AppendInt(Key(key), value); }
-  void Bool(std::string_view key, bool value) { Key(key) += value ? "true" : "false"; }
-  void Double(std::string_view key, double value) { AppendDouble(Key(key), value); }
-  void Null(std::string_view key) { Key(key) += "null"; }
+  std::string& Key(std::string_view key);
+  void String(std::string_view key, std::string_view value);
+  void StringOrNull(std::string_view key, std::string_view value);  // null when empty
+  void Int(std::string_view key, int64_t value);
+  void Bool(std::string_view key, bool value);
+  void Double(std::string_view key, double value);
+  void Null(std::string_view key);
   // JSON text written elsewhere (a whole value).
-  void Raw(std::string_view key, std::string_view json) { Key(key) += json; }
+  void Raw(std::string_view key, std::string_view json);
   // A nested object: write its members, then Close() it before the next member of this one.
   JsonObjectText Object(std::string_view key) { return JsonObjectText(Key(key)); }
   void Close() { out_ += '}'; }
