@@ -1172,18 +1172,30 @@ TEST_CASE("a charge's log entry states its cost once, and logs of either form re
   Ok(l, SettleCommandJson("g2", kT0 + 4));
   Result<std::string> text = l.ApplyText({{"op", "take_log"}});
   REQUIRE(text.ok());
+  CHECK(Dump(Json::parse(*text)) == *text);  // canonical: every entry's members in key order
   Json log = Json::parse(*text)["log"];
-  int charges = 0;
+  int charges = 0, holds = 0;
   for (const Json& e : log) {
+    if (e["op"] == "hold") {
+      ++holds;
+      CHECK(e["key_hash"] == kKey);
+      CHECK(e["amount"].is_string());
+      CHECK(e["byok_amount"] == "0");
+      CHECK(e["max_tokens"] == 500);
+    }
     if (e["op"] != "charge") continue;
     ++charges;
-    CHECK(e.contains("cost"));
+    const GenerationRecord* kept = l.FindGeneration(e["id"].get<std::string>());
+    REQUIRE(kept != nullptr);
+    CHECK(Dump(e["cost"]) == Dump(CostToJson(kept->cost)));
+    CHECK(e["now_ms"] == kept->created_at_ms);
     for (const char* gone : {"cost", "id", "created_at_ms", "key_hash", "workspace_id"}) {
       CHECK_FALSE(e["record"].contains(gone));
     }
     CHECK(e["record"]["model"] == "m/\"x\"");
   }
   CHECK(charges == 2);
+  CHECK(holds == 2);
 
   // This log, and the same log as it was written before (each record whole, its cost again),
   // replay to the live ledger's state.
