@@ -33,7 +33,7 @@
 // RPC methods return {status, body} (JS RPC does not carry error subclasses), where body is the
 // core's result or the documented error shape.
 
-// Log text between snapshots (a request adds about three entries, ~1.5 KB): a snapshot exports
+// Log text between snapshots (a buffered request adds ~1.3 KB: its charge, holds, leases): a snapshot exports
 // the whole state (milliseconds, on the object's thread), a restore replays at most this much.
 const SNAPSHOT_EVERY_BYTES = 8 << 20;
 const EXPIRE_EVERY_MS = 60_000;
