@@ -9,11 +9,14 @@
 // Compares checkouts side by side in one process, batches interleaved, so a loaded machine
 // slows every variant alike:
 //
-//   node bench/worker_node_bench.mjs [--requests 400] [--rounds 6] [--concurrency 32] [ROOT ...]
+//   node bench/worker_node_bench.mjs [--requests 400] [--rounds 6] [--concurrency 32]
+//        [--components] [ROOT ...]
 //
 // Each ROOT (default: this checkout) is a Switchyard checkout whose js/src/worker is bundled
 // (esbuild) with examples' entry; the wasm is ROOT's build/worker module. Prints per variant the
 // median and minimum CPU µs per request (process.cpuUsage over each batch), buffered and streamed.
+// --components also times each call the account object makes into its ledger (the core's wasm),
+// by command: calls per request, median µs per call and µs per request, per variant.
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { tmpdir, loadavg } from 'node:os';
@@ -28,6 +31,7 @@ const { values: args, positionals } = parseArgs({
     requests: { type: 'string', default: '400' },
     rounds: { type: 'string', default: '6' },
     concurrency: { type: 'string', default: '32' },
+    components: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.requests);
@@ -122,7 +126,39 @@ async function loadWorker(root, n) {
       },
     },
   };
-  return { handler: worker.handler, env };
+  return { handler: worker.handler, env, objects };
+}
+
+// ---- --components: the account object's ledger calls, timed by command ---------------------------
+// Wraps apply/applyText of each account object's ledger (after the warm-up made them): each call
+// runs synchronously in wasm, so its wall time on this thread is its CPU time (on a loaded
+// machine, medians keep out the calls that were preempted).
+function timeLedgerCalls(v) {
+  v.calls = new Map(); // op → [µs]
+  for (const o of v.objects.values()) {
+    const ledger = o.ledger;
+    if (!ledger || ledger.timed) continue;
+    ledger.timed = true;
+    for (const method of ['apply', 'applyText']) {
+      const inner = ledger[method].bind(ledger);
+      ledger[method] = (command, router) => {
+        const op = typeof command === 'string' ? /"op":"([a-z_]+)"/.exec(command)?.[1] : command?.op;
+        const t0 = performance.now();
+        let result;
+        try {
+          result = inner(command, router);
+          return result;
+        } finally {
+          if (v.recording && op === 'take_log' && typeof result === 'string') v.logBytes = (v.logBytes ?? 0) + result.length;
+          const us = (performance.now() - t0) * 1000;
+          if (v.recording) {
+            if (!v.calls.has(op)) v.calls.set(op, []);
+            v.calls.get(op).push(us);
+          }
+        }
+      };
+    }
+  }
 }
 
 const variants = [];
@@ -151,6 +187,35 @@ async function batch(v, stream, n) {
 
 const results = new Map();
 for (const v of variants) { await batch(v, false, 200); await batch(v, true, 200); } // warm up
+if (args.components) {
+  for (const v of variants) timeLedgerCalls(v);
+  // Buffered requests only, each variant in turn, ROUNDS × N requests, then the tables.
+  const counted = new Map(variants.map((v) => [v, 0]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of round % 2 ? [...variants].reverse() : variants) {
+      v.recording = true;
+      await batch(v, false, N);
+      v.recording = false;
+      counted.set(v, counted.get(v) + N);
+    }
+  }
+  console.log(`The account object's ledger calls per buffered request (${ROUNDS} × ${N} requests, concurrency ${C}; load ${loadavg()[0].toFixed(2)}):`);
+  for (const v of variants) {
+    const n = counted.get(v);
+    let total = 0;
+    console.log(`  ${v.root}:`);
+    for (const [op, xs] of [...v.calls].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const s = [...xs].sort((a, b) => a - b);
+      const sum = xs.reduce((a, b) => a + b, 0);
+      total += sum;
+      console.log(`    ${op.padEnd(14)} ${(xs.length / n).toFixed(3)} calls/request, median ${s[s.length >> 1].toFixed(1)} µs/call, ${(sum / n).toFixed(1)} µs/request`);
+    }
+    console.log(`    ${'all'.padEnd(14)} ${(total / n).toFixed(1)} µs/request`);
+    if (v.logBytes) console.log(`    operation log: ${(v.logBytes / n).toFixed(0)} bytes/request`);
+  }
+  await rm(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of ['buffered', 'streamed']) {
     for (const v of round % 2 ? [...variants].reverse() : variants) {

@@ -307,6 +307,39 @@ for (const build of BUILDS) {
       ledger.free();
     });
 
+    test('ledger: a settle replies with the record it wrote ("generation") or {} ("none"); a charge logs its cost once', async () => {
+      const { Ledger } = await api();
+      const ledger = new Ledger();
+      const now = 1_800_000_000_000;
+      const hash = 'a'.repeat(64);
+      const pricing = { prompt: '1', completion: '2' };
+      ledger.apply({ op: 'configure', account_id: 'acct', settings: { journal: true } });
+      ledger.apply({ op: 'grant', id: 'g1', amount: '5', now_ms: now });
+      ledger.apply({ op: 'create_key', hash, name: 'k', now_ms: now });
+      for (const id of ['r1', 'r2']) {
+        ledger.apply({ op: 'reserve', id, key_hash: hash, now_ms: now + 1, estimated_prompt_tokens: 10, max_tokens: 10, attempts: [{ pricing }] });
+      }
+      const settle = (id, reply) => ({
+        op: 'settle', id, now_ms: now + 2, usage: { prompt_tokens: 10, completion_tokens: 5 }, pricing,
+        finish_reason: 'stop', generation: { model: 'm/"x"', provider_name: 'X' }, reply,
+      });
+      const record = ledger.applyText(settle('r1', 'generation'));
+      assert.equal(record, ledger.applyText({ op: 'generation', id: 'r1' }));
+      assert.equal(JSON.parse(record).data.model, 'm/"x"');
+      assert.deepEqual(ledger.apply(settle('r1', 'generation')), JSON.parse(record)); // a replay
+      assert.equal(ledger.applyText(settle('r2', 'none')), '{}');
+      expectError(() => ledger.applyText(settle('r2', 'everything')), 'invalid_argument');
+      const charges = JSON.parse(ledger.applyText({ op: 'take_log' })).log.filter((e) => e.op === 'charge');
+      assert.equal(charges.length, 2);
+      for (const c of charges) {
+        assert.equal(typeof c.cost.charged, 'string');
+        assert.equal(c.record.cost, undefined);
+        assert.equal(c.record.id, undefined);
+        assert.equal(c.record.model, 'm/"x"');
+      }
+      ledger.free();
+    });
+
     test('free() is idempotent; a freed handle refuses calls', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });

@@ -384,10 +384,15 @@ const char* sy_ledger_result(const sy_ledger_t* ledger, size_t* size) {
 sy_status_t sy_ledger_apply(sy_ledger_t* ledger, const sy_router_t* router, const char* command,
                             size_t size) {
   if (ledger == nullptr) return NullHandle("sy_ledger_apply");
-  return Run(ledger->result, [&]() -> Result<Json> {
+  // The result comes as text (Ledger::ApplyText): the hot results (the operation log, a
+  // generation record, a settle's reply) are written straight out, not built as a DOM.
+  Result<std::string> result = [&]() -> Result<std::string> {
     SY_ASSIGN_OR_RETURN(Json in, ParseObject(command, size, "ledger command", /*empty_ok=*/false));
-    return ledger->ledger.Apply(in, router ? router->state->catalog.get() : nullptr);
-  });
+    return ledger->ledger.ApplyText(in, router ? router->state->catalog.get() : nullptr);
+  }();
+  if (!result.ok()) return Fail(ledger->result, result.status());
+  ledger->result = std::move(*result);
+  return SY_OK;
 }
 
 sy_status_t sy_ledger_export(sy_ledger_t* ledger) {

@@ -3,12 +3,11 @@
 #include <tuple>
 
 #include "ledger/ledger_internal.h"
+#include "switchyard/money/json_object_text.h"
 #include "switchyard/ledger/generation.h"
 #include "switchyard/ledger/ledger.h"
 
 namespace switchyard {
-
-using internal::StringOrNull;
 
 std::string_view GenerationRecord::app() const {
   if (!app_title.empty()) return app_title;
@@ -17,66 +16,151 @@ std::string_view GenerationRecord::app() const {
 
 namespace {
 
-Json OptionalInt(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
+// A parse of the core's own text (the DOM forms below are read back from the text forms, so each
+// record's fields are stated once). Records are bounded (strings of at most 4 KB, 64 responses).
+Json ParseOwnText(const std::string& text) {
+  Result<Json> parsed = ParseJson(text, JsonLimits{64u << 20, 32});
+  return parsed.ok() ? std::move(*parsed) : Json();
+}
+
+void OptionalInt(JsonObjectText& o, std::string_view key, const std::optional<int64_t>& v) {
+  if (v) {
+    o.Int(key, *v);
+  } else {
+    o.Null(key);
+  }
+}
+
+// The lossless record, members in key order; the log form leaves out what the charge entry
+// around it states (its cost, id and time) or replay derives (key_hash and workspace_id: the
+// reservation's), and empty strings, absent numbers and a zero tier (their defaults on reading).
+void AppendLosslessRecord(std::string& out, const GenerationRecord& r, bool log) {
+  JsonObjectText o(out);
+  auto text = [&](std::string_view key, std::string_view value) {
+    if (!log || !value.empty()) o.String(key, value);
+  };
+  auto number = [&](std::string_view key, const std::optional<int64_t>& value) {
+    if (!log || value) OptionalInt(o, key, value);
+  };
+  text("api_type", r.api_type);
+  number("app_id", r.app_id);
+  text("app_title", r.app_title);
+  o.Bool("cancelled", r.cancelled);
+  if (!log) {
+    AppendCostJson(o.Key("cost"), r.cost);
+    o.Int("created_at_ms", r.created_at_ms);
+  }
+  text("external_user", r.external_user);
+  text("finish_reason", r.finish_reason);
+  number("generation_time_ms", r.generation_time_ms);
+  text("http_referer", r.http_referer);
+  if (!log) {
+    o.String("id", r.id);
+    o.String("key_hash", r.key_hash);
+  }
+  number("latency_ms", r.latency_ms);
+  text("model", r.model);
+  text("native_finish_reason", r.native_finish_reason);
+  text("origin", r.origin);
+  text("provider_name", r.provider_name);
+  std::string& list = o.Key("provider_responses");
+  list += '[';
+  for (size_t i = 0; i < r.provider_responses.size(); ++i) {
+    const ProviderResponse& p = r.provider_responses[i];
+    if (i > 0) list += ',';
+    JsonObjectText item(list);
+    if (!log || !p.error_type.empty()) item.String("error_type", p.error_type);
+    if (!log || p.latency_ms) OptionalInt(item, "latency_ms", p.latency_ms);
+    item.String("provider_name", p.provider_name);
+    item.Int("status", p.status);
+    item.Close();
+  }
+  list += ']';
+  text("session_id", r.session_id);
+  o.Bool("streamed", r.streamed);
+  if (!log || r.tier_min_prompt_tokens != 0) o.Int("tier_min_prompt_tokens", r.tier_min_prompt_tokens);
+  AppendUsageJson(o.Key("usage"), r.usage);
+  if (!log) o.String("workspace_id", r.workspace_id);
+  o.Close();
+}
 
 }  // namespace
 
-Json RenderGeneration(const GenerationRecord& r) {
+void AppendGenerationBody(std::string& out, const GenerationRecord& r) {
   const Usage& u = r.usage;
   const bool cached = u.cached_tokens + u.cache_write_tokens + u.cache_write_1h_tokens > 0;
-  Json responses = Json::array();
-  for (const ProviderResponse& p : r.provider_responses) {
-    responses.push_back({{"provider_name", p.provider_name},
-                         {"status", p.status},
-                         {"latency", OptionalInt(p.latency_ms)},
-                         {"error_type", StringOrNull(p.error_type)}});
-    if (!p.latency_ms) responses.back().erase("latency");  // a number when present, never null
+  out += "{\"data\":";
+  JsonObjectText o(out);
+  o.String("api_type", r.api_type.empty() ? "completions" : r.api_type);
+  OptionalInt(o, "app_id", r.app_id);
+  if (cached) {
+    o.Double("cache_discount", UsdNumber(r.cost.cache_discount));
+  } else {
+    o.Null("cache_discount");
   }
-  Json data = {
-      {"id", r.id},
-      {"model", r.model},
-      {"provider_name", StringOrNull(r.provider_name)},
-      {"total_cost", UsdNumber(r.cost.charged)},
-      {"usage", UsdNumber(r.cost.charged)},
-      {"upstream_inference_cost", UsdNumber(r.cost.upstream)},
-      {"cache_discount", cached ? Json(UsdNumber(r.cost.cache_discount)) : Json(nullptr)},
-      {"is_byok", r.cost.is_byok},
-      {"tokens_prompt", u.prompt_tokens},
-      {"tokens_completion", u.completion_tokens},
-      {"native_tokens_prompt", u.prompt_tokens},
-      {"native_tokens_completion", u.completion_tokens},
-      {"native_tokens_reasoning", u.reasoning_tokens},
-      {"native_tokens_cached", u.cached_tokens},
-      {"native_tokens_cache_write", u.cache_write_tokens},
-      {"native_tokens_cache_write_1h", u.cache_write_1h_tokens},
-      {"num_media_prompt", u.images},
-      {"latency", OptionalInt(r.latency_ms)},
-      {"generation_time", OptionalInt(r.generation_time_ms)},
-      {"streamed", r.streamed},
-      {"cancelled", r.cancelled},
-      {"finish_reason", StringOrNull(r.finish_reason)},
-      {"native_finish_reason", StringOrNull(r.native_finish_reason)},
-      {"provider_responses", std::move(responses)},
-      {"origin", r.origin},
-      {"http_referer", StringOrNull(r.http_referer)},
-      {"app_id", OptionalInt(r.app_id)},
-      {"external_user", StringOrNull(r.external_user)},
-      {"session_id", StringOrNull(r.session_id)},
-      {"api_type", r.api_type.empty() ? "completions" : r.api_type},
-      {"workspace_id", StringOrNull(r.workspace_id)},
-      {"created_at", FormatIsoUtc(r.created_at_ms)},
-      {"cost_components", CostToJson(r.cost)},
-      {"pricing_tier", r.tier_min_prompt_tokens > 0
-                           ? Json{{"min_prompt_tokens", r.tier_min_prompt_tokens}}
-                           : Json(nullptr)},
-  };
+  o.Bool("cancelled", r.cancelled);
+  AppendCostJson(o.Key("cost_components"), r.cost);
+  o.String("created_at", FormatIsoUtc(r.created_at_ms));
+  o.StringOrNull("external_user", r.external_user);
+  o.StringOrNull("finish_reason", r.finish_reason);
+  OptionalInt(o, "generation_time", r.generation_time_ms);
+  o.StringOrNull("http_referer", r.http_referer);
+  o.String("id", r.id);
+  o.Bool("is_byok", r.cost.is_byok);
+  OptionalInt(o, "latency", r.latency_ms);
+  o.String("model", r.model);
+  o.StringOrNull("native_finish_reason", r.native_finish_reason);
+  o.Int("native_tokens_cache_write", u.cache_write_tokens);
+  o.Int("native_tokens_cache_write_1h", u.cache_write_1h_tokens);
+  o.Int("native_tokens_cached", u.cached_tokens);
+  o.Int("native_tokens_completion", u.completion_tokens);
+  o.Int("native_tokens_prompt", u.prompt_tokens);
+  o.Int("native_tokens_reasoning", u.reasoning_tokens);
+  o.Int("num_media_prompt", u.images);
+  o.String("origin", r.origin);
+  if (r.tier_min_prompt_tokens > 0) {
+    JsonObjectText tier = o.Object("pricing_tier");
+    tier.Int("min_prompt_tokens", r.tier_min_prompt_tokens);
+    tier.Close();
+  } else {
+    o.Null("pricing_tier");
+  }
+  o.StringOrNull("provider_name", r.provider_name);
+  std::string& list = o.Key("provider_responses");
+  list += '[';
+  for (size_t i = 0; i < r.provider_responses.size(); ++i) {
+    const ProviderResponse& p = r.provider_responses[i];
+    if (i > 0) list += ',';
+    JsonObjectText item(list);
+    item.StringOrNull("error_type", p.error_type);
+    if (p.latency_ms) item.Int("latency", *p.latency_ms);  // a number when present, never null
+    item.String("provider_name", p.provider_name);
+    item.Int("status", p.status);
+    item.Close();
+  }
+  list += ']';
+  o.StringOrNull("session_id", r.session_id);
+  o.Bool("streamed", r.streamed);
+  o.Int("tokens_completion", u.completion_tokens);
   // The provider reported no usage (a Gemini embeddings batch, a stream cut before its usage):
   // the token counts are the router's estimate, and say so.
-  if (!u.known) data["tokens_estimated"] = true;
+  if (!u.known) o.Bool("tokens_estimated", true);
+  o.Int("tokens_prompt", u.prompt_tokens);
+  o.Double("total_cost", UsdNumber(r.cost.charged));
+  o.Double("upstream_inference_cost", UsdNumber(r.cost.upstream));
+  o.Double("usage", UsdNumber(r.cost.charged));
+  o.StringOrNull("workspace_id", r.workspace_id);
+  o.Close();
   // OpenRouter's schema has more fields, constants for Switchyard (data_region, and
   // nulls for what it does not track): the edge worker adds them when it serves a record
   // (js/src/worker/api.js), which also covers records stored before a field existed.
-  return {{"data", std::move(data)}};
+  out += '}';
+}
+
+Json RenderGeneration(const GenerationRecord& r) {
+  std::string text;
+  AppendGenerationBody(text, r);
+  return ParseOwnText(text);
 }
 
 namespace internal {
@@ -89,37 +173,18 @@ Result<Usage> UsageFromJson(const Json& j) {
 
 }  // namespace internal
 
+void AppendGenerationJson(std::string& out, const GenerationRecord& r) {
+  AppendLosslessRecord(out, r, /*log=*/false);
+}
+
+void AppendGenerationLogJson(std::string& out, const GenerationRecord& r) {
+  AppendLosslessRecord(out, r, /*log=*/true);
+}
+
 Json GenerationToJson(const GenerationRecord& r) {
-  Json responses = Json::array();
-  for (const ProviderResponse& p : r.provider_responses) {
-    responses.push_back({{"provider_name", p.provider_name},
-                         {"status", p.status},
-                         {"latency_ms", OptionalInt(p.latency_ms)},
-                         {"error_type", p.error_type}});
-  }
-  return {{"id", r.id},
-          {"model", r.model},
-          {"provider_name", r.provider_name},
-          {"latency_ms", OptionalInt(r.latency_ms)},
-          {"generation_time_ms", OptionalInt(r.generation_time_ms)},
-          {"streamed", r.streamed},
-          {"cancelled", r.cancelled},
-          {"finish_reason", r.finish_reason},
-          {"native_finish_reason", r.native_finish_reason},
-          {"provider_responses", std::move(responses)},
-          {"origin", r.origin},
-          {"http_referer", r.http_referer},
-          {"app_title", r.app_title},
-          {"app_id", OptionalInt(r.app_id)},
-          {"external_user", r.external_user},
-          {"session_id", r.session_id},
-          {"api_type", r.api_type},
-          {"key_hash", r.key_hash},
-          {"workspace_id", r.workspace_id},
-          {"usage", UsageToJson(r.usage)},
-          {"cost", CostToJson(r.cost)},
-          {"tier_min_prompt_tokens", r.tier_min_prompt_tokens},
-          {"created_at_ms", r.created_at_ms}};
+  std::string text;
+  AppendGenerationJson(text, r);
+  return ParseOwnText(text);
 }
 
 Status ReadGenerationDetails(const Json& j, GenerationRecord* r) {

@@ -47,7 +47,10 @@
 //                    endpoint: i | pricing:{..} (+tiers) | attempt: <plan attempt>,
 //                    generation?: {model, provider_name, latency_ms, generation_time_ms,
 //                    streamed, cancelled, native_finish_reason, provider_responses, origin,
-//                    http_referer, app_title, app_id, external_user, session_id}}
+//                    http_referer, app_title, app_id, external_user, session_id}, reply?}
+//                   → the settlement's amounts and usage; with reply "none": {} (for a host
+//                   that reads only the status); with reply "generation": the `generation` body
+//                   of the record it wrote ({} when the ledger keeps none)
 //     release       {id, now_ms}
 //     expire        {now_ms}
 //   credit leases (ledger.h, "credit leases")
@@ -272,6 +275,38 @@ Result<int64_t> DayArg(const Json& c, const char* name, int64_t fallback) {
 Result<Json> Ledger::Apply(const Json& command, const Catalog* catalog) {
   if (!command.is_object()) return Status::InvalidArgument("a ledger command must be an object");
   return ApplyCommand(command, catalog);
+}
+
+Result<std::string> Ledger::ApplyText(const Json& c, const Catalog* catalog) {
+  if (!c.is_object()) return Status::InvalidArgument("a ledger command must be an object");
+  std::string_view op = FindString(c, "op").value_or("");
+  std::string out;
+  if (op == "take_log") {
+    out += "{\"log\":";
+    TakeLogText(out);
+    out += '}';
+    return out;
+  }
+  if (op == "generation") {
+    SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
+    const GenerationRecord* r = FindGeneration(id);
+    if (r == nullptr) return Status::NotFound("Generation " + std::string(id) + " not found");
+    AppendGenerationBody(out, *r);
+    return out;
+  }
+  if (op == "settle" || op == "lease_settle") {
+    SY_ASSIGN_OR_RETURN(std::string_view reply, SettleReply(c));
+    if (!reply.empty()) {
+      Usage usage;
+      Result<Settlement> settled = SettleFromCommand(c, catalog, &usage);
+      if (!settled.ok()) return settled.take_status();
+      AppendSettleReply(reply, FindString(c, "id").value_or(""), out);
+      return out;
+    }
+  }
+  SY_ASSIGN_OR_RETURN(Json result, ApplyCommand(c, catalog));
+  result.DumpTo(out);
+  return out;
 }
 
 Result<Json> Ledger::ApplyCommand(const Json& c, const Catalog* catalog) {
@@ -812,7 +847,51 @@ Result<Json> Ledger::ReserveCommand(const Json& c, const Catalog* catalog) {
               {"available", UsdJson(available())}};
 }
 
+Result<std::string_view> Ledger::SettleReply(const Json& c) {
+  const Json* reply = Find(c, "reply");
+  if (reply == nullptr || reply->is_null()) return std::string_view();
+  std::string_view r = reply->is_string() ? std::string_view(reply->get_ref<const std::string&>())
+                                          : std::string_view("?");
+  if (r != "none" && r != "generation") {
+    return Status::InvalidArgument("reply must be \"none\" or \"generation\"", "reply");
+  }
+  return r;
+}
+
+void Ledger::AppendSettleReply(std::string_view reply, std::string_view id,
+                               std::string& out) const {
+  const GenerationRecord* record = reply == "generation" ? FindGeneration(id) : nullptr;
+  if (record != nullptr) {
+    AppendGenerationBody(out, *record);
+  } else {
+    out += "{}";  // "none", or a record the ledger does not keep (max_generations 0)
+  }
+}
+
 Result<Json> Ledger::SettleCommand(const Json& c, const Catalog* catalog) {
+  SY_ASSIGN_OR_RETURN(std::string_view reply, SettleReply(c));
+  Usage usage;
+  SY_ASSIGN_OR_RETURN(Settlement s, SettleFromCommand(c, catalog, &usage));
+  const std::string id(FindString(c, "id").value_or(""));
+  if (!reply.empty()) {  // as ApplyText writes it (AppendSettleReply)
+    const GenerationRecord* record = reply == "generation" ? FindGeneration(id) : nullptr;
+    return record != nullptr ? RenderGeneration(*record) : Json::object();
+  }
+  return Json{{"id", id},
+              {"usage", RenderUsage(usage, s.cost)},
+              {"charged", UsdJson(s.cost.charged)},
+              {"upstream", UsdJson(s.cost.upstream)},
+              {"hold", UsdJson(s.hold)},
+              {"overrun", UsdJson(s.overrun)},
+              {"byok_overrun", UsdJson(s.byok_overrun)},
+              {"insured", s.cost.insured},
+              {"late", s.late},
+              {"replayed", s.replayed},
+              {"balance", UsdJson(balance())}};
+}
+
+Result<Settlement> Ledger::SettleFromCommand(const Json& c, const Catalog* catalog,
+                                             Usage* usage_out) {
   SY_ASSIGN_OR_RETURN(std::string_view id, RequiredString(c, "id"));
   SY_ASSIGN_OR_RETURN(int64_t now, NowMs(c));
   // `priced` (money.h): the usage and cost the core computed when the attempt ended, charged as
@@ -880,17 +959,8 @@ Result<Json> Ledger::SettleCommand(const Json& c, const Catalog* catalog) {
   } else {
     SY_ASSIGN_OR_RETURN(s, Settle(req));
   }
-  return Json{{"id", std::string(id)},
-              {"usage", RenderUsage(usage, s.cost)},
-              {"charged", UsdJson(s.cost.charged)},
-              {"upstream", UsdJson(s.cost.upstream)},
-              {"hold", UsdJson(s.hold)},
-              {"overrun", UsdJson(s.overrun)},
-              {"byok_overrun", UsdJson(s.byok_overrun)},
-              {"insured", s.cost.insured},
-              {"late", s.late},
-              {"replayed", s.replayed},
-              {"balance", UsdJson(balance())}};
+  *usage_out = usage;
+  return s;
 }
 
 // ---- leases

@@ -13,6 +13,7 @@
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
+#include "switchyard/money/json_object_text.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard::internal {
@@ -167,6 +168,13 @@ inline std::optional<uint64_t> ParseHex64(std::string_view s) {
 inline Json UsdJson(Picos amount) { return FormatUsd(amount); }
 inline Json OptionalUsdNumber(const std::optional<Picos>& amount) {
   return amount ? Json(UsdNumber(*amount)) : Json(nullptr);
+}
+// "key":"12.5" into an object written as text (JsonObjectText).
+inline void AppendUsdMember(JsonObjectText& o, std::string_view key, Picos amount) {
+  std::string& out = o.Key(key);  // digits, '-' and '.': nothing to escape
+  out += '"';
+  AppendUsd(out, amount);
+  out += '"';
 }
 inline Json StringOrNull(std::string_view s) {
   return s.empty() ? Json(nullptr) : Json(std::string(s));

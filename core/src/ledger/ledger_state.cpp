@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ledger/ledger_internal.h"
+#include "switchyard/money/json_object_text.h"
 #include "switchyard/ledger/ledger.h"
 
 namespace switchyard {
@@ -284,36 +285,52 @@ Json Ledger::Export() const {
           {"log", Json::array()}};
 }
 
-Json Ledger::TakeLog() {
-  Json log = Json::array();
-  for (JournalEntry& e : journal_) {
+void Ledger::TakeLogText(std::string& out) {
+  out += '[';
+  for (size_t i = 0; i < journal_.size(); ++i) {
+    JournalEntry& e = journal_[i];
+    if (i > 0) out += ',';
     switch (e.kind) {
       case JournalEntry::Kind::kCommand:
-        log.push_back(std::move(e.command));
+        e.command.DumpTo(out);
         break;
-      case JournalEntry::Kind::kHold:
-        log.push_back({{"op", "hold"},
-                       {"id", e.id},
-                       {"key_hash", keys_[e.key].hash},
-                       {"amount", UsdJson(e.hold.amount)},
-                       {"byok_amount", UsdJson(e.hold.byok_amount)},
-                       {"max_tokens", e.hold.max_tokens},
-                       {"expires_at_ms", e.hold.expires_at_ms},
-                       {"now_ms", e.now_ms},
-                       {"fingerprint", internal::Hex64(e.fingerprint)}});
+      case JournalEntry::Kind::kHold: {
+        JsonObjectText o(out);
+        internal::AppendUsdMember(o, "amount", e.hold.amount);
+        internal::AppendUsdMember(o, "byok_amount", e.hold.byok_amount);
+        o.Int("expires_at_ms", e.hold.expires_at_ms);
+        o.String("fingerprint", internal::Hex64(e.fingerprint));
+        o.String("id", e.id);
+        o.String("key_hash", keys_[e.key].hash);
+        o.Int("max_tokens", e.hold.max_tokens);
+        o.Int("now_ms", e.now_ms);
+        o.String("op", "hold");
+        o.Close();
         break;
-      case JournalEntry::Kind::kCharge:
-        log.push_back({{"op", "charge"},
-                       {"id", e.id},
-                       {"now_ms", e.now_ms},
-                       {"fingerprint", internal::Hex64(e.fingerprint)},
-                       {"cost", CostToJson(e.cost)},
-                       {"record", GenerationToJson(e.record)}});
+      }
+      case JournalEntry::Kind::kCharge: {
+        // The record's cost, id and time are the entry's: its log form leaves them out.
+        JsonObjectText o(out);
+        AppendCostJson(o.Key("cost"), e.cost);
+        o.String("fingerprint", internal::Hex64(e.fingerprint));
+        o.String("id", e.id);
+        o.Int("now_ms", e.now_ms);
+        o.String("op", "charge");
+        AppendGenerationLogJson(o.Key("record"), e.record);
+        o.Close();
         break;
+      }
     }
   }
+  out += ']';
   journal_.clear();
-  return log;
+}
+
+Json Ledger::TakeLog() {
+  std::string text;
+  TakeLogText(text);
+  Result<Json> log = ParseJson(text, JsonLimits{1u << 30, 64});
+  return log.ok() ? std::move(*log) : Json::array();
 }
 
 // ---- import ------------------------------------------------------------------------------------

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <iterator>
 #include <utility>
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/decimal.h"
+#include "switchyard/money/json_object_text.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {
@@ -253,60 +255,107 @@ Result<Usage> ParseUsageJson(const Json& json) {
 
 namespace {
 
-// Every amount of a Cost, by its JSON name: the price components first (they add up to `list`).
-constexpr size_t kCostComponents = 8;
-constexpr std::pair<const char*, Picos Cost::*> kCostAmounts[] = {
-    {"prompt", &Cost::prompt},
-    {"cache_read", &Cost::cache_read},
-    {"cache_write", &Cost::cache_write},
-    {"cache_write_1h", &Cost::cache_write_1h},
-    {"completion", &Cost::completion},
-    {"reasoning", &Cost::reasoning},
-    {"request", &Cost::request},
-    {"image", &Cost::image},
-    {"list", &Cost::list},
-    {"upstream", &Cost::upstream},
-    {"upstream_prompt", &Cost::upstream_prompt},
-    {"upstream_completions", &Cost::upstream_completions},
-    {"charged", &Cost::charged},
-    {"cache_discount", &Cost::cache_discount}};
+// Every member of CostToJson's object, in key order: amounts as exact decimal USD strings, and
+// the two flags among them. The one statement of its fields: the DOM, the text and the reader
+// (CostFromJson) all walk this table.
+struct CostField {
+  const char* name;
+  Picos Cost::*amount;  // or null for a flag
+  bool Cost::*flag;
+};
+constexpr CostField kCostFields[] = {
+    {"cache_discount", &Cost::cache_discount, nullptr},
+    {"cache_read", &Cost::cache_read, nullptr},
+    {"cache_write", &Cost::cache_write, nullptr},
+    {"cache_write_1h", &Cost::cache_write_1h, nullptr},
+    {"charged", &Cost::charged, nullptr},
+    {"completion", &Cost::completion, nullptr},
+    {"image", &Cost::image, nullptr},
+    {"insured", nullptr, &Cost::insured},
+    {"is_byok", nullptr, &Cost::is_byok},
+    {"list", &Cost::list, nullptr},
+    {"prompt", &Cost::prompt, nullptr},
+    {"reasoning", &Cost::reasoning, nullptr},
+    {"request", &Cost::request, nullptr},
+    {"upstream", &Cost::upstream, nullptr},
+    {"upstream_completions", &Cost::upstream_completions, nullptr},
+    {"upstream_prompt", &Cost::upstream_prompt, nullptr},
+};
+
+constexpr bool InKeyOrder() {
+  for (size_t i = 1; i < std::size(kCostFields); ++i) {
+    if (!(std::string_view(kCostFields[i - 1].name) < std::string_view(kCostFields[i].name))) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(InKeyOrder(), "kCostFields must be in key order, as Dump writes an object");
 
 }  // namespace
 
 Json CostToJson(const Cost& c) {
   Json out = Json::object();
-  for (const auto& [name, member] : kCostAmounts) out[name] = FormatUsd(c.*member);
-  out["is_byok"] = c.is_byok;
-  out["insured"] = c.insured;
+  for (const CostField& f : kCostFields) {
+    out.Set(f.name, f.flag != nullptr ? Json(c.*f.flag) : Json(FormatUsd(c.*f.amount)));
+  }
   return out;
+}
+
+void AppendCostJson(std::string& out, const Cost& c) {
+  JsonObjectText o(out);
+  for (const CostField& f : kCostFields) {
+    if (f.flag != nullptr) {
+      o.Bool(f.name, c.*f.flag);
+    } else {
+      std::string& text = o.Key(f.name);  // digits, '-' and '.': nothing to escape
+      text += '"';
+      AppendUsd(text, c.*f.amount);
+      text += '"';
+    }
+  }
+  o.Close();
 }
 
 Result<Cost> CostFromJson(const Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("cost must be an object", "cost");
   Cost c;
-  for (const auto& [name, member] : kCostAmounts) {
-    const Json* v = Find(j, name);
+  for (const CostField& f : kCostFields) {
+    if (f.flag != nullptr) {
+      c.*f.flag = FindBool(j, f.name).value_or(false);
+      continue;
+    }
+    const Json* v = Find(j, f.name);
     if (v == nullptr) {
-      return Status::InvalidArgument(std::string("cost.") + name + " is missing",
-                                     std::string("cost.") + name);
+      return Status::InvalidArgument(std::string("cost.") + f.name + " is missing",
+                                     std::string("cost.") + f.name);
     }
     Result<Picos> amount = ParseUsdJson(*v);
     if (!amount.ok()) {
-      return Status::InvalidArgument(std::string("cost.") + name + ": " +
+      return Status::InvalidArgument(std::string("cost.") + f.name + ": " +
                                          std::string(amount.status().message()),
-                                     std::string("cost.") + name);
+                                     std::string("cost.") + f.name);
     }
-    c.*member = *amount;
+    c.*f.amount = *amount;
   }
-  c.is_byok = FindBool(j, "is_byok").value_or(false);
-  c.insured = FindBool(j, "insured").value_or(false);
   return c;
 }
 
+// {"cost","tier_min_prompt_tokens","usage"}: key order.
 Json PricedUsageToJson(const PricedUsage& p) {
-  return {{"usage", UsageToJson(p.usage)},
-          {"cost", CostToJson(p.cost)},
-          {"tier_min_prompt_tokens", p.tier_min_prompt_tokens}};
+  Json out = Json::object();
+  out.Set("cost", CostToJson(p.cost));
+  out.Set("tier_min_prompt_tokens", Json(p.tier_min_prompt_tokens));
+  out.Set("usage", UsageToJson(p.usage));
+  return out;
+}
+
+void AppendPricedUsageJson(std::string& out, const PricedUsage& p) {
+  JsonObjectText o(out);
+  AppendCostJson(o.Key("cost"), p.cost);
+  o.Int("tier_min_prompt_tokens", p.tier_min_prompt_tokens);
+  AppendUsageJson(o.Key("usage"), p.usage);
+  o.Close();
 }
 
 Result<PricedUsage> PricedUsageFromJson(const Json& j) {
@@ -332,8 +381,8 @@ Result<PricedUsage> PricedUsageFromJson(const Json& j) {
                                    "priced.cost");
   };
   __int128 sum = 0;
-  for (size_t i = 0; i < kCostComponents; ++i) {
-    const Picos part = c.*kCostAmounts[i].second;
+  for (Picos part : {c.prompt, c.cache_read, c.cache_write, c.cache_write_1h, c.completion,
+                     c.reasoning, c.request, c.image}) {
     if (part < 0) return bad("a component is negative");
     sum += part;
   }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "switchyard/json/decimal.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {
@@ -51,21 +52,31 @@ Result<Picos> ParseScaled(std::string_view text, int scale, std::string_view wha
   return static_cast<Picos>(negative ? -value : value);
 }
 
-std::string FormatScaled(Picos amount, int scale) {
-  bool negative = amount < 0;
-  unsigned __int128 v = negative ? -static_cast<__int128>(amount) : amount;
-  unsigned __int128 pow10 = 1;
+// `amount` / 10^scale as a plain decimal, trailing zeros trimmed, appended to `out` (scale <= 18).
+void AppendScaled(std::string& out, Picos amount, int scale) {
+  const bool negative = amount < 0;
+  // In 64 bits: |INT64_MIN| fits an unsigned 64-bit value.
+  const uint64_t v = negative ? 0 - static_cast<uint64_t>(amount) : static_cast<uint64_t>(amount);
+  uint64_t pow10 = 1;
   for (int k = 0; k < scale; ++k) pow10 *= 10;
-  uint64_t whole = static_cast<uint64_t>(v / pow10);
-  uint64_t frac = static_cast<uint64_t>(v % pow10);
-  std::string out = negative ? "-" : "";
-  out += std::to_string(whole);
-  if (frac != 0) {
-    std::string digits = std::to_string(frac);
-    digits.insert(0, scale - digits.size(), '0');
-    while (!digits.empty() && digits.back() == '0') digits.pop_back();
-    out += "." + digits;
+  if (negative) out += '-';
+  AppendUnsigned(out, v / pow10);
+  uint64_t frac = v % pow10;
+  if (frac == 0) return;
+  char digits[18];
+  int n = scale;
+  for (int k = scale - 1; k >= 0; --k) {
+    digits[k] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
   }
+  while (n > 0 && digits[n - 1] == '0') --n;
+  out += '.';
+  out.append(digits, static_cast<size_t>(n));
+}
+
+std::string FormatScaled(Picos amount, int scale) {
+  std::string out;
+  AppendScaled(out, amount, scale);
   return out;
 }
 
@@ -111,6 +122,7 @@ Result<int64_t> ParseFractionPpm(const Json& value) {
 }
 
 std::string FormatUsd(Picos amount) { return FormatScaled(amount, 12); }
+void AppendUsd(std::string& out, Picos amount) { AppendScaled(out, amount, 12); }
 std::string FormatPerMillion(Picos per_token) { return FormatScaled(per_token, 6); }
 
 double UsdNumber(Picos amount) {

@@ -12,6 +12,7 @@
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/json_text.h"
+#include "switchyard/money/json_object_text.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/embeddings.h"
@@ -492,31 +493,11 @@ struct Session::Impl {
   // members in key order, as Dump writes a DOM: {"byok","endpoint","finish_reason"?,
   // "generation":{..the record..},"id","priced":PricedUsageToJson's}. Written straight out:
   // building it as a DOM (sixteen amounts, ten usage counts, the record) cost more than the rest
-  // of the request's last step. Only for a served, priced request. session_text_test checks
-  // "priced" against PricedUsageToJson.
+  // of the request's last step. Only for a served, priced request. "priced" is money's text form
+  // (AppendPricedUsageJson); session_text_test checks it against PricedUsageToJson.
   void AppendSettlement(std::string& out) const {
     const Attempt& a = plan.attempts[*lifecycle.served()];
     const Endpoint& e = catalog->endpoint(a.endpoint);
-    bool first = true;
-    auto member = [&](std::string_view key) {
-      if (!first) out += ',';
-      first = false;
-      out += '"';
-      out += key;
-      out += "\":";
-    };
-    auto text = [&](std::string_view key, std::string_view value) {
-      member(key);
-      AppendQuoted(out, value);
-    };
-    auto number = [&](std::string_view key, int64_t value) {
-      member(key);
-      AppendInt(out, value);
-    };
-    auto boolean = [&](std::string_view key, bool value) {
-      member(key);
-      out += value ? "true" : "false";
-    };
     // The record's fields (the host's, and api_type: none has the name of a field below) go in
     // among them in key order; of a key given twice, the last.
     std::vector<const std::pair<std::string, std::string>*> record;  // in key order
@@ -529,94 +510,49 @@ struct Session::Impl {
         record.insert(record.begin() + static_cast<std::ptrdiff_t>(at), &field);
       }
     }
+    JsonObjectText top(out);
+    top.Bool("byok", a.byok());
+    top.Int("endpoint", a.endpoint);
+    if (!finish_reason.empty()) top.String("finish_reason", finish_reason);
+    JsonObjectText g = top.Object("generation");
     size_t next_record = 0;
     // The record's fields that sort before `key` (all that are left, for no key).
     auto record_before = [&](std::optional<std::string_view> key) {
       for (; next_record < record.size(); ++next_record) {
         const auto& [name, value] = *record[next_record];
         if (key && !(name < *key)) break;
-        text(name, value);
+        g.String(name, value);
       }
     };
-    auto open = [&](std::string_view key) {
-      member(key);
-      out += '{';
-      first = true;
-    };
-    auto close = [&] {
-      out += '}';
-      first = false;
-    };
-
-    out += '{';
-    boolean("byok", a.byok());
-    number("endpoint", a.endpoint);
-    if (!finish_reason.empty()) text("finish_reason", finish_reason);
-    open("generation");
     record_before("cancelled");
-    boolean("cancelled", cancelled);
+    g.Bool("cancelled", cancelled);
     if (!finish_reason.empty()) {
       record_before("finish_reason");
-      text("finish_reason", finish_reason);
+      g.String("finish_reason", finish_reason);
     }
     record_before("generation_time_ms");
-    number("generation_time_ms", generation_time_ms);
+    g.Int("generation_time_ms", generation_time_ms);
     if (latency_ms >= 0) {
       record_before("latency_ms");
-      number("latency_ms", latency_ms);
+      g.Int("latency_ms", latency_ms);
     }
     record_before("model");
-    text("model", SpecFor(a).model_id);
+    g.String("model", SpecFor(a).model_id);
     if (!native_finish_reason.empty()) {
       record_before("native_finish_reason");
-      text("native_finish_reason", native_finish_reason);
+      g.String("native_finish_reason", native_finish_reason);
     }
     record_before("provider_name");
-    text("provider_name", catalog->provider_of(e).name);
+    g.String("provider_name", catalog->provider_of(e).name);
     record_before("provider_responses");
-    member("provider_responses");
-    provider_responses.DumpTo(out);
+    provider_responses.DumpTo(g.Key("provider_responses"));
     record_before("streamed");
-    boolean("streamed", plan.stream);
+    g.Bool("streamed", plan.stream);
     record_before(std::nullopt);
-    close();
-    text("id", host.generation_id);
-    open("priced");
-    const Cost& c = priced->cost;
-    open("cost");
-    text("cache_discount", FormatUsd(c.cache_discount));
-    text("cache_read", FormatUsd(c.cache_read));
-    text("cache_write", FormatUsd(c.cache_write));
-    text("cache_write_1h", FormatUsd(c.cache_write_1h));
-    text("charged", FormatUsd(c.charged));
-    text("completion", FormatUsd(c.completion));
-    text("image", FormatUsd(c.image));
-    boolean("insured", c.insured);
-    boolean("is_byok", c.is_byok);
-    text("list", FormatUsd(c.list));
-    text("prompt", FormatUsd(c.prompt));
-    text("reasoning", FormatUsd(c.reasoning));
-    text("request", FormatUsd(c.request));
-    text("upstream", FormatUsd(c.upstream));
-    text("upstream_completions", FormatUsd(c.upstream_completions));
-    text("upstream_prompt", FormatUsd(c.upstream_prompt));
-    close();
-    number("tier_min_prompt_tokens", priced->tier_min_prompt_tokens);
-    const Usage& u = priced->usage;
-    open("usage");
-    number("cache_write_1h_tokens", u.cache_write_1h_tokens);
-    number("cache_write_tokens", u.cache_write_tokens);
-    number("cached_tokens", u.cached_tokens);
-    number("completion_tokens", u.completion_tokens);
-    number("images", u.images);
-    boolean("known", u.known);
-    number("prompt_tokens", u.prompt_tokens);
-    number("reasoning_tokens", u.reasoning_tokens);
-    number("requests", u.requests);
-    number("total_tokens", u.total_tokens());
-    close();
-    close();
-    out += '}';
+    g.Close();
+    top.String("id", host.generation_id);
+    AppendPricedUsageJson(top.Key("priced"), *priced);
+    top.Close();
   }
 
   // The failure the client gets when no attempt is left.

@@ -33,7 +33,7 @@
 // RPC methods return {status, body} (JS RPC does not carry error subclasses), where body is the
 // core's result or the documented error shape.
 
-// Log text between snapshots (a request adds about three entries, ~1.5 KB): a snapshot exports
+// Log text between snapshots (a buffered request adds ~1.3 KB: its charge, holds, leases): a snapshot exports
 // the whole state (milliseconds, on the object's thread), a restore replays at most this much.
 const SNAPSHOT_EVERY_BYTES = 8 << 20;
 const EXPIRE_EVERY_MS = 60_000;
@@ -174,13 +174,13 @@ export function makeAccountObject(runtime, DurableObjectBase) {
 
     /** Runs one ledger command (router: the catalog for endpoint prices) → {status, body}. */
     // mutates: false (a read), "batch" (the request path) or "now" (committed before the reply).
-    // quiet: the caller needs only the status (a success's body is null: not parsed in JS).
-    async #apply(command, { mutates = false, router = null, accountId, create = false, quiet = false } = {}) {
+    // text: a success's body is the core's JSON text, not parsed in JS.
+    async #apply(command, { mutates = false, router = null, accountId, create = false, text = false } = {}) {
       const ledger = await this.#ledger(accountId, create);
       if (!ledger) return NO_ACCOUNT;
       const r = router ? await runtime.router(this.env, 'ledger') : null;
       try {
-        const body = quiet ? (ledger.applyText(command, r), null) : ledger.apply(command, r);
+        const body = text ? ledger.applyText(command, r) : ledger.apply(command, r);
         if (mutates) this.#persist(ledger, mutates === 'now');
         return { status: 200, body };
       } catch (e) {
@@ -235,10 +235,19 @@ export function makeAccountObject(runtime, DurableObjectBase) {
     }
 
     // quiet: a success answers {status: 200, body: null} (settleMany's callers read the status).
+    // The ledger then answers with the generation record it wrote (reply "generation", as JSON
+    // text, "{}" when it keeps none), not with the settlement's amounts that no one reads: one
+    // call instead of a settle and a `generation`, and no result rendered to be dropped.
     async #settle(id, command, on, quiet) {
-      const c = on?.lease ? withOp('lease_settle', command, { lease: on.lease, key_hash: on.key_hash }) : withOp('settle', command);
-      const r = await this.#apply(c, { mutates: 'batch', router: true, quiet });
+      const extra = on?.lease ? { lease: on.lease, key_hash: on.key_hash } : {};
+      if (quiet) extra.reply = 'generation';
+      const c = withOp(on?.lease ? 'lease_settle' : 'settle', command, extra);
+      const r = await this.#apply(c, { mutates: 'batch', router: true, text: quiet });
       if (r.status === 200) {
+        if (quiet) {
+          if (r.body !== '{}') this.pendingGenerations.set(id, r.body);
+          return { status: 200, body: null };
+        }
         try {
           if (this.ledger && !this.ledger.freed) this.pendingGenerations.set(id, this.ledger.applyText({ op: 'generation', id }));
         } catch {
@@ -501,7 +510,8 @@ function bareSettle(command) {
 /** {op, now_ms} + a command given as an object or as JSON object text. */
 function withOp(op, command, extra = null) {
   const now = Date.now();
-  const more = extra ? `${JSON.stringify(extra).slice(1, -1)},` : '';
+  const members = extra ? JSON.stringify(extra).slice(1, -1) : '';
+  const more = members ? `${members},` : '';
   if (typeof command === 'string') return `{"op":"${op}","now_ms":${now},${more}${command.slice(command.indexOf('{') + 1)}`;
   return { op, ...command, ...extra, now_ms: now };
 }

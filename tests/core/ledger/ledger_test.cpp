@@ -1074,3 +1074,147 @@ TEST_CASE("the operation log replays onto the snapshot it followed") {
   CHECK(replayed->Export() == l.Export());
   CHECK(l.TakeLog().empty());
 }
+
+// ---- results as text (ApplyText, the C ABI's form) -------------------------------------------
+
+namespace {
+
+Json ReserveCommand(const char* id, int64_t now) {
+  return {{"op", "reserve"},       {"id", id},          {"key_hash", kKey},
+          {"now_ms", now},         {"max_tokens", 500}, {"estimated_prompt_tokens", 1000},
+          {"attempts", Json::array({Json{{"pricing", {{"prompt", "1"}, {"completion", "2"}}}}})}};
+}
+
+Json SettleCommandJson(const char* id, int64_t now, Json extra = Json::object()) {
+  Json c = {{"op", "settle"},
+            {"id", id},
+            {"now_ms", now},
+            {"usage", {{"prompt_tokens", 900}, {"completion_tokens", 77}, {"cached_tokens", 100}}},
+            {"pricing", {{"prompt", "1"}, {"completion", "2"}, {"input_cache_read", "0.1"}}},
+            {"finish_reason", "stop"},
+            {"generation",
+             {{"model", "m/\"x\""},
+              {"provider_name", "X\n"},
+              {"latency_ms", 12},
+              {"streamed", true},
+              {"app_title", "Ünïcode ✓"},
+              {"provider_responses",
+               Json::array({Json{{"provider_name", "Y"}, {"status", 502}, {"error_type", "server"}},
+                            Json{{"provider_name", "X\n"}, {"status", 200}, {"latency_ms", 9}}})}}}};
+  c.update(extra);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("ApplyText answers each command as Dump(Apply) does, the hot ones written as text") {
+  // Two ledgers in step: one answers through the DOM, the other as text.
+  Ledger dom, text;
+  const Json setup[] = {
+      {{"op", "configure"}, {"settings", {{"journal", true}}}},
+      {{"op", "purchase"}, {"id", "p1"}, {"amount", "50"}, {"now_ms", kT0}},
+      {{"op", "put_workspace"}, {"id", "ws_1"}, {"name", "W"}, {"now_ms", kT0}},
+      {{"op", "create_key"}, {"hash", kKey}, {"name", "k"}, {"workspace_id", "ws_1"},
+       {"now_ms", kT0}},
+  };
+  std::vector<Json> commands(std::begin(setup), std::end(setup));
+  commands.push_back(ReserveCommand("g1", kT0 + 1));
+  commands.push_back(SettleCommandJson("g1", kT0 + 2));  // the amounts, as before
+  commands.push_back(ReserveCommand("g2", kT0 + 3));
+  commands.push_back(SettleCommandJson("g2", kT0 + 4, {{"reply", "generation"}}));
+  commands.push_back(SettleCommandJson("g2", kT0 + 4, {{"reply", "generation"}}));  // replay
+  commands.push_back(ReserveCommand("g3", kT0 + 5));
+  commands.push_back(SettleCommandJson("g3", kT0 + 6, {{"reply", "none"}}));
+  commands.push_back({{"op", "generation"}, {"id", "g1"}});
+  commands.push_back({{"op", "generations"}, {"limit", 2}});
+  commands.push_back({{"op", "balance"}});
+  commands.push_back({{"op", "take_log"}});
+  commands.push_back({{"op", "take_log"}});  // empty now
+  for (const Json& c : commands) {
+    INFO(c.dump());
+    Result<Json> a = dom.Apply(c);
+    Result<std::string> b = text.ApplyText(c);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(*b == Dump(*a));
+  }
+  // The replies: a record, {} for "none", the record again for a replay.
+  Json body = Ok(dom, {{"op", "generation"}, {"id", "g2"}});
+  CHECK(body["data"]["model"] == "m/\"x\"");
+  CHECK(body["data"]["workspace_id"] == "ws_1");
+
+  // A reply the ledger does not know is refused before anything is charged.
+  const Picos before = text.balance();
+  REQUIRE(text.ApplyText(ReserveCommand("g4", kT0 + 7)).ok());
+  Result<std::string> bad = text.ApplyText(SettleCommandJson("g4", kT0 + 8, {{"reply", "all"}}));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == Code::kInvalidArgument);
+  CHECK(text.balance() == before);
+  Result<Json> bad_dom = dom.Apply(SettleCommandJson("g4", kT0 + 8, {{"reply", 1}}));
+  CHECK_FALSE(bad_dom.ok());
+  // Errors are the same either way.
+  CHECK(text.ApplyText({{"op", "generation"}, {"id", "nope"}}).status().code() ==
+        Code::kNotFound);
+  CHECK_FALSE(text.ApplyText(Json::array()).ok());
+}
+
+TEST_CASE("a charge's log entry states its cost once, and logs of either form replay") {
+  Ledger l;
+  Ok(l, {{"op", "configure"}, {"settings", {{"journal", true}}}});
+  Json base = l.Export();
+  (void)l.TakeLog();
+  Ok(l, {{"op", "purchase"}, {"id", "p1"}, {"amount", "50"}, {"now_ms", kT0}});
+  Ok(l, {{"op", "put_workspace"}, {"id", "ws_1"}, {"now_ms", kT0}});
+  Ok(l, {{"op", "create_key"}, {"hash", kKey}, {"name", "k"}, {"workspace_id", "ws_1"},
+         {"now_ms", kT0}});
+  Ok(l, ReserveCommand("g1", kT0 + 1));
+  Ok(l, SettleCommandJson("g1", kT0 + 2, {{"reply", "none"}}));
+  Ok(l, ReserveCommand("g2", kT0 + 3));
+  Ok(l, SettleCommandJson("g2", kT0 + 4));
+  Result<std::string> text = l.ApplyText({{"op", "take_log"}});
+  REQUIRE(text.ok());
+  CHECK(Dump(Json::parse(*text)) == *text);  // canonical: every entry's members in key order
+  Json log = Json::parse(*text)["log"];
+  int charges = 0, holds = 0;
+  for (const Json& e : log) {
+    if (e["op"] == "hold") {
+      ++holds;
+      CHECK(e["key_hash"] == kKey);
+      CHECK(e["amount"].is_string());
+      CHECK(e["byok_amount"] == "0");
+      CHECK(e["max_tokens"] == 500);
+    }
+    if (e["op"] != "charge") continue;
+    ++charges;
+    const GenerationRecord* kept = l.FindGeneration(e["id"].get<std::string>());
+    REQUIRE(kept != nullptr);
+    CHECK(Dump(e["cost"]) == Dump(CostToJson(kept->cost)));
+    CHECK(e["now_ms"] == kept->created_at_ms);
+    for (const char* gone : {"cost", "id", "created_at_ms", "key_hash", "workspace_id"}) {
+      CHECK_FALSE(e["record"].contains(gone));
+    }
+    CHECK(e["record"]["model"] == "m/\"x\"");
+  }
+  CHECK(charges == 2);
+  CHECK(holds == 2);
+
+  // This log, and the same log as it was written before (each record whole, its cost again),
+  // replay to the live ledger's state.
+  Json old_log = log;
+  for (Json& e : old_log) {
+    if (e["op"] != "charge") continue;
+    Json& r = e["record"];
+    r["cost"] = e["cost"];
+    r["id"] = e["id"];
+    r["created_at_ms"] = e["now_ms"];
+    r["key_hash"] = kKey;
+    r["workspace_id"] = "ws_1";
+  }
+  for (const Json* entries : {&log, &old_log}) {
+    Json state = base;
+    state["log"] = *entries;
+    Result<Ledger> replayed = Ledger::FromState(Json::parse(Dump(state)));
+    REQUIRE(replayed.ok());
+    CHECK(Dump(replayed->Export()) == Dump(l.Export()));
+  }
+}

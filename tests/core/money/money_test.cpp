@@ -318,3 +318,112 @@ TEST_CASE("a million sub-cent generations: the rounded sum stays within N/2 pUSD
       static_cast<double>(drift_byok) / static_cast<double>(den_byok),
       static_cast<double>(drift_discount) / static_cast<double>(kPpm));
 }
+
+// ---- text forms: one list of the fields writes the DOM and the text ---------------------------
+
+namespace {
+
+// The text a writer appends is Dump of the DOM form, it is canonical (re-parsing and dumping it
+// gives the same bytes: members in key order), and it goes after what `out` already holds.
+template <typename T, typename Append, typename ToJson>
+void CheckTextIsDom(const T& value, Append append, ToJson to_json) {
+  std::string text = "prefix:";
+  append(text, value);
+  REQUIRE(text.rfind("prefix:", 0) == 0);
+  text.erase(0, 7);
+  CHECK(text == Dump(to_json(value)));
+  Result<Json> parsed = ParseJson(text);
+  REQUIRE(parsed.ok());
+  CHECK(Dump(*parsed) == text);
+}
+
+Cost CostOf(Picos base, bool flags) {
+  Cost c;
+  c.prompt = base;
+  c.cache_read = base / 3;
+  c.cache_write = base / 7;
+  c.cache_write_1h = 1;
+  c.completion = base * 2 / 5;
+  c.reasoning = 0;
+  c.request = 10'000'000'000;
+  c.image = base / 11;
+  c.list = c.prompt + c.cache_read + c.cache_write + c.cache_write_1h + c.completion +
+           c.reasoning + c.request + c.image;
+  c.upstream = c.list;
+  c.upstream_prompt = c.list - c.completion;
+  c.upstream_completions = c.completion;
+  c.charged = flags ? 0 : c.upstream;
+  c.cache_discount = -base / 13;  // cache writes may cost more than they saved
+  c.is_byok = flags;
+  c.insured = flags;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("AppendCostJson is Dump(CostToJson): zero, tiny, big and negative amounts, both flags") {
+  const Cost costs[] = {Cost{}, CostOf(1, false), CostOf(3'000'000, true),
+                        CostOf(123'456'789'012'345, false), CostOf(INT64_MAX / 4, true)};
+  for (const Cost& c : costs) {
+    CheckTextIsDom(c, AppendCostJson, CostToJson);
+    std::string text;
+    AppendCostJson(text, c);
+    Result<Cost> back = CostFromJson(Json::parse(text));
+    REQUIRE(back.ok());
+    CHECK(*back == c);
+  }
+  // Every amount is extreme at once: INT64_MIN and INT64_MAX print exactly.
+  Cost extreme;
+  extreme.cache_discount = INT64_MIN;
+  extreme.charged = INT64_MAX;
+  CheckTextIsDom(extreme, AppendCostJson, CostToJson);
+  std::string text;
+  AppendCostJson(text, extreme);
+  CHECK(text.find("\"cache_discount\":\"-9223372.036854775808\"") != std::string::npos);
+  CHECK(text.find("\"charged\":\"9223372.036854775807\"") != std::string::npos);
+}
+
+TEST_CASE("CostFromJson still names a missing or malformed amount, and defaults the flags") {
+  Json j = CostToJson(CostOf(5'000'000, true));
+  j.erase("upstream_prompt");
+  Result<Cost> missing = CostFromJson(j);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() == "cost.upstream_prompt is missing");
+  j = CostToJson(CostOf(5'000'000, true));
+  j["cache_read"] = "cheap";
+  Result<Cost> bad = CostFromJson(j);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(std::string(bad.status().message()).rfind("cost.cache_read: ", 0) == 0);
+  j = CostToJson(CostOf(5'000'000, true));
+  j.erase("is_byok");
+  j.erase("insured");
+  Result<Cost> flags = CostFromJson(j);
+  REQUIRE(flags.ok());
+  CHECK_FALSE(flags->is_byok);
+  CHECK_FALSE(flags->insured);
+}
+
+TEST_CASE("AppendUsageJson is Dump(UsageToJson), AppendPricedUsageJson is Dump(PricedUsageToJson)") {
+  Usage zero;
+  Usage full;
+  full.prompt_tokens = 1'000'000'000'000;
+  full.completion_tokens = 7;
+  full.cached_tokens = 5;
+  full.cache_write_tokens = 3;
+  full.cache_write_1h_tokens = 2;
+  full.reasoning_tokens = 4;
+  full.images = 9;
+  full.requests = 0;
+  full.known = true;
+  Usage negative;  // not valid input, but the writers must still agree
+  negative.prompt_tokens = -1;
+  negative.completion_tokens = INT64_MIN + 1;
+  for (const Usage& u : {zero, full, negative}) {
+    CheckTextIsDom(u, AppendUsageJson, UsageToJson);
+    PricedUsage p;
+    p.usage = u;
+    p.cost = CostOf(u.prompt_tokens > 0 ? 777'000 : 0, u.known);
+    p.tier_min_prompt_tokens = u.known ? 200'000 : 0;
+    CheckTextIsDom(p, AppendPricedUsageJson, PricedUsageToJson);
+  }
+}

@@ -84,12 +84,23 @@ struct GenerationRecord {
 // component at list price as exact decimal USD strings, summing to `list`, then upstream,
 // charged, ...) and pricing_tier ({min_prompt_tokens} or null).
 Json RenderGeneration(const GenerationRecord& record);
+// The same body as JSON text, appended to `out`: what the ledger's `generation` command answers
+// through the C ABI (a DOM built only to be written out cost as much as the rest of a settle).
+// RenderGeneration is this text read back, so the fields are stated once.
+void AppendGenerationBody(std::string& out, const GenerationRecord& record);
 
 // Lossless form for state export (amounts as exact decimal strings) and its inverse. The
 // inverse also reads the host-supplied part of a settle command: unknown fields are ignored,
 // absent ones keep their defaults.
 Json GenerationToJson(const GenerationRecord& record);
 Result<GenerationRecord> GenerationFromJson(const Json& json);
+// GenerationToJson's text (it is this text read back), appended to `out`.
+void AppendGenerationJson(std::string& out, const GenerationRecord& record);
+// The record as the ledger's operation log carries it inside a charge entry: the lossless form
+// without what the entry states or replay derives (cost, id, created_at_ms, key_hash,
+// workspace_id) and without members at their default (empty strings, absent numbers, a zero
+// tier). GenerationFromJson reads it back; the ledger's replay fills in the rest.
+void AppendGenerationLogJson(std::string& out, const GenerationRecord& record);
 // Only the host-observed fields (model, provider_name, latency, ..., session_id).
 Status ReadGenerationDetails(const Json& json, GenerationRecord* record);
 

@@ -398,11 +398,19 @@ class Ledger {
   Json Export() const;
   // The operation log since the last TakeLog() (LedgerConfig::journal); clears it.
   Json TakeLog();
+  // The same log as JSON text (an array), appended to `out`; clears it. TakeLog() is this text
+  // read back. A charge entry is {"cost","fingerprint","id","now_ms","op":"charge","record"},
+  // the record in its log form (AppendGenerationLogJson: the cost and id are the entry's).
+  void TakeLogText(std::string& out);
 
   // One command, JSON in and JSON out: the whole C ABI surface (sy_ledger_apply). The command
   // list, with fields, is in docs at the top of ledger_commands.cpp. `catalog` resolves endpoint
   // indexes in reserve/settle; without it, attempts must carry inline prices.
   Result<Json> Apply(const Json& command, const Catalog* catalog = nullptr);
+  // The same command with its result as JSON text: byte for byte Dump(Apply(...)), but the hot
+  // results (take_log, generation, settle with a `reply`) are written as text, never as a DOM.
+  // The C ABI's sy_ledger_apply answers with this.
+  Result<std::string> ApplyText(const Json& command, const Catalog* catalog = nullptr);
 
   // ---- typed API (the hot path: no JSON, no state copies) -----------------------------------
   Result<Movement> Purchase(std::string_view id, Picos paid, int64_t now_ms,
@@ -547,6 +555,11 @@ class Ledger {
   Result<Json> GuardrailCommand(std::string_view op, const Json& command);
   Result<Json> ReserveCommand(const Json& command, const Catalog* catalog);
   Result<Json> SettleCommand(const Json& command, const Catalog* catalog);
+  // settle / lease_settle up to the settlement; `usage` receives the usage it charged.
+  Result<Settlement> SettleFromCommand(const Json& command, const Catalog* catalog, Usage* usage);
+  // A settle command's `reply` ("none" or "generation") as text; kInvalidArgument for another.
+  static Result<std::string_view> SettleReply(const Json& command);
+  void AppendSettleReply(std::string_view reply, std::string_view id, std::string& out) const;
   Result<Json> LeaseCommand(std::string_view op, const Json& command, const Catalog* catalog);
   Json RenderKey(const ApiKey& key, int64_t now_ms) const;
   Json RenderWorkspace(const Workspace& ws, int64_t now_ms) const;

@@ -81,6 +81,8 @@ Result<int64_t> ParseFractionPpm(const Json& value);
 
 // Picodollars → a plain decimal USD string, trailing zeros trimmed: 3000000 → "0.000003".
 std::string FormatUsd(Picos amount);
+// The same text appended to `out` (no allocation of its own): the text renderers' form.
+void AppendUsd(std::string& out, Picos amount);
 // Picodollars per token → USD per million tokens as a decimal string: 150000 → "0.15".
 std::string FormatPerMillion(Picos per_token);
 // Picodollars → a JSON number in USD (OpenRouter's numeric `cost` fields): the double nearest
@@ -163,6 +165,9 @@ Result<Prices> ParseInlinePrices(const Json& pricing);
 // CostFromJson reads it back (amounts as strings or numbers); a missing amount is an error.
 Json CostToJson(const Cost& cost);
 Result<Cost> CostFromJson(const Json& json);
+// The same object as JSON text, byte for byte Dump(CostToJson(cost)) (one list of the fields
+// writes both and reads them back), appended to `out`.
+void AppendCostJson(std::string& out, const Cost& cost);
 
 // ---- one priced usage --------------------------------------------------------------------------
 //
@@ -181,6 +186,9 @@ struct PricedUsage {
 
 // {"usage": UsageToJson(usage), "cost": CostToJson(cost), "tier_min_prompt_tokens": n}.
 Json PricedUsageToJson(const PricedUsage& priced);
+// Its JSON text, byte for byte Dump(PricedUsageToJson(priced)), appended to `out`: the session's
+// settle command and the ledger's renderers write it so.
+void AppendPricedUsageJson(std::string& out, const PricedUsage& priced);
 // The inverse, checked for internal consistency so a host cannot settle an impossible charge:
 // token counts are non-negative; every component is non-negative; list is the sum of the
 // components; upstream <= list; upstream_prompt + upstream_completions == upstream;

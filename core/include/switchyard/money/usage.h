@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "switchyard/base/status.h"
 
@@ -37,5 +38,8 @@ struct Usage {
 // stream summaries, generation records and tests (ParseUsageJson in money.h reads it back).
 // Clients see usage in OpenRouter's shape instead (RenderUsage in wire/wire.h).
 Json UsageToJson(const Usage& usage);
+// The same object as JSON text, byte for byte Dump(UsageToJson(usage)) (one list of the fields
+// writes both), appended to `out`: for renderers that write text, not a DOM.
+void AppendUsageJson(std::string& out, const Usage& usage);
 
 }  // namespace switchyard
