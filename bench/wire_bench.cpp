@@ -260,7 +260,7 @@ int main() {
     if (Wanted("stream chunk: OpenAI Responses -> OpenAI"))
       Print("stream chunk: OpenAI Responses -> OpenAI", StreamRow(w, events));
   }
-  Json request = Json::parse(kChatRequest);
+  Json request = ParseJson(kChatRequest).value();
   std::string compact = request.dump();
   for (WireFormat wire : {WireFormat::kOpenAI, WireFormat::kAnthropic, WireFormat::kGemini,
                           WireFormat::kOpenAIResponses}) {

@@ -5,15 +5,13 @@
 
 namespace switchyard {
 
-namespace {
-
-Result<Json> Parse(std::string_view text, const JsonLimits& limits, std::string_view what,
-                   const JsonBody& body, bool reject_duplicate_keys) {
+Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
+                       const JsonBody& body) {
   JsonTape tape;
   JsonParseError error;
   Json value;
   if (tape.Parse(text, limits, &error) &&
-      Json::FromView(tape.root(), value, &error, reject_duplicate_keys)) {
+      Json::FromView(tape.root(), value, &error, body.reject_duplicate_keys)) {
     return value;
   }
   // Where it failed, in the terms of the document the failure is in.
@@ -30,17 +28,6 @@ Result<Json> Parse(std::string_view text, const JsonLimits& limits, std::string_
   return error.ToStatus(doc, limits, /*with_offset=*/false);
 }
 
-}  // namespace
-
-Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what) {
-  return Parse(text, limits, what, JsonBody{}, /*reject_duplicate_keys=*/false);
-}
-
-Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
-                       const JsonBody& body) {
-  return Parse(text, limits, what, body, /*reject_duplicate_keys=*/true);
-}
-
 const Json* FindObject(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
   return v && v->is_object() ? v : nullptr;
@@ -51,19 +38,14 @@ const Json* FindArray(const Json& object, std::string_view key) {
 }
 std::optional<std::string_view> FindString(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string_view(v->get_ref<const std::string&>());
+  return v && v->is_string() ? std::optional<std::string_view>(v->get_ref<const std::string&>())
+                             : std::nullopt;
 }
 std::optional<int64_t> IntValue(const Json& v) {
-  // is_number_integer() is also true for unsigned values: test unsigned first so a value above
-  // INT64_MAX is rejected instead of wrapping negative.
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
-    return static_cast<int64_t>(u);
-  }
-  if (v.is_number_integer()) return v.get<int64_t>();
-  return std::nullopt;
+  // An unsigned value above INT64_MAX is refused, not wrapped negative.
+  const bool too_big = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX};
+  if (!v.is_number_integer() || too_big) return std::nullopt;
+  return v.get<int64_t>();
 }
 std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
@@ -71,19 +53,15 @@ std::optional<int64_t> FindInt(const Json& object, std::string_view key) {
 }
 std::optional<double> FindNumber(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
-  if (!v || !v->is_number()) return std::nullopt;
-  return v->get<double>();
+  return v && v->is_number() ? std::optional<double>(v->get<double>()) : std::nullopt;
 }
 std::optional<bool> FindBool(const Json& object, std::string_view key) {
   const Json* v = Find(object, key);
-  if (!v || !v->is_boolean()) return std::nullopt;
-  return v->get<bool>();
+  return v && v->is_boolean() ? std::optional<bool>(v->get<bool>()) : std::nullopt;
 }
 
 Status FieldError(std::string_view path, std::string_view what) {
-  std::string message(path);
-  message += ' ';
-  return Status::InvalidArgument(message.append(what), path);
+  return Status::InvalidArgument(std::string(path).append(1, ' ').append(what), path);
 }
 
 std::string TypeMismatch(std::string_view expected, const Json& got) {

@@ -97,6 +97,12 @@ class JsonLexer {
     return ok && Close(slot);
   }
 
+  bool Digits() {  // one or more
+    const char* start = p_;
+    while (p_ < end_ && IsDigit(*p_)) ++p_;
+    return p_ > start;
+  }
+
   bool Literal(const char* word, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) {
       return Syntax("invalid literal");
@@ -110,23 +116,18 @@ class JsonLexer {
     bool integer = true;
     if (*p_ == '-') ++p_;
     if (p_ >= end_ || !IsDigit(*p_)) return Syntax("invalid value");
-    if (*p_ == '0') {
-      ++p_;
-    } else {
-      while (p_ < end_ && IsDigit(*p_)) ++p_;
-    }
+    if (*p_ == '0') ++p_;  // no leading zeros
+    else Digits();
     if (p_ < end_ && *p_ == '.') {
       integer = false;
       ++p_;
-      if (p_ >= end_ || !IsDigit(*p_)) return Syntax("invalid number");
-      while (p_ < end_ && IsDigit(*p_)) ++p_;
+      if (!Digits()) return Syntax("invalid number");
     }
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
       integer = false;
       ++p_;
       if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ >= end_ || !IsDigit(*p_)) return Syntax("invalid number");
-      while (p_ < end_ && IsDigit(*p_)) ++p_;
+      if (!Digits()) return Syntax("invalid number");
     }
     // As nlohmann: a number a double cannot hold ("1e999") is refused, not infinity. Only
     // fractions, exponents and long integers need the (slower) check.
@@ -305,24 +306,20 @@ bool JsonView::StrEquals(std::string_view s) const {
   return escaped() ? switchyard::Unescape(str()) == s : str() == s;
 }
 
-std::optional<double> JsonView::Number() const {
-  double d = is_number() ? LexemeToDouble(raw()) : NAN;
-  return std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
-}
-
 std::optional<int64_t> JsonView::Int() const {
+  if (!is_number()) return std::nullopt;
   bool negative = false;
   uint64_t v = 0;
-  if (is_number() && IntegerLexeme(raw(), &negative, &v)) {
+  if (IntegerLexeme(raw(), &negative, &v)) {
     if (v > static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return std::nullopt;
     return negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   }
-  std::optional<double> d = Number();
-  // 2^63 is exactly representable; anything at or beyond it does not fit.
-  if (!d || *d != std::floor(*d) || *d >= 9223372036854775808.0 || *d < -9223372036854775808.0) {
-    return std::nullopt;
+  // With a fraction or exponent: integral and within int64 (2^63 is exactly representable).
+  const double d = LexemeToDouble(raw());
+  if (!(d == std::floor(d)) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+    return std::nullopt;  // NaN and infinities included
   }
-  return static_cast<int64_t>(*d);
+  return static_cast<int64_t>(d);
 }
 
 std::optional<bool> JsonView::Bool() const {

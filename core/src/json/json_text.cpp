@@ -1,7 +1,9 @@
-// json_text.cpp: UTF-8, escapes and scalar writers (json_text.h).
+// json_text.cpp: UTF-8, escapes, scalar writers and JsonObjectText (json_text.h).
 #include "switchyard/json/json_text.h"
 
 #include <cstdlib>
+
+#include "switchyard/json/decimal.h"
 
 namespace switchyard {
 
@@ -200,5 +202,18 @@ void AppendInt(std::string& out, int64_t value) {
   if (value < 0) out += '-';
   AppendUnsigned(out, value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value));
 }
+
+std::string& JsonObjectText::Key(std::string_view key) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  return out_.append(1, '"').append(key).append("\":");
+}
+
+void JsonObjectText::StringOrNull(std::string_view key, std::string_view value) {
+  if (value.empty()) Null(key);
+  else String(key, value);
+}
+
+void JsonObjectText::Double(std::string_view key, double value) { AppendDouble(Key(key), value); }
 
 }  // namespace switchyard

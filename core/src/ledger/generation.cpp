@@ -3,7 +3,7 @@
 #include <tuple>
 
 #include "ledger/ledger_internal.h"
-#include "switchyard/money/json_object_text.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/ledger/generation.h"
 #include "switchyard/ledger/ledger.h"
 

@@ -13,7 +13,7 @@
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/ledger/ledger.h"
-#include "switchyard/money/json_object_text.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard::internal {

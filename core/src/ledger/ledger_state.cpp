@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "ledger/ledger_internal.h"
-#include "switchyard/money/json_object_text.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/ledger/ledger.h"
 
 namespace switchyard {

@@ -9,7 +9,7 @@
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/decimal.h"
-#include "switchyard/money/json_object_text.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/money/money.h"
 
 namespace switchyard {

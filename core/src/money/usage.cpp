@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "switchyard/json/json.h"
-#include "switchyard/money/json_object_text.h"
+#include "switchyard/json/json_text.h"
 
 namespace switchyard {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/json_text.h"
-#include "switchyard/money/json_object_text.h"
+#include "switchyard/json/json_text.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/embeddings.h"

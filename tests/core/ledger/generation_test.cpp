@@ -359,7 +359,7 @@ TEST_CASE("the lossless record as text is the former DOM and reads back") {
     AppendGenerationJson(text, r);
     CHECK(text == Dump(OracleGenerationToJson(r)));
     CHECK(Dump(GenerationToJson(r)) == text);
-    Result<GenerationRecord> back = GenerationFromJson(Json::parse(text));
+    Result<GenerationRecord> back = GenerationFromJson(testing::JsonOf(text));
     INFO(back.status().message());
     REQUIRE(back.ok());
     // Strings are stored as written, invalid UTF-8 repaired: compare through the text.

@@ -1173,8 +1173,8 @@ TEST_CASE("a charge's log entry states its cost once, and logs of either form re
   Ok(l, SettleCommandJson("g2", kT0 + 4));
   Result<std::string> text = l.ApplyText({{"op", "take_log"}});
   REQUIRE(text.ok());
-  CHECK(Dump(Json::parse(*text)) == *text);  // canonical: every entry's members in key order
-  Json log = Json::parse(*text)["log"];
+  CHECK(Dump(testing::JsonOf(*text)) == *text);  // canonical: every entry's members in key order
+  Json log = testing::JsonOf(*text)["log"];
   int charges = 0, holds = 0;
   for (const Json& e : log) {
     if (e["op"] == "hold") {
@@ -1213,7 +1213,7 @@ TEST_CASE("a charge's log entry states its cost once, and logs of either form re
   for (const Json* entries : {&log, &old_log}) {
     Json state = base;
     state["log"] = *entries;
-    Result<Ledger> replayed = Ledger::FromState(Json::parse(Dump(state)));
+    Result<Ledger> replayed = Ledger::FromState(testing::JsonOf(Dump(state)));
     REQUIRE(replayed.ok());
     CHECK(Dump(replayed->Export()) == Dump(l.Export()));
   }

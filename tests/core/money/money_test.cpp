@@ -368,7 +368,7 @@ TEST_CASE("AppendCostJson is Dump(CostToJson): zero, tiny, big and negative amou
     CheckTextIsDom(c, AppendCostJson, CostToJson);
     std::string text;
     AppendCostJson(text, c);
-    Result<Cost> back = CostFromJson(Json::parse(text));
+    Result<Cost> back = CostFromJson(testing::JsonOf(text));
     REQUIRE(back.ok());
     CHECK(*back == c);
   }

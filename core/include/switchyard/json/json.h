@@ -22,19 +22,22 @@ namespace switchyard {
 
 // Parses untrusted JSON text. Errors: kTooLarge (size or depth), kInvalidArgument (syntax; a
 // number beyond a double, with its path as the field), with `what` naming the document in the
-// message ("request body", "provider response"). A repeated key keeps its last value.
-Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {},
-                       std::string_view what = "JSON body");
-// The host's own inputs and the client bodies they carry: as above, and a key repeated within
-// one object is refused (naming it and where). A client's body spliced in as the member
-// `body.field` has its failures stated in the body's own terms (`body.what`, paths from the
-// body's top); an empty `body.field` splices nothing.
+// message ("request body", "provider response").
+// With a JsonBody (the host's own inputs and the client bodies they carry), a key repeated
+// within one object is refused (naming it and where), and a client's body spliced in as the
+// member `body.field` has its failures stated in the body's own terms (`body.what`, paths from
+// the body's top); an empty `body.field` splices nothing. Without one, the last value wins.
 struct JsonBody {
   std::string_view field;  // "request"
   std::string_view what;   // "request body"
+  bool reject_duplicate_keys = true;
 };
 Result<Json> ParseJson(std::string_view text, const JsonLimits& limits, std::string_view what,
                        const JsonBody& body);
+inline Result<Json> ParseJson(std::string_view text, const JsonLimits& limits = {},
+                              std::string_view what = "JSON body") {
+  return ParseJson(text, limits, what, JsonBody{{}, {}, false});
+}
 
 // An integer value (either kind) within int64, or nullopt (a double, out of range, not a number).
 std::optional<int64_t> IntValue(const Json& value);

@@ -126,7 +126,6 @@ class JsonView {
   bool StrEquals(std::string_view s) const;  // a string whose decoded value is `s`
   // An integral number (12, 12.0, 1.2e1) within int64, or nullopt.
   std::optional<int64_t> Int() const;
-  std::optional<double> Number() const;
   std::optional<bool> Bool() const;
 
  private:
