@@ -365,7 +365,7 @@ export class Switchyard {
   #account(id, final) {
     const now = this.#now();
     try {
-      if (final?.settle) this.#ledger.apply({ now_ms: now, ...final.settle, op: 'settle' });
+      if (final?.settle) this.#ledger.apply({ now_ms: now, ...final.settle, op: 'settle', reply: 'none' });
       else this.#ledger.apply({ op: 'release', id, now_ms: now });
     } catch (e) {
       // A settle the ledger refuses (it should not): free the hold rather than keep it.
