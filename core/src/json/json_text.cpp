@@ -175,12 +175,13 @@ void AppendMinified(std::string& out, std::string_view raw) {
 
 bool IntegerLexeme(std::string_view s, bool* negative, uint64_t* magnitude) {
   *negative = !s.empty() && s[0] == '-';
+  std::string_view digits = s.substr(*negative ? 1 : 0);
   *magnitude = 0;
-  if (s.find_first_of(".eE") != std::string_view::npos) return false;
-  for (size_t i = *negative ? 1 : 0; i < s.size(); ++i) {
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (*magnitude > (UINT64_MAX - digit) / 10) return false;
-    *magnitude = *magnitude * 10 + digit;
+  // 19 digits always fit; 20 fit up to UINT64_MAX (no leading zeros: compared as text).
+  if (digits.size() > 20 || (digits.size() == 20 && digits > "18446744073709551615")) return false;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;  // a fraction or an exponent
+    *magnitude = *magnitude * 10 + static_cast<uint64_t>(c - '0');
   }
   return true;
 }
