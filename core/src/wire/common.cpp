@@ -141,6 +141,40 @@ Json UpstreamRequestToJson(const UpstreamRequest& request) {
                 {"env", request.auth.env}}}};
 }
 
+void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request) {
+  JsonObjectText r(out);
+  JsonObjectText auth = r.Object("auth");
+  auth.String("env", request.auth.env);
+  auth.String("header", request.auth.header);
+  auth.String("prefix", request.auth.prefix);
+  auth.Close();
+  r.String("body", request.body);
+  // The headers as a DOM object holds them: in name order, of a name given twice the last.
+  std::vector<const std::pair<std::string, std::string>*> headers;
+  headers.reserve(request.headers.size());
+  for (const auto& h : request.headers) {
+    auto at = std::lower_bound(headers.begin(), headers.end(), h.first,
+                               [](const auto* a, const std::string& name) { return a->first < name; });
+    if (at != headers.end() && (*at)->first == h.first) {
+      *at = &h;
+    } else {
+      headers.insert(at, &h);
+    }
+  }
+  std::string& h = r.Key("headers");
+  h += '{';
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (i) h += ',';
+    AppendQuoted(h, headers[i]->first);
+    h += ':';
+    AppendQuoted(h, headers[i]->second);
+  }
+  h += '}';
+  r.String("method", request.method);
+  r.String("url", request.url);
+  r.Close();
+}
+
 namespace {
 
 void MergeCostInto(const Json& body, Json& usage, const Json& cost) {

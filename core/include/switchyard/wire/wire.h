@@ -116,6 +116,10 @@ struct UpstreamRequest {
 Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec);
 // {"method","url","headers":{name:value},"body":"<json text>","auth":{"header","prefix","env"}}
 Json UpstreamRequestToJson(const UpstreamRequest& request);
+// The same object as JSON text, byte for byte what Dump(UpstreamRequestToJson(request)) writes
+// (members and headers in key order; of a header given twice, the last), written straight out:
+// the session's attempt step quotes the body once instead of copying it into a DOM and dumping it.
+void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request);
 
 // ---- buffered response ------------------------------------------------------------------------
 
