@@ -384,6 +384,9 @@ struct Session::Impl {
     s.browser = host.browser;
     s.byok = a.byok();
     s.client_format = host.client_format;
+    // A served chat answer is written once, with its cost (Respond); an embeddings batch's
+    // translator writes its own body, which Respond extends in place.
+    s.client_body = host.client_format == ClientFormat::kEmbeddings;
     return s;
   }
 
@@ -797,7 +800,7 @@ Result<Json> Session::Respond(const AttemptReport& report, std::string_view body
     s.client_body = std::move(r.client_body);
     MergeEmbeddingsCost(&s.client_body, &cost);
   } else {
-    s.client_body = RenderClientBody(r, &cost);
+    s.client_body = RenderClientBody(std::move(r), &cost);  // the answer, written once
   }
   s.priced = std::move(*priced);
   s.finish_reason = r.finish_reason;

@@ -198,6 +198,17 @@ std::string RenderClientBody(const AttemptResult& result, const Json* cost) {
   return Dump(body);
 }
 
+std::string RenderClientBody(AttemptResult&& result, const Json* cost) {
+  if (!cost || result.outcome != Outcome::kDone || !result.client_json.is_object()) {
+    if (result.client_body.empty() && result.outcome == Outcome::kDone) return Dump(result.client_json);
+    return std::move(result.client_body);
+  }
+  Json& body = result.client_json;
+  auto it = body.find("usage");
+  if (it != body.end()) MergeCostInto(body, *it, *cost);
+  return Dump(body);
+}
+
 Json AttemptResultToJson(AttemptResult r, const Json* cost) {
   Json body = std::move(r.client_json);
   if (cost && r.outcome == Outcome::kDone && body.is_object()) {
@@ -333,6 +344,7 @@ AttemptContext MakeContext(const AttemptSpec& spec) {
   ctx.client_format = spec.client_format;
   ctx.byok = spec.byok;
   ctx.browser = spec.browser;
+  ctx.client_body = spec.client_body;
   if (spec.request) ctx.exclude_reasoning = ReadReasoning(*spec.request).exclude;
   if (spec.client_format == ClientFormat::kResponses && spec.request) {
     if (const Json* echo = Find(*spec.request, kResponsesEchoKey)) ctx.responses_echo = *echo;
@@ -427,7 +439,7 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
   r.finish_reason = c.finish_reason;
   r.native_finish_reason = c.native_finish_reason;
   r.client_json = RenderCompletion(ctx, c);
-  r.client_body = Dump(r.client_json);
+  if (ctx.client_body) r.client_body = Dump(r.client_json);
   return r;
 }
 
