@@ -10,13 +10,16 @@
 // slows every variant alike:
 //
 //   node bench/worker_node_bench.mjs [--requests 400] [--rounds 6] [--concurrency 32]
-//        [--components] [ROOT ...]
+//        [--components] [--wasm] [ROOT ...]
 //
 // Each ROOT (default: this checkout) is a Switchyard checkout whose js/src/worker is bundled
 // (esbuild) with examples' entry; the wasm is ROOT's build/worker module. Prints per variant the
 // median and minimum CPU µs per request (process.cpuUsage over each batch), buffered and streamed.
 // --components also times each call the account object makes into its ledger (the core's wasm),
 // by command: calls per request, median µs per call and µs per request, per variant.
+// --wasm times every call into the core's wasm exports (the isolate's and the account object's
+// alike), by export, over buffered requests: calls per request, µs per request; what is left of
+// the CPU per request is JS (ours and the runtime's).
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { tmpdir, loadavg } from 'node:os';
@@ -32,6 +35,7 @@ const { values: args, positionals } = parseArgs({
     rounds: { type: 'string', default: '6' },
     concurrency: { type: 'string', default: '32' },
     components: { type: 'boolean', default: false },
+    wasm: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.requests);
@@ -76,6 +80,52 @@ globalThis.fetch = async (url, init = {}) => {
   });
   return new Response(stream, { status: rec.status, headers: rec.headers });
 };
+
+// ---- --wasm: every wasm export call, timed by export ----------------------------------------------
+// The core is instantiated lazily, during a variant's first batch: its instance's exports are
+// wrapped then, and each call is booked to the variant whose batch is running (batches run one
+// at a time).
+let current = null;
+if (args.wasm) {
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (module, imports) => {
+    const instance = await instantiate.call(WebAssembly, module, imports);
+    if (!(module instanceof WebAssembly.Module)) return instance;
+    const exports = {};
+    const steps = new Set(); // sessions that took a step
+    for (const [name, value] of Object.entries(instance.exports)) {
+      if (typeof value !== 'function' || !name.startsWith('sy_')) { exports[name] = value; continue; }
+      exports[name] = (...a) => {
+        const v = current;
+        if (!v?.recording) return value(...a);
+        const t0 = performance.now();
+        try {
+          return value(...a);
+        } finally {
+          const us = (performance.now() - t0) * 1000;
+          // A session's steps apart: its first next() (the attempt) and its last (the answer).
+          let key = name;
+          if (name === 'sy_session_next') {
+            key = steps.has(a[0]) ? 'sy_session_next (final)' : 'sy_session_next (attempt)';
+            steps.add(a[0]);
+          } else if (name === 'sy_session_free') {
+            steps.delete(a[0]);
+          } else if (name === 'sy_ledger_apply') {
+            // By command: its op, read from the input (sy_ledger_apply(ledger, router, ptr, len)).
+            const text = new TextDecoder().decode(new Uint8Array(instance.exports.memory.buffer, a[2] >>> 0, Math.min(a[3], 4096)));
+            key = `${name} ${/"op":"([a-z_]+)"/.exec(text)?.[1] ?? '?'}`;
+          }
+          const row = v.exports.get(key) ?? { n: 0, us: 0, each: [] };
+          row.n++;
+          row.us += us;
+          row.each.push(us);
+          v.exports.set(key, row);
+        }
+      };
+    }
+    return { exports };
+  };
+}
 
 // ---- one worker per checkout, bundled ---------------------------------------------------------------
 const { build } = await import('esbuild');
@@ -176,6 +226,7 @@ async function one(v, stream, waits) {
 }
 
 async function batch(v, stream, n) {
+  current = v;
   const waits = [];
   let next = 0;
   const t0 = process.cpuUsage();
@@ -187,6 +238,33 @@ async function batch(v, stream, n) {
 
 const results = new Map();
 for (const v of variants) { await batch(v, false, 200); await batch(v, true, 200); } // warm up
+if (args.wasm) {
+  // Buffered requests only, each variant in turn: CPU per request and the wasm calls within it.
+  for (const v of variants) { v.exports = new Map(); v.cpu = []; }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of round % 2 ? [...variants].reverse() : variants) {
+      v.recording = true;
+      v.cpu.push(await batch(v, false, N));
+      v.recording = false;
+    }
+  }
+  console.log(`Wasm export calls per buffered request (${ROUNDS} × ${N} requests, concurrency ${C}; load ${loadavg()[0].toFixed(2)}):`);
+  for (const v of variants) {
+    const n = ROUNDS * N;
+    const s = [...v.cpu].sort((a, b) => a - b);
+    let total = 0;
+    console.log(`  ${v.root}: CPU median ${s[s.length >> 1].toFixed(0)} µs/request`);
+    for (const [name, row] of [...v.exports].sort((a, b) => b[1].us - a[1].us)) {
+      total += row.us;
+      // The median call too: on a loaded machine it keeps out the calls that were preempted.
+      const each = row.each.sort((a, b) => a - b);
+      if (row.us / n >= 0.5) console.log(`    ${name.padEnd(28)} ${(row.n / n).toFixed(2)} calls/request, ${(row.us / row.n).toFixed(1)} µs/call (median ${each[each.length >> 1].toFixed(1)}), ${(row.us / n).toFixed(1)} µs/request`);
+    }
+    console.log(`    ${'all wasm'.padEnd(28)} ${(total / n).toFixed(1)} µs/request`);
+  }
+  await rm(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 if (args.components) {
   for (const v of variants) timeLedgerCalls(v);
   // Buffered requests only, each variant in turn, ROUNDS × N requests, then the tables.

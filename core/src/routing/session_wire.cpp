@@ -12,7 +12,6 @@
 
 #include "switchyard/json/json.h"
 #include "switchyard/json/json_text.h"
-#include "switchyard/json/json_text.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/anthropic.h"
 #include "switchyard/wire/embeddings.h"
@@ -385,6 +384,9 @@ struct Session::Impl {
     s.browser = host.browser;
     s.byok = a.byok();
     s.client_format = host.client_format;
+    // A served chat answer is written once, with its cost (Respond); an embeddings batch's
+    // translator writes its own body, which Respond extends in place.
+    s.client_body = host.client_format == ClientFormat::kEmbeddings;
     return s;
   }
 
@@ -629,9 +631,10 @@ Result<std::unique_ptr<Session>> Session::Create(std::shared_ptr<const Catalog> 
 
 namespace {
 
-// Session::Next and NextText: the step as a DOM, except the last step of a served request, which
-// is written straight into *text as JSON (the Json returned is then null): building its settle
-// command as a DOM cost more than the rest of the step.
+// Session::Next and NextText: the step as a DOM, except an attempt and the last step of a served
+// request, which are written straight into *text as JSON (the Json returned is then null):
+// building them as a DOM (the upstream body, the settle command) cost more than the rest of the
+// step.
 Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::string* text) {
   auto observed = [&] {
     Json out = Json::array();
@@ -662,20 +665,31 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::str
     s.attempt_started_ms = now_ms;
     const AttemptLimits& l = s.host.limits;
     const Provider& p = s.provider();
-    return Json{{"step", "attempt"},
-                {"index", s.index},
-                {"provider", p.slug},
-                {"provider_name", p.name},
-                {"model", s.spec.model_id},
-                {"byok", s.attempt().byok()},
-                {"stream", s.plan.stream},
-                {"request", UpstreamRequestToJson(*request)},
-                {"limits", {{"head_ms", s.plan.stream ? l.connect_ms : l.first_token_ms},
-                            {"first_byte_ms", l.first_token_ms},
-                            {"idle_ms", l.idle_ms},
-                            {"total_ms", l.total_ms},
-                            {"max_response_bytes", s.MaxResponseBytes()}}},
-                {"observed", observed()}};
+    // Written straight out, members in key order (as Dump writes a DOM): the upstream body is
+    // quoted once into the step, not copied into a DOM and dumped. {"byok","index","limits":
+    // {"first_byte_ms","head_ms","idle_ms","max_response_bytes","total_ms"},"model","observed",
+    // "provider","provider_name","request":UpstreamRequestToJson's,"step":"attempt","stream"}.
+    std::string& out = *text;
+    out.reserve(request->body.size() + request->body.size() / 4 + 512);
+    JsonObjectText step(out);
+    step.Bool("byok", s.attempt().byok());
+    step.Int("index", s.index);
+    JsonObjectText limits = step.Object("limits");
+    limits.Int("first_byte_ms", l.first_token_ms);
+    limits.Int("head_ms", s.plan.stream ? l.connect_ms : l.first_token_ms);
+    limits.Int("idle_ms", l.idle_ms);
+    limits.Int("max_response_bytes", s.MaxResponseBytes());
+    limits.Int("total_ms", l.total_ms);
+    limits.Close();
+    step.String("model", s.spec.model_id);
+    observed().DumpTo(step.Key("observed"));
+    step.String("provider", p.slug);
+    step.String("provider_name", p.name);
+    AppendUpstreamRequestJson(step.Key("request"), *request);
+    step.String("step", "attempt");
+    step.Bool("stream", s.plan.stream);
+    step.Close();
+    return Json();
   }
   s.finished = true;
   if (s.lifecycle.served() && !s.priced) {
@@ -786,7 +800,7 @@ Result<Json> Session::Respond(const AttemptReport& report, std::string_view body
     s.client_body = std::move(r.client_body);
     MergeEmbeddingsCost(&s.client_body, &cost);
   } else {
-    s.client_body = RenderClientBody(r, &cost);
+    s.client_body = RenderClientBody(std::move(r), &cost);  // the answer, written once
   }
   s.priced = std::move(*priced);
   s.finish_reason = r.finish_reason;

@@ -141,6 +141,40 @@ Json UpstreamRequestToJson(const UpstreamRequest& request) {
                 {"env", request.auth.env}}}};
 }
 
+void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request) {
+  JsonObjectText r(out);
+  JsonObjectText auth = r.Object("auth");
+  auth.String("env", request.auth.env);
+  auth.String("header", request.auth.header);
+  auth.String("prefix", request.auth.prefix);
+  auth.Close();
+  r.String("body", request.body);
+  // The headers as a DOM object holds them: in name order, of a name given twice the last.
+  std::vector<const std::pair<std::string, std::string>*> headers;
+  headers.reserve(request.headers.size());
+  for (const auto& h : request.headers) {
+    auto at = std::lower_bound(headers.begin(), headers.end(), h.first,
+                               [](const auto* a, const std::string& name) { return a->first < name; });
+    if (at != headers.end() && (*at)->first == h.first) {
+      *at = &h;
+    } else {
+      headers.insert(at, &h);
+    }
+  }
+  std::string& h = r.Key("headers");
+  h += '{';
+  for (size_t i = 0; i < headers.size(); ++i) {
+    if (i) h += ',';
+    AppendQuoted(h, headers[i]->first);
+    h += ':';
+    AppendQuoted(h, headers[i]->second);
+  }
+  h += '}';
+  r.String("method", request.method);
+  r.String("url", request.url);
+  r.Close();
+}
+
 namespace {
 
 void MergeCostInto(const Json& body, Json& usage, const Json& cost) {
@@ -159,6 +193,17 @@ std::string RenderClientBody(const AttemptResult& result, const Json* cost) {
     return result.client_body;
   }
   Json body = result.client_json;
+  auto it = body.find("usage");
+  if (it != body.end()) MergeCostInto(body, *it, *cost);
+  return Dump(body);
+}
+
+std::string RenderClientBody(AttemptResult&& result, const Json* cost) {
+  if (!cost || result.outcome != Outcome::kDone || !result.client_json.is_object()) {
+    if (result.client_body.empty() && result.outcome == Outcome::kDone) return Dump(result.client_json);
+    return std::move(result.client_body);
+  }
+  Json& body = result.client_json;
   auto it = body.find("usage");
   if (it != body.end()) MergeCostInto(body, *it, *cost);
   return Dump(body);
@@ -299,6 +344,7 @@ AttemptContext MakeContext(const AttemptSpec& spec) {
   ctx.client_format = spec.client_format;
   ctx.byok = spec.byok;
   ctx.browser = spec.browser;
+  ctx.client_body = spec.client_body;
   if (spec.request) ctx.exclude_reasoning = ReadReasoning(*spec.request).exclude;
   if (spec.client_format == ClientFormat::kResponses && spec.request) {
     if (const Json* echo = Find(*spec.request, kResponsesEchoKey)) ctx.responses_echo = *echo;
@@ -393,7 +439,7 @@ AttemptResult TranslateWithContext(const AttemptContext& ctx, int http_status,
   r.finish_reason = c.finish_reason;
   r.native_finish_reason = c.native_finish_reason;
   r.client_json = RenderCompletion(ctx, c);
-  r.client_body = Dump(r.client_json);
+  if (ctx.client_body) r.client_body = Dump(r.client_json);
   return r;
 }
 

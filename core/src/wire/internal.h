@@ -33,6 +33,7 @@ struct AttemptContext {
   bool exclude_reasoning = false;  // reasoning.exclude: think, but do not show it
   bool byok = false;
   bool browser = false;
+  bool client_body = true;  // AttemptSpec::client_body
   // Streams only: the request's estimated prompt tokens, billed when a stream is cut before the
   // provider reported usage.
   int64_t estimated_prompt_tokens = 0;

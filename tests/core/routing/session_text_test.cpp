@@ -1,7 +1,8 @@
 // Session::NextText, the step the C ABI hands out: byte for byte Dump(Next(..)) at every step
-// (twin sessions of one request, driven through the same reports, one read each way), and the
-// settle command it writes straight out for a served request (no DOM) is what the DOM would
-// write: members in key order, "priced" exactly PricedUsageToJson's, the record's fields.
+// (twin sessions of one request, driven through the same reports, one read each way), an attempt
+// step (written straight out) byte for byte the DOM it replaced, and the settle command it writes
+// straight out for a served request (no DOM) is what the DOM would write: members in key order,
+// "priced" exactly PricedUsageToJson's, the record's fields.
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
 #include "switchyard/routing/session.h"
+#include "switchyard/wire/wire.h"
 #include "test_support.h"
 #include "json_testing.h"
 
@@ -90,7 +92,47 @@ void ServeStream(Session& s) {
   REQUIRE(s.FinishStream(end).ok());
 }
 
-// Runs `drive` on both twins; at each step compares NextText with Dump(Next). Returns the steps.
+// An attempt step as the session built it before it was written as text (a DOM, then Dump),
+// from the plan, the catalog and the request: what NextText must write byte for byte. The
+// health events are the step's own (HealthEventToJson's DOM either way); the limits the
+// defaults (no input here gives any).
+Json DomAttemptStep(const std::string& input, const Session& session, const Json& step) {
+  const Catalog& catalog = *SmallCatalog();
+  const Plan& plan = session.plan();
+  const std::optional<int64_t> index = FindInt(step, "index");
+  REQUIRE(index);
+  REQUIRE(*index < static_cast<int64_t>(plan.attempts.size()));
+  const Attempt& a = plan.attempts[static_cast<size_t>(*index)];
+  const Endpoint& e = catalog.endpoint(a.endpoint);
+  const Provider& p = catalog.provider_of(e);
+  const Json in = J(input);
+  const Json* request = FindObject(in, "request");
+  REQUIRE(request);
+  AttemptSpec spec = MakeAttemptSpec(catalog, e, *request);
+  spec.stream = plan.stream;
+  Result<UpstreamRequest> up = BuildUpstreamRequest(spec);
+  REQUIRE(up.ok());
+  const AttemptLimits l;
+  const Json* observed = Find(step, "observed");
+  REQUIRE(observed);
+  return Json{{"step", "attempt"},
+              {"index", *index},
+              {"provider", p.slug},
+              {"provider_name", p.name},
+              {"model", catalog.model_of(e).id},
+              {"byok", a.byok()},
+              {"stream", plan.stream},
+              {"request", UpstreamRequestToJson(*up)},
+              {"limits", {{"head_ms", plan.stream ? l.connect_ms : l.first_token_ms},
+                          {"first_byte_ms", l.first_token_ms},
+                          {"idle_ms", l.idle_ms},
+                          {"total_ms", l.total_ms},
+                          {"max_response_bytes", l.max_response_bytes}}},
+              {"observed", *observed}};
+}
+
+// Runs `drive` on both twins; at each step compares NextText with Dump(Next), and an attempt
+// step with the DOM it replaced. Returns the steps.
 std::vector<std::string> Compare(const std::string& input,
                                  const std::function<void(Session&, int step)>& report) {
   Twin dom(input);
@@ -108,6 +150,7 @@ std::vector<std::string> Compare(const std::string& input,
     steps.push_back(*b);
     const std::string kind(FindString(*a, "step").value_or(""));
     if (kind != "attempt") break;
+    CHECK(*b == Dump(DomAttemptStep(input, *dom.session, *a)));
     report(*dom.session, i);
     report(*text.session, i);
   }

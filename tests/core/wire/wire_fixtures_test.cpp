@@ -53,6 +53,12 @@ void RunFormat(const std::string& format) {
     if (kind == "request") {
       ++requests;
       Result<UpstreamRequest> up = BuildUpstreamRequest(w->spec);
+      if (up.ok()) {
+        // The text the session's attempt step carries is the DOM's, byte for byte.
+        std::string text;
+        AppendUpstreamRequestJson(text, *up);
+        CHECK(text == Dump(UpstreamRequestToJson(*up)));
+      }
       Json actual = up.ok() ? CanonicalRequest(*up) : Json{{"error", ErrorBody(up.status())}};
       Expect(f, c, "expect", actual);
     } else if (kind == "response") {
@@ -118,6 +124,23 @@ TEST_CASE("wire fixtures: every random split of every stream gives byte-identica
       }
     }
   }
+}
+
+TEST_CASE("AppendUpstreamRequestJson is Dump(UpstreamRequestToJson): header order, repeats, escapes") {
+  UpstreamRequest up;
+  CHECK([&] { std::string t; AppendUpstreamRequestJson(t, up); return t; }() ==
+        Dump(UpstreamRequestToJson(up)));  // every field empty
+  up.method = "POST";
+  up.url = "https://api.example/v1/chat?x=\"q\"&y=\u00e9";
+  up.body = "{\"messages\":[{\"role\":\"user\",\"content\":\"tab\there \\ \xff\x01\"}]}";
+  // Out of order, a name given twice (the last wins, as in an object), a name that needs escaping.
+  up.headers = {{"x-b", "2"}, {"content-type", "application/json"}, {"accept", "text/event-stream"},
+                {"x-b", "3\n"}, {"a\"q", "\xc3\xa9"}, {"X-Upper", ""}};
+  up.auth = {"authorization", "Bearer ", "OPENAI_API_KEY"};
+  std::string text;
+  AppendUpstreamRequestJson(text, up);
+  CHECK(text == Dump(UpstreamRequestToJson(up)));
+  CHECK(Dump(JsonOf(text)) == text);
 }
 
 }  // namespace

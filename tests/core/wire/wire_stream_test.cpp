@@ -121,12 +121,23 @@ TEST_CASE("buffered: the cost hook merges into the client body's usage") {
   CHECK(body["usage"]["is_byok"] == true);
   CHECK(body["usage"]["prompt_tokens"] == 2520);
   CHECK(RenderClientBody(r, nullptr) == r.client_body);
+  // Taking the result (as the Session does, having asked for no client_body): the same bytes.
+  AttemptSpec once = w->spec;
+  once.client_body = false;
+  AttemptResult taken = TranslateResponse(once, 200, {}, ReadFile(f.Path(c["body"].get<std::string>())), 0);
+  CHECK(taken.client_body.empty());
+  CHECK(RenderClientBody(AttemptResult(taken), &cost) == RenderClientBody(r, &cost));
+  CHECK(RenderClientBody(AttemptResult(taken), nullptr) == r.client_body);
+  CHECK(RenderClientBody(AttemptResult(r), &cost) == RenderClientBody(r, &cost));
   Json api = AttemptResultToJson(r, &cost);
   CHECK(api["body"]["usage"]["cost"] == 0.0123);
   CHECK(api["outcome"] == "done");
   // Failures are never priced.
   AttemptResult fail = TranslateResponse(w->spec, 529, {}, "{}", 0);
   CHECK(RenderClientBody(fail, &cost) == fail.client_body);
+  AttemptResult fail_once = TranslateResponse(once, 529, {}, "{}", 0);
+  CHECK(fail_once.client_body == fail.client_body);  // failures always carry it
+  CHECK(RenderClientBody(std::move(fail_once), &cost) == fail.client_body);
   CHECK(fail.usage.requests == 0);
 }
 

@@ -233,8 +233,8 @@ class Session {
   // told since the previous step.
   // Errors: an attempt still waiting for its report (400).
   Result<Json> Next(int64_t now_ms, bool committed);
-  // Next's step as JSON text, the same bytes as Dump(Next(..)); the last step of a served request
-  // is written without building it as a DOM first (what the C ABI returns).
+  // Next's step as JSON text, the same bytes as Dump(Next(..)); an attempt and the last step of a
+  // served request are written without building them as a DOM first (what the C ABI returns).
   Result<std::string> NextText(int64_t now_ms, bool committed);
 
   // A buffered attempt's answer (or failure). {"outcome":"done"|"retry"|"fail"|"cancelled"}.

@@ -77,6 +77,10 @@ struct AttemptSpec {
   bool browser = false;  // the call is made from a web page (Anthropic needs an opt-in header)
   bool byok = false;     // the secret is the user's own key (provider 401/403 shown as such)
   ClientFormat client_format = ClientFormat::kOpenAI;
+  // Whether a served answer's AttemptResult carries client_body (Dump(client_json)); a host
+  // that renders it with the cost fields (RenderClientBody of an rvalue, the Session) says no,
+  // so the answer is written once. Failures always carry it.
+  bool client_body = true;
 };
 
 // Fills provider, endpoint, model_id and request from the catalog; the rest stays default.
@@ -116,6 +120,10 @@ struct UpstreamRequest {
 Result<UpstreamRequest> BuildUpstreamRequest(const AttemptSpec& spec);
 // {"method","url","headers":{name:value},"body":"<json text>","auth":{"header","prefix","env"}}
 Json UpstreamRequestToJson(const UpstreamRequest& request);
+// The same object as JSON text, byte for byte what Dump(UpstreamRequestToJson(request)) writes
+// (members and headers in key order; of a header given twice, the last), written straight out:
+// the session's attempt step quotes the body once instead of copying it into a DOM and dumping it.
+void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request);
 
 // ---- buffered response ------------------------------------------------------------------------
 
@@ -159,6 +167,9 @@ ErrorClassification ClassifyProviderError(int http_status, std::string_view code
 // The client body of `result` with `cost` (the money module's JSON, e.g. {"cost":0.0012,
 // "is_byok":false,"cost_details":{...}}) merged into its usage object. Null cost: client_body.
 std::string RenderClientBody(const AttemptResult& result, const Json* cost);
+// The same, taking the result's client body: the cost is merged into client_json in place (no
+// copy of the answer), and a served answer translated without client_body is written here.
+std::string RenderClientBody(AttemptResult&& result, const Json* cost);
 // {"outcome","status","body":<client json>,"usage":{..},"finish_reason","native_finish_reason",
 //  "error":<error body>|null,"error_type","retry_after_ms","model_fallback_eligible"}
 Json AttemptResultToJson(AttemptResult result, const Json* cost);  // takes the client body
