@@ -31,6 +31,33 @@ void OptionalInt(JsonObjectText& o, std::string_view key, const std::optional<in
   }
 }
 
+// The provider_responses member in one of the three forms: the lossless record's (`error_type`,
+// `latency_ms` or null), the log's (the same, without an empty error or absent latency) or the
+// /generation body's (`error_type` or null, `latency` only when known).
+enum class ResponsesForm { kRecord, kLog, kBody };
+void AppendProviderResponses(JsonObjectText& o, const std::vector<ProviderResponse>& responses,
+                             ResponsesForm form) {
+  std::string& list = o.Key("provider_responses");
+  list += '[';
+  for (size_t i = 0; i < responses.size(); ++i) {
+    const ProviderResponse& p = responses[i];
+    if (i > 0) list += ',';
+    JsonObjectText item(list);
+    if (form == ResponsesForm::kBody) {
+      item.StringOrNull("error_type", p.error_type);
+      if (p.latency_ms) item.Int("latency", *p.latency_ms);  // a number when present, never null
+    } else {
+      const bool all = form == ResponsesForm::kRecord;
+      if (all || !p.error_type.empty()) item.String("error_type", p.error_type);
+      if (all || p.latency_ms) OptionalInt(item, "latency_ms", p.latency_ms);
+    }
+    item.String("provider_name", p.provider_name);
+    item.Int("status", p.status);
+    item.Close();
+  }
+  list += ']';
+}
+
 // The lossless record, members in key order; the log form leaves out what the charge entry
 // around it states (its cost, id and time) or replay derives (key_hash and workspace_id: the
 // reservation's), and empty strings, absent numbers and a zero tier (their defaults on reading).
@@ -63,22 +90,13 @@ void AppendLosslessRecord(std::string& out, const GenerationRecord& r, bool log)
   text("native_finish_reason", r.native_finish_reason);
   text("origin", r.origin);
   text("provider_name", r.provider_name);
-  std::string& list = o.Key("provider_responses");
-  list += '[';
-  for (size_t i = 0; i < r.provider_responses.size(); ++i) {
-    const ProviderResponse& p = r.provider_responses[i];
-    if (i > 0) list += ',';
-    JsonObjectText item(list);
-    if (!log || !p.error_type.empty()) item.String("error_type", p.error_type);
-    if (!log || p.latency_ms) OptionalInt(item, "latency_ms", p.latency_ms);
-    item.String("provider_name", p.provider_name);
-    item.Int("status", p.status);
-    item.Close();
-  }
-  list += ']';
+  AppendProviderResponses(o, r.provider_responses,
+                          log ? ResponsesForm::kLog : ResponsesForm::kRecord);
   text("session_id", r.session_id);
   o.Bool("streamed", r.streamed);
-  if (!log || r.tier_min_prompt_tokens != 0) o.Int("tier_min_prompt_tokens", r.tier_min_prompt_tokens);
+  if (!log || r.tier_min_prompt_tokens != 0) {
+    o.Int("tier_min_prompt_tokens", r.tier_min_prompt_tokens);
+  }
   AppendUsageJson(o.Key("usage"), r.usage);
   if (!log) o.String("workspace_id", r.workspace_id);
   o.Close();
@@ -126,19 +144,7 @@ void AppendGenerationBody(std::string& out, const GenerationRecord& r) {
     o.Null("pricing_tier");
   }
   o.StringOrNull("provider_name", r.provider_name);
-  std::string& list = o.Key("provider_responses");
-  list += '[';
-  for (size_t i = 0; i < r.provider_responses.size(); ++i) {
-    const ProviderResponse& p = r.provider_responses[i];
-    if (i > 0) list += ',';
-    JsonObjectText item(list);
-    item.StringOrNull("error_type", p.error_type);
-    if (p.latency_ms) item.Int("latency", *p.latency_ms);  // a number when present, never null
-    item.String("provider_name", p.provider_name);
-    item.Int("status", p.status);
-    item.Close();
-  }
-  list += ']';
+  AppendProviderResponses(o, r.provider_responses, ResponsesForm::kBody);
   o.StringOrNull("session_id", r.session_id);
   o.Bool("streamed", r.streamed);
   o.Int("tokens_completion", u.completion_tokens);
