@@ -467,6 +467,7 @@ curl ${base}/chat/completions \\
   -H "Content-Type: application/json" \\
   -d '{"model": "${model}", "messages": [{"role": "user", "content": "Hello!"}]}'
 
+# the official openai package, from this repository's directory (its node_modules has it)
 node --input-type=module -e '
 import OpenAI from "openai";
 const client = new OpenAI({ baseURL: "${base}", apiKey: "${stack.demoKey}" });
