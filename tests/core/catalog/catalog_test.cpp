@@ -374,6 +374,20 @@ TEST_CASE("validation: every bad input names its path") {
                 "endpoints[1].tiers[0].pricing");
 }
 
+TEST_CASE("a string field of another type is named with what came, in JsonFields' wording") {
+  for (const auto& [value, got] : std::vector<std::pair<Json, std::string>>{
+           {Json(5), "not 5"}, {Json(true), "not true"}, {Json::object(), "not an object"},
+           {Json::array(), "not an array"}}) {
+    Json doc = SmallDoc();
+    doc["providers"][0]["name"] = value;
+    auto c = Catalog::FromJson(doc);
+    REQUIRE_FALSE(c.ok());
+    INFO(c.status().message());
+    CHECK(c.status().message().find("providers[0].name: must be a string, " + got) !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("left-out canonical_slug, tag and upstream_model take their documented defaults") {
   Json doc = SmallDoc();
   const std::string model = doc["endpoints"][2]["model"].get<std::string>();

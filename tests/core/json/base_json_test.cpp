@@ -228,6 +228,10 @@ TEST_CASE("JsonFields: unknown members, nested paths and the host's clock") {
   int64_t i = 0;
   CHECK(inner.Int("d", 0, 1, &i).message() == "b.c[0].d must be an integer, not a string");
   CHECK(JsonPath("", "k") == "k");
+  // A failure's path grows outwards through the same function: no dot before an index.
+  CHECK(JsonPath("messages", "[2].content") == "messages[2].content");
+  CHECK(JsonPath("[0]", "role") == "[0].role");
+  CHECK(JsonPath("content", "") == "content");
 
   CHECK(ReadNowMs(testing::JsonOf(R"({"now_ms":1700000000000.75})")).value() == 1700000000000);
   CHECK(ReadNowMs(testing::JsonOf(R"({})")).status().message() == "now_ms is required");
