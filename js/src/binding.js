@@ -272,6 +272,29 @@ class Core {
     return text === '' ? null : JSON.parse(text);
   }
 
+  // A session step that may carry parts (the session's "parts": true): its JSON up to the first
+  // newline, then the bytes of each part it lists, set at their fields as Uint8Arrays (copied
+  // out, neither unescaped nor decoded). Without a newline the whole result is the JSON.
+  readStep(resultFn, handle) {
+    const [ptr, size] = this.result(resultFn, handle);
+    if (ptr === 0 || size === 0) return null;
+    const all = this.u8.subarray(ptr, ptr + size);
+    const nl = all.indexOf(10);
+    if (nl < 0) return JSON.parse(decoder.decode(all));
+    const step = JSON.parse(decoder.decode(all.subarray(0, nl)));
+    let at = ptr + nl + 1;
+    for (const { field, bytes } of step.parts ?? []) {
+      const path = field.split('.');
+      let into = step;
+      for (let i = 0; i < path.length - 1; i++) into = into[path[i]] ??= {};
+      into[path[path.length - 1]] = this.u8.slice(at, at + bytes);
+      at += bytes;
+    }
+    if (at !== ptr + size) throw new SwitchyardError(STATUS_INTERNAL, { error: { code: 500, message: 'a session step\'s parts do not add up to its size' } });
+    delete step.parts;
+    return step;
+  }
+
   // The error of a failed call, from the handle's buffer or (handle 0) sy_last_error.
   error(status, resultFn, handle) {
     const text = handle ? this.readText(resultFn, handle)
@@ -493,8 +516,11 @@ function makeApi(core, abiVersion) {
      */
     next(input) {
       const ptr = this.ptr;
-      return core.withInput(toJsonBytes(input), (p, n) =>
-        core.command(core.call(x.sy_session_next, ptr, p, n), x.sy_session_result, ptr));
+      return core.withInput(toJsonBytes(input), (p, n) => {
+        const status = core.call(x.sy_session_next, ptr, p, n);
+        if (status !== 0) throw core.error(status, x.sy_session_result, ptr);
+        return core.readStep(x.sy_session_result, ptr);
+      });
     }
 
     /** A buffered attempt's report (head or failure) and body bytes; returns {outcome, ...}. */

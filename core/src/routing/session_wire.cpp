@@ -209,6 +209,8 @@ Result<SessionHost> ParseSessionHost(const Json& input) {
     return f.Error("settle", "must be \"object\" or \"text\"");
   }
   host.settle_text = settle == "text";
+  SY_RETURN_IF_ERROR(f.Bool("parts", &host.parts));
+  if (host.parts) host.settle_text = true;
   if (const Json* l = Find(input, "limits"); l && !l->is_null()) {
     if (!l->is_object()) return FieldTypeError("limits", "an object", *l);
     AttemptLimits& limits = host.limits;
@@ -635,7 +637,26 @@ namespace {
 // request, which are written straight into *text as JSON (the Json returned is then null):
 // building them as a DOM (the upstream body, the settle command) cost more than the rest of the
 // step.
-Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::string* text) {
+// Parts (SessionHost::parts): the value of the "parts" member, listing them in the order their
+// bytes follow the step's JSON.
+void AppendPartsList(std::string& out, std::initializer_list<std::pair<const char*, size_t>> parts) {
+  out += '[';
+  bool first = true;
+  for (const auto& [field, bytes] : parts) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"bytes\":";
+    AppendInt(out, static_cast<int64_t>(bytes));
+    out += ",\"field\":\"";
+    out += field;
+    out += "\"}";
+  }
+  out += ']';
+}
+
+// `parts`: the host asked for them and reads the step as text (NextText).
+Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, bool parts,
+                      std::string* text) {
   auto observed = [&] {
     Json out = Json::array();
     for (const HealthEvent& e : s.lifecycle.TakeObserved()) out.push_back(HealthEventToJson(e));
@@ -670,7 +691,7 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::str
     // {"first_byte_ms","head_ms","idle_ms","max_response_bytes","total_ms"},"model","observed",
     // "provider","provider_name","request":UpstreamRequestToJson's,"step":"attempt","stream"}.
     std::string& out = *text;
-    out.reserve(request->body.size() + request->body.size() / 4 + 512);
+    out.reserve(request->body.size() + (parts ? 0 : request->body.size() / 4) + 512);
     JsonObjectText step(out);
     step.Bool("byok", s.attempt().byok());
     step.Int("index", s.index);
@@ -683,12 +704,14 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::str
     limits.Close();
     step.String("model", s.spec.model_id);
     observed().DumpTo(step.Key("observed"));
+    if (parts) AppendPartsList(step.Key("parts"), {{"request.body", request->body.size()}});
     step.String("provider", p.slug);
     step.String("provider_name", p.name);
-    AppendUpstreamRequestJson(step.Key("request"), *request);
+    AppendUpstreamRequestJson(step.Key("request"), *request, /*with_body=*/!parts);
     step.String("step", "attempt");
     step.Bool("stream", s.plan.stream);
     step.Close();
+    if (parts) (out += '\n') += request->body;
     return Json();
   }
   s.finished = true;
@@ -704,41 +727,48 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::str
                 {"observed", observed()}};
   }
   if (s.lifecycle.served()) {
-    // Written straight out, members in key order (as Dump writes a DOM).
+    // Written straight out, members in key order (as Dump writes a DOM); with parts, the client
+    // body and the settle command follow the JSON as bytes instead of "body" and "settle".
     std::string& out = *text;
+    std::string command;
+    if (s.host.settle_text) s.AppendSettlement(command);
+    const bool body_part = parts && !s.plan.stream;
+    out.reserve((s.plan.stream ? 0 : s.client_body.size() + (parts ? 0 : s.client_body.size() / 4)) +
+                command.size() + (parts ? 0 : command.size() / 4) + 2048);
+    out += '{';
+    if (!s.plan.stream && !parts) {
+      out += "\"body\":";
+      AppendQuoted(out, s.client_body);
+      out += ',';
+    }
     // With the command as text, "charged" beside it (it sorts before "headers" and "observed").
-    auto charged = [&] {
-      if (!s.host.settle_text) return;
+    if (s.host.settle_text) {
       out += "\"charged\":";
       AppendQuoted(out, FormatUsd(s.priced->cost.charged));
       out += ',';
-    };
-    auto observed_and_settle = [&] {
-      out += "\"observed\":";
-      observed().DumpTo(out);
+    }
+    if (!s.plan.stream) out += "\"headers\":{\"content-type\":\"application/json\"},";
+    out += "\"observed\":";
+    observed().DumpTo(out);
+    if (body_part) {
+      out += ",\"parts\":";
+      AppendPartsList(out, {{"body", s.client_body.size()}, {"settle", command.size()}});
+    } else if (parts) {
+      out += ",\"parts\":";
+      AppendPartsList(out, {{"settle", command.size()}});
+    } else {
       out += ",\"settle\":";
       if (s.host.settle_text) {
-        std::string command;
-        s.AppendSettlement(command);
         AppendQuoted(out, command);
       } else {
         s.AppendSettlement(out);
       }
-    };
-    if (s.plan.stream) {
-      out += '{';
-      charged();
-      observed_and_settle();
-      out += ",\"step\":\"end\",\"tail\":\"\"}";
-    } else {
-      out.reserve(s.client_body.size() + s.client_body.size() / 4 + 2048);
-      out += "{\"body\":";
-      AppendQuoted(out, s.client_body);
-      out += ',';
-      charged();
-      out += "\"headers\":{\"content-type\":\"application/json\"},";
-      observed_and_settle();
-      out += ",\"status\":200,\"step\":\"respond\"}";
+    }
+    out += s.plan.stream ? ",\"step\":\"end\",\"tail\":\"\"}" : ",\"status\":200,\"step\":\"respond\"}";
+    if (parts) {
+      out += '\n';
+      if (body_part) out += s.client_body;
+      out += command;
     }
     return Json();
   }
@@ -762,14 +792,14 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, std::str
 
 Result<Json> Session::Next(int64_t now_ms, bool committed) {
   std::string text;
-  SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, &text));
+  SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, /*parts=*/false, &text));
   if (text.empty()) return step;
   return ParseJson(text, JsonLimits{SIZE_MAX, 512, true}, "session step");  // our own text
 }
 
 Result<std::string> Session::NextText(int64_t now_ms, bool committed) {
   std::string text;
-  SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, &text));
+  SY_ASSIGN_OR_RETURN(Json step, NextStep(*impl_, now_ms, committed, impl_->host.parts, &text));
   if (text.empty()) text = Dump(step);
   return text;
 }

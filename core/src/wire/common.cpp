@@ -141,14 +141,14 @@ Json UpstreamRequestToJson(const UpstreamRequest& request) {
                 {"env", request.auth.env}}}};
 }
 
-void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request) {
+void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request, bool with_body) {
   JsonObjectText r(out);
   JsonObjectText auth = r.Object("auth");
   auth.String("env", request.auth.env);
   auth.String("header", request.auth.header);
   auth.String("prefix", request.auth.prefix);
   auth.Close();
-  r.String("body", request.body);
+  if (with_body) r.String("body", request.body);
   // The headers as a DOM object holds them: in name order, of a name given twice the last.
   std::vector<const std::pair<std::string, std::string>*> headers;
   headers.reserve(request.headers.size());

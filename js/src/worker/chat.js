@@ -26,6 +26,7 @@ import { randomHex } from './keys.js';
 import { callerToken, mayCarryError, requestRedactor } from './redact.js';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const KEEPALIVE = encoder.encode(': OPENROUTER PROCESSING\n\n');
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -84,6 +85,10 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     // The settle command as the core's JSON text (passed on to the account object as it is,
     // never parsed here), with the amount it charges beside it for the lease book.
     settle: 'text',
+    // The steps' large strings as bytes (the upstream body, a served answer, the settle
+    // command): handed to fetch, the client and the account object without being quoted by the
+    // core, unescaped by JSON.parse, or encoded again.
+    parts: true,
     generation_id: genId, created: Math.floor(now / 1000),
     limits: {
       connect_ms: config.connectTimeoutMs, first_token_ms: config.firstTokenTimeoutMs,
@@ -387,6 +392,7 @@ async function sendSettlements(stub, items) {
  * an object's.
  */
 function settleText(job, command) {
+  if (command instanceof Uint8Array) return job.redact.jsonText(decoder.decode(command));
   return typeof command === 'string' ? job.redact.jsonText(command) : job.redact.json(command);
 }
 

@@ -564,3 +564,36 @@ TEST_CASE("\"settle\":\"text\": sy_session_next's last step carries the settle c
   CHECK(s == nullptr);
   CHECK(AsJson(router.Result())["error"]["metadata"]["field"] == "settle");
 }
+
+TEST_CASE("\"parts\" must be a boolean; sy_session_next's result then carries bytes after the JSON") {
+  Router router;
+  const std::string request = std::string(R"({"model":"openai/gpt-4o-mini",)") + kMessages + "}";
+  for (const char* bad : {R"("yes")", "1", "null"}) {
+    std::string input = std::string(R"({"request":)") + request +
+                        R"(,"now_ms":1767225600000,"seed":7,"parts":)" + bad + "}";
+    sy_session_t* s = nullptr;
+    const sy_status_t status = sy_router_session(router.router, input.data(), input.size(), &s);
+    if (std::string_view(bad) == "null") {  // null: the default, as every optional field
+      CHECK(status == SY_OK);
+      sy_session_free(s);
+      continue;
+    }
+    INFO(bad);
+    CHECK(status == SY_INVALID_ARGUMENT);
+    CHECK(s == nullptr);
+    CHECK(AsJson(router.Result())["error"]["metadata"]["field"] == "parts");
+  }
+  Session parts(router, request, R"(,"parts":true)");
+  std::string input = R"({"now_ms":1767225600000})";
+  REQUIRE(sy_session_next(parts.s, input.data(), input.size()) == SY_OK);
+  const std::string step = SessionResult(parts.s);
+  const size_t nl = step.find('\n');
+  REQUIRE(nl != std::string::npos);
+  Json head = AsJson(step.substr(0, nl));
+  REQUIRE(head["parts"].size() == 1);
+  CHECK(head["parts"][0]["field"] == "request.body");
+  CHECK(head["request"].find("body") == head["request"].end());
+  // The upstream body itself, not quoted: JSON of its own.
+  CHECK(AsJson(step.substr(nl + 1))["model"] == "gpt-4o-mini");
+  CHECK(head["parts"][0]["bytes"] == step.size() - nl - 1);
+}

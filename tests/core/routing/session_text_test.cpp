@@ -283,4 +283,92 @@ TEST_CASE(
   CHECK(failed.find("charged") == failed.end());
 }
 
+TEST_CASE("\"parts\":true: the large strings follow the step's JSON as bytes, listed in order") {
+  const std::string request = std::string(R"({"model":"openai/gpt-4o-mini",)") + kMessages +
+                              R"(,"provider":{"order":["openai","deepinfra"]})";
+  // Reassembles a step with parts into the step without them: each listed field set to its bytes
+  // as a string (the binding sets bytes; the text is the same).
+  auto reassemble = [](const std::string& step) {
+    const size_t nl = step.find('\n');
+    REQUIRE(nl != std::string::npos);
+    Json head = J(step.substr(0, nl));
+    CHECK(Dump(head) == step.substr(0, nl));  // key order, compact: no raw newline inside
+    REQUIRE(head["parts"].is_array());
+    size_t at = nl + 1;
+    for (const Json& part : head["parts"]) {
+      const std::string field = part["field"].get<std::string>();
+      const size_t bytes = static_cast<size_t>(part["bytes"].get<int64_t>());
+      REQUIRE(at + bytes <= step.size());
+      const std::string value = step.substr(at, bytes);
+      at += bytes;
+      if (field == "request.body") {
+        CHECK(head["request"].find("body") == head["request"].end());
+        head["request"]["body"] = value;
+      } else {
+        CHECK(head.find(field) == head.end());
+        head[field] = value;
+      }
+    }
+    CHECK(at == step.size());  // nothing after the last part
+    head.erase("parts");
+    return Dump(head);
+  };
+  for (const char* stream : {"", R"(,"stream":true)"}) {
+    INFO("stream: " << (*stream ? "yes" : "no"));
+    const std::string base =
+        std::string(R"({"context":{"account_id":"acct"},"now_ms":1767225600000,)") +
+        R"("seed":7,"generation_id":"gen-p","record":{"origin":"o\"x\n"},"request":)" + request +
+        stream + "}";
+    Twin text(base + R"(,"settle":"text"})");
+    Twin parts(base + R"(,"parts":true})");  // implies "settle":"text"
+    Twin dom(base + R"(,"parts":true})");
+    for (int i = 0; i < 2; ++i) {
+      const int64_t now = kT0 + 100 * i;
+      Result<std::string> a = text.session->NextText(now, false);
+      Result<std::string> b = parts.session->NextText(now, false);
+      Result<Json> c = dom.session->Next(now, false);  // the DOM ignores parts
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      REQUIRE(c.ok());
+      CHECK(Dump(*c) == *a);
+      CHECK(*b != *a);
+      CHECK(reassemble(*b) == *a);
+      const std::vector<std::string> fields = [&] {
+        std::vector<std::string> out;
+        const Json head = J(b->substr(0, b->find('\n')));
+        for (const Json& p : head["parts"]) out.push_back(p["field"].get<std::string>());
+        return out;
+      }();
+      if (i == 0) {
+        CHECK(fields == std::vector<std::string>{"request.body"});
+        for (Twin* t : {&text, &parts, &dom}) {
+          if (*stream) {
+            ServeStream(*t->session);
+          } else {
+            REQUIRE(t->session->Respond(Head(200, kT0 + 60), Completion("stop")).ok());
+          }
+        }
+      } else if (*stream) {
+        CHECK(fields == std::vector<std::string>{"settle"});
+      } else {
+        CHECK(fields == std::vector<std::string>{"body", "settle"});
+      }
+    }
+  }
+  // A failure's last step has nothing to hand out as parts: plain JSON, no newline.
+  Twin failed(std::string(R"({"context":{"account_id":"acct"},"now_ms":1767225600000,"seed":7,"parts":true,"request":{"model":"openai/gpt-4o-mini",)") +
+              kMessages + "}}");
+  std::string last;
+  for (int i = 0; i < 8; ++i) {
+    Result<std::string> step = failed.session->NextText(kT0 + 100 * i, false);
+    REQUIRE(step.ok());
+    last = *step;
+    if (FindString(J(last.substr(0, last.find('\n'))), "step").value_or("") != "attempt") break;
+    REQUIRE(failed.session->Respond(Failure("timeout", kT0 + 100 * i + 30), "").ok());
+  }
+  CHECK(last.find('\n') == std::string::npos);
+  CHECK(J(last)["settle"].is_null());
+  CHECK(J(last)["status"] == 408);  // every attempt timed out
+}
+
 }  // namespace switchyard::testing

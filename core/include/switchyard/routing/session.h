@@ -142,13 +142,21 @@ struct SessionHost {
   // string: a host that passes it on, as the worker does to its account object, neither parses
   // nor re-serialises it) and "charged", the amount it charges. Default "object".
   bool settle_text = false;
+  // "parts":true: NextText's step carries its large strings as raw bytes after the JSON, not
+  // quoted in it — the attempt's upstream body, a served answer's client body, the settle
+  // command (parts imply "settle":"text"). The step is `JSON "\n" bytes...`, its JSON listing
+  // them in order, `"parts":[{"bytes":N,"field":"request.body"},...]`, each field absent from
+  // the JSON (the core writes no raw newline in JSON). The host neither unescapes nor decodes
+  // them: it hands the bytes to fetch, the client and its ledger as they are. Session::Next (the
+  // DOM) ignores it.
+  bool parts = false;
   AttemptLimits limits;
   // Generation record fields the host knows (origin, http_referer, app_title, external_user,
   // session_id): strings, stored as given (at most 256 bytes each, cut at a character).
   std::vector<std::pair<std::string, std::string>> record;
 };
 // Reads SessionHost from the input object ({"generation_id","created","user_salt","hashed_user",
-// "browser","format","plan":"full"|"brief","settle":"object"|"text","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
+// "browser","format","plan":"full"|"brief","settle":"object"|"text","parts","limits":{"connect_ms","first_token_ms","idle_ms","total_ms",
 // "max_response_bytes"},"record":{..}}; all optional). Errors name the field.
 Result<SessionHost> ParseSessionHost(const Json& input);
 // Defaults that depend on the parsed input, so the same input gives the same bytes in every

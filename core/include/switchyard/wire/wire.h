@@ -123,7 +123,8 @@ Json UpstreamRequestToJson(const UpstreamRequest& request);
 // The same object as JSON text, byte for byte what Dump(UpstreamRequestToJson(request)) writes
 // (members and headers in key order; of a header given twice, the last), written straight out:
 // the session's attempt step quotes the body once instead of copying it into a DOM and dumping it.
-void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request);
+// with_body false: without "body" (a session step whose host takes it as a part).
+void AppendUpstreamRequestJson(std::string& out, const UpstreamRequest& request, bool with_body = true);
 
 // ---- buffered response ------------------------------------------------------------------------
 
