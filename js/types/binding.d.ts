@@ -126,7 +126,8 @@ export interface UpstreamRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** The JSON body (its UTF-8 bytes in a session step with parts). */
+  body: string | Uint8Array;
   /** The secret the host adds: header `header` = `prefix` + the key named `env`. */
   auth: { header: string; prefix: string; env: string };
 }
@@ -317,6 +318,13 @@ export interface SessionInput extends PlanInput {
    * (to pass on unparsed, as the edge worker does to its account object) with `charged` beside it.
    */
   settle?: 'object' | 'text';
+  /**
+   * The steps' large strings as bytes (Uint8Array): the attempt's `request.body`, a served
+   * answer's `body` and the `settle` command (parts imply settle: "text"), for a host that hands
+   * them on as they are (fetch, the client, its ledger) instead of having them quoted into the
+   * step's JSON and unescaped again. Error bodies stay strings.
+   */
+  parts?: boolean;
 }
 
 /** A session's plan with input `plan: "brief"`. */
@@ -369,13 +377,13 @@ export interface RespondStep {
   step: 'respond';
   status: number;
   headers: Record<string, string>;
-  /** The body text, in the client's format. */
-  body: string;
+  /** The body text, in the client's format (its UTF-8 bytes for a served answer with parts). */
+  body: string | Uint8Array;
   /**
    * The ledger's settle command, or null: nothing was generated (release the hold). Its JSON text
-   * when the session's input said settle: "text".
+   * when the session's input said settle: "text" (its bytes with parts).
    */
-  settle: JsonObject | string | null;
+  settle: JsonObject | string | Uint8Array | null;
   /** With settle: "text", what the command charges (USD, its priced.cost.charged). */
   charged?: string;
   /** Health events told since the previous step. */
@@ -386,7 +394,7 @@ export interface RespondStep {
 export interface EndStep {
   step: 'end';
   tail: string;
-  settle: JsonObject | string | null;
+  settle: JsonObject | string | Uint8Array | null;
   charged?: string;
   observed?: HealthEvent[];
 }

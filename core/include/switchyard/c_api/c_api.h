@@ -141,11 +141,14 @@ SY_API(sy_plan_result) const char* sy_plan_result(const sy_plan_t* plan, size_t*
  * worst case, {"attempts":[{"byok","endpoint"}],"estimated_prompt_tokens","max_tokens",
  * "stream"} (the same values as the whole plan's; default "full": the whole plan), and
  * "settle":"text" for a last step whose "settle" is the settle command's JSON text (a string, to
- * pass on unparsed) with "charged" beside it (default "object"). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
+ * pass on unparsed) with "charged" beside it (default "object"), and "parts":true for steps whose
+ * large strings (the upstream body, a served answer, the settle command) follow the step's JSON
+ * as raw bytes: `JSON "\n" bytes..`, the JSON listing them in order as "parts":[{"bytes":N,
+ * "field":"request.body"|"body"|"settle"}] (parts imply "settle":"text"). Reports: {"status":N,"headers":{..}|[[n,v],..],"now_ms":N} or {"failure":"timeout"|
  * "connection"|"too_large"|"cancelled"|"unavailable","phase":"head"|"first_token"|"idle"|"total",
  * "message":"..","now_ms":N}. Steps and results: session.h. On a failed create *out is NULL and
  * the router's result buffer has the error body. stream_feed/stream_finish results are client
- * bytes (not JSON); the others are JSON. */
+ * bytes (not JSON); the others are JSON (sy_session_next's, with parts, JSON and its parts). */
 SY_API(sy_router_session) sy_status_t sy_router_session(sy_router_t* router, const char* input, size_t size, sy_session_t** out);
 SY_API(sy_session_free) void sy_session_free(sy_session_t* session);
 SY_API(sy_session_result) const char* sy_session_result(const sy_session_t* session, size_t* size);
