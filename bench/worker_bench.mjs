@@ -83,14 +83,12 @@ const MESSAGES = [
   { role: 'user', content: 'A container left Rotterdam on Monday at 14:00 and travels at an average of 18 knots to New York, about 3,450 nautical miles away. Given typical port congestion this season, when should the consignee expect it, and what could delay it further?' },
 ];
 
-function targets(fleetUrl, workerUrl, portkeyUrl, demoKey, floorUrl) {
+function targets(fleetUrl, workerUrl, portkeyUrl, demoKey, floorUrl, floorReadUrl) {
   const base = { messages: MESSAGES, max_tokens: 64 };
+  const floorBody = (stream) => JSON.stringify({ model: 'gpt-4o-mini', ...base, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
   return {
-    floor: {
-      url: `${floorUrl}/`,
-      headers: { 'content-type': 'application/json' },
-      body: (stream) => JSON.stringify({ model: 'gpt-4o-mini', ...base, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }),
-    },
+    floor: { url: `${floorUrl}/`, headers: { 'content-type': 'application/json' }, body: floorBody },
+    floor_read: { url: `${floorReadUrl}/`, headers: { 'content-type': 'application/json' }, body: floorBody },
     direct: {
       url: `${fleetUrl}/openai/v1/chat/completions`,
       headers: { authorization: 'Bearer sk-sandbox', 'content-type': 'application/json' },
@@ -187,6 +185,7 @@ const dir = await mkdtemp(join(tmpdir(), 'sy-bench-'));
 const loadBefore = loadavg()[0];
 let stack;
 let floor;
+let floorRead;
 try {
   const fleetPort = await freePort();
   await startChild(process.execPath, ['tests/sandbox/cli.mjs', '--port', String(fleetPort), '--no-record'], {
@@ -212,11 +211,13 @@ try {
   const portkeyUrl = `http://127.0.0.1:${portkeyPort}`;
   await waitHttp(portkeyUrl);
 
-  // The runtime floor: a pass-through Worker under the same workerd binary (no routing work).
-  const floorDir = join(dir, 'floor');
-  mkdirSync(floorDir, { recursive: true });
-  await copyFile(join(ROOT, 'bench/workerd_passthrough.js'), join(floorDir, 'worker.js'));
-  await writeFile(join(floorDir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+  // The runtime floors: a pass-through Worker under the same workerd binary (no routing work),
+  // and the same Worker reading both bodies in JS (READ=1: what any router must read).
+  const startFloor = async (name, read) => {
+    const floorDir = join(dir, name);
+    mkdirSync(floorDir, { recursive: true });
+    await copyFile(join(ROOT, 'bench/workerd_passthrough.js'), join(floorDir, 'worker.js'));
+    await writeFile(join(floorDir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "floor", worker = .floor), (name = "internet", network = (allow = ["private", "local"])) ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "floor") ],
@@ -225,14 +226,18 @@ const floor :Workerd.Worker = (
   compatibilityDate = "${COMPATIBILITY_DATE}",
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   globalOutbound = "internet",
-  bindings = [ (name = "UPSTREAM_URL", text = "${fleetUrl}/openai/v1/chat/completions") ],
+  bindings = [ (name = "UPSTREAM_URL", text = "${fleetUrl}/openai/v1/chat/completions"), (name = "READ", text = "${read ? '1' : '0'}") ],
 );
 `);
-  floor = await startWorkerd({ configPath: join(floorDir, 'config.capnp'), env: { PATH: process.env.PATH }, logs: 'pipe' });
+    return startWorkerd({ configPath: join(floorDir, 'config.capnp'), env: { PATH: process.env.PATH }, logs: 'pipe' });
+  };
+  floor = await startFloor('floor', false);
+  floorRead = await startFloor('floor-read', true);
   const floorUrl = `http://127.0.0.1:${floor.port}`;
+  const floorReadUrl = `http://127.0.0.1:${floorRead.port}`;
 
-  const ts = targets(fleetUrl, stack.url, portkeyUrl, stack.demoKey, floorUrl);
-  const names = ['direct', 'floor', 'worker', 'portkey'];
+  const ts = targets(fleetUrl, stack.url, portkeyUrl, stack.demoKey, floorUrl, floorReadUrl);
+  const names = ['direct', 'floor', 'floor_read', 'worker', 'portkey'];
   console.error('warming up ...');
   await rotate(ts, names, 200, false);
   await rotate(ts, names, 100, true);
@@ -248,7 +253,7 @@ const floor :Workerd.Worker = (
     for (let round = 0; round < 2; round++) {
       for (const k of round === 0 ? names : [...names].reverse()) {
         console.error(`concurrency 32, ${label}: ${k}, round ${round + 1} ...`);
-        const pid = k === 'worker' ? stack.workerd.child.pid : k === 'floor' ? floor.child.pid : null;
+        const pid = { worker: stack.workerd.child.pid, floor: floor.child.pid, floor_read: floorRead.child.pid }[k] ?? null;
         const cpu0 = pid ? cpuSeconds(pid) : null;
         const r = await concurrent(ts[k], N32, 32, stream);
         const cpu1 = pid ? cpuSeconds(pid) : null;
@@ -261,6 +266,7 @@ const floor :Workerd.Worker = (
 
   const f = (x) => x.toFixed(2);
   const added = (r, k, p) => f(r[k][p] - r.direct[p]);
+  const cpu = (r, k) => (r[k].cpuMs != null ? `${r[k].cpuMs.toFixed(2)} ms` : 'n/a');
   const lines = [];
   lines.push('# Edge worker: added latency over a direct call');
   lines.push('');
@@ -274,7 +280,10 @@ const floor :Workerd.Worker = (
     'SQLite Durable Object, upstream request/response translation, health, settlement. ' +
     '`portkey` is @portkey-ai/gateway 1.15.2 on Node with `x-portkey-provider: openai` and a custom host. ' +
     '`floor` is a pass-through Worker under the same workerd (bench/workerd_passthrough.js: request in, fetch() ' +
-    'to the provider, its response out, no routing): what the runtime itself adds, the least any worker can add.');
+    'to the provider, its response out, no routing): what the runtime itself adds, the least any worker can add. ' +
+    '`floor_read` is the same Worker reading both bodies in JS (READ=1): the client\'s JSON parsed, the provider\'s ' +
+    'answer read whole and parsed, or its stream read chunk by chunk and each chunk enqueued from JS — what any ' +
+    'router must do to route on the body, translate the answer and bill its usage, with no routing logic.');
   lines.push('');
   lines.push(`## Concurrency 1 (${N1} requests per target, interleaved), milliseconds`);
   lines.push('');
@@ -292,11 +301,18 @@ const floor :Workerd.Worker = (
     lines.push(`| ${label} | ${r.direct.rps.toFixed(0)} | ${f(r.direct.p50)} | ${f(r.direct.p99)} | ${r.floor.rps.toFixed(0)} | ${r.worker.rps.toFixed(0)} | ${f(r.worker.p50)} | ${f(r.worker.p99)} | ${added(r, 'worker', 'p99')} | ${r.portkey.rps.toFixed(0)} | ${f(r.portkey.p50)} | ${f(r.portkey.p99)} | ${added(r, 'portkey', 'p99')} |`);
   }
   lines.push('');
+  lines.push('## The two runtime floors');
+  lines.push('');
+  lines.push('| | floor added p50 / p99 at c=1 (ms) | floor_read added p50 / p99 | c=32 req/s floor / floor_read | workerd CPU per request, floor / floor_read (c=32) |');
+  lines.push('|---|---|---|---|---|');
+  for (const [label, a, b] of [['buffered', c1, c32], ['streamed (TTFT)', c1s, c32s]]) {
+    lines.push(`| ${label} | ${added(a, 'floor', 'p50')} / ${added(a, 'floor', 'p99')} | ${added(a, 'floor_read', 'p50')} / ${added(a, 'floor_read', 'p99')} | ${b.floor.rps.toFixed(0)} / ${b.floor_read.rps.toFixed(0)} | ${cpu(b, 'floor')} / ${cpu(b, 'floor_read')} |`);
+  }
+  lines.push('');
   lines.push('## Against the targets (issue 16), this run');
   lines.push('');
-  const over = (r, p) => r.worker[p] - r.floor[p];
+  const over = (r, p, floorName = 'floor') => r.worker[p] - r[floorName][p];
   const pct = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
-  const cpu = (r, k) => (r[k].cpuMs != null ? `${r[k].cpuMs.toFixed(2)} ms` : 'n/a');
   lines.push('| target | buffered | streamed | met? |');
   lines.push('|---|---|---|---|');
   const met = (b) => (b ? 'yes' : 'no');
@@ -305,6 +321,14 @@ const floor :Workerd.Worker = (
   lines.push(`| c=32 throughput ≥ 75% of the floor | ${pct(c32.worker.rps, c32.floor.rps)} | ${pct(c32s.worker.rps, c32s.floor.rps)} | ${met(c32.worker.rps >= 0.75 * c32.floor.rps && c32s.worker.rps >= 0.75 * c32s.floor.rps)} |`);
   lines.push(`| c=32 throughput ≥ 2× Portkey | ${(c32.worker.rps / c32.portkey.rps).toFixed(2)}× | ${(c32s.worker.rps / c32s.portkey.rps).toFixed(2)}× | ${met(c32.worker.rps >= 2 * c32.portkey.rps && c32s.worker.rps >= 2 * c32s.portkey.rps)} |`);
   lines.push(`| workerd CPU per buffered request ≤ 0.4 ms (c=32 run: process CPU / requests) | worker ${cpu(c32, 'worker')}, floor ${cpu(c32, 'floor')} | worker ${cpu(c32s, 'worker')}, floor ${cpu(c32s, 'floor')} | ${met(c32.worker.cpuMs != null && c32.worker.cpuMs <= 0.4)} |`);
+  lines.push('');
+  lines.push('The same measures over the reading floor (`floor_read`), for context; the targets above are the issue\'s:');
+  lines.push('');
+  lines.push('| | buffered | streamed |');
+  lines.push('|---|---|---|');
+  lines.push(`| worker over floor_read at c=1, p50 / p99 | ${f(over(c1, 'p50', 'floor_read'))} / ${f(over(c1, 'p99', 'floor_read'))} ms | ${f(over(c1s, 'p50', 'floor_read'))} / ${f(over(c1s, 'p99', 'floor_read'))} ms |`);
+  lines.push(`| c=32 throughput, of floor_read's | ${pct(c32.worker.rps, c32.floor_read.rps)} | ${pct(c32s.worker.rps, c32s.floor_read.rps)} |`);
+  lines.push(`| workerd CPU per request over floor_read's (c=32) | ${c32.worker.cpuMs != null && c32.floor_read.cpuMs != null ? f(c32.worker.cpuMs - c32.floor_read.cpuMs) : 'n/a'} ms | ${c32s.worker.cpuMs != null && c32s.floor_read.cpuMs != null ? f(c32s.worker.cpuMs - c32s.floor_read.cpuMs) : 'n/a'} ms |`);
   lines.push('');
   lines.push('Notes:');
   lines.push('- All processes (client, fleet, workerd, Portkey) share the same cores, so at concurrency 32 ' +
@@ -322,6 +346,7 @@ const floor :Workerd.Worker = (
 } finally {
   await stack?.stop();
   await floor?.stop();
+  await floorRead?.stop();
   cleanup();
   await rm(dir, { recursive: true, force: true });
 }
