@@ -273,8 +273,10 @@ class Core {
   }
 
   // A session step that may carry parts (the session's "parts": true): its JSON up to the first
-  // newline, then the bytes of each part it lists, set at their fields as Uint8Arrays (copied
-  // out, neither unescaped nor decoded). Without a newline the whole result is the JSON.
+  // newline, then the bytes of each part it lists, set at their fields — never unescaped: a part
+  // over PART_BYTES as a Uint8Array (copied out, not decoded: an embeddings answer of many MB), a
+  // smaller one decoded to a string (a short string costs V8 less than a small ArrayBuffer).
+  // Without a newline the whole result is the JSON.
   readStep(resultFn, handle) {
     const [ptr, size] = this.result(resultFn, handle);
     if (ptr === 0 || size === 0) return null;
@@ -287,7 +289,7 @@ class Core {
       const path = field.split('.');
       let into = step;
       for (let i = 0; i < path.length - 1; i++) into = into[path[i]] ??= {};
-      into[path[path.length - 1]] = this.u8.slice(at, at + bytes);
+      into[path[path.length - 1]] = bytes > PART_BYTES ? this.u8.slice(at, at + bytes) : decoder.decode(this.u8.subarray(at, at + bytes));
       at += bytes;
     }
     if (at !== ptr + size) throw new SwitchyardError(STATUS_INTERNAL, { error: { code: 500, message: 'a session step\'s parts do not add up to its size' } });
@@ -327,6 +329,9 @@ class Core {
 }
 
 const EMPTY = new Uint8Array(0);
+
+// A session step's part larger than this comes as bytes, a smaller one as a string (readStep).
+const PART_BYTES = 16 * 1024;
 
 // A string longer than this is encoded to bytes first (its exact size), not into 3 bytes of
 // core memory per UTF-16 unit.

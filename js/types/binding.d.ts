@@ -126,7 +126,7 @@ export interface UpstreamRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** The JSON body (its UTF-8 bytes in a session step with parts). */
+  /** The JSON body (in a session step with parts, its UTF-8 bytes past 16 KB). */
   body: string | Uint8Array;
   /** The secret the host adds: header `header` = `prefix` + the key named `env`. */
   auth: { header: string; prefix: string; env: string };
@@ -319,10 +319,11 @@ export interface SessionInput extends PlanInput {
    */
   settle?: 'object' | 'text';
   /**
-   * The steps' large strings as bytes (Uint8Array): the attempt's `request.body`, a served
-   * answer's `body` and the `settle` command (parts imply settle: "text"), for a host that hands
-   * them on as they are (fetch, the client, its ledger) instead of having them quoted into the
-   * step's JSON and unescaped again. Error bodies stay strings.
+   * The steps' large strings apart from their JSON: the attempt's `request.body`, a served
+   * answer's `body` and the `settle` command (parts imply settle: "text"), never quoted into the
+   * step's JSON nor unescaped again — each past 16 KB as bytes (Uint8Array, not decoded: an
+   * embeddings answer of many MB), a smaller one as a string. For a host that hands them on as
+   * they are (fetch, the client, its ledger). Error bodies stay strings.
    */
   parts?: boolean;
 }
@@ -377,11 +378,11 @@ export interface RespondStep {
   step: 'respond';
   status: number;
   headers: Record<string, string>;
-  /** The body text, in the client's format (its UTF-8 bytes for a served answer with parts). */
+  /** The body text, in the client's format (with parts, its UTF-8 bytes past 16 KB). */
   body: string | Uint8Array;
   /**
    * The ledger's settle command, or null: nothing was generated (release the hold). Its JSON text
-   * when the session's input said settle: "text" (its bytes with parts).
+   * when the session's input said settle: "text" (with parts, its bytes past 16 KB).
    */
   settle: JsonObject | string | Uint8Array | null;
   /** With settle: "text", what the command charges (USD, its priced.cost.charged). */

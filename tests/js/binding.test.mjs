@@ -230,47 +230,54 @@ for (const build of BUILDS) {
       router.free();
     });
 
-    test('parts: the steps\' large strings come as bytes, the same text as without them', async () => {
+    test('parts: the steps\' large strings come apart from the JSON — as bytes past 16 KB, else as strings — the same text as without them', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });
-      const answer = JSON.stringify({
-        id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'Hé "quoted"\n🦀' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
-      });
       const decode = (b) => new TextDecoder().decode(b);
-      for (const stream of [false, true]) {
-        const steps = [];
-        for (const extra of [{ settle: 'text' }, { parts: true }]) {
-          const request = { ...PLAN_INPUT.request, ...(stream ? { stream: true } : {}) };
-          const session = router.session({ ...PLAN_INPUT, request, ...extra, record: { session_id: 'a\nb' } });
-          const attempt = session.next({ now_ms: 1000 });
-          if (stream) {
-            session.streamOpen({ status: 200, headers: { 'content-type': 'text/event-stream' }, now_ms: 1010 });
-            session.streamFeed(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } })}\n\ndata: [DONE]\n\n`);
-            session.streamFinish({ now_ms: 1040, first_content_ms: 1020 });
-          } else {
-            assert.equal(session.respond({ status: 200, headers: { 'content-type': 'application/json' }, now_ms: 1040 }, answer).outcome, 'done');
+      const asText = (v) => (typeof v === 'string' ? v : decode(v));
+      // A small request and answer (parts as strings), then a large one (the upstream body and
+      // the answer past 16 KB: bytes; the settle command stays small: a string).
+      for (const size of [0, 20_000]) {
+        const content = `Hé "quoted"\n🦀${'x'.repeat(size)}`;
+        const answer = JSON.stringify({
+          id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+        });
+        const kind = (v) => (size ? v instanceof Uint8Array : typeof v === 'string');
+        for (const stream of [false, true]) {
+          const steps = [];
+          for (const extra of [{ settle: 'text' }, { parts: true }]) {
+            const request = { ...PLAN_INPUT.request, messages: [{ role: 'user', content }], ...(stream ? { stream: true } : {}) };
+            const session = router.session({ ...PLAN_INPUT, request, ...extra, record: { session_id: 'a\nb' } });
+            const attempt = session.next({ now_ms: 1000 });
+            if (stream) {
+              session.streamOpen({ status: 200, headers: { 'content-type': 'text/event-stream' }, now_ms: 1010 });
+              session.streamFeed(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } })}\n\ndata: [DONE]\n\n`);
+              session.streamFinish({ now_ms: 1040, first_content_ms: 1020 });
+            } else {
+              assert.equal(session.respond({ status: 200, headers: { 'content-type': 'application/json' }, now_ms: 1040 }, answer).outcome, 'done');
+            }
+            steps.push([attempt, session.next({ now_ms: 1041 })]);
+            session.free();
           }
-          steps.push([attempt, session.next({ now_ms: 1041 })]);
-          session.free();
+          const [[textAttempt, textFinal], [partsAttempt, partsFinal]] = steps;
+          assert.ok(kind(partsAttempt.request.body), `request.body at ${size}`);
+          assert.equal(asText(partsAttempt.request.body), textAttempt.request.body);
+          assert.deepEqual({ ...partsAttempt, request: { ...partsAttempt.request, body: textAttempt.request.body } }, textAttempt);
+          assert.equal(typeof partsFinal.settle, 'string');
+          assert.equal(partsFinal.settle, textFinal.settle);
+          assert.equal(partsFinal.parts, undefined);
+          if (stream) {
+            assert.equal(partsFinal.step, 'end');
+            assert.equal(partsFinal.body, undefined);
+          } else {
+            assert.ok(kind(partsFinal.body), `body at ${size}`);
+            assert.equal(asText(partsFinal.body), textFinal.body);
+            assert.equal(JSON.parse(asText(partsFinal.body)).choices[0].message.content, content);
+          }
+          assert.deepEqual({ ...partsFinal, ...(stream ? {} : { body: textFinal.body }) }, textFinal);
         }
-        const [[textAttempt, textFinal], [partsAttempt, partsFinal]] = steps;
-        assert.ok(partsAttempt.request.body instanceof Uint8Array);
-        assert.equal(decode(partsAttempt.request.body), textAttempt.request.body);
-        assert.deepEqual({ ...partsAttempt, request: { ...partsAttempt.request, body: textAttempt.request.body } }, textAttempt);
-        assert.ok(partsFinal.settle instanceof Uint8Array);
-        assert.equal(decode(partsFinal.settle), textFinal.settle);
-        assert.equal(partsFinal.parts, undefined);
-        if (stream) {
-          assert.equal(partsFinal.step, 'end');
-          assert.equal(partsFinal.body, undefined);
-        } else {
-          assert.ok(partsFinal.body instanceof Uint8Array);
-          assert.equal(decode(partsFinal.body), textFinal.body);
-          assert.equal(JSON.parse(decode(partsFinal.body)).choices[0].message.content, 'Hé "quoted"\n🦀');
-        }
-        assert.deepEqual({ ...partsFinal, settle: textFinal.settle, ...(stream ? {} : { body: textFinal.body }) }, textFinal);
       }
       expectError(() => router.session({ ...PLAN_INPUT, parts: 'yes' }), 'invalid_argument',
         (e) => assert.equal(e.metadata.field, 'parts'));

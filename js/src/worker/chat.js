@@ -85,9 +85,9 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     // The settle command as the core's JSON text (passed on to the account object as it is,
     // never parsed here), with the amount it charges beside it for the lease book.
     settle: 'text',
-    // The steps' large strings as bytes (the upstream body, a served answer, the settle
-    // command): handed to fetch, the client and the account object without being quoted by the
-    // core, unescaped by JSON.parse, or encoded again.
+    // The steps' large strings apart from their JSON (the upstream body, a served answer, the
+    // settle command): handed to fetch, the client and the account object without being quoted
+    // by the core or unescaped by JSON.parse; past 16 KB as bytes, never decoded (binding.js).
     parts: true,
     generation_id: genId, created: Math.floor(now / 1000),
     limits: {
