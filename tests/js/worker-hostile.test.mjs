@@ -43,6 +43,16 @@ const ROWS = [
   { name: 'an array', body: json([ok()]), status: 400, message: /JSON object.*array/ },
   { name: 'a string', body: json('hello'), status: 400, message: /JSON object/ },
   { name: 'null', body: text('null'), status: 400, message: /JSON object/ },
+  // Not JSON at all, whatever its first character looks like: never "not a boolean" or "null".
+  { name: 'plain text starting like true', body: text('this is not json'), status: 400, message: /^request body is not valid JSON/ },
+  { name: 'plain text starting like null', body: text('nonsense'), status: 400, message: /^request body is not valid JSON/ },
+  { name: 'plain text starting like a number', body: text('123abc'), status: 400, message: /^request body is not valid JSON/ },
+  { name: 'a number', body: text('123'), status: 400, message: /JSON object, not a number/ },
+  { name: 'a boolean', body: text('true'), status: 400, message: /JSON object, not a boolean/ },
+  // After or short of the body's object: the core reads the body inside its own input; the
+  // message names the body, never that input.
+  { name: 'text after the object', body: text('{} x'), status: 400, message: /^request body is not valid JSON/ },
+  { name: 'a body cut short', body: text(`{"model":"${MODEL}"`), status: 400, message: /^request body is not valid JSON/ },
   { name: 'messages of the wrong type', body: json(ok({ messages: 'hi' })), status: 400, message: /messages/ },
   { name: 'model of the wrong type', body: json(ok({ model: 42 })), status: 400, message: /model/ },
   { name: 'max_tokens of the wrong type', body: json(ok({ max_tokens: 'ten' })), status: 400, message: /max_tokens/ },

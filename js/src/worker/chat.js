@@ -109,6 +109,11 @@ export async function handleCompletion(request, env, ctx, services, genId, forma
     // The body goes to the core as the client sent it, spliced in rather than re-serialised.
     session = router.session(`{"request":${text},${JSON.stringify(host).slice(1)}`);
   } catch (e) {
+    // The host's part is JSON.stringify's, so a document the core cannot read is the body's
+    // fault even where the core cannot tell (text after the body's object, a body cut short).
+    if (e?.name === 'SwitchyardError' && /^plan input is not valid JSON/.test(e.message)) {
+      throw new HttpError(400, 'request body is not valid JSON (cut short, or text after its object)');
+    }
     throw toHttpError(e);
   }
 

@@ -272,10 +272,15 @@ export async function readJsonObjectText(request, limit, timeoutMs) {
   const text = await readBodyText(request, limit, timeoutMs);
   const first = /\S/.exec(text);
   if (!first) throw new HttpError(400, 'request body is empty; a JSON object is expected');
-  const c = first[0];
-  if (c !== '{') {
-    const kind = c === '[' ? 'an array' : c === '"' ? 'a string' : c === 'n' ? 'null'
-      : c === 't' || c === 'f' ? 'a boolean' : /[-0-9]/.test(c) ? 'a number' : null;
+  if (first[0] !== '{') {
+    // Not an object: name what it is when it is JSON at all (parsed only on this error path;
+    // the first character alone would call `this is not json` a boolean).
+    let kind = null;
+    try {
+      const v = JSON.parse(text);
+      kind = Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'string' ? 'a string'
+        : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : null;
+    } catch { /* not JSON */ }
     throw new HttpError(400, kind ? `request body must be a JSON object, not ${kind}` : 'request body is not valid JSON: a JSON object is expected');
   }
   return text;
