@@ -231,11 +231,28 @@ class JsonLexer {
   const char* end_ = nullptr;
 };
 
+namespace {
+
+// Entries to reserve for `text`: a guess for an ordinary document (one entry per 8 bytes), but
+// for a large one at most what it can hold — every key and value but the root follows one of
+// `[ { , :` — so a provider's 124 MiB embeddings answer (~20 bytes per number) reserves ~100 MiB
+// of entries, not the 248 MiB the guess would, and the wasm memory it grows to stays that much
+// lower. Counting is one pass over the text, cheaper than the parse that follows.
+size_t EntriesFor(std::string_view text) {
+  const size_t guess = text.size() / 8 + 16;
+  if (text.size() < (1u << 20)) return guess;
+  size_t most = 1;
+  for (char c : text) most += c == ',' || c == ':' || c == '[' || c == '{';
+  return most < guess ? most : guess;
+}
+
+}  // namespace
+
 bool JsonTape::Parse(std::string_view text, const JsonLimits& options, JsonParseError* error) {
   if (error) *error = JsonParseError();
   base_ = text.data();
   entries_.clear();
-  if (entries_.capacity() == 0) entries_.reserve(text.size() / 8 + 16);
+  if (entries_.capacity() == 0) entries_.reserve(EntriesFor(text));
   if (JsonLexer(options, this, error).Run(text)) return true;
   entries_.clear();
   return false;

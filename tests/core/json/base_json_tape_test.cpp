@@ -87,6 +87,29 @@ TEST_CASE("JsonTape reads exactly what nlohmann reads") {
         "test is 7 bytes; the limit is 4");
 }
 
+TEST_CASE("JsonTape reads documents past 1 MiB, whose entries it reserves by counting") {
+  // Past 1 MiB the tape reserves at most one entry per `[ { , :` in the text (plus the root):
+  // a dense array, an object of many members, long strings with few entries, and structural
+  // characters inside strings (counted, never read as structure) all read as nlohmann reads them.
+  std::string numbers = "[";
+  for (int i = 0; i < 150000; ++i) numbers += (i ? "," : "") + std::to_string(i * 7 % 1000) + ".125";
+  numbers += "]";
+  std::string members = "{";
+  for (int i = 0; i < 80000; ++i) members += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":[" + std::to_string(i) + "]";
+  members += "}";
+  const std::string strings = "[\"" + std::string(700000, 'x') + "\",\"" + std::string(700000, ',') +
+                              "\",\"{[:\"]";
+  for (const std::string* text : std::initializer_list<const std::string*>{&numbers, &members, &strings}) {
+    REQUIRE(text->size() > (1u << 20));
+    JsonTape tape;
+    REQUIRE(tape.Parse(*text, JsonLimits{64u << 20, 64}));
+    CHECK(ToNl(tape.root()) == Nl::parse(*text));
+  }
+  // Refused as before, past 1 MiB too.
+  JsonTape tape;
+  CHECK_FALSE(tape.Parse(numbers.substr(0, numbers.size() - 1), JsonLimits{64u << 20, 64}));
+}
+
 TEST_CASE("JsonTape agrees with nlohmann on mutated documents, mostly bad") {
   // Deterministic byte mutations of a real document: whatever nlohmann accepts the tape accepts
   // with the same content through the view, and the reverse; lax mode accepts at least as much.
