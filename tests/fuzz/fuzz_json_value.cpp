@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,40 @@ namespace {
 
 void Check(bool ok) {
   if (!ok) __builtin_trap();
+}
+
+// `f` (a tape folded at `fold`) against `t` (the same text unfolded), at `depth`.
+void CheckFolded(switchyard::JsonView f, switchyard::JsonView t, int depth, int fold,
+                 switchyard::JsonTape* part) {
+  Check(f.raw() == t.raw() && f.size() == t.size());
+  if (!t.is_object() && !t.is_array()) return Check(!f.folded());
+  if (depth == fold) {
+    Check(f.folded() == (t.size() > 0));
+    if (!f.folded()) return;
+    // Read again on its own, a folded part is what the unfolded tape holds there.
+    Check(part->Parse(f.raw(), switchyard::JsonLimits{SIZE_MAX, 512, true}));
+    return CheckFolded(part->root(), t, depth, 0, part);
+  }
+  Check(!f.folded());
+  if (t.is_array()) {
+    std::vector<switchyard::JsonView> elements;
+    f.ForEachElement([&](switchyard::JsonView e) { elements.push_back(e); });
+    size_t i = 0;
+    t.ForEachElement([&](switchyard::JsonView e) {
+      Check(i < elements.size());
+      CheckFolded(elements[i++], e, depth + 1, fold, part);
+    });
+    Check(i == elements.size());
+  } else {
+    std::vector<switchyard::JsonView> keys, values;
+    f.ForEachMember([&](switchyard::JsonView k, switchyard::JsonView v) { keys.push_back(k), values.push_back(v); });
+    size_t i = 0;
+    t.ForEachMember([&](switchyard::JsonView k, switchyard::JsonView v) {
+      Check(i < keys.size() && keys[i].raw() == k.raw());
+      CheckFolded(values[i++], v, depth + 1, fold, part);
+    });
+    Check(i == keys.size());
+  }
 }
 
 }  // namespace
@@ -56,6 +91,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(lax.Parse(text, kLax));
     Check(lax.root().raw() == strict.root().raw());
     Check(!ours.is_array() || strict.root().size() == ours.size());
+    // Folded (JsonLimits::fold_depth): the same verdict; every container at the fold depth is
+    // one entry of the same text and count, which reads back as the unfolded tape's.
+    for (int depth = 1; depth <= 4; ++depth) {
+      switchyard::JsonTape folded, part;
+      Check(folded.Parse(text, switchyard::JsonLimits{SIZE_MAX, 512, true, depth}));
+      CheckFolded(folded.root(), strict.root(), 1, depth, &part);
+    }
   }
 
   Check(SameValue(ours, theirs));

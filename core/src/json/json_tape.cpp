@@ -1,6 +1,7 @@
 // json_tape.cpp: the lexer (JsonTape::Parse), its errors as Status, and JsonView.
 #include "switchyard/json/json_tape.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -195,6 +196,9 @@ class JsonLexer {
     ++p_;
     Ws();
     if (p_ < end_ && *p_ == close) return ++p_, true;
+    // Folded: validated like any other, then its entries are dropped (the capacity they took
+    // is reused by the next one).
+    const bool fold = depth == options_.fold_depth;
     for (uint32_t count = 0;; ++p_, Ws()) {
       uint32_t key = 0;
       if (close == '}') {
@@ -217,7 +221,10 @@ class JsonLexer {
       entries_[slot].count = ++count;
       Ws();
       if (p_ >= end_) return Syntax("unexpected end in a container");
-      if (*p_ == close) return ++p_, true;
+      if (*p_ == close) {
+        if (fold) entries_.resize(slot + 1);
+        return ++p_, true;
+      }
       if (*p_ != ',') return Syntax(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
     }
   }
@@ -252,7 +259,11 @@ bool JsonTape::Parse(std::string_view text, const JsonLimits& options, JsonParse
   if (error) *error = JsonParseError();
   base_ = text.data();
   entries_.clear();
-  if (entries_.capacity() == 0) entries_.reserve(EntriesFor(text));
+  if (entries_.capacity() == 0) {
+    // Folding: the outline and one folded part at a time, grown as needed.
+    entries_.reserve(options.fold_depth > 0 ? std::min<size_t>(text.size() / 8 + 16, 4096)
+                                            : EntriesFor(text));
+  }
   if (JsonLexer(options, this, error).Run(text)) return true;
   entries_.clear();
   return false;
@@ -304,7 +315,7 @@ JsonView JsonView::Get(std::string_view key) const {
 }
 
 JsonView JsonView::At(size_t index) const {
-  if (!is_array() || index >= size()) return JsonView();
+  if (!is_array() || index >= size() || folded()) return JsonView();
   uint32_t k = index_ + 1;
   while (index-- > 0) k = tape_->entries_[k].next;
   return JsonView(tape_, k);

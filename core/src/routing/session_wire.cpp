@@ -733,7 +733,12 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, bool par
     std::string command;
     if (s.host.settle_text) s.AppendSettlement(command);
     const bool body_part = parts && !s.plan.stream;
-    out.reserve((s.plan.stream ? 0 : s.client_body.size() + (parts ? 0 : s.client_body.size() / 4)) +
+    // A large body part with room after it (an embeddings batch: its translator leaves some) is
+    // not copied: the step is written around it, its JSON moved in front.
+    const size_t room = s.client_body.capacity() - s.client_body.size();
+    const bool in_place = body_part && s.client_body.size() >= (size_t{1} << 20) &&
+                          room >= command.size() + 2048;
+    out.reserve((s.plan.stream || in_place ? 0 : s.client_body.size() + (parts ? 0 : s.client_body.size() / 4)) +
                 command.size() + (parts ? 0 : command.size() / 4) + 2048);
     out += '{';
     if (!s.plan.stream && !parts) {
@@ -767,7 +772,13 @@ Result<Json> NextStep(Session::Impl& s, int64_t now_ms, bool committed, bool par
     out += s.plan.stream ? ",\"step\":\"end\",\"tail\":\"\"}" : ",\"status\":200,\"step\":\"respond\"}";
     if (parts) {
       out += '\n';
-      if (body_part) out += s.client_body;
+      if (in_place && out.size() + command.size() <= room) {
+        std::string head = std::move(out);
+        out = std::move(s.client_body);
+        out.insert(0, head);  // within its capacity: moved along, not reallocated
+      } else if (body_part) {
+        out += s.client_body;
+      }
       out += command;
     }
     return Json();

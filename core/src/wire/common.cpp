@@ -325,9 +325,9 @@ AttemptResult TransportFailure(const AttemptSpec& spec, std::string_view kind,
 
 namespace wire {
 
-std::optional<JsonView> ReadProviderJson(std::string_view text, JsonTape* tape) {
-  constexpr JsonLimits kLax{SIZE_MAX, 64, /*strict=*/false};
-  if (!tape->Parse(text, kLax)) return std::nullopt;
+std::optional<JsonView> ReadProviderJson(std::string_view text, JsonTape* tape, int fold_depth) {
+  const JsonLimits lax{SIZE_MAX, 64, /*strict=*/false, fold_depth};
+  if (!tape->Parse(text, lax)) return std::nullopt;
   return tape->root();
 }
 

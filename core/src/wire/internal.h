@@ -44,7 +44,8 @@ AttemptContext MakeContext(const AttemptSpec& spec);
 
 // Provider events and bodies are read lax (json_tape.h): a provider may split a character across
 // tokens, and the writers repair invalid UTF-8 on output. The root of `text`, or nullopt.
-std::optional<JsonView> ReadProviderJson(std::string_view text, JsonTape* tape);
+// `fold_depth`: containers at that depth are left off the tape (JsonLimits::fold_depth).
+std::optional<JsonView> ReadProviderJson(std::string_view text, JsonTape* tape, int fold_depth = 0);
 
 // ---- errors -----------------------------------------------------------------------------------
 

@@ -110,6 +110,54 @@ TEST_CASE("JsonTape reads documents past 1 MiB, whose entries it reserves by cou
   CHECK_FALSE(tape.Parse(numbers.substr(0, numbers.size() - 1), JsonLimits{64u << 20, 64}));
 }
 
+TEST_CASE("A folded tape records the outline; each folded part reads again as written") {
+  const std::string text =
+      R"({"a":[{"v":[1,2,{"x":[3]}],"w":{}},{"v":[]}],"b":{"c":{"d":[5],"e":"s"}},"n":7})";
+  JsonTape tape;
+  REQUIRE(tape.Parse(text, JsonLimits{1u << 20, 64, true, /*fold_depth=*/4}));
+  JsonView root = tape.root();
+  CHECK(ToNl(root["a"].At(0)["w"]) == Nl::object());  // depth 4, empty: nothing to fold
+  CHECK_FALSE(root["a"].At(0)["w"].folded());
+  CHECK(root["n"].Int() == 7);
+  CHECK(root["b"]["c"]["e"].Unescape() == "s");
+  JsonView v = root["a"].At(0)["v"];
+  CHECK(v.folded());
+  CHECK(v.is_array());
+  CHECK(v.size() == 3);
+  CHECK(v.raw() == R"([1,2,{"x":[3]}])");
+  size_t seen = 0;
+  v.ForEachElement([&](JsonView) { ++seen; });
+  CHECK(seen == 0);                 // its elements are not on the tape
+  CHECK_FALSE(v.At(0).valid());
+  JsonView d = root["b"]["c"]["d"];
+  CHECK(d.folded());
+  CHECK(d.raw() == "[5]");
+  CHECK(root["a"].At(1)["v"].size() == 0);
+  CHECK_FALSE(root["a"].At(1)["v"].folded());
+  CHECK_FALSE(root["a"].folded());  // shallower than the fold: recorded whole
+  // Read again on its own, a folded part is what it was.
+  JsonTape part;
+  REQUIRE(part.Parse(v.raw()));
+  CHECK(ToNl(part.root()) == Nl::parse(v.raw()));
+  // The root folds too (depth 1): one entry.
+  JsonTape whole;
+  REQUIRE(whole.Parse(text, JsonLimits{1u << 20, 64, true, 1}));
+  CHECK(whole.root().folded());
+  CHECK(whole.root().size() == 3);
+  CHECK_FALSE(whole.root()["n"].valid());
+  // What is inside a folded part is validated all the same, and a failure names its path.
+  JsonParseError error;
+  CHECK_FALSE(tape.Parse(R"({"a":[{"v":[1,2,{"x":[3,]}]}]})", JsonLimits{1u << 20, 64, true, 4}, &error));
+  JsonParseError unfolded;
+  JsonTape plain;
+  CHECK_FALSE(plain.Parse(R"({"a":[{"v":[1,2,{"x":[3,]}]}]})", JsonLimits{1u << 20, 64}, &unfolded));
+  CHECK(error.offset == unfolded.offset);
+  CHECK(error.kind == JsonParseError::Kind::kSyntax);
+  CHECK_FALSE(tape.Parse(R"({"a":[{"v":[1e999]}]})", JsonLimits{1u << 20, 64, true, 4}, &error));
+  CHECK(error.kind == JsonParseError::Kind::kNumberRange);
+  CHECK(error.path == "a[0].v[0]");
+}
+
 TEST_CASE("JsonTape agrees with nlohmann on mutated documents, mostly bad") {
   // Deterministic byte mutations of a real document: whatever nlohmann accepts the tape accepts
   // with the same content through the view, and the reverse; lax mode accepts at least as much.
@@ -138,6 +186,9 @@ TEST_CASE("JsonTape agrees with nlohmann on mutated documents, mostly bad") {
       ++refused;
     }
     if (ok) CHECK(lax.Parse(text, JsonLimits{1u << 20, 64, false}));
+    // Folding never changes the verdict.
+    JsonTape folded;
+    CHECK(folded.Parse(text, JsonLimits{1u << 20, 64, true, 1 + round % 5}) == ok);
   }
   CHECK(accepted > 0);  // some mutations land inside strings and stay valid
   CHECK(refused > accepted);

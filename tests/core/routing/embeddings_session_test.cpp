@@ -48,10 +48,12 @@ struct Env {
     REQUIRE(c.ok());
     catalog = std::make_shared<const Catalog>(std::move(*c));
   }
-  Result<PlannedRequest> Plan(const std::string& request, const char* format = "embeddings") {
+  Result<PlannedRequest> Plan(const std::string& request, const char* format = "embeddings",
+                              const Json& host = Json::object()) {
     Json input = J(R"({"context":{"account_id":"acct"},"now_ms":1000,"seed":7,"generation_id":"gen-e"})");
     input["request"] = J(request);
     input["format"] = format;
+    for (auto it = host.begin(); it != host.end(); ++it) input[it.key()] = *it;
     return PlanRequest(*catalog, health, &stickiness, nullptr, std::move(input));
   }
 };
@@ -153,6 +155,54 @@ TEST_CASE("an embeddings session: every endpoint unable to take the input is a 4
   CHECK((*step)["settle"].is_null());
   CHECK(J((*step)["body"].get<std::string>())["error"]["message"].get<std::string>().find("token-id") !=
         std::string::npos);
+}
+
+TEST_CASE("an embeddings batch past 1 MiB: its last step with parts is the step without them") {
+  // The body of a large batch is not copied into the step: the step is written around it. Read
+  // back, it must be exactly the body and settle command of the same session without parts.
+  Env env;
+  std::string inputs = "[", vectors = "[";
+  for (int i = 0; i < 300; ++i) {
+    inputs += std::string(i ? "," : "") + "\"t" + std::to_string(i) + "\"";
+    vectors += std::string(i ? "," : "") + R"({"object":"embedding","index":)" + std::to_string(i) + R"(,"embedding":[)";
+    for (int k = 0; k < 400; ++k) vectors += (k ? "," : "") + std::to_string(i * 1000 + k) + ".0625";
+    vectors += "]}";
+  }
+  inputs += "]";
+  vectors += "]";
+  const std::string answer = OpenAIBody(vectors, R"({"prompt_tokens":900,"total_tokens":900})");
+  REQUIRE(answer.size() > (1u << 20));
+  const std::string request = R"({"model":"acme/embed","input":)" + inputs + R"(,"provider":{"only":["oa"]}})";
+  std::string steps[2];
+  for (int v = 0; v < 2; ++v) {
+    Result<PlannedRequest> planned = env.Plan(request, "embeddings", v ? J(R"({"parts":true})") : J(R"({"settle":"text"})"));
+    REQUIRE(planned.ok());
+    auto s = Session::Create(env.catalog, &env.health, &env.stickiness, std::move(*planned));
+    REQUIRE(s.ok());
+    REQUIRE((*s)->NextText(1000, false).ok());
+    Result<AttemptReport> head = ParseAttemptReport(J(R"({"status":200,"now_ms":1200})"), 0);
+    REQUIRE(head.ok());
+    REQUIRE((*s)->Respond(*head, answer).ok());
+    Result<std::string> last = (*s)->NextText(1200, false);
+    REQUIRE(last.ok());
+    steps[v] = std::move(*last);
+  }
+  Json plain = J(steps[0]);
+  const size_t newline = steps[1].find('\n');
+  REQUIRE(newline != std::string::npos);
+  Json head = J(std::string_view(steps[1]).substr(0, newline));
+  REQUIRE(head["parts"].size() == 2);
+  CHECK(head["parts"][0]["field"] == "body");
+  CHECK(head["parts"][1]["field"] == "settle");
+  const size_t body_bytes = head["parts"][0]["bytes"].get<size_t>();
+  const size_t settle_bytes = head["parts"][1]["bytes"].get<size_t>();
+  REQUIRE(steps[1].size() == newline + 1 + body_bytes + settle_bytes);
+  const std::string body = steps[1].substr(newline + 1, body_bytes);
+  CHECK(body == plain["body"].get<std::string>());
+  CHECK(steps[1].substr(newline + 1 + body_bytes) == plain["settle"].get<std::string>());
+  CHECK(J(body)["data"].size() == 300);
+  CHECK(body.find("[299000.0625,299001.0625,") != std::string::npos);  // numbers as written
+  CHECK(head["status"] == 200);
 }
 
 }  // namespace

@@ -36,6 +36,12 @@ struct JsonLimits {
   size_t max_bytes = 16u << 20;  // 16 MiB: room for a few base64 images, not for abuse
   int max_depth = 64;            // deeper than any real chat request or provider response
   bool strict = true;            // see above
+  // > 0: every container at this depth (the root is at 1) is validated and recorded as one
+  // entry, its contents left off the tape: its size() counts them, folded() is true, and it
+  // reads as empty (re-parse its raw() to walk it). A large document of small repeated parts (an
+  // embeddings batch: 2,048 arrays of 3,072 numbers) then costs a tape of its outline, not ~16
+  // bytes per number. 0: everything is recorded.
+  int fold_depth = 0;
 };
 
 // Why a text was refused, and where.
@@ -100,6 +106,12 @@ class JsonView {
   bool is_null() const { return first() == 'n'; }
   bool is_bool() const { return first() == 't' || first() == 'f'; }
   bool is_number() const { char c = first(); return c == '-' || (c >= '0' && c <= '9'); }
+  // A non-empty container whose contents are not on the tape (JsonLimits::fold_depth).
+  bool folded() const {
+    if (!is_object() && !is_array()) return false;
+    const JsonTape::Entry& e = tape_->entries_[index_];
+    return e.count != 0 && e.next == index_ + 1;
+  }
 
   // Member `key` of an object (the first of a repeated key), or an invalid view.
   JsonView Get(std::string_view key) const;

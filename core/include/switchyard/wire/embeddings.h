@@ -38,6 +38,10 @@ namespace switchyard {
 // The largest upstream embeddings body translated (a 2048 × 3072 float batch is ~130 MB of text);
 // the session raises a smaller host response limit to this for embeddings attempts.
 inline constexpr int64_t kMaxEmbeddingsResponseBytes = int64_t{192} << 20;
+// Room a translated client body keeps after its text (its capacity): the cost fields, then the
+// session's final step (its JSON and settle command) are written around the body there, so a
+// batch's body is never copied whole.
+inline constexpr size_t kEmbeddingsBodyRoom = size_t{64} << 10;
 
 Result<UpstreamRequest> BuildEmbeddingsRequest(const AttemptSpec& spec);
 
