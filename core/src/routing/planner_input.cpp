@@ -59,8 +59,10 @@ Result<PlanInput> ParsePlanInputJson(Json input, const Json* presets, RequestKin
     }
   }
 
-  auto context = Find(input, "context");
-  SY_ASSIGN_OR_RETURN(out.context, ParsePolicyContext(context ? *context : Json(nullptr)));
+  // Both arms lvalues: the context is read where it is, not copied.
+  const Json none;
+  const Json* context = Find(input, "context");
+  SY_ASSIGN_OR_RETURN(out.context, ParsePolicyContext(context ? *context : none));
 
   RequestOptions options;
   options.presets = presets;
