@@ -109,13 +109,22 @@ export function bind(exports) {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
-function toBytes(input, what) {
+function toBytes(input, what, chunks = false) {
   if (input === undefined || input === null) return null;
   if (typeof input === 'string') return input; // encoded straight into core memory
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  throw new TypeError(`switchyard: ${what} must be a string, Uint8Array or ArrayBuffer`);
+  // A body as it arrived, in chunks: each goes straight into core memory, never joined in JS
+  // first (a large answer is then held once in JS, not twice).
+  if (chunks && Array.isArray(input)) {
+    return input.map((c) => {
+      const b = toBytes(c, what);
+      if (!(b instanceof Uint8Array)) throw new TypeError(`switchyard: ${what} chunks must be Uint8Arrays or ArrayBuffers`);
+      return b;
+    });
+  }
+  throw new TypeError(`switchyard: ${what} must be a string, Uint8Array or ArrayBuffer${chunks ? ' (or an array of them)' : ''}`);
 }
 
 // JSON for the core: objects are serialised; a string is taken as JSON text already (both are
@@ -211,6 +220,11 @@ class Core {
     if (input === null) return 0;
     const u8 = this.view();
     if (typeof input === 'string') return encoder.encodeInto(input, u8.subarray(at, at + room)).written;
+    if (Array.isArray(input)) {
+      let n = 0;
+      for (const c of input) { u8.set(c, at + n); n += c.length; }
+      return n;
+    }
     u8.set(input, at);
     return input.length;
   }
@@ -347,6 +361,7 @@ function staged(input) {
 // (encodeInto writes at most 3 bytes per UTF-16 unit).
 function inputSize(input) {
   if (input === null) return 0;
+  if (Array.isArray(input)) return input.reduce((n, c) => n + c.length, 0);
   return typeof input === 'string' ? input.length * 3 : input.length;
 }
 
@@ -528,10 +543,13 @@ function makeApi(core, abiVersion) {
       });
     }
 
-    /** A buffered attempt's report (head or failure) and body bytes; returns {outcome, ...}. */
+    /**
+     * A buffered attempt's report (head or failure) and body bytes (or the chunks it arrived in,
+     * joined in core memory); returns {outcome, ...}.
+     */
     respond(report, body) {
       const ptr = this.ptr;
-      return core.withInputs(toJsonBytes(report), toBytes(body, 'body'), (rp, rn, bp, bn) =>
+      return core.withInputs(toJsonBytes(report), toBytes(body, 'body', true), (rp, rn, bp, bn) =>
         core.command(core.call(x.sy_session_respond, ptr, rp, rn, bp, bn), x.sy_session_result, ptr));
     }
 

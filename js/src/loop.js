@@ -324,7 +324,7 @@ async function bufferedAttempt(session, step, h) {
         const chunk = reader === null ? DONE : c.reason ? null : await reader.read();
         if (chunk === null || c.reason) break; // stopped: reported below
         if (chunk.done) {
-          body = concat(chunks, size);
+          body = bodyOf(chunks);
           report = headOf(response, h);
           break;
         }
@@ -342,7 +342,7 @@ async function bufferedAttempt(session, step, h) {
           // Every declared byte is here: the body is complete without the read that would
           // only say so (under workerd a read costs a turn of the isolate). The stream has
           // nothing left; cancelling it frees it now.
-          body = concat(chunks, size);
+          body = bodyOf(chunks);
           report = headOf(response, h);
           reader.cancel().catch(noop);
           break;
@@ -454,10 +454,8 @@ function declaredLength(response) {
   return Number(length);
 }
 
-function concat(chunks, size) {
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) { all.set(c, at); at += c.byteLength; }
-  return all;
+// A buffered body as the session takes it: its one chunk, or its chunks (joined in core memory,
+// so a large answer is not held twice in JS).
+function bodyOf(chunks) {
+  return chunks.length === 1 ? chunks[0] : chunks.length === 0 ? new Uint8Array(0) : chunks;
 }

@@ -408,8 +408,11 @@ export interface Session extends Handle {
   readonly plan: PlanResult;
   readonly router: Router;
   next(input: { now_ms: number; committed?: boolean }): SessionStep;
-  /** A buffered attempt's report and body: {outcome: "done"|"retry"|"fail"|"cancelled", ...}. */
-  respond(report: AttemptReport, body?: Bytes | null): JsonObject;
+  /**
+   * A buffered attempt's report and body (or the chunks it arrived in, joined in core memory,
+   * not in JS): {outcome: "done"|"retry"|"fail"|"cancelled", ...}.
+   */
+  respond(report: AttemptReport, body?: Bytes | Array<Uint8Array | ArrayBuffer | ArrayBufferView> | null): JsonObject;
   /** A streamed attempt's head (a failure report ends the attempt at once). */
   streamOpen(report: AttemptReport): Json;
   /** Client bytes to forward (possibly empty). */

@@ -230,6 +230,36 @@ for (const build of BUILDS) {
       router.free();
     });
 
+    test('respond() takes a body in the chunks it arrived in: the same answer as the body joined, bad chunks refused', async () => {
+      const { Router } = await api();
+      const router = new Router({ catalog: SMALL });
+      const answer = new TextEncoder().encode(JSON.stringify({
+        id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o-mini',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Héllo 🦀 there' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+      }));
+      // Cut inside the multi-byte characters too: the chunks are joined as bytes.
+      const cuts = [0, 3, 97, 98, 99, 150, answer.length];
+      const chunks = cuts.slice(1).map((end, i) => answer.subarray(cuts[i], end));
+      const finals = [];
+      for (const body of [answer, chunks, [chunks[0].slice().buffer, ...chunks.slice(1)]]) {
+        const session = router.session(PLAN_INPUT);
+        session.next({ now_ms: 1000 });
+        assert.equal(session.respond({ status: 200, headers: { 'content-type': 'application/json' }, now_ms: 1040 }, body).outcome, 'done');
+        finals.push(session.next({ now_ms: 1041 }));
+        session.free();
+      }
+      assert.equal(JSON.parse(finals[0].body).choices[0].message.content, 'Héllo 🦀 there');
+      assert.deepEqual(finals[1], finals[0]);
+      assert.deepEqual(finals[2], finals[0]);
+      const session = router.session(PLAN_INPUT);
+      session.next({ now_ms: 1000 });
+      assert.throws(() => session.respond({ status: 200, now_ms: 1040 }, [answer, 'text']), /body chunks must be Uint8Arrays/);
+      assert.throws(() => session.respond({ status: 200, now_ms: 1040 }, [answer, 7]), /body must be/);
+      session.free();
+      router.free();
+    });
+
     test('parts: the steps\' large strings come apart from the JSON — as bytes past 16 KB, else as strings — the same text as without them', async () => {
       const { Router } = await api();
       const router = new Router({ catalog: SMALL });
