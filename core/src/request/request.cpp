@@ -666,6 +666,15 @@ Status ParseIdentity(const Json& body, const RequestOptions& options, Request* r
                                            "\" is not supported (only \"middle-out\")");
     }
   }
+  // Context compression: "middle-out", or the plugin that replaces it; `transforms: []` turns
+  // off the default (on for endpoints of at most 8,192 tokens).
+  if (!req->transforms.empty()) req->compression = Compression::kOn;
+  else if (const Json* t = Member(body, "transforms"); t && t->is_array()) req->compression = Compression::kOff;
+  if (const Json* plugins = FindArray(body, "plugins")) {
+    for (const Json& p : *plugins) {
+      if (FindString(p, "id") == std::optional<string_view>("context-compression")) req->compression = Compression::kOn;
+    }
+  }
   return Status::Ok();
 }
 
@@ -725,29 +734,148 @@ uint64_t Fnv1a64(string_view bytes, uint64_t seed) {
   return h;
 }
 
+int64_t EstimateMessageTokens(const Json& m) {
+  int64_t chars = 0, fixed = kTokensPerMessage;
+  const Json* content = Find(m, "content");
+  if (content && content->is_string()) {
+    chars += static_cast<int64_t>(CharCount(content->get_ref<const string&>()));
+  } else if (content && content->is_array()) {
+    for (const Json& part : *content) {
+      if (auto t = FindString(part, "text")) chars += static_cast<int64_t>(CharCount(*t));
+      else fixed += kTokensPerImage;  // images, audio, files: a fixed count each
+    }
+  }
+  if (const Json* calls = FindArray(m, "tool_calls")) chars += StringChars(*calls);
+  if (auto name = FindString(m, "name")) chars += static_cast<int64_t>(CharCount(*name));
+  return fixed + CeilDiv4(chars);
+}
+
 int64_t EstimatePromptTokens(const Json& request) {
   int64_t tokens = kTokensReplyPriming;
   if (const Json* messages = FindArray(request, "messages")) {
-    for (const Json& m : *messages) {
-      int64_t chars = 0, fixed = kTokensPerMessage;
-      const Json* content = Find(m, "content");
-      if (content && content->is_string()) {
-        chars += static_cast<int64_t>(CharCount(content->get_ref<const string&>()));
-      } else if (content && content->is_array()) {
-        for (const Json& part : *content) {
-          if (auto t = FindString(part, "text")) chars += static_cast<int64_t>(CharCount(*t));
-          else fixed += kTokensPerImage;  // images, audio, files: a fixed count each
-        }
-      }
-      if (const Json* calls = FindArray(m, "tool_calls")) chars += StringChars(*calls);
-      if (auto name = FindString(m, "name")) chars += static_cast<int64_t>(CharCount(*name));
-      tokens += fixed + CeilDiv4(chars);
-    }
+    for (const Json& m : *messages) tokens += EstimateMessageTokens(m);
   } else if (auto prompt = FindString(request, "prompt")) {
     tokens += CeilDiv4(static_cast<int64_t>(CharCount(*prompt)));
   }
   if (const Json* tools = FindArray(request, "tools")) tokens += CeilDiv4(StringChars(*tools));
   return tokens;
+}
+
+// ---- context compression ("middle-out") ------------------------------------------------------
+
+bool CompressesFor(const Request& req, int64_t context_length) {
+  if (req.kind != RequestKind::kChat || context_length <= 0) return false;
+  switch (req.compression) {
+    case Compression::kOn: return true;
+    case Compression::kOff: return false;
+    case Compression::kDefault: return context_length <= kCompressByDefaultContext;
+  }
+  return false;
+}
+
+namespace {
+
+string_view RoleOf(const Json& m) { return FindString(m, "role").value_or(""); }
+
+// The first `keep` code points of `text` and its last ones, `total` in all, around a marker.
+string CutMiddle(const string& text, size_t keep_chars) {
+  static constexpr string_view kMarker = "\n[…]\n";
+  const size_t chars = CharCount(text);
+  if (keep_chars >= chars) return text;
+  const size_t head_chars = keep_chars / 2, tail_chars = keep_chars - head_chars;
+  // Byte offsets of code point boundaries (UTF-8: a boundary is any byte not 10xxxxxx).
+  auto offset_of = [&](size_t code_points) {
+    size_t i = 0, seen = 0;
+    for (; i < text.size(); ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+        if (seen == code_points) return i;
+        ++seen;
+      }
+    }
+    return text.size();
+  };
+  string out = text.substr(0, offset_of(head_chars));
+  out += kMarker;
+  out += text.substr(offset_of(chars - tail_chars));
+  return out;
+}
+
+}  // namespace
+
+Json CompressToFit(const Json& request, int64_t budget) {
+  Json out = request;
+  auto it = out.find("messages");
+  if (it == out.end() || !it->is_array() || EstimatePromptTokens(out) <= budget) return out;
+  const Json& all = *it;
+  const size_t n = all.size();
+  // Leading system/developer messages are kept; the rest is cut into units: a message, or an
+  // assistant message with tool calls and the tool results that follow it (never split: a
+  // provider refuses a tool result without its call, and a call without its result).
+  size_t head = 0;
+  while (head < n && IsSystemRole(RoleOf(all[head]))) ++head;
+  std::vector<std::pair<size_t, size_t>> units;
+  for (size_t i = head; i < n;) {
+    size_t j = i + 1;
+    if (RoleOf(all[i]) == "assistant" && FindArray(all[i], "tool_calls")) {
+      while (j < n && RoleOf(all[j]) == "tool") ++j;
+    }
+    units.emplace_back(i, j);
+    i = j;
+  }
+  int64_t total = EstimatePromptTokens(out);
+  std::vector<bool> dropped(n, false);
+  // Every unit but the last may go, from the middle outwards (the conversation's opening and
+  // its latest turns are what a model needs most).
+  const size_t removable = units.empty() ? 0 : units.size() - 1;
+  if (removable > 0) {
+    size_t lo = (removable - 1) / 2, hi = lo + 1;
+    for (size_t taken = 0; taken < removable && total > budget; ++taken) {
+      // Alternate around the middle: lo, hi, lo-1, hi+1, ...
+      size_t k;
+      if ((taken % 2 == 0 && lo != SIZE_MAX) || hi >= removable) k = lo--;
+      else k = hi++;
+      for (size_t m = units[k].first; m < units[k].second; ++m) {
+        dropped[m] = true;
+        total -= EstimateMessageTokens(all[m]);
+      }
+    }
+  }
+  Json kept = Json::array();
+  for (size_t m = 0; m < n; ++m) {
+    if (!dropped[m]) kept.push_back(std::move((*it)[m]));
+  }
+  *it = std::move(kept);
+  // Still too long (a few long messages): the middle of the longest text goes.
+  while (total > budget) {
+    Json* longest = nullptr;
+    auto consider = [&](Json* text) {
+      if (text->is_string() && (!longest || text->get_ref<const string&>().size() >
+                                                longest->get_ref<const string&>().size())) {
+        longest = text;
+      }
+    };
+    for (Json& m : *it) {
+      auto content = m.find("content");
+      if (content == m.end()) continue;
+      if (content->is_array()) {
+        for (Json& part : *content) {
+          auto f = part.find("text");
+          if (f != part.end()) consider(&*f);
+        }
+      } else {
+        consider(&*content);
+      }
+    }
+    const string* text = longest ? &longest->get_ref<const string&>() : nullptr;
+    const int64_t chars = text ? static_cast<int64_t>(CharCount(*text)) : 0;
+    const int64_t over = (total - budget) * 4 + 16;  // characters to take out, the marker's too
+    if (chars <= 64) break;  // nothing left worth cutting: the provider decides
+    const int64_t keep = std::max<int64_t>(32, chars - over);
+    *longest = Json(CutMiddle(*text, static_cast<size_t>(keep)));
+    total = EstimatePromptTokens(out);
+    if (keep == 32) break;
+  }
+  return out;
 }
 
 Result<Request> ParseRequest(string_view body, const RequestOptions& options) {

@@ -223,7 +223,11 @@ TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& 
     *a = *f.req.max_tokens, *b = e.max_completion_tokens;
     return TraceReason::kMaxTokensTooLarge;
   }
-  if (e.context_length > 0 && f.needed_tokens > e.context_length) {
+  // With context compression the prompt is cut to fit, down to half of what the request needs
+  // (the completion's room stays whole).
+  if (e.context_length > 0 && f.needed_tokens > e.context_length &&
+      !(CompressesFor(f.req, e.context_length) && f.needed_tokens <= 2 * e.context_length &&
+        f.req.max_tokens.value_or(0) < e.context_length / 2)) {
     *a = f.needed_tokens, *b = e.context_length;
     return TraceReason::kContextTooSmall;
   }

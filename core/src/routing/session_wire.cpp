@@ -370,9 +370,27 @@ struct Session::Impl {
   const Endpoint& endpoint() const { return catalog->endpoint(attempt().endpoint); }
   const Provider& provider() const { return catalog->provider_of(endpoint()); }
 
+  // The request an attempt sends: as the client wrote it, or its prompt compressed to fit the
+  // endpoint's context (request.h "context compression"; kept for the attempts of one context
+  // length).
+  mutable std::optional<Json> compressed;
+  mutable int64_t compressed_for = -1;
+  const Json& RequestFor(const Endpoint& e) const {
+    const Request& r = input.request;
+    const int64_t room = e.context_length - r.max_tokens.value_or(0);
+    if (e.context_length <= 0 || r.estimated_prompt_tokens <= room || !CompressesFor(r, e.context_length)) {
+      return r.raw;
+    }
+    if (compressed_for != e.context_length) {
+      compressed = CompressToFit(r.raw, room);
+      compressed_for = e.context_length;
+    }
+    return *compressed;
+  }
+
   AttemptSpec SpecFor(const Attempt& a) const {
     const Endpoint& e = catalog->endpoint(a.endpoint);
-    AttemptSpec s = MakeAttemptSpec(*catalog, e, input.request.raw);
+    AttemptSpec s = MakeAttemptSpec(*catalog, e, RequestFor(e));
     // The free variant is its own catalog entry: its responses name it (`<id>:free`).
     const auto& models = input.request.models;
     if (a.candidate < models.size() && models[a.candidate].variant == Variant::kFree) {

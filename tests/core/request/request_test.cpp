@@ -265,3 +265,78 @@ TEST_CASE("variant names and reasoning efforts round-trip") {
   CHECK_FALSE(ParseReasoningEffort("max"));
   CHECK(std::string(SortByName(SortBy::kThroughput)) == "throughput");
 }
+
+TEST_CASE("context compression: middle messages go first, tool calls with their results, then the middle of a text") {
+  auto text = [](char c, int tokens) { return std::string(static_cast<size_t>(tokens) * 4, c); };
+  Json req = Json::object();
+  req["model"] = "m/x";
+  Json messages = Json::array();
+  messages.push_back({{"role", "system"}, {"content", text('s', 100)}});
+  messages.push_back({{"role", "user"}, {"content", text('a', 100)}});
+  messages.push_back({{"role", "assistant"}, {"content", text('b', 100)}});
+  messages.push_back({{"role", "user"}, {"content", text('c', 100)}});
+  messages.push_back({{"role", "assistant"},
+                      {"content", nullptr},
+                      {"tool_calls", Json::array({{{"id", "t1"}, {"type", "function"},
+                                                   {"function", {{"name", "f"}, {"arguments", text('d', 100)}}}}})}});
+  messages.push_back({{"role", "tool"}, {"tool_call_id", "t1"}, {"content", text('e', 100)}});
+  messages.push_back({{"role", "user"}, {"content", text('f', 100)}});
+  messages.push_back({{"role", "assistant"}, {"content", text('g', 100)}});
+  messages.push_back({{"role", "user"}, {"content", text('h', 100)}});
+  req["messages"] = messages;
+  const int64_t full = EstimatePromptTokens(req);
+  auto firsts = [](const Json& r) {
+    std::string s;
+    for (const Json& m : r["messages"]) {
+      const Json& c = m["content"];
+      s += c.is_string() ? c.get<std::string>().substr(0, 1) : "T";
+    }
+    return s;
+  };
+
+  // Fits already: unchanged.
+  CHECK(CompressToFit(req, full) == req);
+  // One message's worth over: the middle one goes (units after the system message: a b c [T e]
+  // f g h; the last, h, is kept; of the six removable ones c and [T e] are the middle: c first).
+  Json one = CompressToFit(req, full - 10);
+  CHECK(firsts(one) == "sabTefgh");
+  CHECK(EstimatePromptTokens(one) <= full - 10);
+  // More: outwards from the middle, alternating; the system message and the last turn stay.
+  Json more = CompressToFit(req, full - 250);
+  CHECK(EstimatePromptTokens(more) <= full - 250);
+  CHECK(firsts(more) == "sabfgh");  // c, then the tool call with its result, together
+  CHECK(firsts(CompressToFit(req, full - 330)) == "safgh");  // then b (alternating around the middle)
+  for (const Json& m : more["messages"]) CHECK(m["role"] != "tool");  // no result without its call
+  // Everything removable gone, and still too long: the middle of the longest text is cut.
+  Json cut = CompressToFit(req, 180);
+  CHECK(EstimatePromptTokens(cut) <= 180);
+  REQUIRE(cut["messages"].size() == 2);
+  CHECK(cut["messages"][0]["role"] == "system");
+  CHECK(cut["messages"][1]["content"].get<std::string>().substr(0, 1) == "h");
+  const std::string kept = cut["messages"][0]["content"].get<std::string>() + cut["messages"][1]["content"].get<std::string>();
+  CHECK(kept.find("[…]") != std::string::npos);
+  // The request's other members are untouched.
+  CHECK(cut["model"] == "m/x");
+
+  // Multi-byte text is cut at character boundaries (the result is valid UTF-8: it dumps and
+  // parses back the same).
+  Json wide = Json::object();
+  std::string snow;
+  for (int i = 0; i < 400; ++i) snow += "☃é";
+  wide["messages"] = Json::array({{{"role", "user"}, {"content", snow}}});
+  Json w = CompressToFit(wide, 60);
+  CHECK(EstimatePromptTokens(w) <= 60);
+  CHECK(switchyard::testing::JsonOf(Dump(w)) == w);
+
+  // The mode: asked, the plugin, turned off, or the default.
+  auto mode = [](const std::string& extra) {
+    return ParseRequestJson(switchyard::testing::JsonOf(
+        R"({"model":"m/x","messages":[{"role":"user","content":"hi"}])" + extra + "}"))->compression;
+  };
+  CHECK(mode("") == Compression::kDefault);
+  CHECK(mode(R"(,"transforms":null)") == Compression::kDefault);
+  CHECK(mode(R"(,"transforms":["middle-out"])") == Compression::kOn);
+  CHECK(mode(R"(,"transforms":[])") == Compression::kOff);
+  CHECK(mode(R"(,"plugins":[{"id":"web"},{"id":"context-compression"}])") == Compression::kOn);
+  CHECK(mode(R"(,"plugins":[{"id":"web"}])") == Compression::kDefault);
+}

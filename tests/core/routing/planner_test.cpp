@@ -440,15 +440,47 @@ TEST_CASE("context fit and max_tokens limits exclude; large max_tokens steers") 
   REQUIRE(small.ok());
   CHECK(Tags(limits, *small) == Tags_{"unknown", "known"});
 
-  // Nothing fits → 400: the prompt is too long, and that is the client's to change.
+  // Nothing fits → 400: the prompt is too long, and that is the client's to change (with
+  // context compression off: by default it is on for contexts of at most 8,192 tokens).
   Catalog tiny = ThreePrices({{"context_length", 5}}, {{"context_length", 5}}, {{"context_length", 5}});
-  auto none = PlanFor(tiny, Req("m/x"));
+  auto none = PlanFor(tiny, Req("m/x", R"("transforms":[])"));
   REQUIRE_FALSE(none.ok());
   CHECK(none.status().http_status() == 400);
   CHECK(none.status().message() ==
         "no endpoint of m/x can serve this request: the prompt (about 10 tokens) is longer than the "
         "context length of 3 endpoints (the largest is 5)");
   CHECK(FindString(none.status().metadata(), "field") == "messages");
+}
+
+TEST_CASE("context compression admits an endpoint holding half of what the request needs") {
+  // Prompt estimate 10 tokens (Req's one message). Contexts: a 6, b 4, c 100,000.
+  Catalog cat = ThreePrices({{"context_length", 6}}, {{"context_length", 4}}, {{"context_length", 100000}});
+  auto tags = [&](const std::string& extra) {
+    auto p = PlanFor(cat, Req("m/x", R"("provider":{"sort":"price"})" + (extra.empty() ? "" : "," + extra)));
+    REQUIRE(p.ok());
+    return Tags(cat, *p);
+  };
+  // By default on at contexts of at most 8,192: a (6 ≥ 10 / 2) is admitted, b (4) is not.
+  CHECK(tags("") == Tags_{"a", "c"});
+  CHECK(tags(R"("transforms":["middle-out"])") == Tags_{"a", "c"});
+  CHECK(tags(R"("plugins":[{"id":"context-compression"}])") == Tags_{"a", "c"});
+  // transforms: [] turns it off.
+  CHECK(tags(R"("transforms":[])") == Tags_{"c"});
+  // The completion's room is not compressed: max_tokens must leave half the context.
+  CHECK(tags(R"("max_tokens":3)") == Tags_{"c"});
+  CHECK(tags(R"("max_tokens":2)") == Tags_{"a", "c"});
+
+  // Past 8,192 tokens of context only when asked.
+  Catalog big = ThreePrices({{"context_length", 9000}}, {{"context_length", 100000}}, {{"context_length", 100000}});
+  const std::string text(4 * 12000, 'x');  // ~12,000 tokens
+  const std::string messages = R"("messages":[{"role":"user","content":")" + text + R"("}])";
+  Request r = *ParseRequestJson(testing::JsonOf(R"({"model":"m/x",)" + messages + "}"));
+  CHECK_FALSE(CompressesFor(r, 9000));
+  CHECK(CompressesFor(r, 8192));
+  Request asked = *ParseRequestJson(testing::JsonOf(R"({"model":"m/x","transforms":["middle-out"],)" + messages + "}"));
+  CHECK(CompressesFor(asked, 9000));
+  Request off = *ParseRequestJson(testing::JsonOf(R"({"model":"m/x","transforms":[],)" + messages + "}"));
+  CHECK_FALSE(CompressesFor(off, 100));
 }
 
 TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {

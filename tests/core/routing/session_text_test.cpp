@@ -11,6 +11,7 @@
 #include "switchyard/catalog/catalog.h"
 #include "switchyard/json/json.h"
 #include "switchyard/money/money.h"
+#include "switchyard/request/request.h"
 #include "switchyard/routing/session.h"
 #include "switchyard/wire/wire.h"
 #include "test_support.h"
@@ -369,6 +370,56 @@ TEST_CASE("\"parts\":true: the large strings follow the step's JSON as bytes, li
   CHECK(last.find('\n') == std::string::npos);
   CHECK(J(last)["settle"].is_null());
   CHECK(J(last)["status"] == 408);  // every attempt timed out
+}
+
+TEST_CASE("context compression: an attempt on a small context sends the prompt cut to fit, a larger one the whole") {
+  const char* kTwo = R"({"format":"switchyard-catalog","version":1,"sources":[],
+"providers":[
+{"slug":"oa","name":"OA","wire":"openai","base_url":"https://oa.example/v1","api_key_env":"OA_API_KEY","privacy_policy_url":null,"data_policy":{"training":false,"retains_prompts":true,"retention_days":null,"zdr":false},"max_tokens_param":"max_tokens"},
+{"slug":"ob","name":"OB","wire":"openai","base_url":"https://ob.example/v1","api_key_env":"OB_API_KEY","privacy_policy_url":null,"data_policy":{"training":false,"retains_prompts":true,"retention_days":null,"zdr":false},"max_tokens_param":"max_tokens"}
+],
+"models":[{"id":"acme/chat","name":"Acme: Chat","created":1,"description":"","context_length":100000,"input_modalities":["text"],"output_modalities":["text"],"tokenizer":"Other","instruct_type":null,"supported_parameters":[],"is_moderated":false,"model_group":"other"}],
+"endpoints":[
+{"model":"acme/chat","provider":"oa","upstream_model":"small","context_length":2000,"pricing":{"prompt":"1","completion":"2"},"supported_parameters":[]},
+{"model":"acme/chat","provider":"ob","upstream_model":"big","context_length":100000,"pricing":{"prompt":"5","completion":"10"},"supported_parameters":[]}
+]})";
+  Result<Catalog> c = Catalog::FromText(kTwo);
+  REQUIRE(c.ok());
+  auto catalog = std::make_shared<const Catalog>(std::move(*c));
+  Json request = J(R"({"model":"acme/chat","max_tokens":100,"provider":{"sort":"price"}})");
+  request["messages"] = Json::array();
+  request["messages"].push_back({{"role", "system"}, {"content", "be brief"}});
+  for (int i = 0; i < 30; ++i) {
+    request["messages"].push_back({{"role", i % 2 ? "assistant" : "user"}, {"content", std::to_string(i) + std::string(400, 'x')}});
+  }
+  REQUIRE(EstimatePromptTokens(request) > 2000);
+  REQUIRE(EstimatePromptTokens(request) + 100 <= 4000);  // half of it fits the small context
+  Json input = J(R"({"context":{"account_id":"acct"},"now_ms":1767225600000,"seed":7,"generation_id":"gen-c"})");
+  input["request"] = request;
+  Health health;
+  Stickiness stickiness;
+  Result<PlannedRequest> planned = PlanRequest(*catalog, health, &stickiness, nullptr, input);
+  REQUIRE(planned.ok());
+  auto s = Session::Create(catalog, &health, &stickiness, std::move(*planned));
+  REQUIRE(s.ok());
+  Result<Json> first = (*s)->Next(kT0, false);
+  REQUIRE(first.ok());
+  REQUIRE((*first)["step"] == "attempt");
+  CHECK((*first)["provider"] == "oa");
+  Json sent = J((*first)["request"]["body"].get<std::string>());
+  CHECK(sent["model"] == "small");
+  CHECK(sent["messages"].size() < request["messages"].size());
+  CHECK(EstimatePromptTokens(sent) <= 2000 - 100);
+  CHECK(sent["messages"][0]["content"] == "be brief");                         // the system message
+  CHECK(sent["messages"][1]["content"].get<std::string>().substr(0, 2) == "0x");  // the opening
+  CHECK(sent["messages"].back()["content"].get<std::string>().substr(0, 2) == "29");  // the latest turn
+  REQUIRE((*s)->Respond(Head(500, kT0 + 10), R"({"error":{"message":"boom"}})").ok());
+  Result<Json> second = (*s)->Next(kT0 + 10, false);
+  REQUIRE(second.ok());
+  REQUIRE((*second)["step"] == "attempt");
+  CHECK((*second)["provider"] == "ob");
+  Json whole = J((*second)["request"]["body"].get<std::string>());
+  CHECK(whole["messages"] == request["messages"]);  // the large context gets it all
 }
 
 }  // namespace switchyard::testing

@@ -121,6 +121,8 @@ enum class ToolChoice : uint8_t { kAbsent, kNone, kAuto, kRequired, kFunction };
 // (POST /embeddings). The planner routes each only to models of its kind: a model whose
 // output_modalities include "embeddings" serves embeddings requests and nothing else.
 enum class RequestKind : uint8_t { kChat, kEmbeddings };
+// Context compression (see CompressesFor): asked, refused with `transforms: []`, or the default.
+enum class Compression : uint8_t { kDefault, kOn, kOff };
 
 // ---- embeddings (POST /embeddings) --------------------------------------------------------------
 // `input`: a string, an array of strings, an array of token ids, or an array of token-id arrays
@@ -158,6 +160,7 @@ struct Request {
   std::string user;
   std::vector<std::pair<std::string, std::string>> metadata;  // sorted by key
   std::vector<std::string> transforms;   // "middle-out"
+  Compression compression = Compression::kDefault;
 
   int64_t estimated_prompt_tokens = 0;
   // FNV-1a 64 of the first system/developer message's text and the first other message's text:
@@ -193,8 +196,25 @@ Result<Request> ParseEmbeddingsRequestJson(Json body, const RequestOptions& opti
 // length of each token array): the usage billed when a provider reports none.
 int64_t EstimateEmbeddingsTokens(const Json& request);
 
-// The deterministic prompt-token estimate of a `messages` array (+ `tools` definitions).
+// The deterministic prompt-token estimate of a `messages` array (+ `tools` definitions): the sum
+// of EstimateMessageTokens over the messages, plus the reply's priming and the tools.
 int64_t EstimatePromptTokens(const Json& request);
+int64_t EstimateMessageTokens(const Json& message);
+
+// ---- context compression ("middle-out") ------------------------------------------------------
+// A prompt longer than an endpoint's context is compressed to fit it rather than refused, when
+// the request asks (`transforms: ["middle-out"]`, or the `context-compression` plugin) or, by
+// default, for endpoints of at most 8,192 tokens (`transforms: []` turns that off). The planner
+// then admits an endpoint whose context holds at least half of what the request needs (prompt
+// and max_tokens); each attempt's upstream body is compressed to its endpoint's context.
+inline constexpr int64_t kCompressByDefaultContext = 8192;
+// Whether `req` (a chat request) is compressed for an endpoint of `context_length` tokens.
+bool CompressesFor(const Request& req, int64_t context_length);
+// `request` with its prompt cut to at most `budget` tokens (EstimatePromptTokens): leading
+// system/developer messages and the last turn are kept; whole messages go from the middle of
+// the conversation outwards (an assistant's tool calls with their results, together); if that
+// is not enough, the middle of the longest remaining text is cut out (marked "[…]").
+Json CompressToFit(const Json& request, int64_t budget);
 
 // 64-bit FNV-1a, the hash used for conversation and sticky keys (stable across builds).
 uint64_t Fnv1a64(std::string_view bytes, uint64_t seed = 0xcbf29ce484222325ull);
