@@ -377,13 +377,17 @@ struct Session::Impl {
   mutable int64_t compressed_for = -1;
   const Json& RequestFor(const Endpoint& e) const {
     const Request& r = input.request;
-    const int64_t room = e.context_length - r.max_tokens.value_or(0);
-    if (e.context_length <= 0 || r.estimated_prompt_tokens <= room || !CompressesFor(r, e.context_length)) {
-      return r.raw;
+    const int64_t context = e.context_length;
+    if (context <= 0 || r.estimated_prompt_tokens + r.max_tokens.value_or(0) <= context ||
+        !CompressesFor(r, context)) {
+      return r.raw;  // fits (as the planner judged it), or not to be touched
     }
-    if (compressed_for != e.context_length) {
-      compressed = CompressToFit(r.raw, room);
-      compressed_for = e.context_length;
+    if (compressed_for != context) {
+      // Cut to leave the completion its room (max_tokens, else an eighth of the context up to
+      // 1,024 tokens), less a tenth for the estimate's error (characters / 4 is no tokenizer).
+      const int64_t room = context - r.max_tokens.value_or(std::min<int64_t>(1024, context / 8));
+      compressed = CompressToFit(r.raw, room - room / 10);
+      compressed_for = context;
     }
     return *compressed;
   }

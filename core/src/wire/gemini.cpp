@@ -198,7 +198,17 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
   std::vector<std::pair<std::string, std::string>> call_names;  // tool call id → function name
   std::string system;
   Json contents = Json::array();
-  bool last_was_tool = false;
+  // Gemini wants turns that alternate (two user turns in a row are a 400): a turn of the same
+  // role as the one before joins it (a user message after another, after tool results, or
+  // around an assistant turn left out for having no parts; and after context compression).
+  auto add = [&contents](const char* role, Json parts) {
+    if (!contents.empty() && contents.back()["role"] == role) {
+      Json& into = contents.back()["parts"];
+      for (Json& p : parts) into.push_back(std::move(p));
+    } else {
+      contents.push_back({{"role", role}, {"parts", std::move(parts)}});
+    }
+  };
   for (size_t i = 0; i < messages->size(); ++i) {
     const Json& m = (*messages)[i];
     auto role = FindString(m, "role");
@@ -210,7 +220,6 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
         if (!system.empty()) system.append("\n\n");
         system.append(ContentText(*content));
       }
-      last_was_tool = false;
       continue;
     }
     if (*role == "tool") {
@@ -228,21 +237,15 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
       if (response.is_null()) response = {{"content", text}};
       Json part = {
           {"functionResponse", {{"id", id}, {"name", name}, {"response", std::move(response)}}}};
-      if (last_was_tool && !contents.empty()) {
-        contents.back()["parts"].push_back(std::move(part));
-      } else {
-        contents.push_back({{"role", "user"}, {"parts", Json::array({std::move(part)})}});
-      }
-      last_was_tool = true;
+      add("user", Json::array({std::move(part)}));
       continue;
     }
-    last_was_tool = false;
     if (*role == "user") {
       if (!content || (!content->is_string() && !content->is_array())) {
         return Status::InvalidArgument(field + ".content must be a string or an array",
                                        field + ".content");
       }
-      contents.push_back({{"role", "user"}, {"parts", ToParts(*content)}});
+      add("user", ToParts(*content));
     } else if (*role == "assistant") {
       Json parts = Json::array();
       if (content && (content->is_string() || content->is_array())) {
@@ -275,7 +278,7 @@ Result<Json> BuildGeminiBody(const AttemptSpec& spec) {
         }
       }
       if (parts.empty()) continue;  // Gemini rejects a turn without parts
-      contents.push_back({{"role", "model"}, {"parts", std::move(parts)}});
+      add("model", std::move(parts));
     } else {
       return Status::InvalidArgument(field + ".role '" + std::string(*role) + "' is not supported",
                                      field + ".role");

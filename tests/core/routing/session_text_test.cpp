@@ -409,7 +409,7 @@ TEST_CASE("context compression: an attempt on a small context sends the prompt c
   Json sent = J((*first)["request"]["body"].get<std::string>());
   CHECK(sent["model"] == "small");
   CHECK(sent["messages"].size() < request["messages"].size());
-  CHECK(EstimatePromptTokens(sent) <= 2000 - 100);
+  CHECK(EstimatePromptTokens(sent) <= (2000 - 100) * 9 / 10);  // a tenth left for the estimate's error
   CHECK(sent["messages"][0]["content"] == "be brief");                         // the system message
   CHECK(sent["messages"][1]["content"].get<std::string>().substr(0, 2) == "0x");  // the opening
   CHECK(sent["messages"].back()["content"].get<std::string>().substr(0, 2) == "29");  // the latest turn

@@ -194,5 +194,35 @@ TEST_CASE("round trip: provider signatures go back to the provider that made the
   CHECK((*back)["messages"][1]["reasoning_details"][0]["data"] == "SIG-G");
 }
 
+TEST_CASE("Gemini turns alternate: messages of one role in a row join one turn") {
+  // Gemini refuses two user (or model) turns in a row. They come from clients, from an assistant
+  // message with nothing to send, from tool results before a user's words, and from context
+  // compression taking messages out of the middle.
+  Json chat = testing::JsonOf(R"({"model":"x/y","messages":[
+    {"role":"system","content":"s"},
+    {"role":"user","content":"one"},
+    {"role":"user","content":[{"type":"text","text":"two"}]},
+    {"role":"assistant","content":""},
+    {"role":"user","content":"three"},
+    {"role":"assistant","content":"a1"},
+    {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":"r1"},
+    {"role":"user","content":"four"}]})");
+  Upstream u = Build(WireFormat::kGemini, chat);
+  const Json& contents = u.body["contents"];
+  REQUIRE(contents.size() == 3);
+  CHECK(contents[0]["role"] == "user");
+  CHECK(contents[0]["parts"] == testing::JsonOf(R"([{"text":"one"},{"text":"two"},{"text":"three"}])"));
+  CHECK(contents[1]["role"] == "model");
+  REQUIRE(contents[1]["parts"].size() == 2);
+  CHECK(contents[1]["parts"][0] == testing::JsonOf(R"({"text":"a1"})"));
+  CHECK(contents[1]["parts"][1]["functionCall"]["name"] == "f");
+  CHECK(contents[2]["role"] == "user");
+  REQUIRE(contents[2]["parts"].size() == 2);
+  CHECK(contents[2]["parts"][0]["functionResponse"]["id"] == "c1");
+  CHECK(contents[2]["parts"][1] == testing::JsonOf(R"({"text":"four"})"));
+  for (size_t i = 1; i < contents.size(); ++i) CHECK(contents[i]["role"] != contents[i - 1]["role"]);
+}
+
 }  // namespace
 }  // namespace switchyard::testing
