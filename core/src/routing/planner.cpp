@@ -416,8 +416,14 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
       // A large max_tokens prefers endpoints known to produce that much.
       const bool unknown_limit = large_max_tokens && e.max_completion_tokens == 0;
       if (unknown_limit) ++c.steer;
-      if (c.steer) {
-        c.flags |= kAttemptSteeredDown;
+      // Held only compressed (context compression): after every endpoint holding it whole.
+      if (e.context_length > 0 && f.needed_tokens > e.context_length) {
+        c.steer = static_cast<uint8_t>(std::min(255, c.steer + 64));
+        plan.trace.push_back({model->index, ei, cand_index, TraceDecision::kOrdered,
+                              TraceReason::kOrderCompressed, f.needed_tokens, e.context_length});
+      }
+      if (c.steer) c.flags |= kAttemptSteeredDown;
+      if (lacking.any() || unknown_limit) {
         plan.trace.push_back({model->index, ei, cand_index, TraceDecision::kOrdered,
                               TraceReason::kOrderSteered, static_cast<int64_t>(lacking.to_ullong()),
                               unknown_limit ? *req.max_tokens : 0});

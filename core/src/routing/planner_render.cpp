@@ -243,6 +243,13 @@ void AppendTraceReason(string* out, const Catalog& catalog, const TraceEntry& t)
     }
     case TraceReason::kOrderSlow: out->append("deprioritised: misses preferred latency/throughput"); return;
     case TraceReason::kOrderByok: out->append("first: your own provider key (BYOK)"); return;
+    case TraceReason::kOrderCompressed:
+      out->append("deprioritised: needs ");
+      AppendInt(*out, t.a);
+      out->append(" tokens; context is ");
+      AppendInt(*out, t.b);
+      out->append(" (the prompt would be compressed: middle-out)");
+      return;
   }
 }
 
@@ -448,7 +455,7 @@ Blame BlameOf(TraceReason r) {
   }
 }
 
-constexpr size_t kReasonCount = static_cast<size_t>(TraceReason::kOrderByok) + 1;
+constexpr size_t kReasonCount = static_cast<size_t>(TraceReason::kOrderCompressed) + 1;
 
 // The exclusions of one reason, summed over the trace.
 struct Tally {

@@ -461,14 +461,31 @@ TEST_CASE("context compression admits an endpoint holding half of what the reque
     return Tags(cat, *p);
   };
   // By default on at contexts of at most 8,192: a (6 ≥ 10 / 2) is admitted, b (4) is not.
-  CHECK(tags("") == Tags_{"a", "c"});
-  CHECK(tags(R"("transforms":["middle-out"])") == Tags_{"a", "c"});
-  CHECK(tags(R"("plugins":[{"id":"context-compression"}])") == Tags_{"a", "c"});
+  // a is the cheapest but holds the prompt only compressed: it comes after c, which holds it whole.
+  CHECK(tags("") == Tags_{"c", "a"});
+  auto p = PlanFor(cat, Req("m/x", R"("provider":{"sort":"price"})"));
+  REQUIRE(p.ok());
+  bool described = false;
+  for (const TraceEntry& t : p->trace) {
+    if (t.reason == TraceReason::kOrderCompressed) {
+      CHECK(DescribeTrace(cat, *p, t) ==
+            "deprioritised: needs 10 tokens; context is 6 (the prompt would be compressed: middle-out)");
+      described = true;
+    }
+    CHECK(t.reason != TraceReason::kOrderSteered);  // no capability steering here
+  }
+  CHECK(described);
+  CHECK(tags(R"("transforms":["middle-out"])") == Tags_{"c", "a"});
+  CHECK(tags(R"("plugins":[{"id":"context-compression"}])") == Tags_{"c", "a"});
   // transforms: [] turns it off.
   CHECK(tags(R"("transforms":[])") == Tags_{"c"});
   // The completion's room is not compressed: max_tokens must leave half the context.
   CHECK(tags(R"("max_tokens":3)") == Tags_{"c"});
-  CHECK(tags(R"("max_tokens":2)") == Tags_{"a", "c"});
+  CHECK(tags(R"("max_tokens":2)") == Tags_{"c", "a"});
+  // Only a: compressed rather than refused.
+  auto only = PlanFor(cat, Req("m/x", R"("provider":{"only":["a"]})"));
+  REQUIRE(only.ok());
+  CHECK(Tags(cat, *only) == Tags_{"a"});
 
   // Past 8,192 tokens of context only when asked.
   Catalog big = ThreePrices({{"context_length", 9000}}, {{"context_length", 100000}}, {{"context_length", 100000}});

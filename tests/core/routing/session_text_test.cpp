@@ -386,7 +386,9 @@ TEST_CASE("context compression: an attempt on a small context sends the prompt c
   Result<Catalog> c = Catalog::FromText(kTwo);
   REQUIRE(c.ok());
   auto catalog = std::make_shared<const Catalog>(std::move(*c));
-  Json request = J(R"({"model":"acme/chat","max_tokens":100,"provider":{"sort":"price"}})");
+  // The small context first, by the client's order (else it would come after the one holding
+  // the prompt whole: the planner's test).
+  Json request = J(R"({"model":"acme/chat","max_tokens":100,"provider":{"order":["oa","ob"]}})");
   request["messages"] = Json::array();
   request["messages"].push_back({{"role", "system"}, {"content", "be brief"}});
   for (int i = 0; i < 30; ++i) {

@@ -206,7 +206,8 @@ int64_t EstimateMessageTokens(const Json& message);
 // the request asks (`transforms: ["middle-out"]`, or the `context-compression` plugin) or, by
 // default, for endpoints of at most 8,192 tokens (`transforms: []` turns that off). The planner
 // then admits an endpoint whose context holds at least half of what the request needs (prompt
-// and max_tokens); each attempt's upstream body is compressed to its endpoint's context, less
+// and max_tokens), ordered after every endpoint of its model that holds the request whole
+// (kOrderCompressed); each attempt's upstream body is compressed to its endpoint's context, less
 // the completion's room and a tenth for the estimate's error (the session's RequestFor).
 inline constexpr int64_t kCompressByDefaultContext = 8192;
 // Whether `req` (a chat request) is compressed for an endpoint of `context_length` tokens.

@@ -159,6 +159,7 @@ enum class TraceReason : uint8_t {
   kOrderSteered,       // a = ParamSet bits missing, b = max_tokens when the limit is unknown
   kOrderSlow,          // endpoint misses preferred latency/throughput
   kOrderByok,          // endpoint = BYOK endpoint
+  kOrderCompressed,    // endpoint's context holds the request only compressed: a = needed, b = context
 };
 
 // Planning constants. Prices are prompt + completion picodollars per token.
