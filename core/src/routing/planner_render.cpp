@@ -615,6 +615,17 @@ void AppendRequirementClause(string* out, const Request& req, TraceReason r, con
       out->append(" (the largest is ");
       AppendInt(*out, t.b_max);
       out->push_back(')');
+      // Context compression: why it did not help, or that it would have.
+      if (CompressesFor(req, t.b_max)) {
+        out->append(t.a_max <= 2 * t.b_max
+                        ? "; context compression (middle-out) was on, but max_tokens must leave half "
+                          "the context to the prompt"
+                        : "; context compression (middle-out) was on, but it cuts a request to no less "
+                          "than half of what it needs");
+      } else if (req.compression == Compression::kDefault && req.kind == RequestKind::kChat &&
+                 t.a_max <= 2 * t.b_max && req.max_tokens.value_or(0) < t.b_max / 2) {
+        out->append("; transforms [\"middle-out\"] would cut the prompt to fit");
+      }
       return;
     default:
       return;

@@ -487,6 +487,29 @@ TEST_CASE("context compression admits an endpoint holding half of what the reque
   REQUIRE(only.ok());
   CHECK(Tags(cat, *only) == Tags_{"a"});
 
+  // When nothing is left, the 400 says what compression did, or could do.
+  auto refusal = [](const Catalog& c, const std::string& req) {
+    auto p = PlanFor(c, req);
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.status().http_status() == 400);
+    return std::string(p.status().message());
+  };
+  Catalog four = ThreePrices({{"context_length", 4}}, {{"context_length", 4}}, {{"context_length", 4}});
+  CHECK(refusal(four, Req("m/x")) ==
+        "no endpoint of m/x can serve this request: the prompt (about 10 tokens) is longer than the "
+        "context length of 3 endpoints (the largest is 4); context compression (middle-out) was on, "
+        "but it cuts a request to no less than half of what it needs");
+  Catalog hundred = ThreePrices({{"context_length", 100}}, {{"context_length", 100}}, {{"context_length", 100}});
+  CHECK(refusal(hundred, Req("m/x", R"("max_tokens":95)")).find(
+            "; context compression (middle-out) was on, but max_tokens must leave half the context to the prompt") !=
+        std::string::npos);
+  Catalog large = ThreePrices({{"context_length", 9000}}, {{"context_length", 9000}}, {{"context_length", 9000}});
+  const std::string long_prompt = R"("messages":[{"role":"user","content":")" + std::string(4 * 12000, 'y') + R"("}])";
+  const std::string long_request = R"({"model":"m/x",)" + long_prompt + "}";
+  const std::string said = refusal(large, long_request);
+  CHECK(said.find("; transforms [\"middle-out\"] would cut the prompt to fit") != std::string::npos);
+  CHECK(PlanFor(large, R"({"model":"m/x","transforms":["middle-out"],)" + long_prompt + "}").ok());
+
   // Past 8,192 tokens of context only when asked.
   Catalog big = ThreePrices({{"context_length", 9000}}, {{"context_length", 100000}}, {{"context_length", 100000}});
   const std::string text(4 * 12000, 'x');  // ~12,000 tokens
