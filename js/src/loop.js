@@ -457,5 +457,5 @@ function declaredLength(response) {
 // A buffered body as the session takes it: its one chunk, or its chunks (joined in core memory,
 // so a large answer is not held twice in JS).
 function bodyOf(chunks) {
-  return chunks.length === 1 ? chunks[0] : chunks.length === 0 ? new Uint8Array(0) : chunks;
+  return chunks.length === 1 ? chunks[0] : chunks;
 }

@@ -773,11 +773,22 @@ bool CompressesFor(const Request& req, int64_t context_length) {
   return false;
 }
 
+bool FitsCompressed(const Request& req, int64_t needed, int64_t context_length) {
+  return needed <= 2 * context_length && req.max_tokens.value_or(0) < context_length / 2;
+}
+
+ContextFit FitContext(const Request& req, int64_t needed, int64_t context_length) {
+  if (context_length <= 0 || needed <= context_length) return ContextFit::kWhole;
+  return CompressesFor(req, context_length) && FitsCompressed(req, needed, context_length)
+             ? ContextFit::kCompressed
+             : ContextFit::kTooLong;
+}
+
 namespace {
 
 string_view RoleOf(const Json& m) { return FindString(m, "role").value_or(""); }
 
-// The first `keep` code points of `text` and its last ones, `total` in all, around a marker.
+// `keep_chars` code points of `text`: the first half of them and the last half, around a marker.
 string CutMiddle(const string& text, size_t keep_chars) {
   static constexpr string_view kMarker = "\n[…]\n";
   const size_t chars = CharCount(text);

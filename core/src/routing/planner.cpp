@@ -223,11 +223,8 @@ TraceReason Exclusion(const Catalog& catalog, const Filters& f, const Endpoint& 
     *a = *f.req.max_tokens, *b = e.max_completion_tokens;
     return TraceReason::kMaxTokensTooLarge;
   }
-  // With context compression the prompt is cut to fit, down to half of what the request needs
-  // (the completion's room stays whole).
-  if (e.context_length > 0 && f.needed_tokens > e.context_length &&
-      !(CompressesFor(f.req, e.context_length) && f.needed_tokens <= 2 * e.context_length &&
-        f.req.max_tokens.value_or(0) < e.context_length / 2)) {
+  // With context compression the prompt is cut to fit (request.h FitContext).
+  if (FitContext(f.req, f.needed_tokens, e.context_length) == ContextFit::kTooLong) {
     *a = f.needed_tokens, *b = e.context_length;
     return TraceReason::kContextTooSmall;
   }
@@ -417,7 +414,7 @@ Result<Plan> MakePlan(const Catalog& catalog, const Request& req, const PolicyCo
       const bool unknown_limit = large_max_tokens && e.max_completion_tokens == 0;
       if (unknown_limit) ++c.steer;
       // Held only compressed (context compression): after every endpoint holding it whole.
-      if (e.context_length > 0 && f.needed_tokens > e.context_length) {
+      if (FitContext(req, f.needed_tokens, e.context_length) == ContextFit::kCompressed) {
         c.steer = static_cast<uint8_t>(std::min(255, c.steer + 64));
         plan.trace.push_back({model->index, ei, cand_index, TraceDecision::kOrdered,
                               TraceReason::kOrderCompressed, f.needed_tokens, e.context_length});

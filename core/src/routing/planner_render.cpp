@@ -623,7 +623,7 @@ void AppendRequirementClause(string* out, const Request& req, TraceReason r, con
                         : "; context compression (middle-out) was on, but it cuts a request to no less "
                           "than half of what it needs");
       } else if (req.compression == Compression::kDefault && req.kind == RequestKind::kChat &&
-                 t.a_max <= 2 * t.b_max && req.max_tokens.value_or(0) < t.b_max / 2) {
+                 FitsCompressed(req, t.a_max, t.b_max)) {
         out->append("; transforms [\"middle-out\"] would cut the prompt to fit");
       }
       return;

@@ -373,14 +373,14 @@ struct Session::Impl {
   // The request an attempt sends: as the client wrote it, or its prompt compressed to fit the
   // endpoint's context (request.h "context compression"; kept for the attempts of one context
   // length).
-  mutable std::optional<Json> compressed;
-  mutable int64_t compressed_for = -1;
-  const Json& RequestFor(const Endpoint& e) const {
+  std::optional<Json> compressed;
+  int64_t compressed_for = -1;
+  const Json& RequestFor(const Endpoint& e) {
     const Request& r = input.request;
     const int64_t context = e.context_length;
-    if (context <= 0 || r.estimated_prompt_tokens + r.max_tokens.value_or(0) <= context ||
-        !CompressesFor(r, context)) {
-      return r.raw;  // fits (as the planner judged it), or not to be touched
+    if (FitContext(r, r.estimated_prompt_tokens + r.max_tokens.value_or(0), context) !=
+        ContextFit::kCompressed) {
+      return r.raw;  // fits whole (the planner admitted nothing that fits not at all)
     }
     if (compressed_for != context) {
       // Cut to leave the completion its room (max_tokens, else an eighth of the context up to
@@ -392,14 +392,19 @@ struct Session::Impl {
     return *compressed;
   }
 
-  AttemptSpec SpecFor(const Attempt& a) const {
+  // The model an attempt answers as: the free variant is its own catalog entry, and its
+  // responses name it (`<id>:free`).
+  std::string ModelIdFor(const Attempt& a) const {
+    std::string id = catalog->model_of(catalog->endpoint(a.endpoint)).id;
+    const auto& models = input.request.models;
+    if (a.candidate < models.size() && models[a.candidate].variant == Variant::kFree) id += ":free";
+    return id;
+  }
+
+  AttemptSpec SpecFor(const Attempt& a) {
     const Endpoint& e = catalog->endpoint(a.endpoint);
     AttemptSpec s = MakeAttemptSpec(*catalog, e, RequestFor(e));
-    // The free variant is its own catalog entry: its responses name it (`<id>:free`).
-    const auto& models = input.request.models;
-    if (a.candidate < models.size() && models[a.candidate].variant == Variant::kFree) {
-      s.model_id += ":free";
-    }
+    s.model_id = ModelIdFor(a);
     s.stream = plan.stream;
     s.generation_id = host.generation_id;
     s.created = host.created;
@@ -563,7 +568,7 @@ struct Session::Impl {
       g.Int("latency_ms", latency_ms);
     }
     record_before("model");
-    g.String("model", SpecFor(a).model_id);
+    g.String("model", ModelIdFor(a));
     if (!native_finish_reason.empty()) {
       record_before("native_finish_reason");
       g.String("native_finish_reason", native_finish_reason);

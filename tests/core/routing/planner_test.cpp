@@ -521,6 +521,15 @@ TEST_CASE("context compression admits an endpoint holding half of what the reque
   CHECK(CompressesFor(asked, 9000));
   Request off = *ParseRequestJson(testing::JsonOf(R"({"model":"m/x","transforms":[],)" + messages + "}"));
   CHECK_FALSE(CompressesFor(off, 100));
+  // The one rule: whole, only compressed (half held, max_tokens leaving the prompt half), or not.
+  CHECK(FitContext(asked, 12000, 0) == ContextFit::kWhole);  // context unknown
+  CHECK(FitContext(asked, 9000, 9000) == ContextFit::kWhole);
+  CHECK(FitContext(asked, 18000, 9000) == ContextFit::kCompressed);
+  CHECK(FitContext(asked, 18001, 9000) == ContextFit::kTooLong);
+  CHECK(FitContext(r, 12000, 9000) == ContextFit::kTooLong);  // not asked, context past 8,192
+  CHECK(FitContext(off, 150, 100) == ContextFit::kTooLong);
+  Request greedy = *ParseRequestJson(testing::JsonOf(R"({"model":"m/x","max_tokens":4500,"transforms":["middle-out"],)" + messages + "}"));
+  CHECK(FitContext(greedy, 16500, 9000) == ContextFit::kTooLong);  // max_tokens takes half
 }
 
 TEST_CASE("variants: :free filters, :floor sorts by price, others are 400") {

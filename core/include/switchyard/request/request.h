@@ -212,6 +212,15 @@ int64_t EstimateMessageTokens(const Json& message);
 inline constexpr int64_t kCompressByDefaultContext = 8192;
 // Whether `req` (a chat request) is compressed for an endpoint of `context_length` tokens.
 bool CompressesFor(const Request& req, int64_t context_length);
+// Whether compression could make a request that needs `needed` tokens (prompt and max_tokens)
+// fit `context_length`: it holds at least half of them, and max_tokens leaves the prompt half
+// the context.
+bool FitsCompressed(const Request& req, int64_t needed, int64_t context_length);
+// How a request that needs `needed` tokens fits an endpoint of `context_length` (0: unknown,
+// taken to fit): whole, only compressed (CompressesFor and FitsCompressed), or not at all. The
+// one rule the planner (admission, order), its refusal and the session's attempts share.
+enum class ContextFit : uint8_t { kWhole, kCompressed, kTooLong };
+ContextFit FitContext(const Request& req, int64_t needed, int64_t context_length);
 // `request` with its prompt cut to at most `budget` tokens (EstimatePromptTokens): leading
 // system/developer messages and the last turn are kept; whole messages go from the middle of
 // the conversation outwards (an assistant's tool calls with their results, together); if that
